@@ -1,0 +1,50 @@
+# Handoff — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+
+.PHONY: run test venv system-deps lint fmt messages check-deploy bench audit clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+venv: $(BIN)/.installed
+
+## make run: set up and start web + Celery worker + beat on SQLite and a file broker.
+run: venv
+	@mkdir -p var
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
+	@echo "Starting web on http://127.0.0.1:8000 with a Celery worker and beat (Ctrl-C stops all)."
+	@bash -c 'trap "trap - INT TERM EXIT; kill 0" INT TERM EXIT; \
+	  $(BIN)/celery -A marketplace worker -B --pool=solo --loglevel=INFO & \
+	  $(MANAGE) runserver 127.0.0.1:8000 & wait'
+
+system-deps:
+	bash .ci/system-deps.sh
+
+## make test: install what is missing, throwaway PostgreSQL + Redis, every test.
+test: system-deps venv
+	bash .ci/test.sh
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+messages: venv
+	for app in accounts listings escrow governance; do (cd $$app && PYTHONPATH=.. DJANGO_SETTINGS_MODULE=marketplace.settings ../$(BIN)/django-admin makemessages -l zh_Hans --no-obsolete); done
+	$(MANAGE) makemessages -l zh_Hans --no-obsolete --ignore='accounts/*' --ignore='listings/*' --ignore='escrow/*' --ignore='governance/*' --ignore='.venv/*' --ignore='var/*' --ignore='tests/*' --ignore='bench/*'
+	$(MANAGE) compilemessages --ignore=.venv
+
+audit: venv
+	$(BIN)/pip install -q pip-audit && $(BIN)/pip-audit -r requirements.txt
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,2 @@
+app_name = "listings"
+urlpatterns: list = []

@@ -1,0 +1,42 @@
+"""``manage.py seed_demo [--listings N]``: idempotent demo data, then the logins.
+
+Each app contributes a ``seed`` module (accounts → governance → listings → escrow,
+the dependency order); they share a ``context`` dict of the objects made so far.
+"""
+
+from importlib import import_module
+from importlib.util import find_spec
+
+from django.core.management.base import BaseCommand
+
+SEEDERS = ["accounts.seed", "governance.seed", "listings.seed", "escrow.seed"]
+
+
+class Command(BaseCommand):
+    help = "Create demo users and data (safe to run again) and print the demo logins."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--listings", type=int, default=40, help="How many demo listings to have (default 40)."
+        )
+
+    def handle(self, *args, **options):
+        from accounts.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET, recovery_codes
+
+        context: dict = {}
+        for path in SEEDERS:
+            if find_spec(path) is None:
+                continue
+            import_module(path).seed(context=context, options=options, out=self.stdout)
+
+        w = self.stdout.write
+        w("")
+        w(self.style.SUCCESS("Demo data ready. Log in at http://127.0.0.1:8000/accounts/login/"))
+        w(f"  password for every demo login: {DEMO_PASSWORD}")
+        for role, email in context.get("logins", []):
+            w(f"  {role:<22} {email}")
+        w("  Staff logins ask for a second factor: add this TOTP secret to an authenticator")
+        w(f"  app: {DEMO_TOTP_SECRET}  — or use one of these one-time recovery codes:")
+        w(f"  moderator: {', '.join(recovery_codes(context['moderator'])[:3])}")
+        w(f"  operator:  {', '.join(recovery_codes(context['admin'])[:3])}")
+        w("  Moderators work at http://127.0.0.1:8000/admin/")

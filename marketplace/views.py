@@ -1,0 +1,80 @@
+"""Site-wide views: the health check and the error pages."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from kombu import Connection
+
+
+def _check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def _check_cache() -> None:
+    key = "healthz:probe"
+    cache.set(key, "ok", 10)
+    if cache.get(key) != "ok":
+        raise RuntimeError("cache did not return the value it was given")
+
+
+def _check_broker() -> None:
+    with Connection(
+        settings.CELERY_BROKER_URL,
+        transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+        connect_timeout=2,
+    ) as conn:
+        conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
+        if conn.transport_cls == "redis" or conn.transport.driver_type == "redis":
+            conn.default_channel.client.ping()
+
+
+CHECKS = {"database": _check_database, "cache": _check_cache, "broker": _check_broker}
+
+
+@never_cache
+def healthz(request):
+    """JSON state of each backing service; 503 when any is down.
+
+    Errors are reported by type only: the page is public and must not leak hosts
+    or credentials from connection strings.
+    """
+    report: dict[str, dict] = {}
+    healthy = True
+    for name, check in CHECKS.items():
+        started = time.monotonic()
+        try:
+            check()
+        except Exception as exc:  # noqa: BLE001 - any failure means "down"
+            healthy = False
+            report[name] = {"ok": False, "error": type(exc).__name__}
+        else:
+            report[name] = {"ok": True, "ms": round((time.monotonic() - started) * 1000, 1)}
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": report},
+        status=200 if healthy else 503,
+    )
+
+
+def home(request):
+    return render(request, "home.html")
+
+
+def error_404(request, exception=None):
+    return render(request, "errors/404.html", status=404)
+
+
+def error_403(request, exception=None):
+    return render(request, "errors/403.html", status=403)
+
+
+def error_500(request):
+    return render(request, "errors/500.html", status=500)

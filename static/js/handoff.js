@@ -1,0 +1,39 @@
+/* Small progressive enhancements. Every page works without this file. */
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  // Language (and other) selects that submit their form on change.
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el.matches && el.matches("[data-autosubmit]") && el.form) {
+      el.form.requestSubmit ? el.form.requestSubmit() : el.form.submit();
+    }
+  });
+
+  // A form marked data-once disables its submit buttons after the first submit,
+  // so a double click cannot send it twice (the server refuses duplicates anyway).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches("[data-once]")) return;
+    if (form.dataset.submitted) { event.preventDefault(); return; }
+    form.dataset.submitted = "1";
+    form.querySelectorAll("button[type=submit]").forEach(function (b) {
+      setTimeout(function () { b.disabled = true; }, 0);
+    });
+  });
+
+  // Countdowns: <time data-countdown datetime="ISO">…</time>
+  function pad(n) { return n < 10 ? "0" + n : String(n); }
+  function tick() {
+    document.querySelectorAll("[data-countdown]").forEach(function (el) {
+      var end = Date.parse(el.getAttribute("datetime"));
+      if (isNaN(end)) return;
+      var s = Math.max(0, Math.floor((end - Date.now()) / 1000));
+      var d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600),
+          m = Math.floor((s % 3600) / 60), sec = s % 60;
+      el.textContent = (d ? d + "d " : "") + pad(h) + ":" + pad(m) + ":" + pad(sec);
+    });
+  }
+  if (document.querySelector("[data-countdown]")) { tick(); setInterval(tick, 1000); }
+})();

@@ -1,0 +1,68 @@
+"""The admin's login goes through allauth, and staff need MFA to get in."""
+
+import pytest
+from allauth.mfa.totp.internal.auth import (
+    TOTP,
+    format_hotp_value,
+    hotp_value,
+    yield_hotp_counters_from_time,
+)
+from django.contrib.auth.models import Group
+
+from accounts.permissions import MODERATORS_GROUP
+from tests.factories import TEST_PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def _staff(**kwargs):
+    user = UserFactory(is_staff=True, **kwargs)
+    user.groups.add(Group.objects.get(name=MODERATORS_GROUP))
+    return user
+
+
+def _current_code() -> str:
+    counter = next(iter(yield_hotp_counters_from_time()))
+    return format_hotp_value(hotp_value(SECRET, counter))
+
+
+def test_anonymous_admin_goes_to_allauth_login(client):
+    response = client.get("/admin/", follow=True)
+    assert response.redirect_chain[-1][0].startswith("/accounts/login/?next=")
+
+
+def test_staff_without_mfa_is_refused(client):
+    staff = _staff()
+    client.force_login(staff)
+    response = client.get("/admin/", follow=True)
+    assert response.status_code == 403
+    assert "two-factor authentication" in response.content.decode().lower()
+    assert client.get("/admin/accounts/auditentry/").status_code in (302, 403)
+
+
+def test_staff_with_mfa_is_asked_for_the_code_then_let_in(client):
+    staff = _staff()
+    TOTP.activate(staff, SECRET)
+
+    response = client.post(
+        "/accounts/login/?next=/admin/",
+        {"login": staff.email, "password": TEST_PASSWORD, "next": "/admin/"},
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/2fa/authenticate/")
+    assert "_auth_user_id" not in client.session
+    assert client.get("/admin/").status_code == 302  # still not in
+
+    response = client.post("/accounts/2fa/authenticate/", {"code": _current_code()})
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+def test_wrong_mfa_code_keeps_staff_out(client):
+    staff = _staff()
+    TOTP.activate(staff, SECRET)
+    client.post("/accounts/login/", {"login": staff.email, "password": TEST_PASSWORD})
+    response = client.post("/accounts/2fa/authenticate/", {"code": "000000"})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
