@@ -1,0 +1,289 @@
+"""Account listings: the state machine, the listed account's facts, screenshots.
+
+A listing's state changes only through ``listings.services.transition_listing``
+(via the use-case services), which checks ``Listing.TRANSITIONS`` and writes a
+``ListingEvent`` in the same transaction. Money is in integer minor units of the
+deployment's settlement currency. The listed account's handle/URL is encrypted at
+rest and is never shown to buyers before a funded deal.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.crypto import EncryptedTextField
+
+MAX_PRICE = 10_000_000_000  # minor units: 100,000,000.00 in the settlement currency
+MAX_FOLLOWERS = 2_000_000_000
+MAX_MONTHLY_REVENUE = 1_000_000_000  # minor units
+MAX_SCREENSHOTS = 8
+
+
+def default_currency() -> str:
+    return settings.SETTLEMENT_CURRENCY
+
+
+class Platform(models.TextChoices):
+    DOUYIN = "douyin", _("Douyin")
+    TIKTOK = "tiktok", _("TikTok")
+    INSTAGRAM = "instagram", _("Instagram")
+    YOUTUBE = "youtube", _("YouTube")
+    BILIBILI = "bilibili", _("Bilibili")
+    XIAOHONGSHU = "xiaohongshu", _("Xiaohongshu (RED)")
+    KUAISHOU = "kuaishou", _("Kuaishou")
+    WEIBO = "weibo", _("Weibo")
+    X = "x", _("X (Twitter)")
+    TWITCH = "twitch", _("Twitch")
+    OTHER = "other", _("Other")
+
+
+class Region(models.TextChoices):
+    MAINLAND_CHINA = "cn", _("Mainland China")
+    GREATER_CHINA = "hk_tw", _("Hong Kong, Macao and Taiwan")
+    NORTH_AMERICA = "na", _("North America")
+    LATIN_AMERICA = "latam", _("Latin America")
+    EUROPE = "eu", _("Europe")
+    SOUTHEAST_ASIA = "sea", _("Southeast Asia")
+    SOUTH_ASIA = "sa", _("South Asia")
+    EAST_ASIA = "ea", _("Japan and Korea")
+    MIDDLE_EAST_AFRICA = "mea", _("Middle East and Africa")
+    OCEANIA = "oc", _("Oceania")
+    GLOBAL = "global", _("Global / mixed")
+
+
+class Listing(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "DRAFT", _("Draft")
+        PENDING_REVIEW = "PENDING_REVIEW", _("Pending review")
+        PUBLISHED = "PUBLISHED", _("Published")
+        RESERVED = "RESERVED", _("Reserved")
+        SOLD = "SOLD", _("Sold")
+        REJECTED = "REJECTED", _("Rejected")
+        WITHDRAWN = "WITHDRAWN", _("Withdrawn")
+        REMOVED = "REMOVED", _("Removed")
+
+    S = State
+    #: The one transition table. Who may trigger each move is decided by the
+    #: use-case services; this map only says which moves exist at all.
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        S.DRAFT: frozenset({S.PENDING_REVIEW, S.WITHDRAWN, S.REMOVED}),
+        S.PENDING_REVIEW: frozenset({S.PUBLISHED, S.REJECTED, S.DRAFT, S.WITHDRAWN, S.REMOVED}),
+        # PUBLISHED -> PENDING_REVIEW: the seller edited a published listing.
+        S.PUBLISHED: frozenset({S.RESERVED, S.PENDING_REVIEW, S.WITHDRAWN, S.REMOVED}),
+        # RESERVED -> WITHDRAWN: a deal refunded after the credentials were shown.
+        S.RESERVED: frozenset({S.PUBLISHED, S.SOLD, S.WITHDRAWN, S.REMOVED}),
+        S.REJECTED: frozenset({S.DRAFT, S.PENDING_REVIEW, S.WITHDRAWN, S.REMOVED}),
+        S.WITHDRAWN: frozenset({S.DRAFT, S.PENDING_REVIEW, S.REMOVED}),
+        S.SOLD: frozenset(),
+        # REMOVED -> PUBLISHED: a moderator restores it (e.g. an appeal was upheld).
+        S.REMOVED: frozenset({S.PUBLISHED}),
+    }
+    del S
+
+    #: States in which the seller may edit the listing (PUBLISHED edits go back to review).
+    EDITABLE_STATES = frozenset(
+        {State.DRAFT, State.PENDING_REVIEW, State.PUBLISHED, State.REJECTED, State.WITHDRAWN}
+    )
+    #: States that count as "this account is on the market" (one listing per account).
+    ACTIVE_STATES = frozenset({State.PENDING_REVIEW, State.PUBLISHED, State.RESERVED})
+
+    seller = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="listings",
+        verbose_name=_("seller"),
+    )
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.DRAFT)
+
+    # ---- the account
+    platform = models.CharField(_("platform"), max_length=20, choices=Platform.choices)
+    niche = models.CharField(
+        _("niche / category"),
+        max_length=60,
+        help_text=_("For example: beauty, gaming, travel, 美妆, 美食."),
+    )
+    follower_count = models.PositiveBigIntegerField(
+        _("followers"), validators=[MaxValueValidator(MAX_FOLLOWERS)]
+    )
+    avg_views = models.PositiveBigIntegerField(
+        _("average views per post"), default=0, validators=[MaxValueValidator(MAX_FOLLOWERS * 10)]
+    )
+    avg_likes = models.PositiveBigIntegerField(
+        _("average likes per post"), default=0, validators=[MaxValueValidator(MAX_FOLLOWERS * 10)]
+    )
+    account_created_on = models.DateField(
+        _("account created on"),
+        null=True,
+        blank=True,
+        help_text=_("Approximate date the account was opened."),
+    )
+    audience_region = models.CharField(
+        _("main audience region"), max_length=10, choices=Region.choices, default=Region.GLOBAL
+    )
+    monetised = models.BooleanField(_("monetisation enabled"), default=False)
+    monthly_revenue = models.PositiveBigIntegerField(
+        _("monthly revenue"),
+        default=0,
+        validators=[MaxValueValidator(MAX_MONTHLY_REVENUE)],
+        help_text=_("Average monthly revenue, in minor units (cents) of the currency."),
+    )
+    handle = EncryptedTextField(
+        _("account handle or URL"),
+        blank=True,
+        help_text=_("Private: shown to the buyer only after their payment is held in escrow."),
+    )
+    handle_fingerprint = models.CharField(
+        max_length=64,
+        blank=True,
+        db_index=True,
+        editable=False,
+        help_text="Keyed hash of platform + normalised handle, to find the same account twice.",
+    )
+
+    # ---- the offer
+    title = models.CharField(_("title"), max_length=120)
+    description = models.TextField(_("description"), max_length=5000)
+    price = models.PositiveBigIntegerField(
+        _("price"),
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_PRICE)],
+        help_text=_("In minor units (cents) of the currency."),
+    )
+    currency = models.CharField(_("currency"), max_length=3, default=default_currency)
+    featured = models.BooleanField(
+        _("featured"), default=False, help_text=_("Shown on the home page.")
+    )
+
+    # ---- ownership proof and moderation
+    ownership_code = models.CharField(_("ownership code"), max_length=24, blank=True)
+    ownership_proven = models.BooleanField(_("ownership proven"), default=False)
+    ownership_proven_at = models.DateTimeField(null=True, blank=True)
+    ownership_proven_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    moderation_reason = models.TextField(
+        _("moderator's reason"),
+        blank=True,
+        help_text=_("Why the listing was rejected or removed; the seller sees it."),
+    )
+
+    # ---- search (maintained by services; see listings.search)
+    search_vector = SearchVectorField(null=True, blank=True, editable=False)
+
+    # ---- time
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted for review"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("listing")
+        verbose_name_plural = _("listings")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(price__gt=0), name="listing_price_positive"),
+            models.CheckConstraint(
+                condition=models.Q(price__lte=MAX_PRICE), name="listing_price_not_absurd"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(follower_count__lte=MAX_FOLLOWERS),
+                name="listing_followers_not_absurd",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="PUBLISHED") | models.Q(published_at__isnull=False),
+                name="listing_published_has_published_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+    @property
+    def is_public(self) -> bool:
+        return self.state == self.State.PUBLISHED
+
+    @property
+    def account_age_months(self) -> int | None:
+        if not self.account_created_on:
+            return None
+        today = timezone.localdate()
+        months = (today.year - self.account_created_on.year) * 12 + (
+            today.month - self.account_created_on.month
+        )
+        return max(0, months)
+
+    @property
+    def engagement_rate(self) -> float | None:
+        """Average likes per follower, in percent (None without figures)."""
+        if not self.follower_count or not self.avg_likes:
+            return None
+        return round(100 * self.avg_likes / self.follower_count, 2)
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in self.EDITABLE_STATES
+
+
+def screenshot_path(instance, filename: str) -> str:
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
+    return f"listings/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}.{ext}"
+
+
+def thumbnail_path(instance, filename: str) -> str:
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
+    return f"listings/thumbs/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}.{ext}"
+
+
+class ListingScreenshot(models.Model):
+    """A public screenshot (analytics, profile page). Re-encoded, metadata stripped,
+    stored under a random name; a thumbnail for cards and the review queue."""
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="screenshots")
+    image = models.ImageField(
+        _("image"), upload_to=screenshot_path, width_field="width", height_field="height"
+    )
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=thumbnail_path, blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    caption = models.CharField(_("caption"), max_length=120, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("screenshot")
+        verbose_name_plural = _("screenshots")
+
+    def __str__(self) -> str:
+        return f"screenshot {self.pk} of listing {self.listing_id}"
+
+
+class ListingEvent(models.Model):
+    """One row per state change (who, when, from, to, why). Append-only."""
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="events")
+    from_state = models.CharField(max_length=20, choices=Listing.State.choices)
+    to_state = models.CharField(max_length=20, choices=Listing.State.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("listing event")
+        verbose_name_plural = _("listing events")
+
+    def __str__(self) -> str:
+        return f"{self.listing_id}: {self.from_state} → {self.to_state}"
