@@ -234,6 +234,14 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 ACCOUNT_RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)
 if not ACCOUNT_RATE_LIMITS_ENABLED:
     ACCOUNT_RATE_LIMITS = False
+# Our own actions (marketplace.ratelimit); allauth limits login/sign-up/reset.
+SITE_RATE_LIMITS = {
+    "report": env.str("RATE_LIMIT_REPORT", default="10/h"),
+    "message": env.str("RATE_LIMIT_MESSAGE", default="30/m"),
+    "verification": env.str("RATE_LIMIT_VERIFICATION", default="5/h"),
+    "checkout": env.str("RATE_LIMIT_CHECKOUT", default="10/h"),
+    "listing_submit": env.str("RATE_LIMIT_LISTING_SUBMIT", default="30/h"),
+}
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Handoff"
