@@ -96,3 +96,31 @@ def _clear_cache():
 
     cache.clear()
     yield
+
+
+# ------------------------------------------------------- proof that groups ran
+
+_group_outcomes: dict[str, dict[str, int]] = {"worker": {}, "browser": {}}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    groups = [g for g in _group_outcomes if item.get_closest_marker(g)]
+    if not groups:
+        return
+    if report.skipped and REQUIRE_SERVICES:
+        # Under make test a skipped worker/browser test is a failure: green must mean it ran.
+        report.outcome = "failed"
+        report.longrepr = f"{groups} test skipped under make test: {report.longrepr}"
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        for group in groups:
+            counts = _group_outcomes[group]
+            counts[report.outcome] = counts.get(report.outcome, 0) + 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    for group, counts in _group_outcomes.items():
+        summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "none ran"
+        terminalreporter.write_line(f"{group} tests: {summary}")
