@@ -15,6 +15,25 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.crypto import EncryptedTextField
+from marketplace.private_files import private_storage
+
+
+class VerificationStatus(models.TextChoices):
+    """A user's real-name verification standing, as ``governance.policy.can`` reads it.
+
+    Denormalised onto ``User`` by ``accounts.services`` (in the same transaction as the
+    ``IdentityVerification`` change) so that the permission gate reads a field instead
+    of running a query on every hot page.
+    """
+
+    UNVERIFIED = "unverified", _("Not verified")
+    PENDING = "pending", _("Under review")
+    VERIFIED = "verified", _("Verified")
+    REJECTED = "rejected", _("Rejected")
+    REVOKED = "revoked", _("Revoked")
+    EXPIRED = "expired", _("Expired")
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -51,6 +70,28 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 
+    # Real-name verification, kept current by accounts.services (never set by hand).
+    verification_status = models.CharField(
+        _("verification status"),
+        max_length=16,
+        choices=VerificationStatus.choices,
+        default=VerificationStatus.UNVERIFIED,
+    )
+    verified_until = models.DateTimeField(
+        _("verified until"),
+        null=True,
+        blank=True,
+        help_text=_("When the current real-name verification expires."),
+    )
+    is_minor = models.BooleanField(
+        _("marked as a minor"),
+        default=False,
+        help_text=_(
+            "Set when the user declared a date of birth under 18. Only a moderator can lift it."
+        ),
+    )
+    minor_marked_at = models.DateTimeField(_("marked as a minor at"), null=True, blank=True)
+
     objects = UserManager()
 
     USERNAME_FIELD = "email"
@@ -60,6 +101,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        permissions = [("lift_minor_mark", _("Can lift the minor mark"))]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
         ]
@@ -75,6 +117,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self):
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    def is_verified_adult(self, *, now=None) -> bool:
+        """Verified real name, currently valid, and not marked as a minor. No query."""
+        if self.is_minor or self.verification_status != VerificationStatus.VERIFIED:
+            return False
+        return self.verified_until is not None and self.verified_until > (now or timezone.now())
 
 
 class AuditEntry(models.Model):
@@ -156,3 +204,229 @@ class Standing(models.Model):
     @property
     def dispute_rate(self) -> float | None:
         return round(self.disputes / self.deals_ended, 3) if self.deals_ended else None
+
+
+def _document_upload_to(instance, filename: str) -> str:
+    # Names come from clean_image (uuid); the folder groups a user's files.
+    return f"identity/{instance.user_id}/{filename}"
+
+
+class IdentityVerification(models.Model):
+    """One real-name verification submission and its review.
+
+    States (``TRANSITIONS`` is the single source of truth)::
+
+        pending --approve--> verified --revoke--> revoked
+        pending --reject---> rejected
+        verified --job: validity ends--> expired
+        verified --a renewal is approved--> superseded
+
+    The document number is kept only encrypted (``document_number``), with a keyed
+    hash of its normalised form for duplicate searches and its last 4 characters for
+    display. Nothing else may show more than those 4 characters.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Under review")
+        VERIFIED = "verified", _("Verified")
+        REJECTED = "rejected", _("Rejected")
+        REVOKED = "revoked", _("Revoked")
+        EXPIRED = "expired", _("Expired")
+        SUPERSEDED = "superseded", _("Replaced by a renewal")
+
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        State.PENDING: frozenset({State.VERIFIED, State.REJECTED}),
+        State.VERIFIED: frozenset({State.REVOKED, State.EXPIRED, State.SUPERSEDED}),
+        State.REJECTED: frozenset(),
+        State.REVOKED: frozenset(),
+        State.EXPIRED: frozenset(),
+        State.SUPERSEDED: frozenset(),
+    }
+
+    class DocumentType(models.TextChoices):
+        CN_RESIDENT_ID = "cn_resident_id", _("Mainland China resident ID card")
+        PASSPORT = "passport", _("Passport")
+        OTHER = "other", _("Other government-issued ID")
+
+    class Provider(models.TextChoices):
+        MANUAL = "manual", _("Manual review")
+        STRIPE = "stripe_identity", _("Stripe Identity")
+
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="identity_verifications"
+    )
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    provider = models.CharField(
+        _("identity provider"), max_length=20, choices=Provider.choices, default=Provider.MANUAL
+    )
+    provider_reference = models.CharField(
+        _("provider reference"),
+        max_length=100,
+        blank=True,
+        help_text=_("The provider's id for this check (e.g. a Stripe VerificationSession)."),
+    )
+    legal_name = models.CharField(_("legal name"), max_length=120)
+    document_type = models.CharField(
+        _("document type"), max_length=20, choices=DocumentType.choices
+    )
+    document_number = EncryptedTextField(
+        _("document number"), help_text=_("Encrypted at rest; never displayed in full.")
+    )
+    document_number_hash = models.CharField(
+        _("document number hash"),
+        max_length=64,
+        db_index=True,
+        help_text=_("Keyed HMAC-SHA256 of the normalised number, to find duplicates."),
+    )
+    document_last4 = models.CharField(_("last 4 characters"), max_length=4)
+    date_of_birth = models.DateField(_("date of birth"))
+    country = models.CharField(_("issuing country"), max_length=2)
+    document_image = models.FileField(
+        _("photo of the document"),
+        storage=private_storage,
+        upload_to=_document_upload_to,
+        blank=True,
+        max_length=200,
+    )
+    selfie_image = models.FileField(
+        _("selfie"),
+        storage=private_storage,
+        upload_to=_document_upload_to,
+        blank=True,
+        max_length=200,
+    )
+    language = models.CharField(
+        max_length=10, blank=True, help_text=_("Language for e-mails about this check.")
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now, db_index=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="identity_decisions",
+        verbose_name=_("decided by"),
+    )
+    decision_reason = models.TextField(
+        _("reason given to the user"), blank=True, help_text=_("Shown to the user.")
+    )
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True, db_index=True)
+    reminder_sent_at = models.DateTimeField(_("expiry reminder sent at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("revoked or expired at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        verbose_name = _("identity verification")
+        verbose_name_plural = _("identity verifications")
+        permissions = [
+            ("review_identityverification", _("Can approve, reject or revoke verifications")),
+            ("view_identity_document", _("Can view identity document images")),
+        ]
+        constraints = [
+            # One document number is verified for one account at a time (impersonation).
+            models.UniqueConstraint(
+                fields=["document_number_hash"],
+                condition=models.Q(state="verified"),
+                name="identity_one_verified_owner_per_document",
+            ),
+            # A user has at most one live verification and at most one pending review.
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(state="verified"),
+                name="identity_one_verified_per_user",
+            ),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(state="pending"),
+                name="identity_one_pending_per_user",
+            ),
+            models.UniqueConstraint(
+                fields=["provider", "provider_reference"],
+                condition=~models.Q(provider_reference=""),
+                name="identity_unique_provider_reference",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="verified") | models.Q(expires_at__isnull=False),
+                name="identity_verified_has_expiry",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_document_type_display()} ···{self.document_last4} ({self.user_id})"
+
+    @property
+    def masked_number(self) -> str:
+        return f"···{self.document_last4}"
+
+
+class PendingVerification(IdentityVerification):
+    """The moderators' review queue (pending verifications only) in the admin."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("verification to review")
+        verbose_name_plural = _("verification queue")
+
+
+class ImpersonationFlag(models.Model):
+    """A document number already verified for one account was submitted by another.
+
+    Raised to moderators (admin queue) and announced with the
+    ``accounts.signals.possible_impersonation`` signal so that governance can open a
+    report. Holds only the hash and last 4 characters of the number.
+    """
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.CASCADE,
+        related_name="impersonation_flags",
+        verbose_name=_("account that submitted the document"),
+    )
+    attempt = models.ForeignKey(
+        IdentityVerification,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("refused submission"),
+    )
+    existing = models.ForeignKey(
+        IdentityVerification,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("verification it collides with"),
+    )
+    existing_user = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("account already verified with it"),
+    )
+    document_number_hash = models.CharField(max_length=64, db_index=True)
+    document_last4 = models.CharField(_("last 4 characters"), max_length=4)
+    resolved_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    resolution = models.TextField(_("moderator's note"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("possible impersonation")
+        verbose_name_plural = _("possible impersonations")
+
+    def __str__(self) -> str:
+        return f"possible impersonation ···{self.document_last4} by {self.user_id}"

@@ -6,3 +6,21 @@ from django.core.management import call_command
 def clear_expired_sessions() -> None:
     """Delete expired sessions from the database (beat: nightly)."""
     call_command("clearsessions")
+
+
+@shared_task(name="accounts.tasks.process_verification_expiry")
+def process_verification_expiry(now: str | None = None) -> dict:
+    """Remind users whose verification ends soon, then expire ended ones (beat: hourly).
+
+    ``now`` (ISO 8601) lets a test or an operator run the job for a given instant.
+    """
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    from .services import process_verification_expiry as run
+
+    moment = datetime.fromisoformat(now) if now else timezone.now()
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return run(now=moment)

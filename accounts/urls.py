@@ -5,4 +5,5 @@ from . import views
 app_name = "accounts"
 urlpatterns = [
     path("me/", views.profile, name="profile"),
+    path("verify/", views.verify, name="verify"),
 ]

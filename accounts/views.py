@@ -18,3 +18,9 @@ def profile(request):
         messages.success(request, _("Your profile was saved."))
         return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": form})
+
+
+@login_required
+def verify(request):
+    """Real-name verification (form to follow in the next commit)."""
+    return redirect("accounts:profile")

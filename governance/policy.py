@@ -1,8 +1,8 @@
 """The one permission gate: ``can(user, capability)``.
 
 Listings and escrow ask only this function before acting. It answers from the
-account's state; later issues add verification, the minor mark and sanctions to
-this same function — nobody hard-wires a second gate.
+account's state: the real-name verification and the minor mark (accounts), then
+sanctions (governance) — nobody hard-wires a second gate.
 """
 
 from __future__ import annotations
@@ -16,11 +16,28 @@ class UnknownCapability(ValueError):
     pass
 
 
+# Capabilities that need a verified adult: a currently valid real-name verification
+# and no minor mark (GOVERNANCE.md, admission). Read from fields on the user row
+# (``accounts.User.verification_status``/``verified_until``/``is_minor``), which
+# accounts.services keep current: no query.
+VERIFIED_ADULT_CAPABILITIES = frozenset({"buy", "sell", "list"})
+
+
+def _is_verified_adult(user) -> bool:
+    check = getattr(user, "is_verified_adult", None)
+    return bool(check is not None and check())
+
+
 def can(user, capability: str) -> bool:
-    """May ``user`` do ``capability`` now? Browsing needs nothing; everything else
-    needs an active signed-in account."""
+    """May ``user`` do ``capability`` now? Browsing needs nothing; buying, selling and
+    listing need a verified adult (verification valid now, not marked as a minor);
+    everything else needs an active signed-in account."""
     if capability not in CAPABILITIES:
         raise UnknownCapability(capability)
     if capability == "browse":
         return user is None or not user.is_authenticated or user.is_active
-    return bool(user is not None and user.is_authenticated and user.is_active)
+    if not (user is not None and user.is_authenticated and user.is_active):
+        return False
+    if capability in VERIFIED_ADULT_CAPABILITIES and not _is_verified_adult(user):
+        return False
+    return True

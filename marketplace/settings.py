@@ -200,6 +200,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(minute=17, hour=3),
     },
+    "expire-identity-verifications": {
+        "task": "accounts.tasks.process_verification_expiry",
+        "schedule": crontab(minute=7),  # hourly: reminders, then expiry
+    },
 }
 
 # -------------------------------------------------------------------------- auth
@@ -373,8 +377,15 @@ SIMULATED_GATEWAY_SECRET = env.str(
     "SIMULATED_GATEWAY_SECRET", default=_dev_fernet_key("simulated-gateway")
 )
 
-IDENTITY_PROVIDER = env.str("IDENTITY_PROVIDER", default="")
+IDENTITY_PROVIDER = env.str("IDENTITY_PROVIDER", default="accounts.identity.ManualReviewProvider")
 VERIFICATION_VALIDITY_DAYS = env.int("VERIFICATION_VALIDITY_DAYS", default=365)
+# Users are reminded (and may renew) this many days before their verification ends.
+VERIFICATION_REMINDER_DAYS = env.int("VERIFICATION_REMINDER_DAYS", default=30)
+# Stripe Identity webhook endpoint (/webhooks/stripe/identity/) signing secret;
+# falls back to STRIPE_WEBHOOK_SECRET when one endpoint receives every event.
+STRIPE_IDENTITY_WEBHOOK_SECRET = env.str(
+    "STRIPE_IDENTITY_WEBHOOK_SECRET", default=STRIPE_WEBHOOK_SECRET
+)
 
 # ---------------------------------------------------------------------- logging
 
