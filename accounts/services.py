@@ -603,6 +603,37 @@ def _expire_one(verification_id: int, *, now: datetime) -> None:
     emails.send_on_commit(verification.pk, "expired")
 
 
+def record_deal_outcome(
+    *,
+    seller_id: int,
+    buyer_id: int,
+    completed: bool,
+    disputed: bool = False,
+    median_release_seconds: int | None = None,
+) -> None:
+    """Escrow tells accounts that a deal ended (shared contract; DESIGN.md "one
+    standing record"). ``completed``: released to the seller; otherwise it ended
+    without a sale (refunded/split). ``median_release_seconds``, computed by escrow
+    over the seller's released deals, replaces the stored median when given.
+    Call inside the transaction that ends the deal."""
+    from .models import Standing
+
+    with transaction.atomic():
+        seller, _ = Standing.objects.select_for_update().get_or_create(user_id=seller_id)
+        seller.deals_ended += 1
+        if completed:
+            seller.completed_sales += 1
+        if disputed:
+            seller.disputes += 1
+        if median_release_seconds is not None:
+            seller.median_release_seconds = median_release_seconds
+        seller.save()
+        if completed:
+            buyer, _ = Standing.objects.select_for_update().get_or_create(user_id=buyer_id)
+            buyer.completed_purchases += 1
+            buyer.save()
+
+
 __all__ = [
     "VerificationSubmission",
     "approve_verification",
@@ -611,6 +642,7 @@ __all__ = [
     "lift_minor_mark",
     "process_verification_expiry",
     "record_audit",
+    "record_deal_outcome",
     "reject_verification",
     "resolve_impersonation_flag",
     "revoke_verification",

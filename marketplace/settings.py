@@ -204,6 +204,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.process_verification_expiry",
         "schedule": crontab(minute=7),  # hourly: reminders, then expiry
     },
+    # escrow: deadlines are due_at columns; these jobs scan them (SKIP LOCKED).
+    "escrow-expire-unpaid": {"task": "escrow.expire_unpaid_deals", "schedule": 60.0},
+    "escrow-refund-undelivered": {"task": "escrow.refund_undelivered_deals", "schedule": 300.0},
+    "escrow-accept-after-inspection": {"task": "escrow.accept_after_inspection", "schedule": 300.0},
+    "escrow-release-after-protection": {
+        "task": "escrow.release_after_protection",
+        "schedule": 300.0,
+    },
+    "escrow-execute-payouts": {"task": "escrow.execute_due_payouts", "schedule": 120.0},
+    "escrow-execute-refunds": {"task": "escrow.execute_due_refunds", "schedule": 120.0},
+    "escrow-deadline-reminders": {"task": "escrow.send_deadline_reminders", "schedule": 300.0},
 }
 
 # -------------------------------------------------------------------------- auth
@@ -368,13 +379,18 @@ DELIVERY_DEADLINE = timedelta(hours=env.int("DELIVERY_DEADLINE_HOURS", default=7
 INSPECTION_PERIOD = timedelta(hours=env.int("INSPECTION_HOURS", default=72))
 PROTECTION_WINDOW = timedelta(days=env.int("PROTECTION_DAYS", default=7))
 
-PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="")
+# Dotted path to an escrow.gateways.base.PaymentGateway. The simulated gateway is
+# the embedded default (no real money; refused in production by its system check);
+# production sets escrow.gateways.stripe.StripeGateway and the STRIPE_* keys.
+PAYMENT_GATEWAY = (
+    env.str("PAYMENT_GATEWAY", default="") or "escrow.gateways.simulated.SimulatedGateway"
+)
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
-SIMULATED_GATEWAY_SECRET = env.str(
-    "SIMULATED_GATEWAY_SECRET", default=_dev_fernet_key("simulated-gateway")
+SIMULATED_GATEWAY_SECRET = env.str("SIMULATED_GATEWAY_SECRET", default="") or _dev_fernet_key(
+    "simulated-gateway"
 )
 
 IDENTITY_PROVIDER = env.str("IDENTITY_PROVIDER", default="accounts.identity.ManualReviewProvider")

@@ -1,0 +1,1066 @@
+"""Every write that matters in escrow: one keyword-only function per use case.
+
+Rules every function here keeps (see docs/escrow.md):
+
+- **Lock order**: the listing row, then the deal row, then the deal's payment /
+  refund / payout rows — always in that order, each by primary key. Jobs take the
+  locks with ``SKIP LOCKED`` so several workers share a batch without waiting.
+- **State** changes only through ``transition_deal`` (checks ``Deal.TRANSITIONS``,
+  writes the ``DealEvent`` in the same transaction).
+- **Never call the provider while holding a lock**: record the intent (status
+  ``requested``) and commit; call the provider; re-lock and record the outcome,
+  including failure.
+- **Idempotency**: provider calls carry keys derived from our ids
+  (``payment-<deal>``, ``refund-<deal>-<n>``, ``payout-<deal>``); ledger postings are
+  unique per business event; a retry of a payout/refund whose earlier attempt may
+  have reached the provider looks it up by metadata before creating it again.
+- Every function takes an explicit ``now``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+
+from accounts.models import User
+from accounts.services import record_audit
+from governance.policy import can
+from listings import services as listing_services
+from listings.exceptions import ListingNotAvailable
+from listings.models import Listing
+
+from . import ledger
+from .checklists import checklist_for
+from .exceptions import (
+    AcknowledgementRequired,
+    AlreadyPaid,
+    CannotBuyOwnListing,
+    EscrowError,
+    IllegalTransition,
+    InspectionAlreadyExtended,
+    ListingUnavailable,
+    NotAllowed,
+    PaymentDeclined,
+    PaymentFailed,
+    PaymentWindowClosed,
+    TooManyUnpaidDeals,
+)
+from .gateways import get_gateway
+from .gateways.base import REQUIRES_ACTION, SUCCEEDED, GatewayError, PaymentResult
+from .models import (
+    CredentialView,
+    Deal,
+    DealEvent,
+    Handover,
+    Payment,
+    Payout,
+    Refund,
+    SellerPayoutAccount,
+)
+from .notifications import alert_operators, notify
+
+logger = logging.getLogger(__name__)
+State = Deal.State
+
+#: A payout/refund "requested" longer than this is treated as a crashed attempt.
+IN_FLIGHT_TIMEOUT = timedelta(minutes=10)
+MAX_ATTEMPTS = 8
+#: Reminders go out this long before a deadline (a fraction for short windows).
+REMINDER_LEAD = {
+    State.PENDING_PAYMENT: timedelta(minutes=10),
+    State.FUNDED: timedelta(hours=24),
+    State.DELIVERED: timedelta(hours=24),
+    State.ACCEPTED: timedelta(hours=24),
+}
+REMINDER_TARGET = {
+    State.PENDING_PAYMENT: "buyer",
+    State.FUNDED: "seller",
+    State.DELIVERED: "buyer",
+    State.ACCEPTED: "seller",
+}
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4 … minutes, capped at 6 hours."""
+    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
+
+
+# ---------------------------------------------------------------- transitions
+
+
+def can_transition(from_state: str, to_state: str) -> bool:
+    return to_state in Deal.TRANSITIONS.get(from_state, frozenset())
+
+
+def transition_deal(
+    *,
+    deal: Deal,
+    to: str,
+    kind: str,
+    now: datetime,
+    actor=None,
+    reason: str = "",
+    due_at: datetime | None = None,
+    update_fields: tuple[str, ...] = (),
+) -> DealEvent:
+    """Move ``deal`` to ``to`` and record the event (with the new step's deadline).
+
+    Precondition: inside ``transaction.atomic`` holding the deal's row lock, and
+    ``deal`` is the locked row. Raises ``IllegalTransition`` (nothing written) when
+    the table does not allow the move.
+    """
+    from_state = deal.state
+    if not can_transition(from_state, to):
+        raise IllegalTransition()
+    deal.state = to
+    deal.due_at = due_at
+    if to in Deal.FINAL_STATES:
+        deal.closed_at = now
+    deal.save(update_fields=["state", "due_at", "closed_at", "updated_at", *update_fields])
+    return DealEvent.objects.create(
+        deal=deal,
+        from_state=from_state,
+        to_state=to,
+        kind=kind,
+        actor=actor if actor is not None and getattr(actor, "is_authenticated", False) else None,
+        reason=reason,
+        due_at=due_at,
+        created_at=now,
+    )
+
+
+def _note(*, deal: Deal, kind: str, now: datetime, actor=None, reason: str = "") -> DealEvent:
+    """A timeline step that moves no state (e.g. an extension)."""
+    return DealEvent.objects.create(
+        deal=deal,
+        from_state=deal.state,
+        to_state=deal.state,
+        kind=kind,
+        actor=actor,
+        reason=reason,
+        due_at=deal.due_at,
+        created_at=now,
+    )
+
+
+def _lock_deal(deal_id: int, *, skip_locked: bool = False) -> Deal | None:
+    qs = Deal.objects.select_for_update(skip_locked=skip_locked).filter(pk=deal_id)
+    return qs.first()
+
+
+def _lock_listing_then_deal(deal_id: int, *, skip_locked: bool = False):
+    """Lock order: listing, then deal. Returns (listing, deal) or (None, None) when
+    ``skip_locked`` and another worker holds either row."""
+    listing_id = Deal.objects.filter(pk=deal_id).values_list("listing_id", flat=True).first()
+    if listing_id is None:
+        return None, None
+    listing = (
+        Listing.objects.select_for_update(skip_locked=skip_locked).filter(pk=listing_id).first()
+    )
+    if listing is None:
+        return None, None
+    deal = _lock_deal(deal_id, skip_locked=skip_locked)
+    return listing, deal
+
+
+# ------------------------------------------------------------------- checkout
+
+
+def open_deal(*, buyer: User, listing_id: int, now: datetime) -> Deal:
+    """Reserve the listing and open a deal awaiting payment.
+
+    Refuses (nothing written) when the permission gate says no, the buyer is the
+    seller, the listing is not on sale, or the buyer already holds
+    ``MAX_UNPAID_DEALS`` unpaid deals. If the buyer already has an open unpaid
+    deal for this listing it is returned (a double click opens one deal).
+    Lock order: the buyer's user row (serialises one buyer's checkouts), the listing.
+    """
+    if not can(buyer, "buy"):
+        raise NotAllowed()
+    gateway = get_gateway()
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=buyer.pk).first()
+        listing = Listing.objects.select_for_update().filter(pk=listing_id).first()
+        if listing is None:
+            raise ListingUnavailable()
+        if listing.seller_id == buyer.pk:
+            raise CannotBuyOwnListing()
+        existing = Deal.objects.filter(
+            listing=listing, buyer=buyer, state=State.PENDING_PAYMENT
+        ).first()
+        if existing is not None:
+            return existing
+        if listing.state != Listing.State.PUBLISHED:
+            raise ListingUnavailable()
+        unpaid = Deal.objects.filter(buyer=buyer, state=State.PENDING_PAYMENT).count()
+        if unpaid >= settings.MAX_UNPAID_DEALS:
+            raise TooManyUnpaidDeals()
+        try:
+            listing_services.reserve_listing(
+                listing_id=listing.pk, actor=buyer, reason="deal opened", now=now
+            )
+        except ListingNotAvailable:
+            raise ListingUnavailable()
+        from .money import quote
+
+        q = quote(listing.price, listing.currency)
+        deal = Deal.objects.create(
+            listing=listing,
+            buyer=buyer,
+            seller_id=listing.seller_id,
+            state=State.PENDING_PAYMENT,
+            price=q.price,
+            platform_fee=q.fee,
+            total=q.total,
+            currency=q.currency,
+            created_at=now,
+            due_at=now + settings.PAYMENT_WINDOW,
+        )
+        DealEvent.objects.create(
+            deal=deal,
+            from_state="",
+            to_state=State.PENDING_PAYMENT,
+            kind="opened",
+            actor=buyer,
+            due_at=deal.due_at,
+            created_at=now,
+        )
+        Payment.objects.create(
+            deal=deal,
+            provider=gateway.name,
+            idempotency_key=f"payment-{deal.pk}",
+            amount=deal.total,
+            currency=deal.currency,
+            created_at=now,
+        )
+        notify(deal=deal, user=buyer, kind="opened_buyer", now=now)
+        notify(deal=deal, user=deal.seller, kind="opened_seller", now=now)
+    return deal
+
+
+def acknowledge_transfer_policy(*, deal_id: int, buyer: User, note: str, now: datetime) -> Deal:
+    """Record that the buyer read the platform's transfer-policy note (as shown)."""
+    with transaction.atomic():
+        deal = _lock_deal(deal_id)
+        if deal is None or deal.buyer_id != buyer.pk:
+            raise NotAllowed()
+        if deal.state != State.PENDING_PAYMENT:
+            raise IllegalTransition()
+        if deal.policy_acknowledged_at is None:
+            deal.policy_acknowledged_at = now
+            deal.policy_note = note
+            deal.save(update_fields=["policy_acknowledged_at", "policy_note", "updated_at"])
+    return deal
+
+
+def prepare_payment(*, deal_id: int, now: datetime) -> Payment:
+    """Make sure the provider has a payment intent for the deal; returns the payment.
+
+    The provider is called outside any lock with the key ``payment-<deal>``; a
+    replay returns the same intent, so two browser tabs get one intent.
+    """
+    payment = Payment.objects.select_related("deal").get(deal_id=deal_id)
+    if payment.provider_ref:
+        return payment
+    gateway = get_gateway()
+    result = gateway.create_payment(
+        amount=payment.amount,
+        currency=payment.currency,
+        idempotency_key=payment.idempotency_key,
+        metadata={"deal_id": str(deal_id), "payment_id": str(payment.pk)},
+        now=now,
+    )
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if not payment.provider_ref:
+            payment.provider_ref = result.ref
+            payment.save(update_fields=["provider_ref"])
+    return payment
+
+
+def _check_payable(deal: Deal, buyer: User, now: datetime) -> None:
+    if deal.buyer_id != buyer.pk:
+        raise NotAllowed()
+    if deal.state in Deal.FUNDED_STATES or deal.state == State.RELEASED:
+        raise AlreadyPaid()
+    if deal.state != State.PENDING_PAYMENT or (deal.due_at and deal.due_at <= now):
+        raise PaymentWindowClosed()
+    if deal.policy_acknowledged_at is None:
+        raise AcknowledgementRequired()
+
+
+def pay_deal(*, deal_id: int, buyer: User, card: dict, now: datetime) -> Deal:
+    """Pay with the on-site card form (simulated gateway).
+
+    Returns the deal (FUNDED, or still PENDING_PAYMENT when the card asks for an
+    authentication step). Raises ``PaymentDeclined`` (no money moved),
+    ``PaymentWindowClosed`` (the deal is cancelled), ``AlreadyPaid``.
+    """
+    deal = Deal.objects.get(pk=deal_id)
+    if deal.state == State.PENDING_PAYMENT and deal.due_at and deal.due_at <= now:
+        expire_deal(deal_id=deal_id, now=now)
+        raise PaymentWindowClosed()
+    _check_payable(deal, buyer, now)
+    payment = prepare_payment(deal_id=deal_id, now=now)
+    try:
+        result = get_gateway().confirm_payment(ref=payment.provider_ref, card=card, now=now)
+    except GatewayError as exc:
+        logger.warning("payment confirm failed for deal %s: %s", deal_id, exc)
+        raise PaymentFailed()
+    return record_payment_result(deal_id=deal_id, result=result, now=now, raise_on_decline=True)
+
+
+def complete_authentication(*, deal_id: int, buyer: User, success: bool, now: datetime) -> Deal:
+    """The simulated 3-D Secure step of a card that required authentication."""
+    deal = Deal.objects.get(pk=deal_id)
+    if deal.buyer_id != buyer.pk:
+        raise NotAllowed()
+    payment = deal.payment
+    result = get_gateway().complete_authentication(
+        ref=payment.provider_ref, success=success, now=now
+    )
+    return record_payment_result(deal_id=deal_id, result=result, now=now, raise_on_decline=True)
+
+
+def sync_payment(*, deal_id: int, now: datetime) -> Deal:
+    """Ask the provider for the payment's current state and record it (the
+    Payment Element's return URL and reconciliation use this)."""
+    payment = Payment.objects.get(deal_id=deal_id)
+    if not payment.provider_ref:
+        return payment.deal
+    result = get_gateway().retrieve_payment(ref=payment.provider_ref, now=now)
+    return record_payment_result(deal_id=deal_id, result=result, now=now)
+
+
+def record_payment_result(
+    *, deal_id: int, result: PaymentResult, now: datetime, raise_on_decline: bool = False
+) -> Deal:
+    """Record what the provider says about the deal's payment. Idempotent and
+    order-independent: a success is recorded once (ledger posting unique per
+    payment) and is never undone by a later failure report.
+
+    A success for a deal that is no longer awaiting payment (cancelled meanwhile)
+    is booked and refunded in full at once.
+    """
+    declined = False
+    late = False
+    with transaction.atomic():
+        deal = _lock_deal(deal_id)
+        payment = Payment.objects.select_for_update().get(deal=deal)
+        if result.ref and payment.provider_ref and result.ref != payment.provider_ref:
+            raise EscrowError("payment reference mismatch", code="payment_mismatch")
+        if payment.status == Payment.Status.SUCCEEDED:
+            pass  # already recorded: a replay, a double click or a late webhook
+        elif result.status == SUCCEEDED:
+            payment.status = Payment.Status.SUCCEEDED
+            payment.provider_ref = payment.provider_ref or result.ref
+            payment.processing_fee = result.processing_fee
+            payment.succeeded_at = now
+            payment.error_code = ""
+            payment.save()
+            ledger.post_payment(deal=deal, payment=payment, now=now)
+            if deal.state == State.PENDING_PAYMENT:
+                deal.funded_at = now
+                transition_deal(
+                    deal=deal,
+                    to=State.FUNDED,
+                    kind="paid",
+                    now=now,
+                    actor=None,
+                    due_at=now + settings.DELIVERY_DEADLINE,
+                    update_fields=("funded_at",),
+                )
+                notify(deal=deal, user=deal.buyer, kind="paid_buyer", now=now, receipt=True)
+                notify(deal=deal, user=deal.seller, kind="paid_seller", now=now)
+            else:
+                late = True
+                _request_refund(deal=deal, payment=payment, reason="late payment", now=now)
+                notify(deal=deal, user=deal.buyer, kind="late_payment_buyer", now=now)
+        elif result.status == REQUIRES_ACTION:
+            payment.status = Payment.Status.REQUIRES_ACTION
+            payment.save(update_fields=["status"])
+        elif result.error_code:
+            declined = True
+            payment.status = Payment.Status.FAILED
+            payment.error_code = result.error_code[:64]
+            payment.save(update_fields=["status", "error_code"])
+            notify(deal=deal, user=deal.buyer, kind="payment_failed_buyer", now=now)
+    if late:
+        _enqueue_refunds(deal_id)
+    if declined and raise_on_decline:
+        raise PaymentDeclined()
+    return deal
+
+
+def cancel_deal(*, deal_id: int, buyer: User, now: datetime) -> Deal:
+    """The buyer cancels an unpaid deal; the listing goes back on sale."""
+    deal = _close_unpaid(deal_id=deal_id, now=now, kind="cancelled", actor=buyer)
+    return deal
+
+
+def expire_deal(*, deal_id: int, now: datetime, skip_locked: bool = False) -> Deal | None:
+    """Cancel an unpaid deal whose payment window has passed (the job's step)."""
+    return _close_unpaid(deal_id=deal_id, now=now, kind="expired", skip_locked=skip_locked)
+
+
+def _close_unpaid(
+    *, deal_id: int, now: datetime, kind: str, actor=None, skip_locked: bool = False
+) -> Deal | None:
+    with transaction.atomic():
+        listing, deal = _lock_listing_then_deal(deal_id, skip_locked=skip_locked)
+        if deal is None:
+            return None
+        if actor is not None and deal.buyer_id != actor.pk:
+            raise NotAllowed()
+        if kind == "expired" and (deal.state != State.PENDING_PAYMENT or deal.due_at > now):
+            return deal  # paid or handled meanwhile: nothing to do
+        transition_deal(deal=deal, to=State.CANCELLED, kind=kind, now=now, actor=actor)
+        listing_services.release_reservation(
+            listing_id=listing.pk, actor=actor, reason=f"deal {deal.pk} {kind}", now=now
+        )
+        payment = Payment.objects.select_for_update().get(deal=deal)
+        if payment.status != Payment.Status.SUCCEEDED:
+            payment.status = Payment.Status.CANCELED
+            payment.save(update_fields=["status"])
+        notify(deal=deal, user=deal.buyer, kind=f"{kind}_buyer", now=now)
+        notify(deal=deal, user=deal.seller, kind=f"{kind}_seller", now=now)
+        ref = payment.provider_ref
+    if ref:
+        # Best effort, after commit: if the payment succeeded meanwhile the
+        # provider refuses, and the late-payment path refunds it.
+        try:
+            get_gateway().cancel_payment(ref=ref, now=now)
+        except GatewayError:
+            sync_payment(deal_id=deal_id, now=now)
+    return deal
+
+
+# ------------------------------------------------------------------- handover
+
+
+def hand_over(
+    *,
+    deal_id: int,
+    seller: User,
+    login: str,
+    password: str,
+    recovery: str = "",
+    notes: str = "",
+    checklist: list[str],
+    now: datetime,
+) -> Deal:
+    """The seller hands over the credentials and confirms every checklist item.
+
+    FUNDED → DELIVERED; the inspection period starts. Secrets are encrypted at rest.
+    """
+    with transaction.atomic():
+        deal = _lock_deal(deal_id)
+        if deal is None or deal.seller_id != seller.pk:
+            raise NotAllowed()
+        required = {key for key, _label in checklist_for(deal.listing.platform)}
+        if not required.issubset(set(checklist)) or not login or not password:
+            raise EscrowError(code="checklist_incomplete")
+        if deal.state != State.FUNDED:
+            raise IllegalTransition()
+        Handover.objects.create(
+            deal=deal,
+            login=login,
+            password=password,
+            recovery=recovery,
+            notes=notes,
+            checklist=json.dumps(sorted(required)),
+            created_at=now,
+        )
+        deal.delivered_at = now
+        transition_deal(
+            deal=deal,
+            to=State.DELIVERED,
+            kind="handed_over",
+            now=now,
+            actor=seller,
+            due_at=now + settings.INSPECTION_PERIOD,
+            update_fields=("delivered_at",),
+        )
+        notify(deal=deal, user=deal.buyer, kind="delivered_buyer", now=now)
+        notify(deal=deal, user=deal.seller, kind="delivered_seller", now=now)
+    return deal
+
+
+CREDENTIAL_STATES = frozenset({State.DELIVERED, State.ACCEPTED})
+
+
+def reveal_credentials(*, deal_id: int, buyer: User, now: datetime, ip: str | None = None):
+    """The handover for the buyer of a delivered (still funded) deal; each view is
+    logged (``CredentialView`` and the audit log). The caller has re-authenticated
+    the buyer (allauth)."""
+    with transaction.atomic():
+        deal = _lock_deal(deal_id)
+        if deal is None or deal.buyer_id != buyer.pk or deal.state not in CREDENTIAL_STATES:
+            raise NotAllowed()
+        CredentialView.objects.create(deal=deal, user=buyer, viewed_at=now, ip_address=ip)
+        if deal.credentials_first_viewed_at is None:
+            deal.credentials_first_viewed_at = now
+            deal.save(update_fields=["credentials_first_viewed_at", "updated_at"])
+        record_audit(actor=buyer, action="escrow.credentials_viewed", target=deal)
+        return deal.handover
+
+
+def accept_deal(*, deal_id: int, buyer: User, now: datetime) -> Deal:
+    """The buyer accepts: DELIVERED → ACCEPTED; the protection window starts."""
+    with transaction.atomic():
+        deal = _lock_deal(deal_id)
+        if deal is None or deal.buyer_id != buyer.pk:
+            raise NotAllowed()
+        _accept(deal, now=now, actor=buyer, kind="accepted")
+    return deal
+
+
+def _accept(deal: Deal, *, now: datetime, actor, kind: str) -> None:
+    deal.accepted_at = now
+    transition_deal(
+        deal=deal,
+        to=State.ACCEPTED,
+        kind=kind,
+        now=now,
+        actor=actor,
+        due_at=now + settings.PROTECTION_WINDOW,
+        update_fields=("accepted_at",),
+    )
+    notify(deal=deal, user=deal.buyer, kind=f"{kind}_buyer", now=now)
+    notify(deal=deal, user=deal.seller, kind=f"{kind}_seller", now=now)
+
+
+def extend_inspection(*, deal_id: int, buyer: User, now: datetime) -> Deal:
+    """The buyer extends the inspection period, once, by ``INSPECTION_PERIOD``."""
+    with transaction.atomic():
+        deal = _lock_deal(deal_id)
+        if deal is None or deal.buyer_id != buyer.pk:
+            raise NotAllowed()
+        if deal.state != State.DELIVERED:
+            raise IllegalTransition()
+        if deal.inspection_extended:
+            raise InspectionAlreadyExtended()
+        deal.inspection_extended = True
+        deal.due_at = deal.due_at + settings.INSPECTION_PERIOD
+        deal.save(update_fields=["inspection_extended", "due_at", "updated_at"])
+        _note(deal=deal, kind="extended", now=now, actor=buyer)
+        notify(deal=deal, user=deal.buyer, kind="extended_buyer", now=now)
+        notify(deal=deal, user=deal.seller, kind="extended_seller", now=now)
+    return deal
+
+
+# -------------------------------------------------------- deadlines (job steps)
+
+
+def accept_after_inspection(*, deal_id: int, now: datetime) -> Deal | None:
+    """Silence is acceptance: a DELIVERED deal whose inspection ended is accepted."""
+    with transaction.atomic():
+        deal = _lock_deal(deal_id, skip_locked=True)
+        if deal is None or deal.state != State.DELIVERED or deal.due_at > now:
+            return deal
+        _accept(deal, now=now, actor=None, kind="auto_accepted")
+    return deal
+
+
+def refund_undelivered(*, deal_id: int, now: datetime) -> Deal | None:
+    """A FUNDED deal past its delivery deadline is refunded in full; the listing
+    goes back on sale (nothing was shown) and the seller's standing records it."""
+    with transaction.atomic():
+        listing, deal = _lock_listing_then_deal(deal_id, skip_locked=True)
+        if deal is None or deal.state != State.FUNDED or deal.due_at > now:
+            return deal
+        transition_deal(deal=deal, to=State.REFUNDED, kind="refunded_undelivered", now=now)
+        _after_refund_decision(deal, listing, now=now)
+        payment = Payment.objects.select_for_update().get(deal=deal)
+        _request_refund(deal=deal, payment=payment, reason="not delivered in time", now=now)
+        notify(deal=deal, user=deal.buyer, kind="refunded_buyer", now=now)
+        notify(deal=deal, user=deal.seller, kind="refunded_seller", now=now)
+        _record_standing(deal, completed=False)
+    _enqueue_refunds(deal_id)
+    return deal
+
+
+def _after_refund_decision(deal: Deal, listing: Listing, *, now: datetime) -> None:
+    """The listing follows a refunded deal: back on sale if the credentials were
+    never shown, otherwise withdrawn (the seller must secure it and resubmit)."""
+    if deal.credentials_first_viewed_at is None:
+        listing_services.release_reservation(
+            listing_id=listing.pk, reason=f"deal {deal.pk} refunded", now=now
+        )
+    else:
+        listing_services.withdraw_after_exposure(
+            listing_id=listing.pk, reason=f"deal {deal.pk} refunded after handover", now=now
+        )
+
+
+def release_deal(*, deal_id: int, now: datetime) -> Deal | None:
+    """ACCEPTED past its protection window → RELEASED: the held money is booked to
+    the seller (and the fee to the platform), a payout is created, the listing is
+    SOLD and both standings are updated. Idempotent; safe with several workers."""
+    with transaction.atomic():
+        listing, deal = _lock_listing_then_deal(deal_id, skip_locked=True)
+        if deal is None or deal.state != State.ACCEPTED or deal.due_at > now:
+            return deal
+        deal.released_at = now
+        transition_deal(
+            deal=deal,
+            to=State.RELEASED,
+            kind="released",
+            now=now,
+            update_fields=("released_at",),
+        )
+        ledger.post_release(deal=deal, now=now)
+        gateway = get_gateway()
+        Payout.objects.create(
+            deal=deal,
+            seller_id=deal.seller_id,
+            amount=deal.price,
+            currency=deal.currency,
+            provider=gateway.name,
+            idempotency_key=f"payout-{deal.pk}",
+            next_attempt_at=now,
+            created_at=now,
+        )
+        listing_services.mark_sold(
+            listing_id=listing.pk, reason=f"deal {deal.pk} released", now=now
+        )
+        notify(deal=deal, user=deal.buyer, kind="released_buyer", now=now)
+        notify(deal=deal, user=deal.seller, kind="released_seller", now=now)
+        _record_standing(deal, completed=True)
+    _enqueue_payouts(deal_id)
+    return deal
+
+
+def _record_standing(deal: Deal, *, completed: bool) -> None:
+    from accounts.services import record_deal_outcome
+
+    median = None
+    if completed:
+        durations = sorted(
+            int((released - funded).total_seconds())
+            for released, funded in Deal.objects.filter(
+                seller_id=deal.seller_id, state=State.RELEASED, funded_at__isnull=False
+            ).values_list("released_at", "funded_at")
+        )
+        if durations:
+            mid = len(durations) // 2
+            median = (
+                durations[mid] if len(durations) % 2 else (durations[mid - 1] + durations[mid]) // 2
+            )
+    record_deal_outcome(
+        seller_id=deal.seller_id,
+        buyer_id=deal.buyer_id,
+        completed=completed,
+        median_release_seconds=median,
+    )
+
+
+def send_reminder(*, deal_id: int, now: datetime) -> bool:
+    """One reminder per deadline (``reminded_for`` holds the due_at reminded)."""
+    with transaction.atomic():
+        deal = _lock_deal(deal_id, skip_locked=True)
+        if deal is None or deal.due_at is None or deal.state not in REMINDER_LEAD:
+            return False
+        if deal.reminded_for == deal.due_at or deal.due_at - REMINDER_LEAD[deal.state] > now:
+            return False
+        deal.reminded_for = deal.due_at
+        deal.save(update_fields=["reminded_for", "updated_at"])
+        target = deal.buyer if REMINDER_TARGET[deal.state] == "buyer" else deal.seller
+        notify(
+            deal=deal,
+            user=target,
+            kind=f"reminder_{deal.state}_{REMINDER_TARGET[deal.state]}",
+            now=now,
+        )
+    return True
+
+
+# ------------------------------------------------------------------- refunds
+
+
+def _request_refund(*, deal: Deal, payment: Payment, reason: str, now: datetime) -> Refund:
+    """Record a full refund of the deal's payment (caller holds the deal and payment
+    locks). Executed after commit by ``execute_refund``."""
+    n = Refund.objects.filter(deal=deal).count() + 1
+    already = sum(
+        r.amount
+        for r in Refund.objects.filter(deal=deal).exclude(status=Refund.Status.NEEDS_ATTENTION)
+    )
+    return Refund.objects.create(
+        deal=deal,
+        payment=payment,
+        provider=payment.provider,
+        idempotency_key=f"refund-{deal.pk}-{n}",
+        amount=payment.amount - already,
+        reason=reason,
+        next_attempt_at=now,
+        created_at=now,
+    )
+
+
+def _enqueue_refunds(deal_id: int) -> None:
+    from .tasks import execute_refund_task
+
+    for refund_id in Refund.objects.filter(
+        deal_id=deal_id, status=Refund.Status.REQUESTED, attempts=0
+    ).values_list("pk", flat=True):
+        execute_refund_task.delay_on_commit(refund_id)
+
+
+def execute_refund(*, refund_id: int, now: datetime) -> Refund | None:
+    """Send a requested refund to the provider (at most once in effect).
+
+    Marks the attempt in flight and commits before calling; a retry of an attempt
+    that may have reached the provider first looks the refund up by metadata.
+    """
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update(skip_locked=True).filter(pk=refund_id).first()
+        if refund is None or refund.status in (
+            Refund.Status.SUCCEEDED,
+            Refund.Status.NEEDS_ATTENTION,
+        ):
+            return refund
+        if refund.in_flight_since and refund.in_flight_since > now - IN_FLIGHT_TIMEOUT:
+            return refund  # another attempt is talking to the provider right now
+        if refund.next_attempt_at and refund.next_attempt_at > now:
+            return refund
+        retry = refund.attempts > 0
+        refund.attempts += 1
+        refund.in_flight_since = now
+        refund.save(update_fields=["attempts", "in_flight_since"])
+        payment_ref = refund.payment.provider_ref
+    gateway = get_gateway()
+    metadata = {"refund_id": str(refund.pk), "deal_id": str(refund.deal_id)}
+    try:
+        result = (
+            gateway.find_refund(payment_ref=payment_ref, metadata=metadata, now=now)
+            if retry
+            else None
+        )
+        if result is None:
+            result = gateway.refund(
+                payment_ref=payment_ref,
+                amount=refund.amount,
+                idempotency_key=refund.idempotency_key,
+                metadata=metadata,
+                now=now,
+            )
+    except GatewayError as exc:
+        return _refund_failed(refund_id, exc, now=now)
+    with transaction.atomic():
+        deal = _lock_deal(refund.deal_id)
+        refund = Refund.objects.select_for_update().get(pk=refund_id)
+        if refund.status != Refund.Status.SUCCEEDED:
+            refund.status = Refund.Status.SUCCEEDED
+            refund.provider_ref = result.ref
+            refund.succeeded_at = now
+            refund.in_flight_since = None
+            refund.next_attempt_at = None
+            refund.save()
+            ledger.post_refund(deal=deal, refund=refund, now=now)
+            notify(deal=deal, user=deal.buyer, kind="refund_paid_buyer", now=now)
+    return refund
+
+
+def _refund_failed(refund_id: int, exc: GatewayError, *, now: datetime) -> Refund:
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().get(pk=refund_id)
+        if refund.status == Refund.Status.SUCCEEDED:
+            return refund
+        refund.in_flight_since = None
+        refund.last_error = f"{exc.code}: {exc}"[:200]
+        if refund.attempts >= MAX_ATTEMPTS or not exc.retryable:
+            refund.status = Refund.Status.NEEDS_ATTENTION
+            refund.next_attempt_at = None
+            alert_operators(
+                f"Refund {refund.pk} needs attention",
+                f"Refund {refund.pk} of deal {refund.deal_id} failed: {refund.last_error}",
+            )
+        else:
+            refund.status = Refund.Status.FAILED
+            refund.next_attempt_at = now + backoff(refund.attempts)
+        refund.save()
+        return refund
+
+
+# ------------------------------------------------------------------- payouts
+
+
+def _enqueue_payouts(deal_id: int) -> None:
+    from .tasks import execute_payout_task
+
+    payout_id = Payout.objects.filter(deal_id=deal_id).values_list("pk", flat=True).first()
+    if payout_id:
+        execute_payout_task.delay_on_commit(payout_id)
+
+
+def execute_payout(*, payout_id: int, now: datetime) -> Payout | None:
+    """Pay the seller of a released deal (at most one transfer, ever).
+
+    With no usable payout account the payout waits ON_HOLD; on the manual rail it
+    waits for an operator. Otherwise: mark the attempt in flight and commit, then
+    (on a retry, first look the transfer up by metadata) create the transfer with
+    the key ``payout-<deal>``, then re-lock and record PAID or the failure with a
+    backoff. A crashed attempt is retried after ``IN_FLIGHT_TIMEOUT``.
+    """
+    gateway = get_gateway()
+    with transaction.atomic():
+        payout = Payout.objects.select_for_update(skip_locked=True).filter(pk=payout_id).first()
+        if payout is None or payout.status in (
+            Payout.Status.PAID,
+            Payout.Status.MANUAL,
+            Payout.Status.NEEDS_ATTENTION,
+        ):
+            return payout
+        if payout.in_flight_since and payout.in_flight_since > now - IN_FLIGHT_TIMEOUT:
+            return payout
+        if payout.next_attempt_at and payout.next_attempt_at > now:
+            return payout
+        account = SellerPayoutAccount.objects.filter(user_id=payout.seller_id).first()
+        if (
+            account is not None
+            and account.rail == SellerPayoutAccount.Rail.MANUAL
+            and account.can_receive
+        ):
+            payout.rail = account.rail
+            payout.status = Payout.Status.MANUAL
+            payout.save(update_fields=["rail", "status"])
+            alert_operators(
+                f"Manual payout {payout.pk} to make",
+                f"Pay {payout.amount} {payout.currency} (minor units) for deal {payout.deal_id} by bank transfer and record it in the admin.",
+            )
+            return payout
+        if account is None or not account.can_receive:
+            first_time = payout.status != Payout.Status.ON_HOLD
+            payout.status = Payout.Status.ON_HOLD
+            payout.next_attempt_at = now + timedelta(hours=1)
+            payout.save(update_fields=["status", "next_attempt_at"])
+            if first_time:
+                notify(deal=payout.deal, user=payout.seller, kind="payout_on_hold_seller", now=now)
+            return payout
+        retry = payout.attempts > 0
+        payout.rail = account.rail
+        payout.status = Payout.Status.REQUESTED
+        payout.attempts += 1
+        payout.in_flight_since = now
+        payout.save(update_fields=["rail", "status", "attempts", "in_flight_since"])
+        destination = account.account_ref
+        source = payout.deal.payment.provider_ref
+    metadata = {"payout_id": str(payout.pk), "deal_id": str(payout.deal_id)}
+    try:
+        result = gateway.find_transfer(metadata=metadata, now=now) if retry else None
+        if result is None:
+            result = gateway.transfer(
+                amount=payout.amount,
+                currency=payout.currency,
+                destination=destination,
+                source_payment_ref=source,
+                idempotency_key=payout.idempotency_key,
+                metadata=metadata,
+                now=now,
+            )
+    except GatewayError as exc:
+        return _payout_failed(payout_id, exc, now=now)
+    return _payout_paid(payout_id, provider_ref=result.ref, now=now)
+
+
+def _payout_paid(
+    payout_id: int, *, provider_ref: str = "", manual_reference: str = "", now: datetime
+) -> Payout:
+    with transaction.atomic():
+        payout = Payout.objects.select_for_update().get(pk=payout_id)
+        if payout.status == Payout.Status.PAID:
+            return payout
+        payout.status = Payout.Status.PAID
+        payout.provider_ref = provider_ref or payout.provider_ref
+        payout.manual_reference = manual_reference or payout.manual_reference
+        payout.paid_at = now
+        payout.in_flight_since = None
+        payout.next_attempt_at = None
+        payout.last_error = ""
+        payout.save()
+        ledger.post_payout(payout=payout, now=now)
+        notify(deal=payout.deal, user=payout.seller, kind="payout_paid_seller", now=now)
+        return payout
+
+
+def _payout_failed(payout_id: int, exc: GatewayError, *, now: datetime) -> Payout:
+    with transaction.atomic():
+        payout = Payout.objects.select_for_update().get(pk=payout_id)
+        if payout.status == Payout.Status.PAID:
+            return payout
+        payout.in_flight_since = None
+        payout.last_error = f"{exc.code}: {exc}"[:200]
+        if payout.attempts >= MAX_ATTEMPTS:
+            payout.status = Payout.Status.NEEDS_ATTENTION
+            payout.next_attempt_at = None
+            alert_operators(
+                f"Payout {payout.pk} failed",
+                f"Payout {payout.pk} of deal {payout.deal_id} failed {payout.attempts} times: {payout.last_error}",
+            )
+        else:
+            payout.status = Payout.Status.FAILED
+            payout.next_attempt_at = now + backoff(payout.attempts)
+        payout.save()
+        return payout
+
+
+def record_manual_payout(
+    *, payout_id: int, operator: User, reference: str, now: datetime
+) -> Payout:
+    """An operator records the bank transfer of a manual-rail payout (audited)."""
+    if not reference.strip():
+        raise EscrowError(code="reference_required")
+    with transaction.atomic():
+        payout = Payout.objects.select_for_update().get(pk=payout_id)
+        if payout.status not in (Payout.Status.MANUAL, Payout.Status.NEEDS_ATTENTION):
+            raise IllegalTransition()
+        before = {"status": payout.status}
+        payout = _payout_paid(payout_id, manual_reference=reference.strip(), now=now)
+        record_audit(
+            actor=operator,
+            action="escrow.manual_payout_recorded",
+            target=payout,
+            reason=reference.strip(),
+            before=before,
+            after={"status": payout.status},
+        )
+    return payout
+
+
+# ------------------------------------------------------------ seller payouts
+
+
+def connect_payout_account(
+    *, user: User, country: str, return_url: str, refresh_url: str
+) -> tuple[SellerPayoutAccount, str]:
+    """Start (or resume) provider onboarding; returns the account and the URL to
+    send the seller to. A country the provider cannot pay gets the manual rail."""
+    gateway = get_gateway()
+    country = country.upper()
+    account, _created = SellerPayoutAccount.objects.get_or_create(
+        user=user, defaults={"country": country, "provider": gateway.name}
+    )
+    if country not in gateway.payout_countries:
+        with transaction.atomic():
+            account = SellerPayoutAccount.objects.select_for_update().get(pk=account.pk)
+            account.country, account.rail = country, SellerPayoutAccount.Rail.MANUAL
+            account.save()
+        return account, ""
+    remote = gateway.onboard_seller(
+        email=user.email,
+        country=country,
+        account_ref=account.account_ref if account.provider == gateway.name else "",
+        return_url=return_url,
+        refresh_url=refresh_url,
+    )
+    with transaction.atomic():
+        account = SellerPayoutAccount.objects.select_for_update().get(pk=account.pk)
+        account.country = country
+        account.rail = SellerPayoutAccount.Rail.PROVIDER
+        account.provider = gateway.name
+        account.account_ref = remote.ref
+        account.payouts_enabled = remote.payouts_enabled
+        account.save()
+    _release_held_payouts(user_id=user.pk, now=None)
+    return account, remote.onboarding_url
+
+
+def save_manual_payout_details(
+    *, user: User, country: str, bank_details: str
+) -> SellerPayoutAccount:
+    """Bank details for the manual rail (encrypted at rest)."""
+    with transaction.atomic():
+        account, _created = SellerPayoutAccount.objects.select_for_update().get_or_create(
+            user=user, defaults={"country": country.upper()}
+        )
+        account.country = country.upper()
+        account.rail = SellerPayoutAccount.Rail.MANUAL
+        account.bank_details = bank_details.strip()
+        account.save()
+        record_audit(actor=user, action="escrow.payout_details_changed", target=account)
+    _release_held_payouts(user_id=user.pk, now=None)
+    return account
+
+
+def refresh_payout_account(*, user: User) -> SellerPayoutAccount | None:
+    """Re-read ``payouts_enabled`` from the provider (return from onboarding)."""
+    account = SellerPayoutAccount.objects.filter(user=user).first()
+    if account is None or not account.account_ref:
+        return account
+    remote = get_gateway().retrieve_seller_account(ref=account.account_ref)
+    return set_payouts_enabled(account_ref=account.account_ref, enabled=remote.payouts_enabled)
+
+
+def set_payouts_enabled(*, account_ref: str, enabled: bool) -> SellerPayoutAccount | None:
+    with transaction.atomic():
+        account = (
+            SellerPayoutAccount.objects.select_for_update().filter(account_ref=account_ref).first()
+        )
+        if account is None:
+            return None
+        account.payouts_enabled = enabled
+        account.save(update_fields=["payouts_enabled", "updated_at"])
+    if enabled:
+        _release_held_payouts(user_id=account.user_id, now=None)
+    return account
+
+
+def _release_held_payouts(*, user_id: int, now) -> None:
+    """Payouts waiting for payout details become due again."""
+    Payout.objects.filter(seller_id=user_id, status=Payout.Status.ON_HOLD).update(
+        status=Payout.Status.PENDING, next_attempt_at=None
+    )
+
+
+# -------------------------------------------------------------------- queries
+
+
+def due_deals(state: str, now: datetime, limit: int) -> list[int]:
+    return list(
+        Deal.objects.filter(state=state, due_at__lte=now)
+        .order_by("due_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def due_reminders(state: str, now: datetime, limit: int) -> list[int]:
+    """Deals in ``state`` whose deadline is within the reminder lead and not yet
+    reminded for that deadline."""
+    return list(
+        Deal.objects.filter(state=state, due_at__lte=now + REMINDER_LEAD[state])
+        .exclude(reminded_for=F("due_at"))
+        .order_by("due_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def due_payouts(now: datetime, limit: int) -> list[int]:
+    stale = now - IN_FLIGHT_TIMEOUT
+    return list(
+        Payout.objects.filter(
+            Q(status__in=[Payout.Status.PENDING, Payout.Status.FAILED, Payout.Status.ON_HOLD])
+            & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            | Q(status=Payout.Status.REQUESTED, in_flight_since__lte=stale)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def due_refunds(now: datetime, limit: int) -> list[int]:
+    stale = now - IN_FLIGHT_TIMEOUT
+    return list(
+        Refund.objects.filter(
+            Q(status__in=[Refund.Status.REQUESTED, Refund.Status.FAILED])
+            & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            & (Q(in_flight_since__isnull=True) | Q(in_flight_since__lte=stale))
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )

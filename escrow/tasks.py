@@ -1,0 +1,107 @@
+"""Settlement jobs. Thin: each takes ``now`` (ISO string, default: the time it
+runs), finds what is due in bounded batches and calls one service per row. The
+services lock with SKIP LOCKED and re-check the state, so a job run twice, or on
+several workers at once, does each thing once. Money tasks are ``acks_late``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from celery import shared_task
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from . import services
+from .models import Deal
+
+BATCH = 200
+
+
+def _now(now: str | None) -> datetime:
+    return parse_datetime(now) if now else timezone.now()
+
+
+def _each(state: str, now: datetime, step) -> int:
+    done = 0
+    for deal_id in services.due_deals(state, now, BATCH):
+        if step(deal_id=deal_id, now=now) is not None:
+            done += 1
+    return done
+
+
+@shared_task(name="escrow.expire_unpaid_deals", acks_late=True)
+def expire_unpaid_deals(now: str | None = None) -> int:
+    """PENDING_PAYMENT past the payment window → CANCELLED; listing back on sale."""
+    moment = _now(now)
+    return _each(
+        Deal.State.PENDING_PAYMENT,
+        moment,
+        lambda deal_id, now: services.expire_deal(deal_id=deal_id, now=now, skip_locked=True),
+    )
+
+
+@shared_task(name="escrow.refund_undelivered_deals", acks_late=True)
+def refund_undelivered_deals(now: str | None = None) -> int:
+    """FUNDED past the delivery deadline → REFUNDED (refund requested and sent)."""
+    moment = _now(now)
+    count = _each(Deal.State.FUNDED, moment, services.refund_undelivered)
+    execute_due_refunds(now=moment.isoformat())
+    return count
+
+
+@shared_task(name="escrow.accept_after_inspection", acks_late=True)
+def accept_after_inspection(now: str | None = None) -> int:
+    """DELIVERED past the inspection deadline → ACCEPTED (silence is acceptance)."""
+    return _each(Deal.State.DELIVERED, _now(now), services.accept_after_inspection)
+
+
+@shared_task(name="escrow.release_after_protection", acks_late=True)
+def release_after_protection(now: str | None = None) -> int:
+    """ACCEPTED past the protection window → RELEASED; payout created and sent."""
+    moment = _now(now)
+    count = _each(Deal.State.ACCEPTED, moment, services.release_deal)
+    execute_due_payouts(now=moment.isoformat())
+    return count
+
+
+@shared_task(name="escrow.execute_due_payouts", acks_late=True)
+def execute_due_payouts(now: str | None = None) -> int:
+    """Send payouts that are scheduled, due for a retry (backoff) or stuck in
+    flight (a crashed worker: looked up by metadata before any new transfer)."""
+    moment = _now(now)
+    return sum(
+        1
+        for payout_id in services.due_payouts(moment, BATCH)
+        if services.execute_payout(payout_id=payout_id, now=moment) is not None
+    )
+
+
+@shared_task(name="escrow.execute_due_refunds", acks_late=True)
+def execute_due_refunds(now: str | None = None) -> int:
+    moment = _now(now)
+    return sum(
+        1
+        for refund_id in services.due_refunds(moment, BATCH)
+        if services.execute_refund(refund_id=refund_id, now=moment) is not None
+    )
+
+
+@shared_task(name="escrow.send_deadline_reminders")
+def send_deadline_reminders(now: str | None = None) -> int:
+    moment = _now(now)
+    sent = 0
+    for state in services.REMINDER_LEAD:
+        for deal_id in services.due_reminders(state, moment, BATCH):
+            sent += services.send_reminder(deal_id=deal_id, now=moment)
+    return sent
+
+
+@shared_task(name="escrow.execute_payout", acks_late=True, max_retries=0)
+def execute_payout_task(payout_id: int) -> None:
+    services.execute_payout(payout_id=payout_id, now=timezone.now())
+
+
+@shared_task(name="escrow.execute_refund", acks_late=True, max_retries=0)
+def execute_refund_task(refund_id: int) -> None:
+    services.execute_refund(refund_id=refund_id, now=timezone.now())
