@@ -1,23 +1,106 @@
-from django.contrib import admin
+"""Moderator screens. Every decision goes through ``accounts.services`` (audited);
+nothing here edits a verification or the minor mark directly, and no screen shows
+more of a document number than its last 4 characters."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.timesince import timesince
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import AuditEntry, Standing, User
+from . import documents, selectors, services
+from .countries import COUNTRY_NAMES
+from .exceptions import AccountsError
+from .forms import ModeratorDecisionForm, ReasonForm
+from .models import (
+    AuditEntry,
+    IdentityVerification,
+    ImpersonationFlag,
+    PendingVerification,
+    Standing,
+    User,
+)
+
+REVIEW_PERMISSION = "accounts.review_identityverification"
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["-date_joined"]
-    list_display = ["email", "display_name", "is_staff", "is_active", "date_joined"]
-    list_filter = ["is_staff", "is_active", "groups"]
+    list_display = [
+        "email",
+        "display_name",
+        "verification_status",
+        "is_minor",
+        "is_staff",
+        "is_active",
+        "date_joined",
+    ]
+    list_filter = ["verification_status", "is_minor", "is_staff", "is_active", "groups"]
     search_fields = ["email", "display_name"]
-    readonly_fields = ["date_joined", "last_login"]
+    readonly_fields = [
+        "date_joined",
+        "last_login",
+        "verification_status",
+        "verified_until",
+        "is_minor",
+        "minor_marked_at",
+    ]
     fieldsets = [
         (None, {"fields": ["email", "password", "display_name"]}),
+        (
+            _("Real-name verification"),
+            {"fields": ["verification_status", "verified_until", "is_minor", "minor_marked_at"]},
+        ),
         (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
         (_("Dates"), {"fields": ["date_joined", "last_login"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+    change_form_template = "admin/accounts/user/change_form.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:user_id>/lift-minor/",
+                self.admin_site.admin_view(self.lift_minor_view),
+                name="accounts_user_lift_minor",
+            ),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        context["can_lift_minor"] = request.user.has_perm("accounts.lift_minor_mark")
+        context["reason_form"] = ReasonForm()
+        return super().render_change_form(request, context, *args, **kwargs)
+
+    def lift_minor_view(self, request, user_id: int):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not request.user.has_perm("accounts.lift_minor_mark"):
+            raise PermissionDenied
+        form = ReasonForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, gettext("Give a reason for lifting the minor mark."))
+        else:
+            try:
+                services.lift_minor_mark(
+                    user_id=user_id, actor=request.user, reason=form.cleaned_data["reason"]
+                )
+            except User.DoesNotExist:
+                raise Http404
+            except AccountsError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, gettext("The minor mark was lifted."))
+        return redirect("admin:accounts_user_change", user_id)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -47,3 +130,294 @@ class StandingAdmin(ReadOnlyAdmin):
     list_display = ["user", "completed_sales", "completed_purchases", "rating_count", "disputes"]
     search_fields = ["user__email"]
     list_select_related = ["user"]
+
+
+# ------------------------------------------------------------- identity verification
+
+
+class VerificationAdminBase(ReadOnlyAdmin):
+    """Read-only detail with the document images (permission-checked view) and, for
+    reviewers, the approve / reject / revoke form."""
+
+    change_form_template = "admin/accounts/identityverification/change_form.html"
+    list_select_related = ["user", "decided_by"]
+    search_fields = ["user__email", "user__display_name", "legal_name", "document_last4"]
+    fields = [
+        "user_link",
+        "state",
+        "provider",
+        "provider_reference",
+        "legal_name",
+        "document_type",
+        "document_masked",
+        "date_of_birth",
+        "age_today",
+        "country_name",
+        "submitted_at",
+        "decided_at",
+        "decided_by",
+        "decision_reason",
+        "expires_at",
+        "reminder_sent_at",
+        "ended_at",
+        "same_document_elsewhere",
+        "document_preview",
+    ]
+    readonly_fields = fields
+
+    class Media:
+        css = {"all": ["accounts/admin-verification.css"]}
+
+    @admin.display(description=_("user"), ordering="user__email")
+    def user_link(self, obj):
+        url = reverse("admin:accounts_user_change", args=[obj.user_id])
+        return format_html('<a href="{}">{}</a>', url, obj.user.email)
+
+    @admin.display(description=_("document number"), ordering="document_last4")
+    def document_masked(self, obj):
+        return obj.masked_number
+
+    @admin.display(description=_("age today"))
+    def age_today(self, obj):
+        return documents.age_on(obj.date_of_birth, documents.platform_today())
+
+    @admin.display(description=_("issuing country"), ordering="country")
+    def country_name(self, obj):
+        return f"{COUNTRY_NAMES.get(obj.country, obj.country)} ({obj.country})"
+
+    @admin.display(description=_("same document on other accounts"))
+    def same_document_elsewhere(self, obj):
+        others = list(selectors.same_document_elsewhere(obj))
+        if not others:
+            return gettext("None")
+        return format_html(
+            '<ul class="identity-warning">{}</ul>',
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a> — {}</li>',
+                (
+                    (
+                        reverse("admin:accounts_identityverification_change", args=[o.pk]),
+                        o.user.email,
+                        o.get_state_display(),
+                    )
+                    for o in others
+                ),
+            ),
+        )
+
+    @admin.display(description=_("images"))
+    def document_preview(self, obj):
+        parts = []
+        for kind, label, field in (
+            ("document", gettext("Document"), obj.document_image),
+            ("selfie", gettext("Selfie"), obj.selfie_image),
+        ):
+            if field:
+                url = reverse("accounts:verification_image", args=[obj.pk, kind])
+                parts.append(
+                    format_html(
+                        '<figure class="identity-image"><a href="{0}" target="_blank" '
+                        'rel="noopener"><img src="{0}" alt="{1}"></a><figcaption>{1}'
+                        "</figcaption></figure>",
+                        url,
+                        label,
+                    )
+                )
+        if not parts:
+            return gettext("No image (collected by the identity provider)")
+        return format_html_join("", "{}", ((p,) for p in parts))
+
+    @admin.display(description=_("state"), ordering="state")
+    def state_badge(self, obj):
+        return obj.get_state_display()
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<int:object_id>/decide/",
+                self.admin_site.admin_view(self.decide_view),
+                name=f"{info[0]}_{info[1]}_decide",
+            ),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        context["can_review"] = request.user.has_perm(REVIEW_PERMISSION)
+        context["decision_form"] = ModeratorDecisionForm()
+        context["decide_url"] = (
+            reverse(f"admin:accounts_{self.opts.model_name}_decide", args=[obj.pk]) if obj else ""
+        )
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    def decide_view(self, request, object_id: int):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not request.user.has_perm(REVIEW_PERMISSION):
+            raise PermissionDenied
+        if not IdentityVerification.objects.filter(pk=object_id).exists():
+            raise Http404
+        form = ModeratorDecisionForm(request.POST)
+        back = reverse(f"admin:accounts_{self.opts.model_name}_change", args=[object_id])
+        if not form.is_valid():
+            messages.error(request, gettext("Choose a decision."))
+            return redirect(back)
+        decision, reason = form.cleaned_data["decision"], form.cleaned_data["reason"]
+        action = {
+            "approve": services.approve_verification,
+            "reject": services.reject_verification,
+            "revoke": services.revoke_verification,
+        }[decision]
+        try:
+            action(verification_id=object_id, actor=request.user, reason=reason)
+        except AccountsError as exc:
+            messages.error(request, exc.message)
+            return redirect(back)
+        messages.success(
+            request,
+            {
+                "approve": gettext("Verification approved; the user has been told."),
+                "reject": gettext("Verification rejected; the user has been told why."),
+                "revoke": gettext("Verification revoked; the user has been told why."),
+            }[decision],
+        )
+        return redirect("admin:accounts_pendingverification_changelist")
+
+
+@admin.register(PendingVerification)
+class PendingVerificationAdmin(VerificationAdminBase):
+    """The review queue: oldest first."""
+
+    list_display = [
+        "user_email",
+        "legal_name",
+        "document_type",
+        "document_masked",
+        "country",
+        "submitted_at",
+        "waiting",
+        "duplicate_warning",
+    ]
+    list_filter = ["document_type", "country", "provider"]
+    ordering = ["submitted_at", "id"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(state=IdentityVerification.State.PENDING)
+
+    @admin.display(description=_("user"), ordering="user__email")
+    def user_email(self, obj):
+        return obj.user.email
+
+    @admin.display(description=_("waiting"))
+    def waiting(self, obj):
+        return timesince(obj.submitted_at, timezone.now())
+
+    @admin.display(description=_("same document elsewhere"), boolean=True)
+    def duplicate_warning(self, obj):
+        return (
+            IdentityVerification.objects.filter(document_number_hash=obj.document_number_hash)
+            .exclude(user_id=obj.user_id)
+            .exists()
+        )
+
+
+@admin.register(IdentityVerification)
+class IdentityVerificationAdmin(VerificationAdminBase):
+    """Every submission, whatever its state (revoke a verified one from here)."""
+
+    list_display = [
+        "submitted_at",
+        "user",
+        "state",
+        "document_type",
+        "document_masked",
+        "country",
+        "expires_at",
+        "decided_by",
+    ]
+    list_filter = ["state", "document_type", "provider", "country"]
+    date_hierarchy = "submitted_at"
+
+
+@admin.register(ImpersonationFlag)
+class ImpersonationFlagAdmin(ReadOnlyAdmin):
+    """Possible impersonations: a document number verified for one account was
+    submitted by another. Open flags first."""
+
+    change_form_template = "admin/accounts/impersonationflag/change_form.html"
+    list_display = ["created_at", "user", "existing_user", "document_masked", "is_open"]
+    list_filter = [("resolved_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["user", "existing_user"]
+    search_fields = ["user__email", "existing_user__email", "document_last4"]
+    ordering = ["-created_at"]
+    fields = [
+        "created_at",
+        "user",
+        "attempt_link",
+        "existing_user",
+        "existing_link",
+        "document_masked",
+        "resolved_at",
+        "resolved_by",
+        "resolution",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("document number"))
+    def document_masked(self, obj):
+        return f"···{obj.document_last4}"
+
+    @admin.display(description=_("open"), boolean=True)
+    def is_open(self, obj):
+        return obj.resolved_at is None
+
+    def _verification_link(self, verification):
+        if verification is None:
+            return "—"
+        url = reverse("admin:accounts_identityverification_change", args=[verification.pk])
+        return format_html('<a href="{}">{}</a>', url, verification)
+
+    @admin.display(description=_("refused submission"))
+    def attempt_link(self, obj):
+        return self._verification_link(obj.attempt)
+
+    @admin.display(description=_("verification it collides with"))
+    def existing_link(self, obj):
+        return self._verification_link(obj.existing)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:object_id>/review/",
+                self.admin_site.admin_view(self.review_view),
+                name="accounts_impersonationflag_review",
+            ),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        context["can_review"] = request.user.has_perm(REVIEW_PERMISSION)
+        context["reason_form"] = ReasonForm()
+        return super().render_change_form(request, context, *args, **kwargs)
+
+    def review_view(self, request, object_id: int):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not request.user.has_perm(REVIEW_PERMISSION):
+            raise PermissionDenied
+        form = ReasonForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, gettext("Write what you found."))
+        else:
+            try:
+                services.resolve_impersonation_flag(
+                    flag_id=object_id, actor=request.user, note=form.cleaned_data["reason"]
+                )
+            except ImpersonationFlag.DoesNotExist:
+                raise Http404
+            except AccountsError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, gettext("Marked as reviewed."))
+        return redirect("admin:accounts_impersonationflag_change", object_id)

@@ -91,6 +91,115 @@ class ManualReviewProvider(IdentityProvider):
         return None
 
 
+class StripeIdentityProvider(IdentityProvider):
+    """Stripe Identity: a hosted document + selfie check (VerificationSession).
+
+    Needs ``STRIPE_SECRET_KEY`` and ``STRIPE_IDENTITY_WEBHOOK_SECRET`` (which defaults
+    to ``STRIPE_WEBHOOK_SECRET``); the webhook endpoint is
+    ``/webhooks/stripe/identity/`` with the events ``identity.verification_session.verified``
+    and ``identity.verification_session.requires_input``.
+    """
+
+    name = "stripe_identity"
+    collects_document = True
+    #: A ``stripe.HTTPClient`` to use instead of the network (tests stub Stripe here).
+    http_client = None
+
+    ALLOWED_TYPES = {
+        "passport": ["passport"],
+        "cn_resident_id": ["id_card"],
+        "other": ["id_card", "driving_license", "passport"],
+    }
+    EVENTS = {
+        "identity.verification_session.verified": "verified",
+        "identity.verification_session.requires_input": "requires_input",
+    }
+
+    @classmethod
+    def check_configuration(cls) -> list[str]:
+        problems = []
+        if not settings.STRIPE_SECRET_KEY:
+            problems.append("STRIPE_SECRET_KEY is not set (needed by Stripe Identity).")
+        if not settings.STRIPE_IDENTITY_WEBHOOK_SECRET:
+            problems.append(
+                "STRIPE_IDENTITY_WEBHOOK_SECRET (or STRIPE_WEBHOOK_SECRET) is not set: "
+                "identity webhooks could not be verified."
+            )
+        return problems
+
+    def _client(self):
+        import stripe
+
+        kwargs = {"max_network_retries": 2}
+        if self.http_client is not None:
+            kwargs["http_client"] = self.http_client
+        if settings.STRIPE_API_BASE:
+            kwargs["base_addresses"] = {"api": settings.STRIPE_API_BASE}
+        return stripe.StripeClient(settings.STRIPE_SECRET_KEY, **kwargs)
+
+    def start_check(self, request: IdentityCheckRequest) -> IdentityCheckSession:
+        import stripe
+
+        from .exceptions import ProviderError
+
+        params = {
+            "type": "document",
+            "client_reference_id": f"handoff-verification-{request.verification_id}",
+            "metadata": {
+                "verification_id": str(request.verification_id),
+                "user_id": str(request.user_id),
+            },
+            "options": {
+                "document": {
+                    "allowed_types": self.ALLOWED_TYPES.get(request.document_type, ["id_card"]),
+                    "require_matching_selfie": True,
+                }
+            },
+            "provided_details": {"email": request.email},
+            "return_url": request.return_url,
+        }
+        try:
+            session = self._client().v1.identity.verification_sessions.create(
+                params=params,
+                # Our own id: a retry never opens a second session for one submission.
+                options={"idempotency_key": f"identity-session-{request.verification_id}"},
+            )
+        except stripe.StripeError as exc:
+            raise ProviderError() from exc
+        return IdentityCheckSession(
+            provider=self.name, reference=session.id, redirect_url=session.get("url")
+        )
+
+    def parse_webhook(self, payload: bytes, signature: str) -> IdentityCheckOutcome | None:
+        """Verify the signature (raises ValueError) and read the events we handle."""
+        import stripe
+
+        try:
+            event = stripe.Webhook.construct_event(
+                payload, signature, settings.STRIPE_IDENTITY_WEBHOOK_SECRET
+            )
+        except stripe.SignatureVerificationError as exc:
+            raise ValueError("bad signature") from exc
+        status = self.EVENTS.get(event["type"])
+        if status is None:
+            return None
+        session = event["data"]["object"]
+        metadata = session.get("metadata") or {}
+        reason = ""
+        if status == "requires_input":
+            error = session.get("last_error") or {}
+            reason = error.get("reason") or error.get("code") or ""
+        raw_id = metadata.get("verification_id", "")
+        return IdentityCheckOutcome(
+            provider=self.name,
+            reference=session["id"],
+            status=status,
+            event_id=event["id"],
+            reason=reason[:500],
+            verification_id=int(raw_id) if str(raw_id).isdigit() else None,
+        )
+
+
 @lru_cache(maxsize=1)
 def get_identity_provider() -> IdentityProvider:
     path = getattr(settings, "IDENTITY_PROVIDER", "") or DEFAULT_PROVIDER

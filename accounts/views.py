@@ -1,15 +1,32 @@
+import logging
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 
-from . import services
-from .forms import ProfileForm
+from marketplace.private_files import private_file_response
+
+from . import selectors, services
+from .exceptions import InvalidDocument, ProviderError, VerificationRefused
+from .forms import ProfileForm, VerificationForm
+from .identity import get_identity_provider
+from .permissions import is_moderator
+
+logger = logging.getLogger("handoff.accounts")
 
 
 @login_required
 def profile(request):
-    """The signed-in user's own profile: name, security, standing."""
+    """The signed-in user's own profile: name, security, verification, standing."""
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         services.update_display_name(
@@ -17,10 +34,119 @@ def profile(request):
         )
         messages.success(request, _("Your profile was saved."))
         return redirect("accounts:profile")
-    return render(request, "accounts/profile.html", {"form": form})
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "verification": selectors.latest_verification(request.user)},
+    )
 
 
+@never_cache
 @login_required
+@sensitive_post_parameters("document_number")
 def verify(request):
-    """Real-name verification (form to follow in the next commit)."""
-    return redirect("accounts:profile")
+    """Real-name verification: the form, or where the user's check stands."""
+    user = request.user
+    now = timezone.now()
+    provider = get_identity_provider()
+    blocked = services.can_submit_verification(user, now=now)
+    posted = request.method == "POST"
+    form = VerificationForm(
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        collects_document=provider.collects_document,
+        now=now,
+    )
+    if request.method == "POST" and blocked is None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            verification = services.submit_verification(
+                user=user,
+                submission=services.VerificationSubmission(
+                    legal_name=data["legal_name"],
+                    document_type=data["document_type"],
+                    document_number=data["document_number"],
+                    date_of_birth=data["date_of_birth"],
+                    country=data["country"],
+                ),
+                document_image=data.get("document_image"),
+                selfie_image=data.get("selfie_image"),
+                language=translation.get_language() or "",
+                now=now,
+            )
+        except InvalidDocument as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+        except VerificationRefused as exc:
+            if exc.code == "duplicate_document":
+                form.add_error("document_number", str(exc.message))
+            else:
+                messages.error(request, exc.message)
+                return redirect("accounts:verify")
+        else:
+            try:
+                session = services.start_identity_check(
+                    verification=verification,
+                    return_url=request.build_absolute_uri(reverse("accounts:verify")),
+                )
+            except ProviderError as exc:
+                messages.warning(request, exc.message)
+                return redirect("accounts:verify")
+            if session.redirect_url:
+                return redirect(session.redirect_url)
+            messages.success(
+                request,
+                _("Thank you. Your documents were received; a moderator will review them soon."),
+            )
+            return redirect("accounts:verify")
+    elif request.method == "POST" and blocked is not None:
+        messages.error(request, str(VerificationRefused(blocked).message))
+        return redirect("accounts:verify")
+    return render(
+        request,
+        "accounts/verify.html",
+        {
+            "form": form,
+            "blocked": blocked,
+            "blocked_message": VerificationRefused(blocked).message if blocked else "",
+            "verification": selectors.latest_verification(user),
+            "current": selectors.current_verification(user),
+            "provider": provider,
+            "validity_days": settings.VERIFICATION_VALIDITY_DAYS,
+        },
+    )
+
+
+@never_cache
+def verification_image(request, pk: int, kind: str):
+    """A verification's document photo or selfie: owner and moderators only (else 404).
+
+    Served from private storage, never from a public media URL. A moderator's look
+    at someone else's document is written to the audit log.
+    """
+    verification, name = selectors.get_verification_document_for_user(request.user, pk, kind)
+    if verification.user_id != request.user.pk and is_moderator(request.user):
+        services.record_audit(
+            actor=request.user,
+            action="accounts.verification.document_viewed",
+            target=verification,
+            reason=kind,
+        )
+    return private_file_response(name, download_name=f"verification-{pk}-{kind}")
+
+
+@csrf_exempt
+@require_POST
+def stripe_identity_webhook(request):
+    """Stripe Identity events. The signature is checked before anything is read."""
+    provider = get_identity_provider()
+    if provider.name != "stripe_identity":
+        return HttpResponse(status=404)
+    signature = request.headers.get("Stripe-Signature", "")
+    try:
+        outcome = provider.parse_webhook(request.body, signature)
+    except ValueError:
+        logger.warning("stripe identity webhook: bad payload or signature")
+        return HttpResponseBadRequest("invalid signature")
+    if outcome is not None:
+        services.apply_identity_outcome(outcome=outcome)
+    return HttpResponse(status=200)

@@ -1,0 +1,59 @@
+"""Reads that views share, with the access checks that return 404."""
+
+from __future__ import annotations
+
+from allauth.mfa.utils import is_mfa_enabled
+from django.http import Http404
+
+from .models import IdentityVerification, ImpersonationFlag, User
+from .permissions import is_moderator
+
+
+def can_review_identity_documents(user) -> bool:
+    """Moderators (staff with MFA and the document permission) may see document images."""
+    return bool(
+        is_moderator(user)
+        and user.has_perm("accounts.view_identity_document")
+        and is_mfa_enabled(user)
+    )
+
+
+def get_verification_document_for_user(user, verification_id: int, kind: str):
+    """The verification whose ``kind`` image ("document" or "selfie") ``user`` may see.
+
+    The owner and moderators only; everyone else (anonymous users included) gets a
+    404, so neither the file nor the verification's existence leaks.
+    """
+    if kind not in ("document", "selfie") or not user.is_authenticated:
+        raise Http404
+    verification = IdentityVerification.objects.filter(pk=verification_id).first()
+    if verification is None:
+        raise Http404
+    if verification.user_id != user.pk and not can_review_identity_documents(user):
+        raise Http404
+    field = verification.document_image if kind == "document" else verification.selfie_image
+    if not field:
+        raise Http404
+    return verification, field.name
+
+
+def latest_verification(user: User) -> IdentityVerification | None:
+    return IdentityVerification.objects.filter(user=user).order_by("-submitted_at", "-id").first()
+
+
+def current_verification(user: User) -> IdentityVerification | None:
+    return IdentityVerification.objects.filter(user=user, state="verified").first()
+
+
+def same_document_elsewhere(verification: IdentityVerification):
+    """Other users' verifications of the same document number (for the reviewer)."""
+    return (
+        IdentityVerification.objects.filter(document_number_hash=verification.document_number_hash)
+        .exclude(user_id=verification.user_id)
+        .select_related("user")
+        .order_by("-submitted_at")[:20]
+    )
+
+
+def open_impersonation_flags_for(user: User):
+    return ImpersonationFlag.objects.filter(user=user, resolved_at__isnull=True)

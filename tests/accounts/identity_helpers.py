@@ -1,0 +1,84 @@
+"""Helpers for identity-verification tests: valid resident ID numbers, uploads, moderators."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from allauth.mfa.totp.internal.auth import TOTP
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+from stdnum.cn import ric as stdnum_ric
+
+from accounts import services
+from accounts.permissions import MODERATORS_GROUP
+from tests.factories import UserFactory, document_photo
+
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def ric(birth: dt.date, *, seq: str = "123", region: str = "110101") -> str:
+    """A resident ID number with a valid check digit encoding ``birth``."""
+    body = f"{region}{birth:%Y%m%d}{seq}"
+    return body + stdnum_ric.calc_check_digit(body + "0")
+
+
+def png_bytes(size=(80, 50), color=(200, 30, 30)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def png_upload(name="id.png", **kwargs) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, png_bytes(**kwargs), content_type="image/png")
+
+
+def moderator(**kwargs):
+    """Staff in the Moderators group, with TOTP enabled (as the admin requires)."""
+    user = UserFactory(is_staff=True, **kwargs)
+    user.groups.add(Group.objects.get(name=MODERATORS_GROUP))
+    TOTP.activate(user, TOTP_SECRET)
+    return user
+
+
+def submit(
+    user,
+    *,
+    number: str | None = None,
+    birth: dt.date = dt.date(1990, 3, 14),
+    document_type: str = "cn_resident_id",
+    country: str = "CN",
+    name: str = "Li Hua",
+    now=None,
+    selfie: bool = False,
+):
+    if number is None:
+        number = ric(birth) if document_type == "cn_resident_id" else "E12345678"
+    return services.submit_verification(
+        user=user,
+        submission=services.VerificationSubmission(
+            legal_name=name,
+            document_type=document_type,
+            document_number=number,
+            date_of_birth=birth,
+            country=country,
+        ),
+        document_image=document_photo(),
+        selfie_image=document_photo((10, 10, 200)) if selfie else None,
+        now=now,
+    )
+
+
+def form_data(**overrides) -> dict:
+    birth = overrides.pop("birth", dt.date(1990, 3, 14))
+    data = {
+        "legal_name": "Li Hua",
+        "document_type": "cn_resident_id",
+        "document_number": ric(birth),
+        "date_of_birth": birth.isoformat(),
+        "country": "CN",
+        "document_image": png_upload(),
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
