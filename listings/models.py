@@ -152,6 +152,8 @@ class Listing(models.Model):
     description = models.TextField(_("description"), max_length=5000)
     price = models.PositiveBigIntegerField(
         _("price"),
+        null=True,  # a draft may not have one yet; required from submission on
+        blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(MAX_PRICE)],
         help_text=_("In minor units (cents) of the currency."),
     )
@@ -190,6 +192,11 @@ class Listing(models.Model):
         verbose_name = _("listing")
         verbose_name_plural = _("listings")
         ordering = ["-id"]
+        permissions = [
+            ("review_listing", _("Can approve, reject and prove ownership of listings")),
+            ("remove_listing", _("Can remove and restore listings")),
+            ("feature_listing", _("Can feature listings on the home page")),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(price__gt=0), name="listing_price_positive"),
             models.CheckConstraint(
@@ -203,6 +210,43 @@ class Listing(models.Model):
                 condition=~models.Q(state="PUBLISHED") | models.Q(published_at__isnull=False),
                 name="listing_published_has_published_at",
             ),
+            models.CheckConstraint(
+                condition=models.Q(state="DRAFT") | models.Q(price__isnull=False),
+                name="listing_submitted_has_price",
+            ),
+        ]
+        # Catalogue: only PUBLISHED rows are ever listed, so the sort indexes are
+        # partial; each ends with id, the keyset cursor's tie-breaker. The GIN index
+        # on search_vector is created by migration 0002 on PostgreSQL only (SQLite
+        # cannot build it when it remakes the table).
+        indexes = [
+            models.Index(
+                fields=["-published_at", "-id"],
+                name="listing_pub_newest",
+                condition=models.Q(state="PUBLISHED"),
+            ),
+            models.Index(
+                fields=["price", "id"],
+                name="listing_pub_price",
+                condition=models.Q(state="PUBLISHED"),
+            ),
+            models.Index(
+                fields=["-follower_count", "-id"],
+                name="listing_pub_followers",
+                condition=models.Q(state="PUBLISHED"),
+            ),
+            models.Index(
+                fields=["platform", "-published_at", "-id"],
+                name="listing_pub_platform",
+                condition=models.Q(state="PUBLISHED"),
+            ),
+            models.Index(
+                fields=["-published_at", "-id"],
+                name="listing_pub_featured",
+                condition=models.Q(state="PUBLISHED", featured=True),
+            ),
+            models.Index(fields=["seller", "state"], name="listing_seller_state"),
+            models.Index(fields=["state", "submitted_at"], name="listing_review_queue"),
         ]
 
     def __str__(self) -> str:
@@ -232,6 +276,15 @@ class Listing(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.state in self.EDITABLE_STATES
+
+
+class PendingListing(Listing):
+    """The moderators' review queue (PENDING_REVIEW listings), as its own admin page."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("listing awaiting review")
+        verbose_name_plural = _("review queue")
 
 
 def screenshot_path(instance, filename: str) -> str:

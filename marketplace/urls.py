@@ -1,10 +1,14 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve as serve_media
+
+from listings.views import home as listings_home
 
 from . import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", listings_home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
@@ -14,6 +18,16 @@ urlpatterns = [
     path("", include("listings.urls")),
     path("", include("escrow.urls")),
 ]
+
+if getattr(settings, "SERVE_MEDIA", settings.DEBUG):
+    # Public media only (listing screenshots); private files have no URL at all.
+    urlpatterns += [
+        re_path(
+            r"^" + settings.MEDIA_URL.lstrip("/") + r"(?P<path>.*)$",
+            serve_media,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    ]
 
 handler403 = "marketplace.views.error_403"
 handler404 = "marketplace.views.error_404"

@@ -1,0 +1,236 @@
+"""Forms: the seller's steps and the catalogue's filters. Money is typed in major
+units (e.g. dollars) and stored in integer minor units; the conversion is exact
+(``Decimal``), never through a float."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import MAX_FOLLOWERS, MAX_MONTHLY_REVENUE, MAX_PRICE, Listing, Platform
+from .money import currency_exponent, minor_to_major
+
+MAX_FILTER_PRICE_MAJOR = MAX_PRICE // 100
+
+
+def _to_minor(value: Decimal, currency: str) -> int:
+    exp = currency_exponent(currency)
+    scaled = (value * (10**exp)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return int(scaled)
+
+
+class MoneyField(forms.DecimalField):
+    """A major-unit amount (e.g. 1,499.00) → integer minor units in ``cleaned_data``."""
+
+    def __init__(self, *, currency: str | None = None, min_minor=0, max_minor=MAX_PRICE, **kw):
+        self.currency = currency or settings.SETTLEMENT_CURRENCY
+        exp = currency_exponent(self.currency)
+        self.min_minor, self.max_minor = min_minor, max_minor
+        kw.setdefault("decimal_places", exp)
+        kw.setdefault("max_digits", 15)
+        super().__init__(**kw)
+        self.widget.attrs.setdefault("step", "1" if exp == 0 else f"0.{'0' * (exp - 1)}1")
+        self.widget.attrs.setdefault("inputmode", "decimal")
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.replace(",", "").replace(" ", "").strip()
+        return super().to_python(value)
+
+    def clean(self, value):
+        amount = super().clean(value)
+        if amount is None:
+            return None
+        try:
+            minor = _to_minor(amount, self.currency)
+        except InvalidOperation:
+            raise forms.ValidationError(_("Enter an amount."), code="invalid")
+        if minor < self.min_minor:
+            raise forms.ValidationError(
+                _("The amount must be at least %(min)s %(currency)s.")
+                % {"min": minor_to_major(self.min_minor, self.currency), "currency": self.currency},
+                code="too_small",
+            )
+        if minor > self.max_minor:
+            raise forms.ValidationError(
+                _("The amount must be at most %(max)s %(currency)s.")
+                % {"max": minor_to_major(self.max_minor, self.currency), "currency": self.currency},
+                code="too_large",
+            )
+        return minor
+
+    def prepare_value(self, value):
+        if isinstance(value, int):
+            return minor_to_major(value, self.currency, grouping=False)
+        return value
+
+
+class AccountStepForm(forms.ModelForm):
+    """Step 1: the account and its figures."""
+
+    follower_count = forms.IntegerField(
+        label=_("Followers"),
+        min_value=0,
+        max_value=MAX_FOLLOWERS,
+        error_messages={
+            "min_value": _("Followers cannot be negative."),
+            "max_value": _("That follower count is not plausible (at most 2,000,000,000)."),
+        },
+    )
+    avg_views = forms.IntegerField(
+        label=_("Average views per post"), min_value=0, max_value=MAX_FOLLOWERS * 10, initial=0
+    )
+    avg_likes = forms.IntegerField(
+        label=_("Average likes per post"), min_value=0, max_value=MAX_FOLLOWERS * 10, initial=0
+    )
+    monthly_revenue = MoneyField(
+        label=_("Monthly revenue"),
+        required=False,
+        max_minor=MAX_MONTHLY_REVENUE,
+        help_text=_("Average over the last three months, if monetised."),
+    )
+
+    class Meta:
+        model = Listing
+        fields = [
+            "platform",
+            "handle",
+            "niche",
+            "follower_count",
+            "avg_views",
+            "avg_likes",
+            "account_created_on",
+            "audience_region",
+            "monetised",
+            "monthly_revenue",
+        ]
+        widgets = {
+            "account_created_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "handle": forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["handle"].required = True
+        self.fields["handle"].max_length = 300
+        self.fields["handle"].label = _("Account handle or profile URL")
+        self.fields["handle"].help_text = _(
+            "Private: buyers see it only after their payment is held in escrow."
+        )
+
+    def clean_account_created_on(self):
+        value = self.cleaned_data.get("account_created_on")
+        if value and value > timezone.localdate():
+            raise forms.ValidationError(_("The account cannot be created in the future."))
+        return value
+
+    def clean_monthly_revenue(self):
+        return self.cleaned_data.get("monthly_revenue") or 0
+
+    def clean(self):
+        data = super().clean()
+        if data.get("monthly_revenue") and not data.get("monetised"):
+            self.add_error(
+                "monetised", _("Tick “monetisation enabled” if the account earns revenue.")
+            )
+        return data
+
+
+class OfferStepForm(forms.ModelForm):
+    """Step 2: price and description."""
+
+    price = MoneyField(
+        label=_("Price"),
+        min_minor=100,
+        help_text=_("What the buyer pays you; the platform fee is added at checkout."),
+    )
+
+    class Meta:
+        model = Listing
+        fields = ["title", "price", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 8})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        currency = settings.SETTLEMENT_CURRENCY
+        self.fields["price"].label = _("Price (%(currency)s)") % {"currency": currency}
+        self.fields["description"].help_text = _(
+            "What a buyer should know: content, audience, history, why you sell. "
+            "Do not put contact details or the handle here."
+        )
+
+    def clean_price(self):
+        price = self.cleaned_data.get("price")
+        if price is None or price <= 0:
+            raise forms.ValidationError(_("The price must be more than zero."))
+        return price
+
+
+class ScreenshotForm(forms.Form):
+    image = forms.FileField(
+        label=_("Screenshot"),
+        help_text=_("JPEG, PNG or WebP, up to 5 MB: analytics, profile page, revenue."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    caption = forms.CharField(label=_("Caption"), max_length=120, required=False)
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason the seller will see"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class CatalogueFilterForm(forms.Form):
+    """The catalogue's query parameters. Invalid values are dropped, not fatal."""
+
+    SORT_CHOICES = [
+        ("newest", _("Newest")),
+        ("price_asc", _("Price: low to high")),
+        ("price_desc", _("Price: high to low")),
+        ("followers_desc", _("Most followers")),
+        ("relevance", _("Best match")),
+    ]
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    platform = forms.MultipleChoiceField(
+        label=_("Platform"),
+        choices=Platform.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    min_followers = forms.IntegerField(
+        label=_("Min. followers"), required=False, min_value=0, max_value=MAX_FOLLOWERS
+    )
+    max_followers = forms.IntegerField(
+        label=_("Max. followers"), required=False, min_value=0, max_value=MAX_FOLLOWERS
+    )
+    min_price = forms.IntegerField(
+        label=_("Min. price"), required=False, min_value=0, max_value=MAX_FILTER_PRICE_MAJOR
+    )
+    max_price = forms.IntegerField(
+        label=_("Max. price"), required=False, min_value=0, max_value=MAX_FILTER_PRICE_MAJOR
+    )
+    sort = forms.ChoiceField(label=_("Sort by"), choices=SORT_CHOICES, required=False)
+    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    after = forms.CharField(required=False, max_length=60, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        currency = settings.SETTLEMENT_CURRENCY
+        self.fields["min_price"].label = _("Min. price (%(currency)s)") % {"currency": currency}
+        self.fields["max_price"].label = _("Max. price (%(currency)s)") % {"currency": currency}
+        for name in ("min_followers", "max_followers", "min_price", "max_price"):
+            self.fields[name].widget.attrs.update({"inputmode": "numeric", "placeholder": "0"})
+        self.fields["q"].widget.attrs.update(
+            {"type": "search", "placeholder": _("e.g. gaming, 美妆, travel vlog")}
+        )
+
+    def safe_data(self) -> dict:
+        """cleaned_data with invalid fields left out (a bad parameter is ignored)."""
+        self.is_valid()
+        return {k: v for k, v in self.cleaned_data.items() if k not in self.errors}

@@ -1,0 +1,240 @@
+"""Reads the views share: the catalogue, the home page, a listing for a viewer.
+
+Query counts are constant: a catalogue page is one query for the rows (seller and
+standing joined, the cover thumbnail as a subquery) plus one capped count; a
+detail page is one query for the listing plus one for its screenshots.
+No COUNT(*) over the whole table: the count stops at ``COUNT_CAP``, and "is there
+a next page" comes from fetching one row more than the page holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404
+
+from accounts.permissions import is_moderator
+
+from . import search
+from .models import Listing, ListingScreenshot
+
+State = Listing.State
+PAGE_SIZE = 50
+COUNT_CAP = 1000
+#: Offset pages beyond this are not served by ``page=``; the ``after`` cursor is.
+MAX_OFFSET_PAGE = 200
+
+#: sort name → ordering (both keys descend or ascend together: keyset-friendly).
+SORTS = {
+    "newest": ("-published_at", "-id"),
+    "price_asc": ("price", "id"),
+    "price_desc": ("-price", "-id"),
+    "followers_desc": ("-follower_count", "-id"),
+}
+SORT_KEYS = {"newest": "published_at", "price_asc": "price", "price_desc": "price"}
+SORT_KEYS["followers_desc"] = "follower_count"
+CURSOR_PREFIX = {"newest": "n", "price_asc": "pa", "price_desc": "pd", "followers_desc": "f"}
+
+
+def _cards(qs: QuerySet) -> QuerySet:
+    """Everything a listing card shows, in one query."""
+    cover = (
+        ListingScreenshot.objects.filter(listing=OuterRef("pk"))
+        .order_by("position", "id")
+        .values("thumbnail")[:1]
+    )
+    return (
+        qs.select_related("seller", "seller__standing")
+        .annotate(cover_thumbnail=Subquery(cover))
+        .defer("description", "search_vector", "handle", "ownership_code", "moderation_reason")
+    )
+
+
+def published() -> QuerySet:
+    return Listing.objects.filter(state=State.PUBLISHED)
+
+
+# --------------------------------------------------------------- cursors
+
+
+def encode_cursor(sort: str, listing: Listing) -> str:
+    key = getattr(listing, SORT_KEYS[sort])
+    if isinstance(key, datetime):
+        key = int(key.timestamp() * 1_000_000)  # microseconds since the epoch, UTC
+    return f"{CURSOR_PREFIX[sort]}{key}_{listing.pk}"
+
+
+def decode_cursor(sort: str, cursor: str) -> tuple[object, int] | None:
+    """(sort key value, id) or None for a cursor that does not fit ``sort``."""
+    prefix = CURSOR_PREFIX.get(sort)
+    if not prefix or not cursor or not cursor.startswith(prefix):
+        return None
+    body = cursor[len(prefix) :]
+    key_text, sep, id_text = body.partition("_")
+    if not sep or not key_text.isdigit() or not id_text.isdigit() or len(body) > 40:
+        return None
+    key: object = int(key_text)
+    if sort == "newest":
+        micros = int(key_text)
+        try:
+            key = datetime.fromtimestamp(micros // 1_000_000, tz=UTC).replace(
+                microsecond=micros % 1_000_000
+            )
+        except (OverflowError, ValueError, OSError):
+            return None
+    return key, int(id_text)
+
+
+def _after(qs: QuerySet, sort: str, key, pk: int) -> QuerySet:
+    name = SORT_KEYS[sort]
+    descending = SORTS[sort][0].startswith("-")
+    op = "lt" if descending else "gt"
+    return qs.filter(Q(**{f"{name}__{op}": key}) | Q(**{name: key, f"id__{op}": pk}))
+
+
+# ------------------------------------------------------------- catalogue
+
+
+@dataclass
+class CatalogueQuery:
+    q: str = ""
+    platforms: list[str] = field(default_factory=list)
+    min_followers: int | None = None
+    max_followers: int | None = None
+    min_price: int | None = None  # minor units
+    max_price: int | None = None  # minor units
+    sort: str = "newest"  # or "relevance" when q
+    page: int = 1
+    after: str = ""
+
+
+@dataclass
+class CataloguePage:
+    listings: list[Listing]
+    has_next: bool
+    next_cursor: str
+    page: int
+    count: int
+    count_capped: bool
+    sort: str
+    offset: int
+    cursor_mode: bool
+
+
+def catalogue(query: CatalogueQuery, *, page_size: int = PAGE_SIZE) -> CataloguePage:
+    """One page of PUBLISHED listings matching ``query``.
+
+    Ordering is total (sort key, then id), so the ``after`` cursor (keyset
+    pagination) yields every listing exactly once however deep the walk goes.
+    ``relevance`` (only with ``q`` on PostgreSQL) pages by offset.
+    """
+    qs = published()
+    if query.platforms:
+        qs = qs.filter(platform__in=query.platforms)
+    if query.min_followers is not None:
+        qs = qs.filter(follower_count__gte=query.min_followers)
+    if query.max_followers is not None:
+        qs = qs.filter(follower_count__lte=query.max_followers)
+    if query.min_price is not None:
+        qs = qs.filter(price__gte=query.min_price)
+    if query.max_price is not None:
+        qs = qs.filter(price__lte=query.max_price)
+    qs, ranked = search.apply_search(qs, query.q)
+
+    sort = query.sort
+    if sort == "relevance" and not ranked:
+        sort = "newest"
+    if sort not in SORTS and sort != "relevance":
+        sort = "relevance" if ranked else "newest"
+
+    count_qs = qs
+    if sort == "relevance":
+        qs = qs.order_by("-rank", "-id")
+    else:
+        qs = qs.order_by(*SORTS[sort])
+
+    cursor = decode_cursor(sort, query.after) if sort != "relevance" else None
+    if cursor is not None:
+        qs = _after(qs, sort, *cursor)
+        offset = 0
+        page = max(1, min(query.page, 10**6))  # only a display counter here
+    else:
+        page = max(1, min(query.page, MAX_OFFSET_PAGE))
+        offset = (page - 1) * page_size
+    rows = list(_cards(qs)[offset : offset + page_size + 1])
+    has_next = len(rows) > page_size
+    rows = rows[:page_size]
+
+    count = count_qs.values("pk")[: COUNT_CAP + 1].count()
+    next_cursor = encode_cursor(sort, rows[-1]) if has_next and sort != "relevance" else ""
+    return CataloguePage(
+        listings=rows,
+        has_next=has_next,
+        next_cursor=next_cursor,
+        page=page,
+        count=min(count, COUNT_CAP),
+        count_capped=count > COUNT_CAP,
+        sort=sort,
+        offset=offset,
+        cursor_mode=cursor is not None,
+    )
+
+
+def newest(limit: int = 8) -> list[Listing]:
+    return list(_cards(published().order_by("-published_at", "-id"))[:limit])
+
+
+def featured(limit: int = 4) -> list[Listing]:
+    return list(_cards(published().filter(featured=True).order_by("-published_at", "-id"))[:limit])
+
+
+# ---------------------------------------------------------------- detail
+
+
+def _detail_queryset() -> QuerySet:
+    return Listing.objects.select_related("seller", "seller__standing").prefetch_related(
+        Prefetch("screenshots", queryset=ListingScreenshot.objects.order_by("position", "id"))
+    )
+
+
+def _buyer_detail_queryset() -> QuerySet:
+    # The handle is never loaded (nor decrypted) for a buyer's page.
+    return _detail_queryset().defer("handle", "search_vector", "handle_fingerprint")
+
+
+def can_see_unpublished(user, listing: Listing) -> bool:
+    if not user.is_authenticated:
+        return False
+    return listing.seller_id == user.pk or is_moderator(user)
+
+
+def get_listing_for_user(user, listing_id: int) -> Listing:
+    """The listing as ``user`` may see it: PUBLISHED for everyone; any other state
+    only for its seller and moderators; 404 otherwise, so existence never leaks."""
+    listing = _buyer_detail_queryset().filter(pk=listing_id).first()
+    if listing is None:
+        raise Http404
+    if listing.state != State.PUBLISHED and not can_see_unpublished(user, listing):
+        raise Http404
+    return listing
+
+
+def get_listing_for_seller(user, listing_id: int) -> Listing:
+    """The signed-in seller's own listing (any state), else 404."""
+    if not user.is_authenticated:
+        raise Http404
+    listing = _detail_queryset().filter(pk=listing_id, seller=user).first()
+    if listing is None:
+        raise Http404
+    return listing
+
+
+def listings_of_seller(user) -> dict[str, list[Listing]]:
+    """The seller's listings grouped by state (dashboard), newest first."""
+    groups: dict[str, list[Listing]] = {s: [] for s in State.values}
+    rows = _cards(Listing.objects.filter(seller=user).order_by("-updated_at", "-id"))
+    for listing in rows:
+        groups[listing.state].append(listing)
+    return groups

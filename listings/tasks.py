@@ -1,0 +1,28 @@
+"""Thin Celery tasks for listings: take ids, re-read, call a service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from .models import Listing
+from .ownership import get_ownership_checker
+from .services import mark_ownership_proven
+
+
+@shared_task(name="listings.tasks.check_listing_ownership", time_limit=60, soft_time_limit=50)
+def check_listing_ownership(listing_id: int) -> bool:
+    """Ask the configured automatic checker whether the code is in the bio; if it is,
+    mark ownership proven. Outside any transaction (network call), then the service
+    locks and re-checks the listing's state."""
+    checker = get_ownership_checker()
+    listing = Listing.objects.filter(pk=listing_id, state=Listing.State.PENDING_REVIEW).first()
+    if checker is None or listing is None or listing.ownership_proven:
+        return False
+    if not checker.supports(listing.platform):
+        return False
+    result = checker.check(
+        platform=listing.platform, handle=listing.handle, code=listing.ownership_code
+    )
+    if result.proven:
+        mark_ownership_proven(moderator=None, listing_id=listing_id, note=result.detail)
+    return result.proven

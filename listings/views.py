@@ -1,0 +1,364 @@
+"""Listings' pages: home, catalogue, detail (buyers) and the seller's pages.
+
+Thin: parse a form, call one service or selector, render or redirect. Domain
+errors become messages or form errors, never a 500.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from governance.policy import can
+from marketplace.ratelimit import rate_limit
+
+from . import selectors, services
+from .exceptions import ListingError, ListingLocked, NotAllowedToList
+from .forms import AccountStepForm, CatalogueFilterForm, OfferStepForm, ScreenshotForm
+from .models import MAX_SCREENSHOTS, Listing
+from .money import currency_exponent
+from .policies import GENERAL_NOTE, policy_for
+
+State = Listing.State
+#: The detail page's action box: escrow's buy button when escrow ships
+#: ``escrow/_listing_actions.html``, else listings' own note (first found wins).
+ACTION_TEMPLATES = ["escrow/_listing_actions.html", "listings/_listing_actions.html"]
+
+
+# ------------------------------------------------------------------ buyers
+
+
+def home(request):
+    """The home page: featured and newest published listings."""
+    return render(
+        request,
+        "listings/home.html",
+        {"featured": selectors.featured(), "newest": selectors.newest()},
+    )
+
+
+def _catalogue_query(data: dict) -> selectors.CatalogueQuery:
+    scale = 10 ** currency_exponent(settings.SETTLEMENT_CURRENCY)
+    min_price = data.get("min_price")
+    max_price = data.get("max_price")
+    return selectors.CatalogueQuery(
+        q=data.get("q") or "",
+        platforms=data.get("platform") or [],
+        min_followers=data.get("min_followers"),
+        max_followers=data.get("max_followers"),
+        min_price=min_price * scale if min_price is not None else None,
+        max_price=max_price * scale if max_price is not None else None,
+        sort=data.get("sort") or ("relevance" if data.get("q") else "newest"),
+        page=data.get("page") or 1,
+        after=data.get("after") or "",
+    )
+
+
+def catalogue(request):
+    """``/listings/``: PUBLISHED listings with filters, search, sort and pagination
+    (``page`` for the first pages, the ``after`` cursor for every next page)."""
+    form = CatalogueFilterForm(request.GET or None)
+    data = form.safe_data() if request.GET else {}
+    query = _catalogue_query(data)
+    page = selectors.catalogue(query)
+    template = "listings/catalogue.html"
+    if request.htmx and request.htmx.target == "catalogue-results":
+        template = "listings/_results.html"
+    return render(
+        request,
+        template,
+        {
+            "form": form if request.GET else CatalogueFilterForm(),
+            "page_obj": page,
+            "query": query,
+            "filtered": any(
+                [
+                    query.q,
+                    query.platforms,
+                    query.min_followers is not None,
+                    query.max_followers is not None,
+                    query.min_price is not None,
+                    query.max_price is not None,
+                ]
+            ),
+        },
+    )
+
+
+def detail(request, pk: int):
+    """``/listings/<id>/``: a PUBLISHED listing for anyone; other states only for the
+    seller and moderators (404 for everyone else). The handle is never rendered."""
+    listing = selectors.get_listing_for_user(request.user, pk)
+    seller = listing.seller
+    standing = getattr(seller, "standing", None)
+    is_verified = getattr(seller, "is_verified_adult", None)
+    return render(
+        request,
+        "listings/detail.html",
+        {
+            "listing": listing,
+            "screenshots": list(listing.screenshots.all()),
+            "seller": seller,
+            "standing": standing,
+            "seller_verified": bool(is_verified()) if callable(is_verified) else False,
+            "policy": policy_for(listing.platform),
+            "policy_general": GENERAL_NOTE,
+            "is_own": request.user.is_authenticated and request.user.pk == listing.seller_id,
+            "action_templates": ACTION_TEMPLATES,
+        },
+    )
+
+
+# ------------------------------------------------------------------ sellers
+
+
+def _steps(listing: Listing | None):
+    """The four steps of the listing form, for the step indicator."""
+    pk = listing.pk if listing else None
+    return [
+        (
+            "account",
+            gettext_lazy("Account & figures"),
+            reverse("listings:edit_account", args=[pk]) if pk else reverse("listings:create"),
+        ),
+        ("offer", gettext_lazy("Price & description"), _step_url("offer", pk)),
+        ("screenshots", gettext_lazy("Screenshots"), _step_url("screenshots", pk)),
+        ("review", gettext_lazy("Review & submit"), _step_url("review", pk)),
+    ]
+
+
+def _step_url(step: str, pk):
+    return reverse(f"listings:edit_{step}", args=[pk]) if pk else ""
+
+
+def _seller_context(request, listing: Listing | None, step: str, **extra):
+    return {
+        "listing": listing,
+        "steps": _steps(listing),
+        "step": step,
+        "can_list": can(request.user, "list"),
+        **extra,
+    }
+
+
+def _locked_redirect(request, listing: Listing):
+    messages.error(request, ListingLocked.default_message)
+    return redirect("listings:edit_review", pk=listing.pk)
+
+
+def _next_or_dashboard(request, listing: Listing, next_step: str):
+    if request.POST.get("action") == "save":
+        messages.success(request, _("Draft saved."))
+        return redirect("listings:sell")
+    return redirect(f"listings:edit_{next_step}", pk=listing.pk)
+
+
+def _sent_back_message(request):
+    messages.warning(
+        request,
+        _(
+            "Your changes were saved. Because the listing was published, it went back "
+            "to review and is hidden from buyers until a moderator approves it again."
+        ),
+    )
+
+
+@login_required
+def sell(request):
+    """``/sell/``: the seller's listings, grouped by state."""
+    groups = selectors.listings_of_seller(request.user)
+    order = [
+        State.DRAFT,
+        State.PENDING_REVIEW,
+        State.REJECTED,
+        State.PUBLISHED,
+        State.RESERVED,
+        State.SOLD,
+        State.WITHDRAWN,
+        State.REMOVED,
+    ]
+    sections = [(State(s), groups[s]) for s in order if groups[s]]
+    return render(
+        request,
+        "listings/sell/dashboard.html",
+        {
+            "sections": sections,
+            "can_list": can(request.user, "list"),
+            "total": sum(len(v) for v in groups.values()),
+        },
+    )
+
+
+@login_required
+def create(request):
+    """Step 1 of a new listing; saving it creates the DRAFT."""
+    form = AccountStepForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            listing = services.create_listing(seller=request.user, data=form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return _next_or_dashboard(request, listing, "offer")
+    return render(
+        request,
+        "listings/sell/step_form.html",
+        _seller_context(request, None, "account", form=form),
+    )
+
+
+def _edit_step(request, pk: int, form_class, step: str, next_step: str):
+    listing = selectors.get_listing_for_seller(request.user, pk)
+    if not listing.is_editable:
+        return _locked_redirect(request, listing)
+    form = form_class(request.POST or None, instance=listing)
+    if request.method == "POST" and form.is_valid():
+        try:
+            listing, sent_back = services.update_listing(
+                seller=request.user, listing_id=listing.pk, data=form.cleaned_data
+            )
+        except ListingLocked as exc:
+            messages.error(request, exc.message)
+            return redirect("listings:edit_review", pk=pk)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if sent_back:
+                _sent_back_message(request)
+            return _next_or_dashboard(request, listing, next_step)
+    return render(
+        request,
+        "listings/sell/step_form.html",
+        _seller_context(request, listing, step, form=form),
+    )
+
+
+@login_required
+def edit_account(request, pk: int):
+    return _edit_step(request, pk, AccountStepForm, "account", "offer")
+
+
+@login_required
+def edit_offer(request, pk: int):
+    return _edit_step(request, pk, OfferStepForm, "offer", "screenshots")
+
+
+@login_required
+def edit_screenshots(request, pk: int):
+    """Step 3: upload (one at a time, up to 8) and delete screenshots."""
+    listing = selectors.get_listing_for_seller(request.user, pk)
+    if not listing.is_editable and request.method == "POST":
+        return _locked_redirect(request, listing)
+    form = ScreenshotForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if request.POST.get("action") == "next" and not request.FILES:
+            return redirect("listings:edit_review", pk=pk)
+        if form.is_valid():
+            was_published = listing.state == State.PUBLISHED
+            try:
+                services.add_screenshot(
+                    seller=request.user,
+                    listing_id=pk,
+                    upload=form.cleaned_data["image"],
+                    caption=form.cleaned_data["caption"],
+                )
+            except ValidationError as exc:
+                form.add_error("image", exc)
+            except ListingError as exc:
+                form.add_error(None, exc.message)
+            else:
+                if was_published:
+                    _sent_back_message(request)
+                messages.success(request, _("Screenshot added."))
+                if request.POST.get("action") == "next":
+                    return redirect("listings:edit_review", pk=pk)
+                return redirect("listings:edit_screenshots", pk=pk)
+    shots = list(listing.screenshots.all())
+    return render(
+        request,
+        "listings/sell/screenshots.html",
+        _seller_context(
+            request,
+            listing,
+            "screenshots",
+            form=form,
+            shots=shots,
+            max_shots=MAX_SCREENSHOTS,
+            room=MAX_SCREENSHOTS - len(shots),
+        ),
+    )
+
+
+@login_required
+@require_POST
+def delete_screenshot(request, pk: int, shot_pk: int):
+    selectors.get_listing_for_seller(request.user, pk)
+    try:
+        services.delete_screenshot(seller=request.user, listing_id=pk, screenshot_id=shot_pk)
+    except ListingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Screenshot removed."))
+    return redirect("listings:edit_screenshots", pk=pk)
+
+
+@login_required
+@rate_limit("listing_submit")
+def edit_review(request, pk: int):
+    """Step 4: everything at a glance; submit for review (or see the state)."""
+    listing = selectors.get_listing_for_seller(request.user, pk)
+    if request.method == "POST":
+        try:
+            services.submit_listing(seller=request.user, listing_id=pk)
+        except NotAllowedToList as exc:
+            messages.error(request, exc.message)
+        except ValidationError as exc:
+            for error in exc.messages:
+                messages.error(request, error)
+        except ListingError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Submitted for review. Put your ownership code in the account's bio so "
+                    "that a moderator can check it."
+                ),
+            )
+        return redirect("listings:edit_review", pk=pk)
+    missing = [f for f in services.REQUIRED_FOR_SUBMIT if not getattr(listing, f)]
+    labels = [str(Listing._meta.get_field(f).verbose_name) for f in missing]
+    screenshots = list(listing.screenshots.all())
+    return render(
+        request,
+        "listings/sell/review.html",
+        _seller_context(
+            request,
+            listing,
+            "review",
+            missing=labels,
+            screenshots=screenshots,
+            policy=policy_for(listing.platform),
+            events=list(listing.events.order_by("-created_at", "-id")[:10]),
+        ),
+    )
+
+
+@login_required
+@require_POST
+def withdraw(request, pk: int):
+    selectors.get_listing_for_seller(request.user, pk)
+    try:
+        services.withdraw_listing(seller=request.user, listing_id=pk)
+    except ListingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The listing was withdrawn. You can edit and resubmit it."))
+    return redirect("listings:sell")
