@@ -305,6 +305,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# Public media (listing screenshots, random names) served by Django itself: in
+# development and under the tests' live_server. In production a proxy or object
+# storage serves MEDIA_URL; set SERVE_MEDIA=true only for a single-box demo.
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=not PRODUCTION)
+# listings: automatic ownership checker (dotted path to a
+# listings.ownership.OwnershipChecker); empty = moderators check the bio by hand.
+LISTING_OWNERSHIP_CHECKER = env.str("LISTING_OWNERSHIP_CHECKER", default="")
 
 # ------------------------------------------------------------------------ email
 
