@@ -5,6 +5,7 @@ more of a document number than its last 4 characters."""
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed
@@ -135,6 +136,24 @@ class StandingAdmin(ReadOnlyAdmin):
 # ------------------------------------------------------------- identity verification
 
 
+class DocumentNumberFilter(admin.SimpleListFilter):
+    """Filters by the keyed hash of a document number (set by the search box)."""
+
+    title = _("document number")
+    parameter_name = "document"
+
+    def lookups(self, request, model_admin):
+        return ()
+
+    def has_output(self):
+        return False
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(document_number_hash=self.value())
+        return queryset
+
+
 class VerificationAdminBase(ReadOnlyAdmin):
     """Read-only detail with the document images (permission-checked view) and, for
     reviewers, the approve / reject / revoke form."""
@@ -167,6 +186,18 @@ class VerificationAdminBase(ReadOnlyAdmin):
 
     class Media:
         css = {"all": ["accounts/admin-verification.css"]}
+
+    def changelist_view(self, request, extra_context=None):
+        """A full document number typed into the search box is swapped for its keyed
+        hash before anything renders, so moderators can look a number up without it
+        being echoed in the page or its links."""
+        normalised = documents.normalise_document_number(request.GET.get(SEARCH_VAR, ""))
+        if normalised.isalnum() and len(normalised) >= 6 and sum(map(str.isdigit, normalised)) >= 5:
+            params = request.GET.copy()
+            del params[SEARCH_VAR]
+            params[DocumentNumberFilter.parameter_name] = services.documents_hash(normalised)
+            return redirect(f"{request.path}?{params.urlencode()}")
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description=_("user"), ordering="user__email")
     def user_link(self, obj):
@@ -299,7 +330,7 @@ class PendingVerificationAdmin(VerificationAdminBase):
         "waiting",
         "duplicate_warning",
     ]
-    list_filter = ["document_type", "country", "provider"]
+    list_filter = [DocumentNumberFilter, "document_type", "country", "provider"]
     ordering = ["submitted_at", "id"]
 
     def get_queryset(self, request):
@@ -336,7 +367,7 @@ class IdentityVerificationAdmin(VerificationAdminBase):
         "expires_at",
         "decided_by",
     ]
-    list_filter = ["state", "document_type", "provider", "country"]
+    list_filter = [DocumentNumberFilter, "state", "document_type", "provider", "country"]
     date_hierarchy = "submitted_at"
 
 
@@ -346,7 +377,7 @@ class ImpersonationFlagAdmin(ReadOnlyAdmin):
     submitted by another. Open flags first."""
 
     change_form_template = "admin/accounts/impersonationflag/change_form.html"
-    list_display = ["created_at", "user", "existing_user", "document_masked", "is_open"]
+    list_display = ["created_at", "user_email", "existing_user_email", "document_masked", "is_open"]
     list_filter = [("resolved_at", admin.EmptyFieldListFilter)]
     list_select_related = ["user", "existing_user"]
     search_fields = ["user__email", "existing_user__email", "document_last4"]
@@ -367,6 +398,14 @@ class ImpersonationFlagAdmin(ReadOnlyAdmin):
     @admin.display(description=_("document number"))
     def document_masked(self, obj):
         return f"···{obj.document_last4}"
+
+    @admin.display(description=_("account that submitted the document"), ordering="user__email")
+    def user_email(self, obj):
+        return obj.user.email
+
+    @admin.display(description=_("account already verified with it"))
+    def existing_user_email(self, obj):
+        return obj.existing_user.email if obj.existing_user else "—"
 
     @admin.display(description=_("open"), boolean=True)
     def is_open(self, obj):

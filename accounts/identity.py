@@ -166,8 +166,9 @@ class StripeIdentityProvider(IdentityProvider):
             )
         except stripe.StripeError as exc:
             raise ProviderError() from exc
+        data = session.to_dict()
         return IdentityCheckSession(
-            provider=self.name, reference=session.id, redirect_url=session.get("url")
+            provider=self.name, reference=data["id"], redirect_url=data.get("url")
         )
 
     def parse_webhook(self, payload: bytes, signature: str) -> IdentityCheckOutcome | None:
@@ -180,6 +181,7 @@ class StripeIdentityProvider(IdentityProvider):
             )
         except stripe.SignatureVerificationError as exc:
             raise ValueError("bad signature") from exc
+        event = event.to_dict()
         status = self.EVENTS.get(event["type"])
         if status is None:
             return None

@@ -1,0 +1,222 @@
+"""Stripe Identity behind the identity adapter, with only Stripe's HTTP layer stubbed."""
+
+import hashlib
+import hmac
+import json
+import time
+
+import pytest
+import stripe
+from django.core.checks import run_checks
+from django.test import override_settings
+
+from accounts.identity import StripeIdentityProvider, get_identity_provider
+from accounts.models import IdentityVerification
+from governance.policy import can
+from tests.accounts.identity_helpers import form_data
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+WEBHOOK_SECRET = "whsec_test_identity"
+STRIPE = override_settings(
+    IDENTITY_PROVIDER="accounts.identity.StripeIdentityProvider",
+    STRIPE_SECRET_KEY="sk_test_identity",
+    STRIPE_IDENTITY_WEBHOOK_SECRET=WEBHOOK_SECRET,
+    STRIPE_API_BASE="",
+)
+
+
+class FakeStripeHTTP(stripe.HTTPClient):
+    """Stands in for the network: records requests, answers like Stripe's API."""
+
+    name = "fake"
+
+    def __init__(self, status=200):
+        super().__init__()
+        self.calls = []
+        self.status = status
+
+    def request(self, method, url, headers, post_data=None, *, _usage=None):
+        self.calls.append((method, url, headers, post_data))
+        if self.status != 200:
+            body = {"error": {"type": "api_error", "message": "Stripe is down"}}
+            return json.dumps(body), self.status, {}
+        body = {
+            "id": "vs_test_123",
+            "object": "identity.verification_session",
+            "status": "requires_input",
+            "url": "https://verify.stripe.com/start/test_abc",
+            "client_secret": "vs_test_123_secret",
+        }
+        return json.dumps(body), 200, {"request-id": "req_1"}
+
+    def close(self):
+        pass
+
+
+@pytest.fixture
+def fake_stripe(monkeypatch):
+    fake = FakeStripeHTTP()
+    monkeypatch.setattr(StripeIdentityProvider, "http_client", fake)
+    return fake
+
+
+def _signed(payload: dict, secret=WEBHOOK_SECRET, timestamp=None):
+    body = json.dumps(payload)
+    timestamp = timestamp or int(time.time())
+    signature = hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256)
+    return body, f"t={timestamp},v1={signature.hexdigest()}"
+
+
+def _event(event_type, session_id="vs_test_123", verification_id=None, last_error=None):
+    return {
+        "id": f"evt_{event_type[-8:]}_{session_id}",
+        "object": "event",
+        "type": event_type,
+        "data": {
+            "object": {
+                "id": session_id,
+                "object": "identity.verification_session",
+                "metadata": {"verification_id": str(verification_id or "")},
+                "last_error": last_error,
+            }
+        },
+    }
+
+
+def _post_event(client, payload, **kwargs):
+    body, header = _signed(payload, **kwargs)
+    return client.post(
+        "/webhooks/stripe/identity/",
+        body,
+        content_type="application/json",
+        headers={"Stripe-Signature": header},
+    )
+
+
+@STRIPE
+def test_submission_creates_a_verification_session_and_sends_the_user_to_stripe(
+    client, fake_stripe
+):
+    user = UserFactory()
+    client.force_login(user)
+    data = form_data()
+    del data["document_image"]  # Stripe photographs the document itself
+    response = client.post("/verify/", data)
+    assert response.status_code == 302
+    assert response["Location"] == "https://verify.stripe.com/start/test_abc"
+    verification = IdentityVerification.objects.get(user=user)
+    assert verification.provider == "stripe_identity"
+    assert verification.provider_reference == "vs_test_123"
+    method, url, headers, post_data = fake_stripe.calls[0]
+    assert method == "post" and url.endswith("/v1/identity/verification_sessions")
+    assert f"metadata[verification_id]={verification.pk}" in post_data.replace("%5B", "[").replace(
+        "%5D", "]"
+    )
+    assert headers["Idempotency-Key"] == f"identity-session-{verification.pk}"
+
+
+@STRIPE
+def test_stripe_outage_keeps_the_submission_and_tells_the_user(client, monkeypatch):
+    monkeypatch.setattr(StripeIdentityProvider, "http_client", FakeStripeHTTP(status=500))
+    user = UserFactory()
+    client.force_login(user)
+    data = form_data()
+    response = client.post("/verify/", data, follow=True)
+    assert response.status_code == 200
+    assert b"could not be reached" in response.content
+    assert IdentityVerification.objects.get(user=user).state == "pending"
+
+
+@STRIPE
+def test_verified_event_approves_and_a_replay_changes_nothing(client, fake_stripe):
+    user = UserFactory()
+    client.force_login(user)
+    client.post("/verify/", form_data())
+    verification = IdentityVerification.objects.get(user=user)
+    client.logout()
+
+    event = _event("identity.verification_session.verified", verification_id=verification.pk)
+    assert _post_event(client, event).status_code == 200
+    verification.refresh_from_db()
+    user.refresh_from_db()
+    assert verification.state == "verified" and verification.decided_by is None
+    assert can(user, "sell")
+    expires = verification.expires_at
+    assert _post_event(client, event).status_code == 200  # replay
+    late = _event("identity.verification_session.requires_input", verification_id=verification.pk)
+    assert _post_event(client, late).status_code == 200  # out of order
+    verification.refresh_from_db()
+    assert verification.state == "verified" and verification.expires_at == expires
+
+
+@STRIPE
+def test_requires_input_event_rejects_with_the_reason(client, fake_stripe):
+    user = UserFactory()
+    client.force_login(user)
+    client.post("/verify/", form_data())
+    verification = IdentityVerification.objects.get(user=user)
+    event = _event(
+        "identity.verification_session.requires_input",
+        verification_id=verification.pk,
+        last_error={"code": "document_expired", "reason": "The document is expired."},
+    )
+    assert _post_event(client, event).status_code == 200
+    verification.refresh_from_db()
+    assert verification.state == "rejected"
+    assert verification.decision_reason == "The document is expired."
+
+
+@STRIPE
+def test_webhook_with_a_bad_signature_is_refused(client, fake_stripe):
+    user = UserFactory()
+    client.force_login(user)
+    client.post("/verify/", form_data())
+    event = _event("identity.verification_session.verified")
+    assert _post_event(client, event, secret="whsec_wrong").status_code == 400
+    old = int(time.time()) - 3600
+    assert _post_event(client, event, timestamp=old).status_code == 400
+    response = client.post("/webhooks/stripe/identity/", "{}", content_type="application/json")
+    assert response.status_code == 400
+    assert IdentityVerification.objects.get(user=user).state == "pending"
+
+
+@STRIPE
+def test_unrelated_events_are_acknowledged_and_ignored(client, fake_stripe):
+    assert (
+        _post_event(client, _event("identity.verification_session.processing")).status_code == 200
+    )
+    assert (
+        _post_event(
+            client, _event("identity.verification_session.verified", "vs_unknown")
+        ).status_code
+        == 200
+    )
+
+
+def test_webhook_is_not_found_with_the_manual_provider(client):
+    assert get_identity_provider().name == "manual"
+    body, header = _signed(_event("identity.verification_session.verified"))
+    response = client.post(
+        "/webhooks/stripe/identity/",
+        body,
+        content_type="application/json",
+        headers={"Stripe-Signature": header},
+    )
+    assert response.status_code == 404
+
+
+@override_settings(
+    IDENTITY_PROVIDER="accounts.identity.StripeIdentityProvider",
+    STRIPE_SECRET_KEY="",
+    STRIPE_IDENTITY_WEBHOOK_SECRET="",
+)
+def test_system_check_refuses_stripe_identity_without_keys():
+    messages = [e.msg for e in run_checks() if e.id == "handoff.E011"]
+    assert any("STRIPE_SECRET_KEY" in m for m in messages)
+    assert any("WEBHOOK_SECRET" in m for m in messages)
+
+
+def test_default_provider_is_manual_review(settings):
+    assert settings.IDENTITY_PROVIDER == "accounts.identity.ManualReviewProvider"
+    assert not [e for e in run_checks() if e.id in ("handoff.E010", "handoff.E011")]
