@@ -362,6 +362,7 @@ def add_screenshot(
             shot = ListingScreenshot(listing=listing, caption=caption[:120], position=count)
             shot.image.save(clean.content.name, clean.content, save=False)
             shot.thumbnail.save(thumb.name, thumb, save=False)
+            shot.width, shot.height = clean.width, clean.height
             shot.save()
             _after_content_change(listing, seller, "screenshot added by the seller", now)
     except BaseException:
