@@ -14,6 +14,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from marketplace.private_files import private_file_response
+from marketplace.ratelimit import rate_limit
 
 from . import selectors, services
 from .exceptions import InvalidDocument, ProviderError, VerificationRefused
@@ -44,6 +45,7 @@ def profile(request):
 @never_cache
 @login_required
 @sensitive_post_parameters("document_number")
+@rate_limit("verification")
 def verify(request):
     """Real-name verification: the form, or where the user's check stands."""
     user = request.user

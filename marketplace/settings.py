@@ -406,8 +406,8 @@ VERIFICATION_VALIDITY_DAYS = env.int("VERIFICATION_VALIDITY_DAYS", default=365)
 VERIFICATION_REMINDER_DAYS = env.int("VERIFICATION_REMINDER_DAYS", default=30)
 # Stripe Identity webhook endpoint (/webhooks/stripe/identity/) signing secret;
 # falls back to STRIPE_WEBHOOK_SECRET when one endpoint receives every event.
-STRIPE_IDENTITY_WEBHOOK_SECRET = env.str(
-    "STRIPE_IDENTITY_WEBHOOK_SECRET", default=STRIPE_WEBHOOK_SECRET
+STRIPE_IDENTITY_WEBHOOK_SECRET = (
+    env.str("STRIPE_IDENTITY_WEBHOOK_SECRET", default="") or STRIPE_WEBHOOK_SECRET
 )
 
 # ---------------------------------------------------------------------- logging

@@ -313,3 +313,10 @@ def test_one_pending_submission_at_a_time():
         submit(user, number=ric(dt.date(1990, 3, 14), seq="777"))
     assert exc.value.code == "already_pending"
     assert User.objects.get(pk=user.pk).identity_verifications.count() == 1
+
+
+def test_submissions_are_rate_limited(client, settings):
+    settings.SITE_RATE_LIMITS = {**settings.SITE_RATE_LIMITS, "verification": "3/h"}
+    client.force_login(UserFactory())
+    statuses = [_post(client, document_number="bad").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
