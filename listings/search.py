@@ -1,11 +1,16 @@
 """Full-text search over listings, in English and Chinese.
 
 PostgreSQL's parsers do not split Chinese into words, so ``美妆`` would not be found
-in ``美妆博主账号出售``. We segment text with jieba (search mode, which emits both
-the long words and their parts: 美妆 / 博主 / 账号 / 出售) and store a ``tsvector``
-built with the ``simple`` configuration on the segmented text, plus an ``english``
-vector of the original text so that English words are also matched by their stem
-("gaming" finds "game"). Weights: title A, niche B, description C.
+in ``美妆博主账号出售``. We segment text with jieba (search mode) and add the
+overlapping character pairs of every Chinese run (美妆 妆博 博主 主账 账号 号出 出售),
+and store a ``tsvector`` built with the ``simple`` configuration on that text, plus
+an ``english`` vector of the original text so that English words are also matched by
+their stem ("gaming" finds "game"). Weights: title A, niche B, description C.
+
+A query is split into words the same way (jieba, precise mode); a Chinese word
+matches either as a jieba token or as the phrase of its character pairs
+(``'美妆' <-> '妆博' <-> '博主'``), so any Chinese substring of two or more
+characters is found even where jieba's dictionary cuts the document differently.
 
 The vector is maintained by ``listings.services`` on every save of those fields
 (``refresh_search_vector``), and in bulk by the demo seeder. A GIN index serves it.
@@ -28,6 +33,9 @@ logger = logging.getLogger(__name__)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+#: A word split into Chinese runs and the rest ("b站up主" → b, 站, up, 主).
+_SPLIT_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[^\u3400-\u9fff\uf900-\ufaff]+")
 MAX_QUERY_TERMS = 12
 
 
@@ -49,15 +57,26 @@ def _segment_cached(text: str) -> str:
     return _segment(text)
 
 
+def _bigrams(run: str) -> list[str]:
+    return [run[i : i + 2] for i in range(len(run) - 1)] or [run]
+
+
 def _segment(text: str) -> str:
     if not _CJK.search(text):
         return text.lower()
-    tokens = (t.strip() for t in _jieba().cut_for_search(text))
-    return " ".join(t for t in tokens if t).lower()
+    tokens = [t.strip() for t in _jieba().cut_for_search(text)]
+    words = " ".join(t for t in tokens if t).lower()
+    # Overlapping character pairs of every Chinese run, in order (adjacent positions),
+    # so that any word of two or more characters is found as a phrase of pairs even
+    # where jieba's dictionary segments the text differently (e.g. 美妆博主 as one
+    # unknown word). Non-Chinese text is already in ``words``.
+    pairs = " ".join(" ".join(_bigrams(run)) for run in _CJK_RUN.findall(text))
+    return f"{words} {pairs}"
 
 
 def segment(text: str) -> str:
-    """The text with Chinese runs split into words (search mode) by spaces.
+    """The search document of ``text``: jieba's search-mode words plus the character
+    pairs of each Chinese run, separated by spaces (for the 'simple' configuration).
 
     Text without Chinese characters is returned lower-cased and otherwise as is.
     Short, repeated fragments (niches, demo phrases) are cached.
@@ -90,28 +109,47 @@ VECTOR_SQL = (
 )
 
 
+def _cjk_term(word: str) -> str:
+    """A Chinese word as a tsquery term: the word itself (a jieba token of the
+    document) or the phrase of its character pairs (any substring of a run)."""
+    if len(word) == 1:
+        return f"'{word}':*"
+    pairs = " <-> ".join(f"'{p}'" for p in _bigrams(word))
+    return f"('{word}' | {pairs})" if len(word) > 2 else f"'{word}'"
+
+
+def _cjk_words(run: str) -> list[str]:
+    """jieba's dictionary words of a Chinese run; consecutive single characters
+    (words jieba does not know, e.g. 美 妆) are joined back into one word."""
+    words: list[str] = []
+    pending = ""
+    for token in _jieba().cut(run, HMM=False):
+        if len(token) == 1:
+            pending += token
+            continue
+        if pending:
+            words.append(pending)
+            pending = ""
+        words.append(token)
+    if pending:
+        words.append(pending)
+    return words
+
+
 def _query_terms(q: str) -> list[str]:
-    """tsquery terms for ``q``: each word of precise segmentation, as
-    ``word`` or, for a Chinese word jieba would split further, ``(word | part & part)``.
+    """tsquery terms for ``q`` (all required): Latin words as they are, Chinese runs
+    split into words by jieba (precise mode), each matched by ``_cjk_term``.
     Only word characters survive, so nothing the user types reaches to_tsquery's syntax.
     """
     terms: list[str] = []
-    jieba = _jieba() if _CJK.search(q) else None
     for chunk in _WORD.findall(q.lower()):
-        words = [w for w in (jieba.cut(chunk) if jieba else [chunk]) if _WORD.fullmatch(w)]
-        for word in words:
-            parts = []
-            if jieba and _CJK.search(word) and len(word) > 2:
-                parts = [p for p in jieba.cut_for_search(word) if p != word and _WORD.fullmatch(p)]
-                # Keep only the parts that are not themselves inside a longer part.
-                parts = [p for p in parts if not any(p != o and p in o for o in parts)]
-            if parts:
-                anded = " & ".join("'" + p + "'" for p in parts)
-                terms.append(f"('{word}' | {anded})")
-            else:
-                terms.append(f"'{word}'")
+        for part in _SPLIT_CJK.findall(chunk):
+            if _CJK.match(part):
+                terms.extend(_cjk_term(w) for w in _cjk_words(part))
+            elif part.strip("_"):
+                terms.append(f"'{part}'")
             if len(terms) >= MAX_QUERY_TERMS:
-                return terms
+                return terms[:MAX_QUERY_TERMS]
     return terms
 
 

@@ -1,0 +1,261 @@
+"""Buyers browse: only PUBLISHED listings, filters, constant query counts, indexes."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from listings import services
+from listings.models import Listing
+from listings.selectors import PAGE_SIZE, SORTS, CatalogueQuery, catalogue
+from tests.factories import ListingFactory, UserFactory, VerifiedUserFactory
+from tests.listings.helpers import draft, moderator, published
+
+pytestmark = pytest.mark.django_db
+State = Listing.State
+
+
+def _ids(response):
+    return [listing.pk for listing in response.context["page_obj"].listings]
+
+
+def test_only_published_listings_are_listed(client):
+    seller = VerifiedUserFactory()
+    live = ListingFactory(seller=seller, state=State.PUBLISHED)
+    hidden = [
+        ListingFactory(seller=seller, state=state, published_at=None)
+        for state in State.values
+        if state != State.PUBLISHED
+    ]
+    for url in ("/listings/", "/"):
+        page = client.get(url).content.decode()
+        assert live.title in page
+        for listing in hidden:
+            assert listing.title not in page
+    assert _ids(client.get("/listings/")) == [live.pk]
+
+
+@pytest.mark.parametrize(
+    "state", [State.DRAFT, State.PENDING_REVIEW, State.REJECTED, State.WITHDRAWN, State.REMOVED]
+)
+def test_unpublished_listings_are_404_except_for_the_seller_and_moderators(client, state):
+    seller = UserFactory()
+    listing = ListingFactory(seller=seller, state=state, published_at=None)
+    url = f"/listings/{listing.pk}/"
+
+    assert client.get(url).status_code == 404
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 404
+    client.force_login(seller)
+    assert client.get(url).status_code == 200
+    client.force_login(moderator())
+    assert client.get(url).status_code == 200
+
+
+def test_a_missing_listing_is_404(client):
+    assert client.get("/listings/999999/").status_code == 404
+
+
+def test_the_handle_never_appears_in_buyer_html(client):
+    seller = VerifiedUserFactory()
+    listing = published(seller, handle="@very_secret_handle_123")
+    buyer = VerifiedUserFactory()
+    client.force_login(buyer)
+    for url in ("/", "/listings/", "/listings/?q=美妆", f"/listings/{listing.pk}/"):
+        page = client.get(url).content.decode()
+        assert "very_secret_handle" not in page, url
+    # …and the seller does see it on their own pages.
+    client.force_login(seller)
+    assert "very_secret_handle" in client.get(f"/sell/{listing.pk}/review/").content.decode()
+
+
+def test_the_handle_is_encrypted_at_rest():
+    listing = ListingFactory(handle="@plain_handle")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT handle FROM listings_listing WHERE id = %s", [listing.pk])
+        stored = cursor.fetchone()[0]
+    assert "plain_handle" not in stored
+    assert Listing.objects.get(pk=listing.pk).handle == "@plain_handle"
+
+
+def test_filters(client):
+    small = ListingFactory(platform="tiktok", follower_count=5_000, price=10_000)
+    mid = ListingFactory(platform="youtube", follower_count=50_000, price=80_000)
+    big = ListingFactory(platform="youtube", follower_count=900_000, price=2_000_000)
+
+    assert set(_ids(client.get("/listings/?platform=youtube"))) == {mid.pk, big.pk}
+    assert set(_ids(client.get("/listings/?platform=youtube&platform=tiktok"))) == {
+        small.pk,
+        mid.pk,
+        big.pk,
+    }
+    assert _ids(client.get("/listings/?min_followers=10000&max_followers=100000")) == [mid.pk]
+    # Prices in the URL are whole currency units; stored in minor units.
+    assert _ids(client.get("/listings/?min_price=500&max_price=1000")) == [mid.pk]
+    assert _ids(client.get("/listings/?sort=price_asc")) == [small.pk, mid.pk, big.pk]
+    assert _ids(client.get("/listings/?sort=price_desc")) == [big.pk, mid.pk, small.pk]
+    assert _ids(client.get("/listings/?sort=followers_desc")) == [big.pk, mid.pk, small.pk]
+    assert _ids(client.get("/listings/?sort=newest")) == [big.pk, mid.pk, small.pk]
+
+
+def test_bad_filter_values_are_ignored_not_fatal(client):
+    listing = ListingFactory()
+    response = client.get(
+        "/listings/?min_followers=-4&max_price=lots&sort=bogus&page=zero&after=x_1&platform=myspace"
+    )
+    assert response.status_code == 200
+    assert _ids(response) == [listing.pk]
+
+
+def test_a_page_beyond_the_end_is_empty_not_an_error(client):
+    ListingFactory()
+    response = client.get("/listings/?page=7")
+    assert response.status_code == 200
+    assert "No listings match" in response.content.decode()
+
+
+# ------------------------------------------------------------- query counts
+
+CATALOGUE_URLS = [
+    "/listings/",
+    "/listings/?platform=youtube",
+    "/listings/?platform=youtube&platform=tiktok&min_followers=1&max_followers=10000000",
+    "/listings/?min_price=1&max_price=1000000&sort=price_asc",
+    "/listings/?sort=price_desc&page=1",
+    "/listings/?sort=followers_desc",
+    "/listings/?q=gaming",
+    "/listings/?q=gaming&sort=relevance&platform=youtube",
+    "/listings/?q=美妆&sort=newest&min_followers=10",
+    "/listings/?sort=newest&after=n9999999999999999_999999999",
+    "/listings/?sort=price_asc&after=pa0_0&page=3",
+]
+
+
+def _make(n, **kwargs):
+    sellers = [VerifiedUserFactory() for _ in range(3)]
+    listings = [
+        ListingFactory(
+            seller=sellers[i % 3],
+            platform="youtube",
+            title=f"Gaming channel 美妆 {i}",
+            niche="gaming",
+            **kwargs,
+        )
+        for i in range(n)
+    ]
+    for listing in listings:
+        services.refresh_search_vector(listing)
+    return listings
+
+
+def _count_queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries), len(response.context["page_obj"].listings)
+
+
+@pytest.mark.parametrize("logged_in", [False, True])
+def test_catalogue_runs_the_same_queries_with_one_result_as_with_a_full_page(
+    client, django_assert_num_queries, logged_in
+):
+    if logged_in:
+        client.force_login(VerifiedUserFactory())
+    first = _make(1)
+    one = {url: _count_queries(client, url) for url in CATALOGUE_URLS}
+    assert all(n == 1 for _, n in one.values()), one
+
+    _make(PAGE_SIZE + 5)
+    for url in CATALOGUE_URLS:
+        expected_queries = one[url][0]
+        with django_assert_num_queries(expected_queries):
+            response = client.get(url)
+        shown = len(response.context["page_obj"].listings)
+        assert shown in (PAGE_SIZE, 1), (url, shown)
+    assert first  # the first listing still exists
+
+
+def test_detail_runs_the_same_queries_with_one_screenshot_as_with_eight(
+    client, django_assert_num_queries
+):
+    seller = VerifiedUserFactory()
+    mod = moderator()
+    one = published(seller, mod, screenshots=1)
+    eight = published(seller, mod, screenshots=8, handle="@other")
+    client.force_login(VerifiedUserFactory())
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(f"/listings/{one.pk}/")
+    with django_assert_num_queries(len(ctx.captured_queries)):
+        response = client.get(f"/listings/{eight.pk}/")
+    assert response.content.decode().count('class="shot-gallery"') == 1
+    assert len(response.context["screenshots"]) == 8
+
+
+def test_home_runs_constant_queries(client, django_assert_num_queries):
+    _make(1)
+    with CaptureQueriesContext(connection) as ctx:
+        client.get("/")
+    _make(20, featured=True)
+    with django_assert_num_queries(len(ctx.captured_queries)):
+        client.get("/")
+
+
+# ------------------------------------------------------------------- indexes
+
+
+def test_the_indexes_the_catalogue_needs_exist():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'listings_listing'"
+        )
+        indexes = dict(cursor.fetchall())
+    expected = {
+        "listing_pub_newest": "(published_at DESC, id DESC) WHERE",
+        "listing_pub_price": "(price, id) WHERE",
+        "listing_pub_followers": "(follower_count DESC, id DESC) WHERE",
+        "listing_pub_platform": "(platform, published_at DESC, id DESC) WHERE",
+        "listing_search_gin": "USING gin (search_vector) WHERE",
+        "listing_review_queue": "(state, submitted_at)",
+        "listing_seller_state": "(seller_id, state)",
+    }
+    for name, fragment in expected.items():
+        assert name in indexes, name
+        assert fragment in indexes[name], indexes[name]
+    assert "'PUBLISHED'" in indexes["listing_pub_newest"]
+
+
+def test_the_catalogue_query_uses_an_index_on_a_large_table():
+    """With enough rows the planner must pick the partial sort index, not a seq scan."""
+    seller = UserFactory()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO listings_listing (seller_id, state, platform, niche, follower_count,
+              avg_views, avg_likes, audience_region, monetised, monthly_revenue, handle,
+              handle_fingerprint, title, description, price, currency, featured,
+              ownership_code, ownership_proven, moderation_reason, created_at, updated_at,
+              published_at)
+            SELECT %s, 'PUBLISHED', 'youtube', 'gaming', g, 0, 0, 'global', false, 0, '', '',
+              'Listing ' || g, 'text', 100 + g, 'USD', false, '', true, '', now(), now(),
+              now() - (g || ' seconds')::interval
+            FROM generate_series(1, 20000) AS g
+            """,
+            [seller.pk],
+        )
+        cursor.execute("ANALYZE listings_listing")
+        for sort, index in [
+            ("newest", "listing_pub_newest"),
+            ("price_asc", "listing_pub_price"),
+            ("followers_desc", "listing_pub_followers"),
+        ]:
+            qs = Listing.objects.filter(state="PUBLISHED").order_by(*SORTS[sort])[:51]
+            plan = qs.explain()
+            assert index in plan, (sort, plan)
+        page = catalogue(CatalogueQuery(sort="newest"))
+        assert page.count_capped and page.has_next and len(page.listings) == 50
+
+
+def test_drafts_of_other_sellers_do_not_leak_via_search(client):
+    other = UserFactory()
+    secret = draft(other, title="Secret draft about cats")
+    services.refresh_search_vector(secret)
+    assert _ids(client.get("/listings/?q=cats")) == []
