@@ -40,4 +40,15 @@ def can(user, capability: str) -> bool:
         return False
     if capability in VERIFIED_ADULT_CAPABILITIES and not _is_verified_adult(user):
         return False
-    return True
+    # Sanctions in force take capabilities away (governance.enforcement).
+    from .enforcement import capability_blocked
+
+    return not capability_blocked(user, capability)
+
+
+def payouts_held_until(user, *, release_at, now=None, last_protection_end=None):
+    """Escrow's payout job asks this before paying ``user``: see
+    ``governance.enforcement.payouts_held_until`` (None = held pending a decision)."""
+    from .enforcement import payouts_held_until as _held
+
+    return _held(user, release_at=release_at, now=now, last_protection_end=last_protection_end)

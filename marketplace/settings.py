@@ -215,6 +215,23 @@ CELERY_BEAT_SCHEDULE = {
     "escrow-execute-payouts": {"task": "escrow.execute_due_payouts", "schedule": 120.0},
     "escrow-execute-refunds": {"task": "escrow.execute_due_refunds", "schedule": 120.0},
     "escrow-deadline-reminders": {"task": "escrow.send_deadline_reminders", "schedule": 300.0},
+    # governance: penalty jobs (each takes now, idempotent, SKIP LOCKED batches).
+    "governance-lift-expired-sanctions": {
+        "task": "governance.lift_expired_sanctions",
+        "schedule": crontab(minute="*/5"),
+    },
+    "governance-expire-points": {
+        "task": "governance.expire_points",
+        "schedule": crontab(minute=23),
+    },
+    "governance-rescan-content": {
+        "task": "governance.rescan_content",
+        "schedule": crontab(minute="*/10"),
+    },
+    "governance-transparency-snapshots": {
+        "task": "governance.build_transparency_snapshots",
+        "schedule": crontab(minute=41, hour=0),  # daily: last month final, this month so far
+    },
 }
 
 # -------------------------------------------------------------------------- auth
@@ -256,6 +273,7 @@ SITE_RATE_LIMITS = {
     "verification": env.str("RATE_LIMIT_VERIFICATION", default="5/h"),
     "checkout": env.str("RATE_LIMIT_CHECKOUT", default="10/h"),
     "listing_submit": env.str("RATE_LIMIT_LISTING_SUBMIT", default="30/h"),
+    "appeal": env.str("RATE_LIMIT_APPEAL", default="10/h"),
 }
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
