@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from marketplace.crypto import EncryptedTextField
 from marketplace.private_files import private_storage
@@ -29,7 +30,7 @@ class VerificationStatus(models.TextChoices):
 
     UNVERIFIED = "unverified", _("Not verified")
     PENDING = "pending", _("Under review")
-    VERIFIED = "verified", _("Verified")
+    VERIFIED = "verified", pgettext_lazy("identity verification", "Verified")
     REJECTED = "rejected", _("Rejected")
     REVOKED = "revoked", _("Revoked")
     EXPIRED = "expired", _("Expired")
@@ -228,7 +229,7 @@ class IdentityVerification(models.Model):
 
     class State(models.TextChoices):
         PENDING = "pending", _("Under review")
-        VERIFIED = "verified", _("Verified")
+        VERIFIED = "verified", pgettext_lazy("identity verification", "Verified")
         REJECTED = "rejected", _("Rejected")
         REVOKED = "revoked", _("Revoked")
         EXPIRED = "expired", _("Expired")
