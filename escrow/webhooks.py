@@ -15,7 +15,13 @@ from django.utils import timezone
 
 from . import services
 from .gateways import get_gateway
-from .gateways.base import SUCCEEDED, PaymentResult, WebhookEvent, WebhookVerificationError
+from .gateways.base import (
+    SUCCEEDED,
+    GatewayError,
+    PaymentResult,
+    WebhookEvent,
+    WebhookVerificationError,
+)
 from .models import Payment
 from .models import WebhookEvent as StoredEvent
 
@@ -39,6 +45,16 @@ def apply_event(*, event: WebhookEvent, provider: str) -> bool:
     """Record the event id (unique) and apply it in the same transaction. Returns
     False for a duplicate."""
     now = timezone.now()
+    if StoredEvent.objects.filter(provider=provider, event_id=event.id).exists():
+        return False  # a duplicate delivery
+    fetched = None
+    if event.type == "payment_intent.succeeded" and event.payment_ref:
+        # Read the payment from the provider (outside any transaction) rather than
+        # trusting the event alone: it also gives the processing fee.
+        try:
+            fetched = get_gateway().retrieve_payment(ref=event.payment_ref, now=now)
+        except GatewayError:
+            fetched = None
     try:
         with transaction.atomic():
             StoredEvent.objects.create(
@@ -49,7 +65,7 @@ def apply_event(*, event: WebhookEvent, provider: str) -> bool:
                 received_at=now,
                 processed_at=now,
             )
-            _dispatch(event, now=now)
+            _dispatch(event, now=now, fetched=fetched)
     except IntegrityError:
         if StoredEvent.objects.filter(provider=provider, event_id=event.id).exists():
             return False  # a duplicate delivery
@@ -69,7 +85,7 @@ def _payment_for(event: WebhookEvent) -> Payment | None:
     return payment
 
 
-def _dispatch(event: WebhookEvent, *, now) -> None:
+def _dispatch(event: WebhookEvent, *, now, fetched: PaymentResult | None = None) -> None:
     if event.type.startswith("payment_intent."):
         payment = _payment_for(event)
         if payment is None:
@@ -81,6 +97,9 @@ def _dispatch(event: WebhookEvent, *, now) -> None:
         )
         if event.type == "payment_intent.canceled":
             return  # we cancel intents ourselves; nothing to record
+        if fetched is not None and fetched.status == SUCCEEDED:
+            services.record_payment_result(deal_id=payment.deal_id, result=fetched, now=now)
+            return
         services.record_payment_result(
             deal_id=payment.deal_id,
             result=PaymentResult(

@@ -98,6 +98,47 @@ def _clear_cache():
     yield
 
 
+# -------------------------------------------------------------------- localstripe
+
+
+@pytest.fixture(scope="session")
+def localstripe_url():
+    """A stateful fake Stripe (``localstripe --from-scratch``) for the session:
+    PaymentIntents, refunds and signed webhooks. It has no Connect: tests stub
+    those endpoints at the HTTP layer."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    exe = Path(sys.executable).with_name("localstripe")
+    if not exe.exists():
+        pytest.fail("localstripe is not installed in the venv (requirements-dev.txt)")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen(
+        [str(exe), "--port", str(port), "--from-scratch"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url + "/v1/customers", timeout=1)  # noqa: S310 - loopback
+            break
+        except OSError as exc:
+            if getattr(exc, "code", None):  # an HTTP answer (401/400): it is up
+                break
+            time.sleep(0.2)
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
 # ------------------------------------------------------- proof that groups ran
 
 _group_outcomes: dict[str, dict[str, int]] = {"worker": {}, "browser": {}}
