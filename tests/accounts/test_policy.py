@@ -66,10 +66,20 @@ def test_revoked_user_cannot_sell():
     assert not can(user, "sell")
 
 
-def test_can_runs_no_query(django_assert_num_queries):
+def test_verification_part_of_can_runs_no_query(django_assert_num_queries):
+    unverified, minor = UserFactory(), VerifiedUserFactory()
+    User.objects.filter(pk=minor.pk).update(is_minor=True)
+    minor.refresh_from_db()
+    with django_assert_num_queries(0):  # refused from fields on the user row
+        for capability in GATED:
+            assert not can(unverified, capability)
+            assert not can(minor, capability)
+
+
+def test_can_costs_at_most_one_query_per_call(django_assert_max_num_queries):
     user = VerifiedUserFactory()
-    with django_assert_num_queries(0):
-        for capability in CAPABILITIES:
+    for capability in CAPABILITIES:
+        with django_assert_max_num_queries(1):  # governance's sanctions look-up
             can(user, capability)
 
 
