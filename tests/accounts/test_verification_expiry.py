@@ -109,3 +109,21 @@ def test_the_celery_task_takes_an_explicit_now():
     assert "expire-identity-verifications" in settings.CELERY_BEAT_SCHEDULE
     entry = settings.CELERY_BEAT_SCHEDULE["expire-identity-verifications"]
     assert entry["task"] == tasks.process_verification_expiry.name
+
+
+@pytest.mark.worker
+def test_beat_job_runs_in_a_real_worker(celery_worker):
+    import time
+
+    user, verification = _verified_user()
+    expires = IdentityVerification.objects.get(pk=verification.pk).expires_at
+    tasks.process_verification_expiry.delay(now=(expires + DAY).isoformat())
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        verification.refresh_from_db()
+        if verification.state == "expired":
+            break
+        time.sleep(0.2)
+    assert verification.state == "expired"
+    user.refresh_from_db()
+    assert not can(user, "buy")
