@@ -28,7 +28,6 @@ from .models import (
     Appeal,
     Report,
     Rule,
-    RuleVersion,
     Sanction,
     StatementOfReasons,
     TransparencySnapshot,
@@ -577,30 +576,6 @@ class AppealAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/governance/appeal/decide.html", context)
 
 
-class RuleVersionInline(admin.TabularInline):
-    model = RuleVersion
-    extra = 0
-    can_delete = False
-    fields = [
-        "version",
-        "effective_from",
-        "severity",
-        "points_half",
-        "default_sanction",
-        "title_en",
-        "change_note",
-        "created_by",
-    ]
-    readonly_fields = fields
-    ordering = ["-version"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Rule)
 class RuleAdmin(admin.ModelAdmin):
     """Staff with the change permission edit rules; a change of substance makes a
@@ -620,8 +595,7 @@ class RuleAdmin(admin.ModelAdmin):
     ]
     list_filter = ["category", "severity", "detection", "is_active"]
     search_fields = ["code", "title_en", "title_zh"]
-    inlines = [RuleVersionInline]
-    readonly_fields = ["version", "effective_from", "updated_at"]
+    readonly_fields = ["version", "effective_from", "updated_at", "history"]
     fields = [
         "code",
         "category",
@@ -637,7 +611,21 @@ class RuleAdmin(admin.ModelAdmin):
         "version",
         "effective_from",
         "updated_at",
+        "history",
     ]
+
+    @admin.display(description=_("versions"))
+    def history(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        return format_html_join(
+            "",
+            "<p><strong>v{}</strong> {} · {} · {} · {} — {}</p>",
+            (
+                (v.version, v.effective_from, v.severity, v.points_half, v.change_note, v.title_en)
+                for v in obj.versions.order_by("-version")
+            ),
+        )
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "code"] if obj is not None else self.readonly_fields
@@ -673,9 +661,6 @@ class RuleAdmin(admin.ModelAdmin):
             )
         obj.pk = saved.pk
         obj.refresh_from_db()
-
-    def save_related(self, request, form, formsets, change):
-        pass  # versions are written by the service, never through the inline
 
 
 @admin.register(Violation)
