@@ -53,6 +53,8 @@ def verify(request):
     provider = get_identity_provider()
     blocked = services.can_submit_verification(user, now=now)
     posted = request.method == "POST"
+    if posted and request.POST.get("action") == "continue":
+        return _continue_identity_check(request)
     form = VerificationForm(
         request.POST if posted else None,
         request.FILES if posted else None,
@@ -116,6 +118,23 @@ def verify(request):
             "validity_days": settings.VERIFICATION_VALIDITY_DAYS,
         },
     )
+
+
+def _continue_identity_check(request):
+    """Send the user (back) to the provider's hosted check of their pending submission,
+    e.g. after the provider could not be reached or the user left its flow."""
+    verification = selectors.latest_verification(request.user)
+    if verification is None or verification.state != "pending" or verification.provider == "manual":
+        return redirect("accounts:verify")
+    try:
+        session = services.start_identity_check(
+            verification=verification,
+            return_url=request.build_absolute_uri(reverse("accounts:verify")),
+        )
+    except ProviderError as exc:
+        messages.warning(request, exc.message)
+        return redirect("accounts:verify")
+    return redirect(session.redirect_url or reverse("accounts:verify"))
 
 
 @never_cache

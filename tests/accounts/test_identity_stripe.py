@@ -125,7 +125,16 @@ def test_stripe_outage_keeps_the_submission_and_tells_the_user(client, monkeypat
     response = client.post("/verify/", data, follow=True)
     assert response.status_code == 200
     assert b"could not be reached" in response.content
-    assert IdentityVerification.objects.get(user=user).state == "pending"
+    assert b"Continue the identity check" in response.content
+    verification = IdentityVerification.objects.get(user=user)
+    assert verification.state == "pending" and verification.provider_reference == ""
+
+    # Stripe is back: the user continues to the hosted check from /verify/.
+    monkeypatch.setattr(StripeIdentityProvider, "http_client", FakeStripeHTTP())
+    response = client.post("/verify/", {"action": "continue"})
+    assert response["Location"] == "https://verify.stripe.com/start/test_abc"
+    verification.refresh_from_db()
+    assert verification.provider_reference == "vs_test_123"
 
 
 @STRIPE
