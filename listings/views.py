@@ -68,6 +68,12 @@ def catalogue(request):
     data = form.safe_data() if request.GET else {}
     query = _catalogue_query(data)
     page = selectors.catalogue(query)
+    if request.GET and data.get("sort") != page.sort:
+        # Show the sort actually applied (e.g. "Best match" for a search).
+        params = request.GET.copy()
+        params["sort"] = page.sort
+        form = CatalogueFilterForm(params)
+        form.is_valid()
     template = "listings/catalogue.html"
     if request.htmx and request.htmx.target == "catalogue-results":
         template = "listings/_results.html"
