@@ -21,6 +21,10 @@ class ListingsConfig(AppConfig):
     def ready(self) -> None:
         from accounts.permissions import grant_moderator_permissions
 
+        from . import receivers
+
+        receivers.register()
+
         post_migrate.connect(
             lambda **kw: grant_moderator_permissions("listings", MODERATOR_PERMISSIONS),
             sender=self,

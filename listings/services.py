@@ -615,9 +615,17 @@ def remove_listing(*, actor, listing_id: int, reason: str, now: datetime | None 
 def restore_listing(
     *, moderator, listing_id: int, reason: str, now: datetime | None = None
 ) -> Listing:
-    """REMOVED → PUBLISHED (e.g. an appeal was upheld). Audited."""
+    """REMOVED → PUBLISHED (e.g. an appeal was upheld, a freeze ended). Only a listing
+    that had been published with proven ownership; anything else must be resubmitted
+    (``ListingError``). Audited."""
     with transaction.atomic():
         listing = _lock(listing_id)
+        if listing.state == State.REMOVED and (
+            listing.published_at is None or not listing.ownership_proven
+        ):
+            raise ListingError(
+                _("Only a listing that was published can be restored."), code="not_restorable"
+            )
         before = _snapshot(listing)
         listing.moderation_reason = ""
         transition_listing(

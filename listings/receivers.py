@@ -1,0 +1,90 @@
+"""listings' side of governance: reportable listings and the receivers of
+governance's signals (governance never imports listings).
+
+Receivers run inside governance's transaction and go through listings.services,
+so every take-down is an event row and an audit entry like a moderator's.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import receiver
+from django.utils.translation import gettext_lazy as _
+
+from governance import signals as gov
+
+from . import services
+from .exceptions import ListingError
+from .models import Listing
+
+State = Listing.State
+#: The reason recorded when a freeze hides a listing; an unfreeze puts back exactly
+#: the listings hidden with it.
+FREEZE_REASON = "hidden while the seller's account is frozen (governance)"
+
+
+def register() -> None:
+    from governance.registry import register_reportable
+
+    from .selectors import can_see_unpublished
+
+    register_reportable(
+        Listing,
+        owner="seller",
+        label=_("listing"),
+        categories=["listing_content", "behaviour", "transaction"],
+        text=lambda listing: f"{listing.title}\n{listing.niche}\n{listing.description}",
+        queryset=lambda: Listing.objects.filter(state=State.PUBLISHED),
+        visible_to=lambda user, listing: (
+            listing.state == State.PUBLISHED or can_see_unpublished(user, listing)
+        ),
+    )
+
+
+@receiver(gov.user_banned, dispatch_uid="listings-user-banned")
+def take_down_listings_of_banned_user(sender, user, sanction=None, **kwargs):
+    services.remove_listings_of_seller(
+        seller_id=user.pk, actor=None, reason="the seller's account was closed (governance)"
+    )
+
+
+@receiver(gov.user_frozen, dispatch_uid="listings-user-frozen")
+def hide_listings_of_frozen_user(sender, user, sanction=None, **kwargs):
+    ids = Listing.objects.filter(seller_id=user.pk, state=State.PUBLISHED).order_by("pk")
+    for pk in ids.values_list("pk", flat=True):
+        services.remove_listing(actor=None, listing_id=pk, reason=FREEZE_REASON)
+
+
+@receiver(gov.user_unfrozen, dispatch_uid="listings-user-unfrozen")
+def show_listings_of_unfrozen_user(sender, user, sanction=None, **kwargs):
+    hidden = Listing.objects.filter(
+        seller_id=user.pk, state=State.REMOVED, moderation_reason=FREEZE_REASON
+    ).order_by("pk")
+    for pk in hidden.values_list("pk", flat=True):
+        try:
+            services.restore_listing(moderator=None, listing_id=pk, reason="freeze ended")
+        except ListingError:
+            continue
+
+
+@receiver(gov.content_removal_requested, dispatch_uid="listings-content-removal")
+def remove_reported_listing(sender, subject, violation=None, **kwargs):
+    if not isinstance(subject, Listing):
+        return
+    rule = getattr(getattr(violation, "rule", None), "code", "")
+    services.remove_listing(
+        actor=None,
+        listing_id=subject.pk,
+        reason=f"removed for breaking rule {rule}".strip() if rule else "removed (governance)",
+    )
+
+
+@receiver(gov.content_reinstated, dispatch_uid="listings-content-reinstated")
+def reinstate_listing(sender, subject, violation=None, **kwargs):
+    if not isinstance(subject, Listing):
+        return
+    subject.refresh_from_db(fields=["state"])
+    if subject.state == State.REMOVED:
+        try:
+            services.restore_listing(moderator=None, listing_id=subject.pk, reason="appeal upheld")
+        except ListingError:
+            pass  # never published: the seller resubmits

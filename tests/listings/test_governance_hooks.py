@@ -1,0 +1,82 @@
+"""listings follows governance: bans and freezes take listings down, removals and
+reinstatements of reported listings, reports against listings."""
+
+import pytest
+
+from governance import signals as gov
+from governance.registry import get_reportable, owner_of, text_of
+from listings.models import Listing
+from tests.factories import UserFactory, VerifiedUserFactory
+from tests.listings.helpers import draft, moderator, published
+
+pytestmark = pytest.mark.django_db
+State = Listing.State
+
+
+def test_listings_are_reportable_with_their_owner_and_text():
+    seller = VerifiedUserFactory()
+    listing = published(seller, description="加微信 wx123 私下交易")
+    entry = get_reportable(listing)
+    assert entry is not None
+    assert owner_of(listing) == seller
+    assert "wx123" in text_of(listing)
+    assert entry.visible_to(UserFactory(), listing)
+    hidden = draft(seller, handle="@x")
+    assert not entry.visible_to(UserFactory(), hidden)
+    assert entry.visible_to(seller, hidden)
+
+
+def test_a_ban_takes_the_sellers_listings_down():
+    seller = VerifiedUserFactory()
+    mod = moderator()
+    live = published(seller, mod)
+    pending = draft(seller, handle="@p")
+    from listings import services
+
+    services.submit_listing(seller=seller, listing_id=pending.pk)
+    gov.user_banned.send(sender=None, user=seller, sanction=None)
+    assert set(Listing.objects.filter(seller=seller).values_list("state", flat=True)) == {
+        State.REMOVED
+    }
+    assert live.pk
+
+
+def test_a_freeze_hides_published_listings_and_the_unfreeze_shows_them_again(client):
+    seller = VerifiedUserFactory()
+    live = published(seller)
+    gov.user_frozen.send(sender=None, user=seller, sanction=None)
+    live.refresh_from_db()
+    assert live.state == State.REMOVED
+    assert client.get(f"/listings/{live.pk}/").status_code == 404
+
+    gov.user_unfrozen.send(sender=None, user=seller, sanction=None)
+    live.refresh_from_db()
+    assert live.state == State.PUBLISHED
+    assert client.get(f"/listings/{live.pk}/").status_code == 200
+
+
+def test_content_removal_and_reinstatement():
+    seller = VerifiedUserFactory()
+    live = published(seller)
+    gov.content_removal_requested.send(sender=None, subject=live, violation=None)
+    live.refresh_from_db()
+    assert live.state == State.REMOVED
+    gov.content_reinstated.send(sender=None, subject=live, violation=None)
+    live.refresh_from_db()
+    assert live.state == State.PUBLISHED
+
+    never_published = draft(seller, handle="@never")
+    gov.content_removal_requested.send(sender=None, subject=never_published, violation=None)
+    gov.content_reinstated.send(sender=None, subject=never_published, violation=None)
+    never_published.refresh_from_db()
+    assert never_published.state == State.REMOVED
+
+
+def test_buyers_see_a_report_link_on_the_detail_page(client):
+    seller = VerifiedUserFactory()
+    live = published(seller)
+    client.force_login(VerifiedUserFactory())
+    page = client.get(f"/listings/{live.pk}/").content.decode()
+    assert "/report/" in page
+    client.force_login(seller)
+    assert "/report/" not in client.get(f"/listings/{live.pk}/").content.decode()
