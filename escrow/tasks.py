@@ -105,3 +105,11 @@ def execute_payout_task(payout_id: int) -> None:
 @shared_task(name="escrow.execute_refund", acks_late=True, max_retries=0)
 def execute_refund_task(refund_id: int) -> None:
     services.execute_refund(refund_id=refund_id, now=timezone.now())
+
+
+@shared_task(name="escrow.deliver_simulated_event", acks_late=True, max_retries=5)
+def deliver_simulated_event(event_id: str) -> int:
+    """The simulated provider delivering one signed event to our webhook handler."""
+    from .gateways.simulated import deliver_event
+
+    return deliver_event(event_id)

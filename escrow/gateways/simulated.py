@@ -12,8 +12,10 @@ database and behaves like Stripe in test mode.
   (``IdempotencyConflict``). After 24 hours the key is forgotten, as Stripe does.
 - It keeps its own totals (``provider_totals``): captured, refunded, transferred,
   fees — the figures a reconciliation compares our books with.
-- It sends itself signed, Stripe-shaped events (``payment_intent.succeeded`` …)
-  and delivers them to our webhook handler after the current transaction commits.
+- It sends itself signed, Stripe-shaped events (``payment_intent.succeeded`` …):
+  after commit a Celery task signs each one and hands it to our webhook handler
+  (the same verification code as ``/webhooks/stripe/``), a moment later, as a
+  real provider would.
 
 Its rows are written outside our own transactions (services never call a gateway
 inside ``transaction.atomic``), so like a real provider it remembers what it did
@@ -191,7 +193,11 @@ class SimulatedGateway(PaymentGateway):
             }
         )
         SimEvent.objects.create(id=event_id, type=type_, payload=payload, created_at=now)
-        transaction.on_commit(lambda: deliver_event(event_id))
+        # Like a real provider, the event arrives a moment later, from elsewhere:
+        # a worker delivers it (signed) once this write has committed.
+        from ..tasks import deliver_simulated_event
+
+        deliver_simulated_event.delay_on_commit(event_id)
 
     @staticmethod
     def _intent_dict(pi) -> dict:

@@ -1,0 +1,106 @@
+"""Demo deals for ``manage.py seed_demo``: one in every state, built through the
+services (idempotent: skipped once the demo buyer has demo deals)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from listings.models import Listing
+
+from . import services
+from .checklists import checklist_for
+from .models import Deal, Payout, Refund
+
+DEMO_NOTE = "[demo] transfer policy acknowledged"
+CARD = {"number": "4242424242424242", "exp": "12/34", "cvc": "123"}
+TARGETS = [
+    "PENDING_PAYMENT",
+    "CANCELLED",
+    "FUNDED",
+    "DELIVERED",
+    "ACCEPTED",
+    "RELEASED",
+    "REFUNDED",
+]
+
+
+def _paid(buyer, listing, now):
+    deal = services.open_deal(buyer=buyer, listing_id=listing.pk, now=now)
+    services.acknowledge_transfer_policy(deal_id=deal.pk, buyer=buyer, note=DEMO_NOTE, now=now)
+    services.pay_deal(deal_id=deal.pk, buyer=buyer, card=CARD, now=now)
+    return deal
+
+
+def _handed_over(deal, now):
+    services.hand_over(
+        deal_id=deal.pk,
+        seller=deal.seller,
+        login="demo-login@example.com",
+        password="demo-password-123",  # noqa: S106 - demo data, not a real secret
+        notes="Demo handover: these are not real credentials.",
+        checklist=[key for key, _label in checklist_for(deal.listing.platform)],
+        now=now,
+    )
+
+
+def seed(*, context: dict, options: dict, out) -> None:
+    buyer = context.get("buyer")
+    if buyer is not None:
+        buyer.refresh_from_db()  # verification changed it after it was put in context
+    if buyer is None or Deal.objects.filter(buyer=buyer, policy_note=DEMO_NOTE).exists():
+        return
+    sellers = [context[k] for k in ("seller", "seller2") if k in context]
+    published = Listing.objects.filter(state=Listing.State.PUBLISHED).exclude(seller=buyer)
+    listings = list(published.filter(seller__in=sellers).order_by("pk")[: len(TARGETS)])
+    listings += list(
+        published.exclude(pk__in=[item.pk for item in listings]).order_by("pk")[
+            : len(TARGETS) - len(listings)
+        ]
+    )
+    sellers = sorted({item.seller for item in listings}, key=lambda user: user.pk)
+    if len(listings) < len(TARGETS):
+        out.write("Escrow: not enough published demo listings for the demo deals; skipped.")
+        return
+    for seller in sellers:
+        services.connect_payout_account(
+            user=seller, country="US", return_url=settings.SITE_URL, refresh_url=settings.SITE_URL
+        )
+    now = timezone.now()
+    made = {}
+    for target, listing in zip(TARGETS, listings, strict=True):
+        if target == "PENDING_PAYMENT":
+            deal = services.open_deal(buyer=buyer, listing_id=listing.pk, now=now)
+        elif target == "CANCELLED":
+            deal = services.open_deal(buyer=buyer, listing_id=listing.pk, now=now)
+            services.cancel_deal(deal_id=deal.pk, buyer=buyer, now=now)
+        elif target == "FUNDED":
+            deal = _paid(buyer, listing, now - timedelta(hours=5))
+        elif target == "DELIVERED":
+            deal = _paid(buyer, listing, now - timedelta(days=1))
+            _handed_over(deal, now - timedelta(hours=20))
+        elif target == "ACCEPTED":
+            deal = _paid(buyer, listing, now - timedelta(days=3))
+            _handed_over(deal, now - timedelta(days=2))
+            services.accept_deal(deal_id=deal.pk, buyer=buyer, now=now - timedelta(days=1))
+        elif target == "RELEASED":
+            start = now - settings.PROTECTION_WINDOW - timedelta(days=3)
+            deal = _paid(buyer, listing, start)
+            _handed_over(deal, start + timedelta(hours=6))
+            services.accept_deal(deal_id=deal.pk, buyer=buyer, now=start + timedelta(days=1))
+            services.release_deal(deal_id=deal.pk, now=now)
+            for payout_id in Payout.objects.filter(deal=deal).values_list("pk", flat=True):
+                services.execute_payout(payout_id=payout_id, now=now)
+        else:  # REFUNDED: never handed over
+            start = now - settings.DELIVERY_DEADLINE - timedelta(hours=2)
+            deal = _paid(buyer, listing, start)
+            services.refund_undelivered(deal_id=deal.pk, now=now)
+            for refund_id in Refund.objects.filter(deal=deal).values_list("pk", flat=True):
+                services.execute_refund(refund_id=refund_id, now=now)
+        made[target] = deal.pk
+    if made.get("PENDING_PAYMENT"):
+        Deal.objects.filter(pk=made["PENDING_PAYMENT"]).update(policy_note=DEMO_NOTE)
+        Deal.objects.filter(pk=made["CANCELLED"]).update(policy_note=DEMO_NOTE)
+    out.write(f"Escrow: {len(made)} demo deals ({', '.join(made)}); see /deals/ as the demo buyer.")
