@@ -34,3 +34,23 @@ class GovernanceConfig(AppConfig):
             weak=False,
             dispatch_uid="governance-moderator-permissions",
         )
+        post_migrate.connect(
+            _ensure_catalogue, sender=self, weak=False, dispatch_uid="governance-catalogue"
+        )
+
+
+def _ensure_catalogue(using="default", **kwargs) -> None:
+    """Load the rules catalogue when its table is empty — after a flush (e.g.
+    transactional tests) the data migration does not run again."""
+    from django.db import connections
+    from django.utils import timezone
+
+    from .catalogue import load_catalogue, sync_catalogue
+    from .models import Rule, RuleVersion
+
+    connection = connections[using]
+    if Rule._meta.db_table not in connection.introspection.table_names():
+        return
+    if Rule.objects.using(using).exists():
+        return
+    sync_catalogue(Rule=Rule, RuleVersion=RuleVersion, entries=load_catalogue(), now=timezone.now())
