@@ -259,3 +259,15 @@ def test_drafts_of_other_sellers_do_not_leak_via_search(client):
     secret = draft(other, title="Secret draft about cats")
     services.refresh_search_vector(secret)
     assert _ids(client.get("/listings/?q=cats")) == []
+
+
+def test_htmx_filter_updates_get_only_the_results(client):
+    listing = ListingFactory(platform="tiktok")
+    response = client.get(
+        "/listings/?platform=tiktok",
+        headers={"HX-Request": "true", "HX-Target": "catalogue-results"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in page and listing.title in page
+    assert "<html" in client.get("/listings/?platform=tiktok").content.decode()
