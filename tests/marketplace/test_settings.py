@@ -21,6 +21,10 @@ def _production_env(**overrides):
         ALLOWED_HOSTS="handoff.example.com",
         FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
         DOCUMENT_HASH_KEY="d" * 20 + "0123456789abcdefghij",
+        PAYMENT_GATEWAY="escrow.gateways.stripe.StripeGateway",
+        STRIPE_SECRET_KEY="sk_test_deploycheck",
+        STRIPE_PUBLISHABLE_KEY="pk_test_deploycheck",
+        STRIPE_WEBHOOK_SECRET="whsec_deploycheck",
         DATABASE_URL=os.environ.get("DATABASE_URL", "sqlite:////tmp/handoff-deploy-check.sqlite3"),
     )
     env.update(overrides)
@@ -61,6 +65,14 @@ def test_production_refuses_development_key_and_debug():
     assert result.returncode != 0
     assert "development default" in result.stderr
     assert "DEBUG must be off" in result.stderr
+
+
+def test_production_refuses_the_simulated_gateway():
+    result = _manage(
+        "check", env=_production_env(PAYMENT_GATEWAY="escrow.gateways.simulated.SimulatedGateway")
+    )
+    assert result.returncode != 0
+    assert "simulated gateway moves no real money" in result.stderr
 
 
 def test_check_deploy_is_clean_with_production_settings():
