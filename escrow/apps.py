@@ -9,6 +9,11 @@ class EscrowConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.permissions import grant_moderator_permissions
+        from listings.signals import listing_removed
+
+        from .receivers import on_listing_removed
+
+        listing_removed.connect(on_listing_removed, dispatch_uid="escrow-listing-removed")
 
         # Moderators watch deals; recording payouts stays with operators.
         post_migrate.connect(

@@ -7,6 +7,7 @@ LABELS = {
     "paid": _("Paid; money held in escrow"),
     "cancelled": _("Cancelled by the buyer"),
     "expired": _("Payment window ran out; cancelled"),
+    "listing_removed": _("Listing taken down by a moderator; cancelled"),
     "handed_over": _("Account handed over; inspection started"),
     "extended": _("Inspection extended once"),
     "accepted": _("Accepted by the buyer; protection window started"),

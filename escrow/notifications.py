@@ -57,6 +57,12 @@ MESSAGES = {
     "expired_seller": _(
         "Deal %(deal)s was not paid in time and was cancelled; your listing is back on sale."
     ),
+    "listing_removed_buyer": _(
+        "The listing of deal %(deal)s was taken down by a moderator; the unpaid deal was cancelled."
+    ),
+    "listing_removed_seller": _(
+        "Your listing was taken down by a moderator; the unpaid deal %(deal)s was cancelled."
+    ),
     "refunded_buyer": _(
         "The seller did not hand over deal %(deal)s in time: your money is being refunded."
     ),

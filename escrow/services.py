@@ -403,6 +403,19 @@ def cancel_deal(*, deal_id: int, buyer: User, now: datetime) -> Deal:
     return deal
 
 
+def cancel_deals_of_removed_listing(*, listing_id: int, now: datetime) -> int:
+    """A listing taken down by governance: its unpaid deals are cancelled. Funded
+    deals stay as they are, under moderator watch (disputes issue). Returns how
+    many deals were cancelled."""
+    cancelled = 0
+    for deal_id in Deal.objects.filter(
+        listing_id=listing_id, state=State.PENDING_PAYMENT
+    ).values_list("pk", flat=True):
+        if _close_unpaid(deal_id=deal_id, now=now, kind="listing_removed") is not None:
+            cancelled += 1
+    return cancelled
+
+
 def expire_deal(*, deal_id: int, now: datetime, skip_locked: bool = False) -> Deal | None:
     """Cancel an unpaid deal whose payment window has passed (the job's step)."""
     return _close_unpaid(deal_id=deal_id, now=now, kind="expired", skip_locked=skip_locked)
@@ -419,6 +432,8 @@ def _close_unpaid(
             raise NotAllowed()
         if kind == "expired" and (deal.state != State.PENDING_PAYMENT or deal.due_at > now):
             return deal  # paid or handled meanwhile: nothing to do
+        if kind == "listing_removed" and deal.state != State.PENDING_PAYMENT:
+            return deal
         transition_deal(deal=deal, to=State.CANCELLED, kind=kind, now=now, actor=actor)
         listing_services.release_reservation(
             listing_id=listing.pk, actor=actor, reason=f"deal {deal.pk} {kind}", now=now

@@ -153,3 +153,17 @@ def test_cancelling_an_unpaid_deal_puts_the_listing_back(buyer, listing, now):
     listing.refresh_from_db()
     assert deal.state == Deal.State.CANCELLED
     assert listing.state == "PUBLISHED"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_removing_a_listing_cancels_its_unpaid_deal(buyer, listing, now, django_user_model):
+    from listings.services import remove_listing
+
+    deal = services.open_deal(buyer=buyer, listing_id=listing.pk, now=now)
+    moderator = django_user_model.objects.create_superuser("mod@example.com", "pw")
+    remove_listing(actor=moderator, listing_id=listing.pk, reason="fake followers")
+    deal.refresh_from_db()
+    listing.refresh_from_db()
+    assert deal.state == Deal.State.CANCELLED
+    assert deal.events.last().kind == "listing_removed"
+    assert listing.state == "REMOVED"

@@ -282,3 +282,32 @@ def _other_listing():
     from tests.factories import ListingFactory
 
     return ListingFactory(seller=VerifiedUserFactory())
+
+
+def test_reminders_go_out_once_per_deadline(buyer, listing, now):
+    deal = open_and_pay(buyer, listing, now)
+    from escrow.models import Notification
+
+    before = Notification.objects.filter(kind="reminder_FUNDED_seller").count()
+    soon = deal.due_at - timedelta(hours=23)
+    assert tasks.send_deadline_reminders(now=now.isoformat()) == 0
+    assert tasks.send_deadline_reminders(now=soon.isoformat()) == 1
+    assert tasks.send_deadline_reminders(now=soon.isoformat()) == 0
+    assert Notification.objects.filter(kind="reminder_FUNDED_seller").count() == before + 1
+
+
+def test_jobs_use_a_bounded_number_of_queries_per_deal(now, django_assert_max_num_queries):
+    from tests.factories import ListingFactory
+
+    for _ in range(5):
+        services.open_deal(
+            buyer=VerifiedUserFactory(),
+            listing_id=ListingFactory(seller=VerifiedUserFactory()).pk,
+            now=now,
+        )
+    later = now + settings.PAYMENT_WINDOW
+    # 1 scan + a constant number per deal (locks, transition, event, listing, notices).
+    with django_assert_max_num_queries(1 + 5 * 30):
+        assert tasks.expire_unpaid_deals(now=later.isoformat()) == 5
+    with django_assert_max_num_queries(6):
+        assert tasks.expire_unpaid_deals(now=later.isoformat()) == 0
