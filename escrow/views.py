@@ -21,6 +21,7 @@ from .checklists import checklist_for
 from .exceptions import EscrowError
 from .forms import AcknowledgeForm, CardForm, HandoverForm, ManualPayoutForm, PayoutCountryForm
 from .gateways import get_gateway
+from .gateways.base import GatewayError
 from .models import Deal, Payment, SellerPayoutAccount
 from .webhooks import handle_webhook
 
@@ -106,7 +107,7 @@ def pay(request, pk: int):
     if deal.policy_acknowledged_at:
         try:
             payment = services.prepare_payment(deal_id=deal.pk, now=now)
-        except Exception:  # the provider is down: say so, take no money
+        except GatewayError:  # the provider is down: say so, take no money
             messages.error(request, _("The payment service is not reachable. Try again shortly."))
     return render(
         request,
@@ -323,7 +324,7 @@ def payouts(request):
     ):
         try:
             account = services.refresh_payout_account(user=request.user)
-        except Exception:
+        except GatewayError:
             messages.error(request, _("The payment service is not reachable. Try again shortly."))
     return render(
         request,

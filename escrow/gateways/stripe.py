@@ -19,7 +19,6 @@ import stripe
 from django.conf import settings
 
 from .base import (
-    REQUIRES_ACTION,
     SUCCEEDED,
     CardDeclined,
     GatewayError,
@@ -157,10 +156,7 @@ class StripeGateway(PaymentGateway):
 
     def complete_authentication(self, *, ref, success, now):
         # The Payment Element runs the authentication step; we only read the outcome.
-        result = self.retrieve_payment(ref=ref, now=now)
-        if result.status == REQUIRES_ACTION:
-            return result
-        return result
+        return self.retrieve_payment(ref=ref, now=now)
 
     def cancel_payment(self, *, ref, now):
         try:
