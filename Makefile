@@ -43,6 +43,12 @@ messages: venv
 	$(MANAGE) makemessages -l zh_Hans --no-obsolete --ignore='accounts/*' --ignore='listings/*' --ignore='escrow/*' --ignore='governance/*' --ignore='.venv/*' --ignore='var/*' --ignore='tests/*' --ignore='bench/*'
 	$(MANAGE) compilemessages --ignore=.venv
 
+## make bench: throwaway PostgreSQL + Redis, production settings, 100,000 listings;
+## pages under wrk against the ceiling, the release job, the detectors, growth.
+## Results in bench/results/<date>.json. BENCH_GROWTH_1M=1 adds the 1,000,000 step.
+bench: venv
+	BENCH_GROWTH_1M=$(BENCH_GROWTH_1M) bash bench/run.sh $(BENCH_ARGS)
+
 audit: venv
 	$(BIN)/pip install -q pip-audit && $(BIN)/pip-audit -r requirements.txt
 

@@ -327,6 +327,9 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 # development and under the tests' live_server. In production a proxy or object
 # storage serves MEDIA_URL; set SERVE_MEDIA=true only for a single-box demo.
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=not PRODUCTION)
+# The benchmark's ceiling page (/_bench/ceiling, marketplace.ceiling): routed only
+# when this is on; `make bench` sets it. Never set it in production.
+BENCH_ENDPOINTS = env.bool("HANDOFF_BENCH_ENDPOINTS", default=False)
 # listings: automatic ownership checker (dotted path to a
 # listings.ownership.OwnershipChecker); empty = moderators check the bio by hand.
 LISTING_OWNERSHIP_CHECKER = env.str("LISTING_OWNERSHIP_CHECKER", default="")

@@ -29,6 +29,12 @@ if getattr(settings, "SERVE_MEDIA", settings.DEBUG):
         )
     ]
 
+if getattr(settings, "BENCH_ENDPOINTS", False):
+    # The benchmark's ceiling (make bench only): a fixed page, no database.
+    from .ceiling import ceiling
+
+    urlpatterns += [path("_bench/ceiling", ceiling, name="bench_ceiling")]
+
 handler403 = "marketplace.views.error_403"
 handler404 = "marketplace.views.error_404"
 handler500 = "marketplace.views.error_500"

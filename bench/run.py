@@ -1,0 +1,456 @@
+"""``make bench``: one full benchmark run (see docs/performance.md).
+
+Run by ``bench/run.sh``, which starts the throwaway PostgreSQL and Redis and sets
+the production environment. Steps:
+
+1. migrate, collectstatic; ``seed_demo --listings 10000``; growth step at 10k
+   (catalogue and search under load, EXPLAIN of every catalogue filter);
+2. ``seed_demo --listings 100000``; growth step at 100k; bench buyers, sessions;
+3. the page scenarios, each for a fixed time under wrk (-t2 -c16), with the
+   fragment cache off and then on, each against the ceiling of the same run;
+4. the release job over 10,000 due deals with 1, then 2 worker processes, the
+   ledger checked after each; the detectors over 100,000 messages;
+5. with ``BENCH_GROWTH_1M=1``: ``seed_demo --listings 1000000`` and the growth step.
+
+Results go to ``bench/results/<date>.json``; a summary is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results"
+
+CATALOGUE_FILTERS = {
+    "newest": "/listings/",
+    "platform": "/listings/?platform=douyin",
+    "platforms_two": "/listings/?platform=bilibili&platform=xiaohongshu&sort=newest",
+    "followers": "/listings/?min_followers=100000&sort=followers_desc",
+    "price_range": "/listings/?min_price=500&max_price=5000&sort=price_asc",
+    "combined": "/listings/?platform=youtube&min_followers=10000&max_followers=1000000"
+    "&max_price=20000&sort=price_desc",
+    "page_5": "/listings/?sort=price_desc&page=5",
+}
+SEARCH = {"search_en": "/listings/?q=gaming", "search_zh": "/listings/?q=%E7%BE%8E%E5%A6%86"}
+PLATFORMS = ["douyin", "tiktok", "instagram", "youtube", "bilibili", "xiaohongshu", "x", "weibo"]
+SORTS = ["newest", "price_asc", "price_desc", "followers_desc"]
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def manage(*args: str) -> None:
+    subprocess.run(
+        [sys.executable, "manage.py", *args, "--skip-checks"],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL if "collectstatic" in args else None,
+    )
+
+
+def machine() -> dict:
+    model = ""
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    mem_kb = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    pg = subprocess.run(
+        [os.environ["PG_BIN"] + "/postgres", "--version"], capture_output=True, text=True
+    ).stdout.strip()
+    redis = subprocess.run(
+        ["redis-server", "--version"], capture_output=True, text=True
+    ).stdout.split()[2]
+    wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True)
+    return {
+        "nproc": os.cpu_count(),
+        "memory_gib": round(mem_kb / 1024 / 1024, 1),
+        "cpu_model": model,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "postgres": pg,
+        "redis": redis,
+        "wrk": (wrk.stdout or wrk.stderr).splitlines()[0].strip(),
+    }
+
+
+def catalogue_urls(count: int = 40) -> list[str]:
+    """A deterministic spread of catalogue filter combinations (what buyers click)."""
+    rng = random.Random(7)
+    urls = list(CATALOGUE_FILTERS.values())
+    while len(urls) < count:
+        parts = []
+        if rng.random() < 0.6:
+            parts.append(f"platform={rng.choice(PLATFORMS)}")
+        if rng.random() < 0.4:
+            parts.append(f"min_followers={rng.choice([1000, 10000, 50000, 100000, 500000])}")
+        if rng.random() < 0.3:
+            low = rng.choice([20, 100, 500, 1000])
+            parts.append(f"min_price={low}&max_price={low * rng.choice([5, 10, 50])}")
+        parts.append(f"sort={rng.choice(SORTS)}")
+        url = "/listings/?" + "&".join(parts)
+        if url not in urls:
+            urls.append(url)
+    return urls
+
+
+def write_paths(name: str, lines: list[str], workdir: Path) -> str:
+    path = workdir / f"{name}.txt"
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+# ------------------------------------------------------------------ page scenarios
+
+
+def scenario(site, name: str, *, paths: list[str], duration: float, workdir: Path) -> dict:
+    from bench.web import wrk
+
+    file = write_paths(name, paths, workdir)
+    result = wrk(site.url, script="paths.lua", duration=duration, env={"BENCH_PATHS": file})
+    log(
+        f"  {name:<12} {result['rps']:>8.1f} req/s  p50 {result['p50_ms']:.1f}  "
+        f"p95 {result['p95_ms']:.1f}  p99 {result['p99_ms']:.1f} ms  non-2xx/3xx {result['non_2xx_3xx']}"
+    )
+    return result
+
+
+def check_pages(site, pages: dict[str, tuple[str, str]]) -> dict:
+    """Each scenario's first path answers 200 before it is loaded (no silent 404s)."""
+    out = {}
+    for name, (path, cookie) in pages.items():
+        status, _body = site.get(path, cookie=cookie)
+        out[name] = status
+        if status != 200:
+            raise RuntimeError(f"{name}: {path} answered {status}")
+    return out
+
+
+def run_pages(*, ctx: dict, cache: bool, duration: float, workdir: Path) -> dict:
+    from django.core.cache import cache as django_cache
+
+    from bench.web import Site, wrk
+    from escrow.models import Deal
+
+    django_cache.clear()
+    env = {"HANDOFF_FRAGMENT_CACHE": "1" if cache else "0"}
+    results: dict = {}
+    with Site(extra_env=env, log=workdir / "gunicorn.log") as site:
+        check_pages(
+            site,
+            {
+                "catalogue": (ctx["catalogue_urls"][0], ""),
+                "detail": (ctx["detail_paths"][0], ""),
+                "search": (SEARCH["search_zh"], ""),
+            },
+        )
+        wrk(
+            site.url,
+            script="paths.lua",
+            duration=2,
+            env={"BENCH_PATHS": write_paths("warm", ["/_bench/ceiling"], workdir)},
+        )
+        results["ceiling"] = scenario(
+            site, "ceiling", paths=["/_bench/ceiling"], duration=duration, workdir=workdir
+        )
+        results["catalogue"] = scenario(
+            site, "catalogue", paths=ctx["catalogue_urls"], duration=duration, workdir=workdir
+        )
+        results["search_en"] = scenario(
+            site, "search_en", paths=[SEARCH["search_en"]], duration=duration, workdir=workdir
+        )
+        results["search_zh"] = scenario(
+            site, "search_zh", paths=[SEARCH["search_zh"]], duration=duration, workdir=workdir
+        )
+        results["detail"] = scenario(
+            site, "detail", paths=ctx["detail_paths"], duration=duration, workdir=workdir
+        )
+
+        pool = ctx["checkout_pools"].pop(0)
+        before = Deal.objects.count()
+        checkout_file = workdir / "checkout.txt"
+        sessions = ctx["sessions"]
+        checkout_file.write_text(
+            "".join(
+                f"{listing_id}\t{sessions[i % len(sessions)][1]}\t{sessions[i % len(sessions)][2]}\n"
+                for i, listing_id in enumerate(pool)
+            )
+        )
+        result = wrk(
+            site.url,
+            script="checkout.lua",
+            duration=duration,
+            env={"BENCH_CHECKOUT": str(checkout_file)},
+        )
+        result["deals_opened"] = Deal.objects.count() - before
+        result["pool"] = len(pool)
+        log(
+            f"  {'checkout':<12} {result['rps']:>8.1f} req/s  p50 {result['p50_ms']:.1f}  "
+            f"p95 {result['p95_ms']:.1f}  p99 {result['p99_ms']:.1f} ms  deals opened {result['deals_opened']}"
+            f" of {result['requests']} requests"
+        )
+        results["checkout"] = result
+
+        deal_paths = [f"/deals/{pk}/\t{cookie_for}" for pk, cookie_for in _deal_pages(ctx)]
+        check_pages(site, {"deal": tuple(deal_paths[0].split("\t"))})
+        results["deal"] = scenario(
+            site, "deal", paths=deal_paths, duration=duration, workdir=workdir
+        )
+    ceiling = results["ceiling"]["rps"]
+    for r in results.values():
+        r["ratio_to_ceiling"] = round(r["rps"] / ceiling, 3) if ceiling else None
+    return results
+
+
+def _deal_pages(ctx: dict) -> list[tuple[int, str]]:
+    """Deal pages of the signed-in bench buyers (the deals they opened)."""
+    from escrow.models import Deal
+
+    cookies = {
+        user_id: f"sessionid={key}; csrftoken={csrf}" for user_id, key, csrf in ctx["sessions"]
+    }
+    rows = (
+        Deal.objects.filter(buyer_id__in=list(cookies))
+        .order_by("-pk")
+        .values_list("pk", "buyer_id")[:2000]
+    )
+    return [(pk, cookies[buyer_id]) for pk, buyer_id in rows]
+
+
+# ------------------------------------------------------------------ growth
+
+
+def growth_step(*, size: int, duration: float, workdir: Path) -> dict:
+    from bench.explain import explain_url
+    from bench.web import Site
+    from listings.models import Listing
+
+    published = Listing.objects.filter(state=Listing.State.PUBLISHED).count()
+    step: dict = {"listings": Listing.objects.count(), "published": published, "explain": {}}
+    for name, url in {**CATALOGUE_FILTERS, **SEARCH}.items():
+        step["explain"][name] = explain_url(url)
+    with Site(extra_env={"HANDOFF_FRAGMENT_CACHE": "0"}, log=workdir / "gunicorn.log") as site:
+        step["catalogue"] = scenario(
+            site, f"cat@{size // 1000}k", paths=catalogue_urls(), duration=duration, workdir=workdir
+        )
+        for name, url in SEARCH.items():
+            step[name] = scenario(
+                site, f"{name}@{size // 1000}k", paths=[url], duration=duration, workdir=workdir
+            )
+    for name, ex in step["explain"].items():
+        rows = ex["statements"][0] if ex["statements"] else {}
+        log(
+            f"  explain {name:<14} {ex['queries']} queries; rows query {rows.get('execution_ms')} ms, "
+            f"indexes {rows.get('indexes')} seq {rows.get('seq_scans')}"
+        )
+    return step
+
+
+# ------------------------------------------------------------------ main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument(
+        "--duration", type=float, default=float(os.environ.get("BENCH_DURATION", 10))
+    )
+    parser.add_argument("--growth-duration", type=float, default=5)
+    parser.add_argument("--listings", type=int, default=100_000)
+    parser.add_argument("--release-deals", type=int, default=10_000)
+    parser.add_argument(
+        "--growth-1m", action="store_true", default=os.environ.get("BENCH_GROWTH_1M") == "1"
+    )
+    parser.add_argument(
+        "--skip", default=os.environ.get("BENCH_SKIP", ""), help="comma list: growth,pages,jobs"
+    )
+    args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    started = time.monotonic()
+    workdir = Path(os.environ.get("BENCH_WORKDIR") or RESULTS / "work")
+    workdir.mkdir(parents=True, exist_ok=True)
+
+    result: dict = {
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "git": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip(),
+        "machine": machine(),
+        "settings": {
+            "gunicorn": "2 sync workers",
+            "wrk": "-t2 -c16",
+            "duration_s": args.duration,
+            "growth_duration_s": args.growth_duration,
+            "env": {
+                k: os.environ.get(k, "")
+                for k in (
+                    "HANDOFF_ENV",
+                    "DEBUG",
+                    "SECURE_SSL_REDIRECT",
+                    "RATE_LIMITS_ENABLED",
+                    "CONN_MAX_AGE",
+                    "MAX_UNPAID_DEALS",
+                    "EMAIL_URL",
+                )
+            },
+        },
+        "growth": {},
+    }
+    log(f"machine: {result['machine']}")
+    log("migrate + collectstatic")
+    manage("migrate", "--noinput", "-v", "0")
+    manage("collectstatic", "--noinput", "-v", "0")
+
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.utils import timezone
+
+    from bench import fixtures, jobs
+
+    sizes = [10_000, args.listings]
+    for size in sizes:
+        log(f"seed_demo --listings {size}")
+        t0 = time.monotonic()
+        manage("seed_demo", "--listings", str(size), "-v", "0")
+        result.setdefault("seed_seconds", {})[str(size)] = round(time.monotonic() - t0, 1)
+        connection.close()
+        if "growth" not in skip:
+            log(f"growth step at {size:,} listings")
+            result["growth"][str(size)] = growth_step(
+                size=size, duration=args.growth_duration, workdir=workdir
+            )
+
+    now = timezone.now()
+    buyer_ids = fixtures.ensure_buyers(5000, now)
+    from accounts.models import User
+
+    result["data"] = {
+        "users": User.objects.count(),
+        "buyers": len(buyer_ids),
+    }
+    sessions = fixtures.signed_in(buyer_ids[:64])
+    pool_size = int(os.environ.get("BENCH_CHECKOUT_POOL", 12_000))
+    published = fixtures.published_ids(2 * pool_size + 5_000, exclude_sellers=buyer_ids)
+    rng = random.Random(11)
+    rng.shuffle(published)
+    detail_ids = published[:5_000]
+    ctx = {
+        "sessions": sessions,
+        "catalogue_urls": catalogue_urls(),
+        "detail_paths": [f"/listings/{pk}/" for pk in detail_ids],
+        "checkout_pools": [published[5_000 : 5_000 + pool_size], published[5_000 + pool_size :]],
+    }
+    if "pages" not in skip:
+        for cache in (False, True):
+            log(f"page scenarios, fragment cache {'on' if cache else 'off'}")
+            result.setdefault("pages", {})["cache_on" if cache else "cache_off"] = run_pages(
+                ctx=ctx, cache=cache, duration=args.duration, workdir=workdir
+            )
+            connection.close()
+
+    if "jobs" not in skip:
+        result["jobs"] = {"release": []}
+        for workers in (1, 2):
+            now = timezone.now()
+            ids = fixtures.published_ids(args.release_deals, exclude_sellers=buyer_ids, offset=0)
+            log(f"release job: building {len(ids):,} due deals")
+            deal_ids = fixtures.build_due_deals(listing_ids=ids, buyer_ids=buyer_ids, now=now)
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+            connection.close()
+            log(f"release job: {workers} worker(s)")
+            release = jobs.run_release(deal_ids=deal_ids, now=now, workers=workers)
+            log(
+                f"  {release['deals_per_s']:.1f} deals/s, {release['queries_per_deal']} queries/deal, "
+                f"books {'balanced' if release['check']['ok'] else 'NOT OK'}: {release['check']}"
+            )
+            result["jobs"]["release"].append(release)
+        log("detectors over 100,000 messages")
+        result["jobs"]["detectors"] = jobs.run_detectors()
+        log(f"  {result['jobs']['detectors']['messages_per_s']:,} messages/s")
+
+    if args.growth_1m and "growth" not in skip:
+        log("seed_demo --listings 1000000")
+        t0 = time.monotonic()
+        manage("seed_demo", "--listings", "1000000", "-v", "0")
+        result["seed_seconds"]["1000000"] = round(time.monotonic() - t0, 1)
+        connection.close()
+        result["growth"]["1000000"] = growth_step(
+            size=1_000_000, duration=args.growth_duration, workdir=workdir
+        )
+
+    result["summary"] = summarise(result)
+    result["seconds"] = round(time.monotonic() - started, 1)
+    RESULTS.mkdir(exist_ok=True)
+    day = datetime.now(UTC).strftime("%Y-%m-%d")
+    out = RESULTS / f"{day}.json"
+    n = 2
+    while out.exists():
+        out = RESULTS / f"{day}-{n}.json"
+        n += 1
+    out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    print(json.dumps(result["summary"], indent=1, ensure_ascii=False))
+    log(f"results written to {out.relative_to(ROOT)} ({result['seconds']:.0f}s)")
+
+
+TARGETS = {"catalogue": 0.3, "detail": 0.4, "search_en": 0.15, "search_zh": 0.15, "checkout": 0.1}
+
+
+def summarise(result: dict) -> dict:
+    summary: dict = {"pages": {}, "jobs": {}, "growth": {}}
+    for mode, pages in result.get("pages", {}).items():
+        for name, r in pages.items():
+            row = summary["pages"].setdefault(name, {})
+            row[mode] = {
+                "rps": r["rps"],
+                "ratio": r["ratio_to_ceiling"],
+                "p50": r["p50_ms"],
+                "p95": r["p95_ms"],
+                "p99": r["p99_ms"],
+            }
+            if name in TARGETS:
+                row["target_ratio"] = TARGETS[name]
+    for release in result.get("jobs", {}).get("release", []):
+        summary["jobs"][f"release_{release['workers']}w"] = {
+            "deals_per_s": release["deals_per_s"],
+            "queries_per_deal": release["queries_per_deal"],
+            "books_ok": release["check"]["ok"],
+        }
+    if "detectors" in result.get("jobs", {}):
+        summary["jobs"]["detectors_messages_per_s"] = result["jobs"]["detectors"]["messages_per_s"]
+    for size, step in result.get("growth", {}).items():
+        summary["growth"][size] = {
+            name: {
+                "p50": step[name]["p50_ms"],
+                "p99": step[name]["p99_ms"],
+                "rps": step[name]["rps"],
+            }
+            for name in ("catalogue", "search_en", "search_zh")
+        }
+    base = summary["growth"].get("10000")
+    for _size, row in summary["growth"].items():
+        if base:
+            for name in row:
+                row[name]["p50_vs_10k"] = round(row[name]["p50"] / base[name]["p50"], 2)
+    return summary
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main()

@@ -1,0 +1,101 @@
+"""The benchmark's plumbing (bench/): no timings here, only that it works.
+
+- the ceiling page is routed only when BENCH_ENDPOINTS is on;
+- the bench scripts import;
+- a due deal written in bulk by bench.fixtures leaves the same rows as one built
+  through the services, and the real release job releases it with balanced books.
+"""
+
+from __future__ import annotations
+
+import importlib
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.urls import clear_url_caches
+from django.utils import timezone
+
+from escrow import services
+from escrow.models import Deal, DealEvent, Handover, LedgerEntry, Payment
+from listings.models import Listing, ListingEvent
+from marketplace.ceiling import CEILING_HTML
+from tests.escrow.conftest import accepted_deal, connect_seller
+from tests.factories import ListingFactory, VerifiedUserFactory
+
+
+def _reload_urls():
+    import marketplace.urls
+
+    importlib.reload(marketplace.urls)
+    clear_url_caches()
+
+
+@pytest.mark.django_db
+def test_ceiling_answers_only_when_enabled(client, settings):
+    settings.BENCH_ENDPOINTS = True
+    _reload_urls()
+    try:
+        response = client.get("/_bench/ceiling")
+        assert response.status_code == 200
+        assert response.content == CEILING_HTML
+        assert "Content-Security-Policy" in response.headers  # behind the same middleware
+    finally:
+        settings.BENCH_ENDPOINTS = False
+        _reload_urls()
+    assert client.get("/_bench/ceiling").status_code == 404
+
+
+def test_bench_scripts_import():
+    for name in ("bench.run", "bench.jobs", "bench.fixtures", "bench.web", "bench.explain"):
+        importlib.import_module(name)
+    from bench.jobs import message_corpus
+    from bench.run import catalogue_urls
+
+    assert len(set(catalogue_urls())) == 40
+    assert len(message_corpus(10)) == 10
+
+
+def _shape(deal: Deal) -> dict:
+    return {
+        "state": deal.state,
+        "events": list(deal.events.order_by("id").values_list("from_state", "to_state", "kind")),
+        "payment": Payment.objects.filter(deal=deal).values_list("status", "amount").get(),
+        "handover": Handover.objects.filter(deal=deal).exists(),
+        "ledger": sorted(
+            LedgerEntry.objects.filter(deal=deal).values_list("transaction__kind", "account")
+        ),
+        "listing": Listing.objects.get(pk=deal.listing_id).state,
+        "listing_events": list(
+            ListingEvent.objects.filter(listing_id=deal.listing_id)
+            .order_by("id")
+            .values_list("from_state", "to_state")
+        )[-1:],
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bulk_due_deal_matches_services_and_releases(monkeypatch):
+    from bench import fixtures
+    from bench.jobs import check_release, release_worker
+
+    now = timezone.now().replace(microsecond=0)
+    seller = VerifiedUserFactory()
+    buyer = VerifiedUserFactory()
+    connect_seller(seller)
+    made = accepted_deal(buyer, ListingFactory(seller=seller), now - timedelta(days=11))
+    bulk_listing = ListingFactory(seller=seller, price=made.price)
+    [bulk_id] = fixtures.build_due_deals(
+        listing_ids=[bulk_listing.pk], buyer_ids=[buyer.pk], now=now
+    )
+    bulk = Deal.objects.get(pk=bulk_id)
+    assert bulk.due_at <= now
+    assert _shape(bulk) == _shape(Deal.objects.get(pk=made.pk))
+
+    report = release_worker(now.isoformat())
+    assert report["queries"] > 0
+    check = check_release([made.pk, bulk_id])
+    assert check["ok"], check
+    assert DealEvent.objects.filter(deal_id=bulk_id, kind="released").count() == 1
+    assert services.due_deals(Deal.State.ACCEPTED, now, 10) == []
+    assert settings.BENCH_ENDPOINTS is False
