@@ -8,6 +8,7 @@ from importlib import import_module
 from importlib.util import find_spec
 
 from django.core.management.base import BaseCommand
+from django.test.utils import override_settings
 
 SEEDERS = ["accounts.seed", "governance.seed", "listings.seed", "escrow.seed"]
 
@@ -24,10 +25,13 @@ class Command(BaseCommand):
         from accounts.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET, recovery_codes
 
         context: dict = {}
-        for path in SEEDERS:
-            if find_spec(path) is None:
-                continue
-            import_module(path).seed(context=context, options=options, out=self.stdout)
+        # Demo data is made through the real services, which notify people; the
+        # demo users are not real, so their notifications are not printed.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            for path in SEEDERS:
+                if find_spec(path) is None:
+                    continue
+                import_module(path).seed(context=context, options=options, out=self.stdout)
 
         w = self.stdout.write
         w("")
