@@ -25,6 +25,10 @@ class ListingsConfig(AppConfig):
 
         receivers.register()
 
+        from . import fragments
+
+        fragments.connect()
+
         post_migrate.connect(
             lambda **kw: grant_moderator_permissions("listings", MODERATOR_PERMISSIONS),
             sender=self,

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_POST
 from governance.policy import can
 from marketplace.ratelimit import rate_limit
 
-from . import selectors, services
+from . import fragments, selectors, services
 from .exceptions import ListingError, ListingLocked, NotAllowedToList
 from .forms import AccountStepForm, CatalogueFilterForm, OfferStepForm, ScreenshotForm
 from .models import MAX_SCREENSHOTS, Listing
@@ -63,7 +64,17 @@ def _catalogue_query(data: dict) -> selectors.CatalogueQuery:
 
 def catalogue(request):
     """``/listings/``: PUBLISHED listings with filters, search, sort and pagination
-    (``page`` for the first pages, the ``after`` cursor for every next page)."""
+    (``page`` for the first pages, the ``after`` cursor for every next page).
+
+    The main column (filters and results, nothing user-specific) may come from the
+    fragment cache (``listings.fragments``); the page around it is always live."""
+    partial = bool(request.htmx and request.htmx.target == "catalogue-results")
+    cache_key = None
+    if fragments.enabled() and not partial:
+        cache_key, entry, gen = fragments.lookup(request)
+        if entry is not None:
+            # A SafeString, as render_to_string made it (pickled with its class).
+            return render(request, "listings/catalogue.html", {"main_html": entry["html"]})
     form = CatalogueFilterForm(request.GET or None)
     data = form.safe_data() if request.GET else {}
     query = _catalogue_query(data)
@@ -74,28 +85,28 @@ def catalogue(request):
         params["sort"] = page.sort
         form = CatalogueFilterForm(params)
         form.is_valid()
-    template = "listings/catalogue.html"
-    if request.htmx and request.htmx.target == "catalogue-results":
-        template = "listings/_results.html"
-    return render(
-        request,
-        template,
-        {
-            "form": form if request.GET else CatalogueFilterForm(),
-            "page_obj": page,
-            "query": query,
-            "filtered": any(
-                [
-                    query.q,
-                    query.platforms,
-                    query.min_followers is not None,
-                    query.max_followers is not None,
-                    query.min_price is not None,
-                    query.max_price is not None,
-                ]
-            ),
-        },
-    )
+    context = {
+        "form": form if request.GET else CatalogueFilterForm(),
+        "page_obj": page,
+        "query": query,
+        "filtered": any(
+            [
+                query.q,
+                query.platforms,
+                query.min_followers is not None,
+                query.max_followers is not None,
+                query.min_price is not None,
+                query.max_price is not None,
+            ]
+        ),
+    }
+    if partial:
+        return render(request, "listings/_results.html", context)
+    main_html = render_to_string("listings/_catalogue_main.html", context, request)
+    if cache_key is not None:
+        fragments.store(cache_key, gen, {"html": main_html})
+    context["main_html"] = main_html  # a SafeString
+    return render(request, "listings/catalogue.html", context)
 
 
 def detail(request, pk: int):

@@ -330,6 +330,11 @@ SERVE_MEDIA = env.bool("SERVE_MEDIA", default=not PRODUCTION)
 # The benchmark's ceiling page (/_bench/ceiling, marketplace.ceiling): routed only
 # when this is on; `make bench` sets it. Never set it in production.
 BENCH_ENDPOINTS = env.bool("HANDOFF_BENCH_ENDPOINTS", default=False)
+# Fragment cache of the catalogue's main column (listings.fragments), in the shared
+# cache; invalidated on every change it shows, expiring after the given seconds
+# as a safety net. See docs/performance.md for what it buys.
+FRAGMENT_CACHE = env.bool("HANDOFF_FRAGMENT_CACHE", default=False)
+FRAGMENT_CACHE_SECONDS = env.int("FRAGMENT_CACHE_SECONDS", default=300)
 # listings: automatic ownership checker (dotted path to a
 # listings.ownership.OwnershipChecker); empty = moderators check the bio by hand.
 LISTING_OWNERSHIP_CHECKER = env.str("LISTING_OWNERSHIP_CHECKER", default="")
