@@ -1,13 +1,13 @@
 from django import template
 
-from escrow.money import format_money
+from marketplace.formatting import format_money
 
 register = template.Library()
 
 
 @register.filter
 def money(amount, currency=None):
-    """Minor units → "$1,234.56"."""
+    """Minor units → "US$1,234.56" / "1,234.56 美元" (the active language)."""
     if amount in (None, ""):
         return ""
     return format_money(int(amount), currency or None)

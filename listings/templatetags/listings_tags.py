@@ -3,14 +3,14 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import gettext as _
 
-from listings.money import format_money
+from marketplace.formatting import format_money
 
 register = template.Library()
 
 
 @register.filter
 def money(amount, currency=None):
-    """Minor units → "$1,499" / "$1,499.50"."""
+    """Minor units → "US$1,499" / "1,499.50 美元" (the active language)."""
     if amount in (None, ""):
         return ""
     return format_money(int(amount), currency or None, cents=False)
