@@ -1,0 +1,124 @@
+"""The moderator's working day in the admin, in a real Chromium: log in with a
+password and a TOTP code, see the queues first (counts of what waits), approve a
+verification, approve a listing, confirm a report and decide an appeal.
+
+Disputes: the escrow app has no dispute screen in the admin yet, so deciding a
+dispute with a split is not part of this journey."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from accounts.models import IdentityVerification
+from governance import services as governance
+from governance.models import Appeal, Report
+from listings.models import Listing
+from tests.accounts.identity_helpers import moderator, submit
+from tests.browser.journey_helpers import login_moderator, new_page, shot
+from tests.factories import ListingFactory, UserFactory, VerifiedUserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_moderator_works_the_queues(live_server, browser):
+    base = live_server.url
+    now = timezone.now()
+    mod = moderator(display_name="First Moderator")
+    other_mod = moderator(display_name="Second Moderator")
+    applicant = UserFactory(display_name="Applicant")
+    verification = submit(applicant)
+    seller = VerifiedUserFactory(display_name="Quick Seller")
+    listing = ListingFactory(
+        seller=seller,
+        title="Cooking channel awaiting review",
+        state="PENDING_REVIEW",
+        submitted_at=now,
+        ownership_code="HO-7KQ2",
+    )
+    reporter = UserFactory(display_name="Careful Buyer")
+    report = governance.file_report(
+        reporter=reporter,
+        subject=seller,
+        rule="BEH-11",
+        details="The screenshot sent in our dispute was edited: the dates are wrong.",
+        now=now,
+    )
+    # An earlier decision by the other moderator, appealed by the sanctioned user.
+    sanctioned = VerifiedUserFactory(display_name="Sanctioned Seller")
+    earlier = governance.open_moderator_case(
+        moderator=other_mod, subject=sanctioned, rule="BEH-11", details="seen", now=now
+    )
+    violation = governance.confirm_report(
+        report_id=earlier.pk, moderator=other_mod, facts="Edited screenshot.", now=now
+    )
+    governance.file_appeal(
+        user=sanctioned,
+        violation_id=violation.pk,
+        text="The screenshot is genuine; my phone was set to another time zone.",
+        now=now,
+    )
+    page = new_page(browser, "en")
+
+    # --- MFA login; the index opens on the queues with their counts
+    login_moderator(page, base, mod.email)
+    expect(page.get_by_role("heading", name="What waits for you")).to_be_visible()
+    expect(page.get_by_test_id("queue-verifications")).to_have_text("1")
+    expect(page.get_by_test_id("queue-listings")).to_have_text("1")
+    expect(page.get_by_test_id("queue-reports")).to_have_text("1")
+    expect(page.get_by_test_id("queue-appeals")).to_have_text("1")
+    shot(page, "admin-queues")
+
+    # --- approve the verification
+    page.locator("[data-queue=verifications] a").click()
+    page.get_by_role("link", name=applicant.email).click()
+    page.locator("#id_reason").fill("Photo matches the declared details.")
+    page.get_by_role("button", name="Approve").click()
+    expect(page.locator(".messagelist")).to_contain_text("Verification approved")
+    verification.refresh_from_db()
+    assert verification.state == IdentityVerification.State.VERIFIED
+
+    # --- approve the listing (ownership code first)
+    page.goto(base + "/admin/")
+    page.locator("[data-queue=listings] a").click()
+    page.get_by_role("link", name="Cooking channel awaiting review").click()
+    expect(page.get_by_text("HO-7KQ2")).to_be_visible()
+    page.get_by_role("button", name="Mark ownership proven").click()
+    page.get_by_role("button", name="Approve and publish").click()
+    expect(page.get_by_text("Listing approved and published.")).to_be_visible()
+    listing.refresh_from_db()
+    assert listing.state == Listing.State.PUBLISHED
+
+    # --- claim and confirm the report
+    page.goto(base + "/admin/")
+    page.locator("[data-queue=reports] a").click()
+    page.get_by_role("link", name=str(report.pk), exact=True).click()
+    page.get_by_role("button", name="Claim").click()
+    page.get_by_role("link", name="Confirm…").click()
+    page.locator("#id_facts").fill(
+        "The dispute screenshot was edited: its dates contradict the deal."
+    )
+    page.get_by_role("button", name="Confirm violation").click()
+    expect(page.get_by_text("1 case(s) confirmed.")).to_be_visible()
+    report.refresh_from_db()
+    assert report.status == Report.Status.CONFIRMED
+
+    # --- decide the appeal against the other moderator's decision
+    page.goto(base + "/admin/")
+    page.locator("[data-queue=appeals] a").click()
+    page.locator("#result_list tbody a").first.click()
+    page.get_by_role("link", name="Decide…").click()
+    page.get_by_label("Reject").check()
+    page.get_by_label("Reason (shown to the user)").fill(
+        "The file's metadata shows it was edited after the deal."
+    )
+    page.get_by_role("button", name="Decide appeal").click()
+    expect(page.get_by_text("The appeal was decided.")).to_be_visible()
+    assert Appeal.objects.get().status == Appeal.Status.REJECTED
+
+    # --- the queues are empty now
+    page.goto(base + "/admin/")
+    for key in ("verifications", "listings", "reports", "appeals"):
+        expect(page.get_by_test_id(f"queue-{key}")).to_have_text("0")
+    page.context.close()
