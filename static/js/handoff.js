@@ -3,6 +3,22 @@
   "use strict";
   document.documentElement.classList.add("js");
 
+  // The server checks every form and shows its errors beside the fields, in the
+  // page's language and tied to the inputs (aria-describedby). With script on, skip
+  // the browser's own bubbles so people see one consistent kind of message; without
+  // script, the browser's checks still run first. Opt out with data-native-validation.
+  function relaxValidation(root) {
+    root.querySelectorAll("form:not([data-native-validation])").forEach(function (form) {
+      form.noValidate = true;
+    });
+  }
+  relaxValidation(document);
+  document.addEventListener("htmx:afterSwap", function (event) { relaxValidation(event.target); });
+
+  // After a failed submit, bring the first field with an error into view and focus.
+  var invalid = document.querySelector("main [aria-invalid=true]");
+  if (invalid && typeof invalid.focus === "function") { invalid.focus({ preventScroll: false }); }
+
   // Language (and other) selects that submit their form on change.
   document.addEventListener("change", function (event) {
     var el = event.target;
