@@ -2,8 +2,9 @@
 
 Uploaded images are decoded with Pillow (not trusted by name or content type),
 refused when they are not a real JPEG/PNG/WebP, too large in bytes or pixels
-(decompression bombs), and re-encoded so that metadata (EXIF, GPS) and anything
-appended to the image (polyglots) is dropped. SVG is never accepted.
+(decompression bombs), refused when something follows the image's own end
+(polyglots: an image that is also HTML, a ZIP or a script), and re-encoded so that
+metadata (EXIF, GPS) is dropped. SVG is never accepted.
 """
 
 from __future__ import annotations
@@ -42,6 +43,57 @@ def _check_size(upload) -> None:
         raise ValidationError(_("The file is empty."), code="empty")
 
 
+def _png_end(data: bytes) -> int:
+    i = 8
+    while i + 8 <= len(data):
+        length = int.from_bytes(data[i : i + 4], "big")
+        kind = data[i + 4 : i + 8]
+        i += 12 + length
+        if kind == b"IEND":
+            return i
+    return -1
+
+
+def _jpeg_end(data: bytes) -> int:
+    i, n = 2, len(data)
+    while i + 1 < n:
+        if data[i] != 0xFF:
+            return -1
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker == 0xD9:
+            return i + 2
+        if marker == 0x01 or 0xD0 <= marker <= 0xD7:
+            i += 2
+            continue
+        i += 2 + int.from_bytes(data[i + 2 : i + 4], "big")
+        if marker == 0xDA:  # entropy-coded data runs to the next real marker
+            while i + 1 < n and not (
+                data[i] == 0xFF and data[i + 1] != 0x00 and not 0xD0 <= data[i + 1] <= 0xD7
+            ):
+                i += 1
+    return -1
+
+
+def _trailing_data(data: bytes, fmt: str) -> bool:
+    """True when bytes follow the end of a PNG (IEND chunk), JPEG (EOI marker) or WebP
+    (RIFF length): the signature of a polyglot file (an image that is also HTML, a
+    ZIP or a script)."""
+    if fmt == "PNG":
+        end = _png_end(data)
+    elif fmt == "JPEG":
+        end = _jpeg_end(data)
+        data = data.rstrip(b"\x00")  # some encoders pad with zeros
+    elif fmt == "WEBP":
+        size = int.from_bytes(data[4:8], "little")
+        end = size + 8 + (size & 1)
+    else:
+        return False
+    return end < 0 or len(data) > end
+
+
 def clean_image(upload, *, max_side: int = 2000, quality: int = 85) -> CleanImage:
     """Validate an uploaded image and return it re-encoded (metadata stripped).
 
@@ -64,6 +116,12 @@ def clean_image(upload, *, max_side: int = 2000, quality: int = 85) -> CleanImag
                 raise ValidationError(_("Upload a JPEG, PNG or WebP image."), code="format")
             if width * height > MAX_IMAGE_PIXELS or max(width, height) > MAX_IMAGE_SIDE:
                 raise ValidationError(_("The image's dimensions are too large."), code="dimensions")
+            upload.seek(0)
+            if _trailing_data(upload.read(), fmt):
+                raise ValidationError(
+                    _("This file is not a plain image (something is appended to it)."),
+                    code="polyglot",
+                )
             probe.verify()
         upload.seek(0)
         with Image.open(upload) as image:

@@ -38,10 +38,11 @@ def test_metadata_is_stripped():
     assert b"SecretCam" not in result.content.read()
 
 
-def test_polyglot_tail_is_dropped():
+def test_polyglot_tail_is_refused():
     data = _png() + b"<?php system($_GET['c']); ?>"
-    result = clean_image(upload(data))
-    assert b"<?php" not in result.content.read()
+    with pytest.raises(ValidationError) as exc:
+        clean_image(upload(data))
+    assert exc.value.code == "polyglot"
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,232 @@
+"""Upload attacks at every upload endpoint, through the web: non-images with image
+names, polyglots, decompression bombs, huge dimensions, SVG with script, scripted
+PDFs, empty and oversized files. Each is refused with a form error (never a 500)
+and leaves no row and no file behind. Accepted files are stored re-encoded, under
+random names, never executable, and private ones have no public URL."""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.storage import storages
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from accounts.models import IdentityVerification
+from governance.models import Appeal, AppealFile
+from listings.models import ListingScreenshot
+from tests.factories import UserFactory, VerifiedUserFactory
+
+from . import figures
+from .world import _listing, make_staff, png_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def _chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A PNG whose header claims ``width`` × ``height`` with a tiny compressed body:
+    the shape of a decompression bomb."""
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    idat = zlib.compress(b"\x00" * 4096, 9)
+    return (
+        b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
+    )
+
+
+def _image(fmt: str, size=(48, 32)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (10, 200, 90)).save(out, fmt)
+    return out.getvalue()
+
+
+def _zip() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("payload.html", "<script>alert(document.cookie)</script>")
+    return out.getvalue()
+
+
+SVG = (
+    b"<?xml version='1.0'?><svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>"
+)
+
+#: name → (file name, bytes, declared content type)
+ATTACKS = {
+    "exe_named_png": ("photo.png", b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 200, "image/png"),
+    "html_named_jpg": ("photo.jpg", b"<html><script>alert(1)</script></html>", "image/jpeg"),
+    "svg_with_script_named_png": ("photo.png", SVG, "image/png"),
+    "svg_with_script": ("photo.svg", SVG, "image/svg+xml"),
+    "svg_without_xml_prolog": ("p.png", SVG.split(b"?>", 1)[1], "image/png"),
+    "png_html_polyglot": ("p.png", _image("PNG") + b"<script>alert(1)</script>", "image/png"),
+    "png_zip_polyglot": ("p.png", _image("PNG") + _zip(), "image/png"),
+    "jpeg_php_polyglot": ("p.jpg", _image("JPEG") + b"<?php system($_GET['c']); ?>", "image/jpeg"),
+    "webp_html_polyglot": ("p.webp", _image("WEBP") + b"<html>x</html>", "image/webp"),
+    "decompression_bomb": ("bomb.png", png_claiming(50_000, 50_000), "image/png"),
+    "huge_side": ("wide.png", png_claiming(20_000, 10), "image/png"),
+    "gif_not_allowed": ("anim.png", _image("GIF"), "image/png"),
+    "truncated_png": ("cut.png", _image("PNG")[:60], "image/png"),
+    "pdf_with_javascript": (
+        "doc.pdf",
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>\nendobj\n%%EOF",
+        "application/pdf",
+    ),
+    "empty": ("empty.png", b"", "image/png"),
+    "oversized": ("big.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * (5 * 1024 * 1024 + 10), "image/png"),
+}
+
+
+def _files_on_disk() -> set[str]:
+    found = set()
+    for root in (Path(settings.MEDIA_ROOT), Path(storages["private"].location)):
+        if root.exists():
+            found |= {str(p) for p in root.rglob("*") if p.is_file()}
+    return found
+
+
+@pytest.fixture
+def endpoints(settings, tmp_path):
+    """(name, client, url, build_post, count_rows) for every upload endpoint."""
+    settings.ACCOUNT_RATE_LIMITS_ENABLED = False
+    from django.test import Client
+
+    from governance import services as governance
+    from governance.models import Rule
+
+    mod = make_staff(display_name="Mod")
+    newcomer = UserFactory()
+    seller = VerifiedUserFactory()
+    draft = _listing(seller, mod, title="Upload target", state="DRAFT")
+    sanctioned = VerifiedUserFactory()
+    rule = Rule.objects.filter(category="behaviour", is_active=True).order_by("code").first()
+    from django.utils import timezone
+
+    now = timezone.now()
+    case = governance.open_moderator_case(
+        moderator=mod, subject=sanctioned, rule=rule, details="seen", now=now
+    )
+    violation = governance.confirm_report(
+        report_id=case.pk, moderator=mod, facts="The facts of the case.", now=now
+    )
+
+    def client_for(user):
+        client = Client(enforce_csrf_checks=False)
+        client.force_login(user)
+        return client
+
+    def verify_post(upload, field="document_image"):
+        data = {
+            "legal_name": "Upload Tester",
+            "document_type": "passport",
+            "document_number": "X12345678",
+            "date_of_birth": "1990-01-01",
+            "country": "GB",
+            "document_image": SimpleUploadedFile("ok.png", png_bytes(), "image/png"),
+        }
+        data[field] = upload
+        return data
+
+    return [
+        (
+            "verify:document_image",
+            client_for(newcomer),
+            reverse("accounts:verify"),
+            lambda up: verify_post(up),
+            lambda: IdentityVerification.objects.count(),
+        ),
+        (
+            "verify:selfie_image",
+            client_for(newcomer),
+            reverse("accounts:verify"),
+            lambda up: verify_post(up, "selfie_image"),
+            lambda: IdentityVerification.objects.count(),
+        ),
+        (
+            "listing:screenshot",
+            client_for(seller),
+            reverse("listings:edit_screenshots", args=[draft.pk]),
+            lambda up: {"image": up, "caption": "stats"},
+            lambda: ListingScreenshot.objects.count(),
+        ),
+        (
+            "appeal:files",
+            client_for(sanctioned),
+            reverse("governance:appeal", args=[violation.pk]),
+            lambda up: {"text": "This decision is wrong for these reasons.", "files": [up]},
+            lambda: (Appeal.objects.count(), AppealFile.objects.count()),
+        ),
+    ]
+
+
+def test_every_upload_attack_is_refused_at_every_endpoint(endpoints):
+    failures, attempts = [], 0
+    for endpoint, client, url, build, rows in endpoints:
+        for attack, (name, data, content_type) in ATTACKS.items():
+            if attack == "pdf_with_javascript" and not endpoint.startswith("appeal"):
+                pass  # images only there: refused as "not an image" — still an attack
+            before_rows, before_files = rows(), _files_on_disk()
+            upload = SimpleUploadedFile(name, data, content_type=content_type)
+            response = client.post(url, build(upload))
+            attempts += 1
+            problems = []
+            if response.status_code != 200:
+                problems.append(f"status {response.status_code} (expected the form again)")
+            elif not response.context or not any(
+                form.errors for key in ("form",) if (form := response.context.get(key))
+            ):
+                problems.append("no form error shown")
+            if rows() != before_rows:
+                problems.append("a row was written")
+            if _files_on_disk() != before_files:
+                problems.append(f"files left behind: {_files_on_disk() - before_files}")
+            if problems:
+                failures.append(f"{endpoint} × {attack}: {', '.join(problems)}")
+    figures.record("uploads", checked=attempts, failed=len(failures))
+    assert not failures, "\n".join(failures)
+
+
+def test_accepted_uploads_are_reencoded_private_and_never_executable(endpoints, client):
+    stored = []
+    for endpoint, user_client, url, build, _rows in endpoints:
+        if endpoint == "verify:selfie_image":
+            continue
+        original = _image("PNG", (64, 48))
+        response = user_client.post(
+            url, build(SimpleUploadedFile("mine.png", original, "image/png"))
+        )
+        assert response.status_code == 302, f"{endpoint}: a clean image is accepted"
+    for verification in IdentityVerification.objects.all():
+        stored.append(("private", verification.document_image))
+    for shot in ListingScreenshot.objects.all():
+        stored += [("public", shot.image), ("public", shot.thumbnail)]
+    for item in AppealFile.objects.all():
+        stored.append(("private", item.file))
+    assert {kind for kind, _ in stored} == {"private", "public"}
+    private_root = Path(storages["private"].location).resolve()
+    media_root = Path(settings.MEDIA_ROOT).resolve()
+    for kind, field in stored:
+        path = Path(field.path).resolve()
+        mode = os.stat(path).st_mode
+        assert not mode & (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH), f"{path} is executable"
+        assert not mode & stat.S_IWOTH and not mode & stat.S_IROTH, f"{path} is world-readable"
+        stem = path.stem.split("_")[0]
+        assert len(stem) >= 32 and all(c in "0123456789abcdef" for c in stem[:32]), path.name
+        if kind == "private":
+            assert private_root in path.parents and media_root not in path.parents
+            # No public URL reaches it, not even by guessing the path under /media/.
+            relative = path.relative_to(private_root).as_posix()
+            assert client.get(f"/media/{relative}").status_code == 404
+            assert client.get(f"/media/../private/{relative}").status_code in (400, 404)
+            assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
