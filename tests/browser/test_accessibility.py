@@ -1,21 +1,24 @@
 """axe-core (vendored from npm, tests/browser/vendor/axe.min.js, MPL-2.0) finds no
 serious or critical violation on the main pages, in English and in Chinese, at
 desktop and phone width. The script is injected in a context that bypasses the
-site's Content-Security-Policy, as the site itself allows no inline or foreign script."""
+site's Content-Security-Policy, as the site itself allows no inline or foreign script.
+The same visit saves the screenshots of the README's gallery."""
 
 from __future__ import annotations
 
 import pytest
 from django.utils import timezone
 
-from tests.browser.journey_helpers import login, new_page, run_axe, set_language
+from tests.browser.journey_helpers import login, new_page, run_axe, set_language, shot
 from tests.escrow.conftest import hand_over, open_and_pay
 from tests.factories import ListingFactory, UserFactory, VerifiedUserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.mark.parametrize(("lang", "phone"), [("en", False), ("zh-hans", True)])
+@pytest.mark.parametrize(
+    ("lang", "phone"), [("en", False), ("en", True), ("zh-hans", False), ("zh-hans", True)]
+)
 def test_main_pages_have_no_serious_axe_violations(live_server, browser, lang, phone):
     base = live_server.url
     seller = VerifiedUserFactory(display_name="Studio Lin")
@@ -51,6 +54,7 @@ def test_main_pages_have_no_serious_axe_violations(live_server, browser, lang, p
                 login(page, base, user.email, lang)
             current = user
         page.goto(base + path)
+        shot(page, f"page-{name}", lang)  # the README's gallery
         violations = run_axe(page)
         if violations:
             found[name] = violations
