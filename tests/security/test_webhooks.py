@@ -1,0 +1,284 @@
+"""Webhooks under attack: forged signatures, stale and future timestamps, replays,
+malformed bodies and events for objects that are not ours — at the payments
+webhook (simulated gateway and Stripe) and at the Stripe Identity webhook. Each is
+refused (400) or ignored (200) with nothing changed."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from accounts.models import IdentityVerification
+from escrow import services
+from escrow.gateways.simulated import sign
+from escrow.models import Deal, LedgerEntry, Payment, SimEvent, WebhookEvent
+from tests.factories import UserFactory, VerifiedUserFactory
+
+from . import figures
+from .access import diff, fingerprint
+from .world import GOOD_CARD, _listing, make_staff
+
+pytestmark = pytest.mark.django_db
+
+ESCROW_URL = "/webhooks/stripe/"
+IDENTITY_URL = "/webhooks/stripe/identity/"
+
+
+def _stripe_signature(body: str, secret: str, timestamp: int | None = None) -> str:
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    mac = hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def _post(client, url, body, signature=None):
+    headers = {"Stripe-Signature": signature} if signature is not None else {}
+    return client.post(url, body, content_type="application/json", headers=headers)
+
+
+class Tally:
+    def __init__(self):
+        self.checked = 0
+        self.failures: list[str] = []
+
+    def check(self, name: str, ok: bool, detail: str = ""):
+        self.checked += 1
+        if not ok:
+            self.failures.append(f"{name}: {detail}")
+
+
+@pytest.fixture
+def paid_deal(db):
+    now = timezone.now()
+    mod = make_staff()
+    seller, buyer = VerifiedUserFactory(), VerifiedUserFactory()
+    listing = _listing(seller, mod, title="Webhook target")
+    deal = services.open_deal(buyer=buyer, listing_id=listing.pk, now=now)
+    services.acknowledge_transfer_policy(deal_id=deal.pk, buyer=buyer, note="n", now=now)
+    services.pay_deal(deal_id=deal.pk, buyer=buyer, card=GOOD_CARD, now=now)
+    deal.refresh_from_db()
+    return deal
+
+
+def _changed(before):
+    return [k for k in diff(before, fingerprint()) if not k.startswith("escrow.webhookevent")]
+
+
+def test_payment_webhook_refuses_forgeries_and_ignores_replays(client, paid_deal):
+    tally = Tally()
+    event = SimEvent.objects.filter(type="payment_intent.succeeded").first()
+    assert event is not None
+    body = event.payload
+    now = int(time.time())
+    refused = {
+        "no signature": None,
+        "forged (other secret)": sign(body.encode(), secret="not-the-secret"),
+        "malformed header": "garbage",
+        "empty v1": f"t={now},v1=",
+        "stale timestamp": sign(body.encode(), timestamp=now - 3600),
+        "future timestamp": sign(body.encode(), timestamp=now + 3600),
+        "signature of another body": sign(b'{"id": "evt_other"}'),
+    }
+    for name, signature in refused.items():
+        before = fingerprint()
+        response = _post(client, ESCROW_URL, body, signature)
+        tally.check(name, response.status_code == 400, f"status {response.status_code}")
+        tally.check(name + " wrote nothing", not diff(before, fingerprint()), "state changed")
+
+    # Tampered body under a valid signature of the original.
+    tampered = body.replace('"amount": ', '"amount": 1').encode()
+    before = fingerprint()
+    response = _post(client, ESCROW_URL, tampered, sign(body.encode()))
+    tally.check("tampered body", response.status_code == 400, f"status {response.status_code}")
+    tally.check("tampered body wrote nothing", not diff(before, fingerprint()))
+
+    # The genuine event is applied once; a replay (same id) changes nothing.
+    response = _post(client, ESCROW_URL, body, sign(body.encode()))
+    tally.check("genuine", response.status_code == 200, f"status {response.status_code}")
+    stored = WebhookEvent.objects.count()
+    ledger = LedgerEntry.objects.count()
+    before = fingerprint()
+    for _ in range(3):
+        response = _post(client, ESCROW_URL, body, sign(body.encode()))
+        tally.check("replay", response.status_code == 200, f"status {response.status_code}")
+    tally.check("replay wrote nothing", not diff(before, fingerprint()), "state changed")
+    tally.check("replay stored once", WebhookEvent.objects.count() == stored)
+    tally.check("replay booked nothing", LedgerEntry.objects.count() == ledger)
+    figures.record("webhooks", checked=tally.checked, failed=len(tally.failures))
+    assert not tally.failures, "\n".join(tally.failures)
+
+
+def _signed_event(obj: dict, type_="payment_intent.succeeded", event_id="evt_sec_1"):
+    body = json.dumps({"id": event_id, "type": type_, "data": {"object": obj}})
+    return body, sign(body.encode())
+
+
+def test_payment_webhook_events_for_unknown_or_malformed_objects_change_nothing(client, paid_deal):
+    tally = Tally()
+    deal_state = paid_deal.state
+    cases = {
+        "unknown payment intent": (
+            {"id": "pi_sim_unknown", "object": "payment_intent", "amount": 999_999},
+            200,
+        ),
+        "metadata naming another deal's payment": (
+            {
+                "id": "pi_sim_forged",
+                "object": "payment_intent",
+                "amount": 1,
+                "status": "succeeded",
+                "metadata": {"payment_id": "999999"},
+            },
+            200,
+        ),
+        "unknown account": ({"id": "acct_unknown", "object": "account"}, 200),
+    }
+    for i, (name, (obj, expected)) in enumerate(cases.items()):
+        type_ = "account.updated" if name == "unknown account" else "payment_intent.succeeded"
+        body, signature = _signed_event(obj, type_=type_, event_id=f"evt_sec_{i}")
+        before = fingerprint()
+        response = _post(client, ESCROW_URL, body, signature)
+        tally.check(name, response.status_code == expected, f"status {response.status_code}")
+        tally.check(name + " changed nothing", not _changed(before), str(_changed(before)))
+    paid_deal.refresh_from_db()
+    tally.check("deal untouched", paid_deal.state == deal_state)
+    tally.check("payments untouched", Payment.objects.count() == Deal.objects.count())
+    figures.record("webhooks", checked=tally.checked, failed=len(tally.failures))
+    assert not tally.failures, "\n".join(tally.failures)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="hole reported, not yet fixed: a correctly signed event whose data.object is "
+    "not an object, or whose amount is not a number, raises in "
+    "escrow.gateways.simulated.parse_stripe_shaped_event (500 instead of 400); the file "
+    "carries the escrow engineer's uncommitted work",
+)
+def test_payment_webhook_signed_but_malformed_bodies_get_400(client, paid_deal):
+    for i, obj in enumerate(
+        ["not-an-object", {"id": "pi_sim_x", "object": "payment_intent", "amount": "lots"}]
+    ):
+        body, signature = _signed_event(obj, event_id=f"evt_bad_{i}")
+        before = fingerprint()
+        response = _post(client, ESCROW_URL, body, signature)
+        assert response.status_code == 400
+        assert not _changed(before)
+
+
+STRIPE_SECRET = "whsec_security_suite"
+
+
+@override_settings(
+    PAYMENT_GATEWAY="escrow.gateways.stripe.StripeGateway",
+    STRIPE_SECRET_KEY="sk_test_security",
+    STRIPE_WEBHOOK_SECRET=STRIPE_SECRET,
+)
+def test_stripe_payment_webhook_refuses_forged_and_stale_events(client):
+    tally = Tally()
+    body = json.dumps(
+        {
+            "id": "evt_stripe_1",
+            "type": "payment_intent.succeeded",
+            "data": {"object": {"id": "pi_unknown", "object": "payment_intent", "amount": 5}},
+        }
+    )
+    now = int(time.time())
+    for name, signature in {
+        "no signature": None,
+        "forged": _stripe_signature(body, "whsec_wrong"),
+        "stale": _stripe_signature(body, STRIPE_SECRET, now - 3600),
+        "malformed": "t=abc,v1=xyz",
+    }.items():
+        before = fingerprint()
+        response = _post(client, ESCROW_URL, body, signature)
+        tally.check(name, response.status_code == 400, f"status {response.status_code}")
+        tally.check(name + " wrote nothing", not diff(before, fingerprint()))
+    figures.record("webhooks", checked=tally.checked, failed=len(tally.failures))
+    assert not tally.failures, "\n".join(tally.failures)
+
+
+IDENTITY_SECRET = "whsec_identity_security"
+
+
+@override_settings(
+    IDENTITY_PROVIDER="accounts.identity.StripeIdentityProvider",
+    STRIPE_SECRET_KEY="sk_test_identity",
+    STRIPE_IDENTITY_WEBHOOK_SECRET=IDENTITY_SECRET,
+)
+def test_identity_webhook_refuses_forgeries_replays_and_strangers(client):
+    from accounts import services as accounts
+    from tests.factories import document_photo
+
+    tally = Tally()
+    user = UserFactory()
+    verification = accounts.submit_verification(
+        user=user,
+        submission=accounts.VerificationSubmission(
+            legal_name="Webhook Person",
+            document_type="passport",
+            document_number="W1234567",
+            date_of_birth=__import__("datetime").date(1990, 1, 1),
+            country="GB",
+        ),
+        document_image=document_photo(),
+    )
+    IdentityVerification.objects.filter(pk=verification.pk).update(
+        provider="stripe_identity", provider_reference="vs_security_1"
+    )
+
+    def event(session_id, event_id, type_="identity.verification_session.verified"):
+        return json.dumps(
+            {
+                "id": event_id,
+                "object": "event",
+                "type": type_,
+                "data": {
+                    "object": {
+                        "id": session_id,
+                        "object": "identity.verification_session",
+                        "metadata": {},
+                    }
+                },
+            }
+        )
+
+    body = event("vs_security_1", "evt_id_1")
+    now = int(time.time())
+    for name, signature in {
+        "no signature": "",
+        "forged": _stripe_signature(body, "whsec_wrong"),
+        "stale": _stripe_signature(body, IDENTITY_SECRET, now - 3600),
+    }.items():
+        before = fingerprint()
+        response = _post(client, IDENTITY_URL, body, signature)
+        tally.check(name, response.status_code == 400, f"status {response.status_code}")
+        tally.check(name + " wrote nothing", not diff(before, fingerprint()))
+    verification.refresh_from_db()
+    tally.check("still pending after forgeries", verification.state == "pending")
+
+    # Someone else's (unknown) session: ignored.
+    before = fingerprint()
+    stranger = event("vs_not_ours", "evt_id_2")
+    response = _post(client, IDENTITY_URL, stranger, _stripe_signature(stranger, IDENTITY_SECRET))
+    tally.check("unknown session", response.status_code == 200, f"status {response.status_code}")
+    tally.check("unknown session changed nothing", not diff(before, fingerprint()))
+
+    # The genuine event applies once; a replay, and a late contrary event, change nothing.
+    response = _post(client, IDENTITY_URL, body, _stripe_signature(body, IDENTITY_SECRET))
+    verification.refresh_from_db()
+    tally.check("genuine applied", verification.state == "verified", verification.state)
+    before = fingerprint()
+    for replay in (
+        body,
+        event("vs_security_1", "evt_id_3", "identity.verification_session.requires_input"),
+    ):
+        response = _post(client, IDENTITY_URL, replay, _stripe_signature(replay, IDENTITY_SECRET))
+        tally.check("replay", response.status_code == 200, f"status {response.status_code}")
+    tally.check("replay changed nothing", not diff(before, fingerprint()))
+    figures.record("webhooks", checked=tally.checked, failed=len(tally.failures))
+    assert not tally.failures, "\n".join(tally.failures)
