@@ -634,6 +634,20 @@ def record_deal_outcome(
             buyer.save()
 
 
+def record_review(*, seller_id: int, rating: int) -> None:
+    """Escrow tells accounts that a buyer rated ``seller_id`` 1–5 stars (once per
+    deal; escrow enforces that). Call inside the transaction that stores the review."""
+    from .models import Standing
+
+    if not 1 <= int(rating) <= 5:
+        raise ValueError("rating must be 1–5")
+    with transaction.atomic():
+        standing, _ = Standing.objects.select_for_update().get_or_create(user_id=seller_id)
+        standing.rating_count += 1
+        standing.rating_total += int(rating)
+        standing.save(update_fields=["rating_count", "rating_total", "updated_at"])
+
+
 __all__ = [
     "VerificationSubmission",
     "approve_verification",
@@ -643,6 +657,7 @@ __all__ = [
     "process_verification_expiry",
     "record_audit",
     "record_deal_outcome",
+    "record_review",
     "reject_verification",
     "resolve_impersonation_flag",
     "revoke_verification",

@@ -5,18 +5,29 @@ the one write — recording a manual bank payout — goes through
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import services
+from . import ledger, protection, services
 from .exceptions import EscrowError
+from .forms import DecisionForm, WatchForm
 from .models import (
+    Chargeback,
+    CredentialView,
     Deal,
     DealEvent,
+    DealMessage,
+    Dispute,
     LedgerEntry,
     LedgerTransaction,
     Payment,
     Payout,
+    ReconciliationDifference,
+    ReconciliationRun,
     Refund,
     SellerPayoutAccount,
     WebhookEvent,
@@ -45,10 +56,119 @@ class DealEventInline(admin.TabularInline):
         return False
 
 
+class WatchedFilter(admin.SimpleListFilter):
+    title = _("moderator watch")
+    parameter_name = "watched"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Under watch"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(watched_since__isnull=False)
+        return queryset
+
+
 @admin.register(Deal)
 class DealAdmin(ReadOnlyAdmin):
-    list_display = ("id", "listing", "buyer", "seller", "state", "total", "currency", "due_at")
-    list_filter = ("state",)
+    list_display = (
+        "id",
+        "listing",
+        "buyer",
+        "seller",
+        "state",
+        "total",
+        "currency",
+        "due_at",
+        "watched_since",
+    )
+    list_filter = ("state", WatchedFilter)
+    change_form_template = "admin/escrow/deal/change_form.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:deal_id>/watch/<str:action>/",
+                self.admin_site.admin_view(self.watch_view),
+                name="escrow_deal_watch",
+            ),
+            path(
+                "operations/",
+                self.admin_site.admin_view(self.operations_view),
+                name="escrow_operations",
+            ),
+        ] + super().get_urls()
+
+    def watch_view(self, request, deal_id: int, action: str):
+        """A moderator refunds a watched deal, or ends the watch (reason required)."""
+        deal = get_object_or_404(Deal, pk=deal_id)
+        back = reverse("admin:escrow_deal_change", args=[deal_id])
+        if action not in ("refund", "end") or not request.user.has_perm("escrow.watch_deal"):
+            return HttpResponseRedirect(back)
+        form = WatchForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                if action == "refund":
+                    protection.refund_watched_deal(
+                        deal_id=deal.pk,
+                        actor=request.user,
+                        reason=form.cleaned_data["reason"],
+                        now=timezone.now(),
+                    )
+                    self.message_user(request, _("The buyer is being refunded."), messages.SUCCESS)
+                else:
+                    protection.end_deal_watch(
+                        deal_id=deal.pk,
+                        moderator=request.user,
+                        reason=form.cleaned_data["reason"],
+                        now=timezone.now(),
+                    )
+                    self.message_user(request, _("The watch ended."), messages.SUCCESS)
+                return HttpResponseRedirect(back)
+            except EscrowError as exc:
+                form.add_error(None, exc.message)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Refund the buyer") if action == "refund" else _("End the watch"),
+            "deal": deal,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/escrow/deal/watch.html", context)
+
+    def operations_view(self, request):
+        """Operators' page: failed payouts, refunds needing attention, open
+        reconciliation differences, the last reconciliation runs."""
+        if not request.user.has_perm("escrow.view_payout"):
+            return HttpResponseRedirect(reverse("admin:index"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Escrow operations"),
+            "failed_payouts": Payout.objects.filter(
+                status__in=[Payout.Status.FAILED, Payout.Status.NEEDS_ATTENTION]
+            ).select_related("deal", "seller")[:100],
+            "held_payouts": Payout.objects.filter(status=Payout.Status.HELD).select_related(
+                "deal", "seller"
+            )[:100],
+            "failed_refunds": Refund.objects.filter(
+                status__in=[Refund.Status.FAILED, Refund.Status.NEEDS_ATTENTION]
+            ).select_related("deal")[:100],
+            "differences": ReconciliationDifference.objects.filter(
+                resolved_at__isnull=True
+            ).select_related("run")[:200],
+            "runs": ReconciliationRun.objects.all()[:10],
+            "trial_balance": ledger.trial_balance(),
+        }
+        return TemplateResponse(request, "admin/escrow/operations.html", context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_watch": request.user.has_perm("escrow.watch_deal"),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
     search_fields = ("id", "listing__title", "buyer__email", "seller__email")
     list_select_related = ("listing", "buyer", "seller")
     inlines = [DealEventInline]
@@ -162,3 +282,148 @@ class WebhookEventAdmin(ReadOnlyAdmin):
     list_display = ("event_id", "provider", "type", "received_at")
     list_filter = ("provider", "type")
     search_fields = ("event_id",)
+
+
+# ------------------------------------------------------------------ disputes
+
+
+@admin.register(Dispute)
+class DisputeAdmin(admin.ModelAdmin):
+    """The moderator's dispute screen: timeline, chat, handover log, evidence and
+    both statements side by side, and the decision (release, refund, split) that
+    goes through ``protection.decide_dispute``."""
+
+    list_display = ("id", "deal", "kind", "status", "opener_role", "response_due_at", "created_at")
+    list_filter = ("status", "kind")
+    search_fields = ("=id", "=deal__id", "deal__buyer__email", "deal__seller__email")
+    list_select_related = ("deal",)
+    change_form_template = "admin/escrow/dispute/change_form.html"
+    readonly_fields = [f.name for f in Dispute._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:dispute_id>/decide/",
+                self.admin_site.admin_view(self.decide_view),
+                name="escrow_dispute_decide",
+            ),
+            path(
+                "<int:dispute_id>/message/",
+                self.admin_site.admin_view(self.message_view),
+                name="escrow_dispute_message",
+            ),
+        ] + super().get_urls()
+
+    def _case_context(self, request, dispute: Dispute) -> dict:
+        deal = Deal.objects.select_related("listing", "buyer", "seller", "payment").get(
+            pk=dispute.deal_id
+        )
+        evidence = list(dispute.evidence.select_related("uploaded_by"))
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "dispute": dispute,
+            "deal": deal,
+            "events": list(deal.events.select_related("actor")),
+            "chat_messages": list(
+                DealMessage.objects.filter(deal=deal).select_related("author").order_by("id")
+            ),
+            "credential_views": list(
+                CredentialView.objects.filter(deal=deal)
+                .select_related("user")
+                .order_by("viewed_at")
+            ),
+            "opener_evidence": [e for e in evidence if e.role == dispute.opener_role],
+            "answer_evidence": [e for e in evidence if e.role != dispute.opener_role],
+            "chargebacks": list(Chargeback.objects.filter(deal=deal)),
+            "held": ledger.escrow_balance(deal),
+            "ledger_entries": list(
+                LedgerEntry.objects.filter(deal=deal).select_related("transaction").order_by("id")
+            ),
+            "other_cases": Dispute.objects.filter(deal=deal).exclude(pk=dispute.pk),
+            "can_decide": dispute.is_open and protection.is_dispute_moderator(request.user),
+            "is_party": request.user.pk in (deal.buyer_id, deal.seller_id),
+        }
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        dispute = get_object_or_404(Dispute, pk=object_id)
+        context = {**self._case_context(request, dispute), **(extra_context or {})}
+        context["decision_form"] = DecisionForm(initial={"buyer_amount": None})
+        return super().change_view(request, object_id, form_url, context)
+
+    def decide_view(self, request, dispute_id: int):
+        dispute = get_object_or_404(Dispute, pk=dispute_id)
+        back = reverse("admin:escrow_dispute_change", args=[dispute_id])
+        if request.method != "POST":
+            return HttpResponseRedirect(back)
+        form = DecisionForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    self.message_user(request, error, messages.ERROR)
+            return HttpResponseRedirect(back)
+        data = form.cleaned_data
+        try:
+            protection.decide_dispute(
+                dispute_id=dispute.pk,
+                moderator=request.user,
+                outcome=data["outcome"],
+                reason=data["reason"],
+                buyer_amount=data.get("buyer_amount"),
+                seller_amount=data.get("seller_amount"),
+                now=timezone.now(),
+            )
+            self.message_user(request, _("The case was decided."), messages.SUCCESS)
+        except EscrowError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+        return HttpResponseRedirect(back)
+
+    def message_view(self, request, dispute_id: int):
+        dispute = get_object_or_404(Dispute, pk=dispute_id)
+        back = reverse("admin:escrow_dispute_change", args=[dispute_id]) + "#chat"
+        body = request.POST.get("body", "") if request.method == "POST" else ""
+        if body.strip():
+            try:
+                protection.post_message(
+                    deal_id=dispute.deal_id, author=request.user, body=body, now=timezone.now()
+                )
+            except EscrowError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+        return HttpResponseRedirect(back)
+
+
+@admin.register(DealMessage)
+class DealMessageAdmin(ReadOnlyAdmin):
+    """Messages as written (originals: evidence for moderators)."""
+
+    list_display = ("id", "deal", "author", "author_role", "created_at", "removed_at")
+    list_filter = ("author_role",)
+    search_fields = ("=deal__id", "body")
+    list_select_related = ("deal", "author")
+
+
+@admin.register(Chargeback)
+class ChargebackAdmin(ReadOnlyAdmin):
+    list_display = ("provider_ref", "deal", "amount", "fee", "status", "created_at", "closed_at")
+    list_filter = ("status",)
+
+
+@admin.register(ReconciliationDifference)
+class ReconciliationDifferenceAdmin(ReadOnlyAdmin):
+    list_display = ("kind", "reference", "ours", "theirs", "detail", "created_at", "resolved_at")
+    list_filter = ("kind", ("resolved_at", admin.EmptyFieldListFilter))
+    search_fields = ("reference",)
+
+
+@admin.register(ReconciliationRun)
+class ReconciliationRunAdmin(ReadOnlyAdmin):
+    list_display = ("started_at", "provider", "differences_found")

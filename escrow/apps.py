@@ -2,6 +2,19 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
+MODERATOR_PERMISSIONS = [
+    "view_deal",
+    "view_dealevent",
+    "view_payment",
+    "view_refund",
+    "view_dispute",
+    "change_dispute",
+    "decide_dispute",
+    "watch_deal",
+    "view_dealmessage",
+    "view_chargeback",
+]
+
 
 class EscrowConfig(AppConfig):
     name = "escrow"
@@ -9,17 +22,16 @@ class EscrowConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.permissions import grant_moderator_permissions
-        from listings.signals import listing_removed
 
-        from .receivers import on_listing_removed
+        from . import receivers
 
-        listing_removed.connect(on_listing_removed, dispatch_uid="escrow-listing-removed")
+        receivers.connect()
+        receivers.register()
 
-        # Moderators watch deals; recording payouts stays with operators.
+        # Moderators watch deals and decide cases; recording payouts stays with
+        # operators.
         post_migrate.connect(
-            lambda **kw: grant_moderator_permissions(
-                "escrow", ["view_deal", "view_dealevent", "view_payment", "view_refund"]
-            ),
+            lambda **kw: grant_moderator_permissions("escrow", MODERATOR_PERMISSIONS),
             sender=self,
             weak=False,
             dispatch_uid="escrow-moderator-permissions",

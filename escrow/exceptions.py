@@ -77,3 +77,105 @@ class InspectionAlreadyExtended(EscrowError):
 class LedgerImbalance(EscrowError):
     code = "ledger_imbalance"
     default_message = _("A ledger transaction must balance.")
+
+
+# ----------------------------------------------------------------- protection
+
+
+class DisputeWindowClosed(EscrowError):
+    code = "dispute_window_closed"
+    default_message = _(
+        "A dispute can no longer be opened on this deal: its window has closed or the deal is not at a step that allows one."
+    )
+
+
+class RecoveryWindowClosed(EscrowError):
+    code = "recovery_window_closed"
+    default_message = _(
+        "A recovery claim can be filed only during the protection window after you accepted the account."
+    )
+
+
+class DisputeAlreadyOpen(EscrowError):
+    code = "dispute_open"
+    default_message = _("A case is already open on this deal.")
+
+
+class StatementRequired(EscrowError):
+    code = "statement_required"
+    default_message = _("Describe what happened.")
+
+
+class AnswerNotAllowed(EscrowError):
+    code = "answer_not_allowed"
+    default_message = _(
+        "You cannot answer this case: it is decided, already answered, past its deadline, or it is your own."
+    )
+
+
+class DisputeAlreadyDecided(EscrowError):
+    code = "dispute_decided"
+    default_message = _("This case was already decided; nothing was changed.")
+
+
+class OwnDeal(EscrowError):
+    code = "own_deal"
+    default_message = _(
+        "You are a party to this deal, so you cannot decide it. Another moderator must."
+    )
+
+
+class SplitDoesNotAddUp(EscrowError):
+    code = "split_mismatch"
+    default_message = _(
+        "The buyer's and the seller's shares must be whole amounts that add up exactly to the money held."
+    )
+
+
+class ChargebackPending(EscrowError):
+    code = "chargeback_pending"
+    default_message = _(
+        "The card network has not decided the chargeback yet; the money is not back in our balance."
+    )
+
+
+class ReasonRequired(EscrowError):
+    code = "reason_required"
+    default_message = _("Give a reason; both parties will see it.")
+
+
+class MessageNotAllowed(EscrowError):
+    code = "message_not_allowed"
+    default_message = _("You cannot send messages on this deal.")
+
+
+class EmptyMessage(EscrowError):
+    code = "empty_message"
+    default_message = _("Write a message or attach a file.")
+
+
+class ReviewNotAllowed(EscrowError):
+    code = "review_not_allowed"
+    default_message = _("Only the buyer of a completed deal can review the seller.")
+
+
+class AlreadyReviewed(EscrowError):
+    code = "already_reviewed"
+    default_message = _("This deal has already been reviewed; a review can be left once.")
+
+
+class ReplyNotAllowed(EscrowError):
+    code = "reply_not_allowed"
+    default_message = _("Only the seller can reply to this review, once.")
+
+
+class InvalidRating(EscrowError):
+    code = "invalid_rating"
+    default_message = _("Choose a rating from 1 to 5 stars.")
+
+
+class NotWatched(EscrowError):
+    code = "not_watched"
+    default_message = _(
+        "This deal is not under moderator watch; a refund on request is not available."
+    )

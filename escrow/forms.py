@@ -87,3 +87,165 @@ class ManualPayoutForm(forms.Form):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+
+
+# ----------------------------------------------------------------- protection
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class EvidenceField(forms.FileField):
+    """Up to five files, each a valid image (re-encoded) or a PDF
+    (``marketplace.uploads.clean_document``)."""
+
+    widget = MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf"})
+
+    def clean(self, data, initial=None):
+        from django.core.exceptions import ValidationError
+
+        from marketplace.uploads import clean_document
+
+        from .protection import MAX_EVIDENCE_FILES, Upload
+
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if not files:
+            if self.required:
+                raise forms.ValidationError(self.error_messages["required"], code="required")
+            return []
+        if len(files) > MAX_EVIDENCE_FILES:
+            raise forms.ValidationError(
+                _("Attach at most %(n)s files.") % {"n": MAX_EVIDENCE_FILES}, code="too_many"
+            )
+        cleaned = []
+        for upload in files:
+            try:
+                cleaned.append(Upload(clean_document(upload), name=str(upload.name)[:120]))
+            except ValidationError as exc:
+                raise forms.ValidationError(
+                    _("%(name)s: %(error)s")
+                    % {"name": upload.name, "error": " ".join(exc.messages)}
+                )
+        return cleaned
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label=_("Message"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Keep the conversation here: it is the evidence if something goes wrong. Phone numbers, handles and links are hidden from the other party."
+        ),
+    )
+    attachment = forms.FileField(
+        label=_("Attachment (image or PDF)"),
+        required=False,
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf"}
+        ),
+    )
+
+    def clean_attachment(self):
+        from django.core.exceptions import ValidationError
+
+        from marketplace.uploads import clean_document
+
+        from .protection import Upload
+
+        upload = self.cleaned_data.get("attachment")
+        if not upload:
+            return None
+        try:
+            return Upload(clean_document(upload), name=str(upload.name)[:120])
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages)
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("body") or "").strip() and not data.get("attachment") and not self.errors:
+            raise forms.ValidationError(_("Write a message or attach a file."))
+        return data
+
+
+class DisputeForm(forms.Form):
+    statement = forms.CharField(
+        label=_("What went wrong?"),
+        max_length=8000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "Say what you expected, what happened and what you ask for. A moderator reads both sides."
+        ),
+    )
+    evidence = EvidenceField(
+        label=_("Evidence (screenshots or PDF, up to 5 files)"),
+        required=False,
+        help_text=_("JPEG, PNG, WebP or PDF, at most 5 MB each."),
+    )
+
+
+class AnswerForm(forms.Form):
+    statement = forms.CharField(
+        label=_("Your answer"),
+        max_length=8000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    evidence = EvidenceField(
+        label=_("Evidence (screenshots or PDF, up to 5 files)"),
+        required=False,
+        help_text=_("JPEG, PNG, WebP or PDF, at most 5 MB each."),
+    )
+
+
+class ReviewForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("Rating"),
+        coerce=int,
+        choices=[(n, "★" * n) for n in range(5, 0, -1)],
+        widget=forms.RadioSelect,
+    )
+    text = forms.CharField(
+        label=_("Your review"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class ReplyForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your reply"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class DecisionForm(forms.Form):
+    """The moderator's decision on a case (admin)."""
+
+    outcome = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            ("release", _("Release to the seller")),
+            ("refund", _("Refund the buyer")),
+            ("split", _("Split: enter both shares")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    buyer_amount = forms.IntegerField(
+        label=_("Buyer's share (minor units, e.g. cents)"), required=False, min_value=0
+    )
+    seller_amount = forms.IntegerField(
+        label=_("Seller's share (minor units, e.g. cents)"), required=False, min_value=0
+    )
+    reason = forms.CharField(
+        label=_("Reason (both parties see it)"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class WatchForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -15,6 +15,14 @@ release    Dr escrow_held (total), Cr seller_payable (price), Cr fee_revenue (fe
 refund     Dr escrow_held (amount), Cr provider_cash (amount) — the provider
            keeps its processing fee, which stays an expense
 payout     Dr seller_payable (amount), Cr provider_cash (amount)
+split      Dr escrow_held (seller share), Cr seller_payable (seller share); the
+           buyer's share leaves escrow as an ordinary refund. No platform fee:
+           a deal that fails costs no fee.
+chargeback opened: Dr chargebacks (amount), Dr processing_fees (dispute fee),
+           Cr provider_cash (amount + fee) — the provider took the money.
+           won: Dr provider_cash, Cr chargebacks — it came back.
+           lost: Dr escrow_held, Cr chargebacks — the buyer's bank refunded the
+           buyer out of the held money.
 =========  =============================================================
 """
 
@@ -123,6 +131,49 @@ def post_payout(*, payout, now: datetime) -> LedgerTransaction:
         now=now,
         lines=[(Account.SELLER_PAYABLE, payout.amount), (Account.PROVIDER_CASH, -payout.amount)],
         memo=f"payout {payout.pk} paid ({payout.provider_ref or payout.manual_reference})",
+    )
+
+
+def post_split(*, deal, seller_amount: int, dispute_id: int, now: datetime) -> LedgerTransaction:
+    """A moderator's split: the seller's share moves from escrow to seller payable
+    (the buyer's share is refunded through a ``Refund``)."""
+    return post(
+        kind=LedgerTransaction.Kind.SPLIT,
+        reference=f"split:dispute:{dispute_id}",
+        deal=deal,
+        currency=deal.currency,
+        now=now,
+        lines=[(Account.ESCROW_HELD, seller_amount), (Account.SELLER_PAYABLE, -seller_amount)],
+        memo=f"deal {deal.pk} split (seller share)",
+    )
+
+
+def post_chargeback_opened(*, deal, chargeback, now: datetime) -> LedgerTransaction:
+    return post(
+        kind=LedgerTransaction.Kind.CHARGEBACK,
+        reference=f"chargeback:{chargeback.pk}:opened",
+        deal=deal,
+        currency=deal.currency,
+        now=now,
+        lines=[
+            (Account.CHARGEBACKS, chargeback.amount),
+            (Account.PROCESSING_FEES, chargeback.fee),
+            (Account.PROVIDER_CASH, -(chargeback.amount + chargeback.fee)),
+        ],
+        memo=f"chargeback {chargeback.provider_ref} opened on deal {deal.pk}",
+    )
+
+
+def post_chargeback_closed(*, deal, chargeback, won: bool, now: datetime) -> LedgerTransaction:
+    back = Account.PROVIDER_CASH if won else Account.ESCROW_HELD
+    return post(
+        kind=LedgerTransaction.Kind.CHARGEBACK,
+        reference=f"chargeback:{chargeback.pk}:closed",
+        deal=deal,
+        currency=deal.currency,
+        now=now,
+        lines=[(back, chargeback.amount), (Account.CHARGEBACKS, -chargeback.amount)],
+        memo=f"chargeback {chargeback.provider_ref} {'won' if won else 'lost'}",
     )
 
 

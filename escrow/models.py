@@ -27,6 +27,9 @@ class Account(models.TextChoices):
     - ``escrow_held``: buyers' money held for open deals. Liability (credit balance).
     - ``seller_payable``: released money owed to sellers, not yet paid out. Liability.
     - ``fee_revenue``: the platform fee earned on released deals. Revenue.
+    - ``chargebacks``: money the provider took out of our balance for an open
+      chargeback (card dispute); it comes back if we win, goes to the buyer if we
+      lose. Asset (receivable).
     """
 
     PROVIDER_CASH = "provider_cash", _("Cash at the payment provider")
@@ -34,6 +37,7 @@ class Account(models.TextChoices):
     ESCROW_HELD = "escrow_held", _("Buyer funds held in escrow")
     SELLER_PAYABLE = "seller_payable", _("Payable to sellers")
     FEE_REVENUE = "fee_revenue", _("Platform fee revenue")
+    CHARGEBACKS = "chargebacks", _("Chargebacks pending at the card network")
 
 
 class LedgerTransaction(models.Model):
@@ -49,6 +53,8 @@ class LedgerTransaction(models.Model):
         REFUND = "refund", _("Refund")
         RELEASE = "release", _("Release to seller")
         PAYOUT = "payout", _("Payout to seller")
+        SPLIT = "split", _("Split by a moderator")
+        CHARGEBACK = "chargeback", _("Chargeback")
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     reference = models.CharField(max_length=80, unique=True)
@@ -225,7 +231,6 @@ class Deal(models.Model):
         RELEASED = "RELEASED", _("Released to the seller")
         CANCELLED = "CANCELLED", _("Cancelled")
         REFUNDED = "REFUNDED", _("Refunded")
-        # Reserved for the disputes issue; the table already allows their moves.
         DISPUTED = "DISPUTED", _("Disputed")
         FROZEN = "FROZEN", _("Frozen")
         SPLIT = "SPLIT", _("Split by a moderator")
@@ -235,10 +240,12 @@ class Deal(models.Model):
     TRANSITIONS: dict[str, frozenset[str]] = {
         S.PENDING_PAYMENT: frozenset({S.FUNDED, S.CANCELLED}),
         S.FUNDED: frozenset({S.DELIVERED, S.REFUNDED, S.DISPUTED, S.FROZEN}),
-        S.DELIVERED: frozenset({S.ACCEPTED, S.DISPUTED, S.FROZEN}),
-        S.ACCEPTED: frozenset({S.RELEASED, S.DISPUTED, S.FROZEN}),
+        # DELIVERED/ACCEPTED → REFUNDED: a watched deal (listing removed, seller
+        # banned or frozen) refunded at the buyer's or a moderator's request.
+        S.DELIVERED: frozenset({S.ACCEPTED, S.DISPUTED, S.FROZEN, S.REFUNDED}),
+        S.ACCEPTED: frozenset({S.RELEASED, S.DISPUTED, S.FROZEN, S.REFUNDED}),
         S.DISPUTED: frozenset({S.RELEASED, S.REFUNDED, S.SPLIT, S.FROZEN}),
-        S.FROZEN: frozenset({S.DISPUTED, S.RELEASED, S.REFUNDED}),
+        S.FROZEN: frozenset({S.DISPUTED, S.RELEASED, S.REFUNDED, S.SPLIT}),
         S.RELEASED: frozenset(),
         S.CANCELLED: frozenset(),
         S.REFUNDED: frozenset(),
@@ -288,6 +295,13 @@ class Deal(models.Model):
         blank=True, help_text="The transfer-policy note the buyer acknowledged, as shown."
     )
     credentials_first_viewed_at = models.DateTimeField(null=True, blank=True)
+    watched_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Under moderator watch since (listing removed, seller banned or frozen): "
+        "the buyer may ask for a refund and the payout is held until the watch ends.",
+    )
+    watch_reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -484,6 +498,7 @@ class Payout(models.Model):
         FAILED = "failed", _("Failed — will retry")
         MANUAL = "manual", _("Waiting for a manual bank transfer")
         NEEDS_ATTENTION = "needs_attention", _("Needs an operator")
+        HELD = "held", _("Held (moderator watch or account measure)")
         PAID = "paid", _("Paid")
 
     deal = models.OneToOneField(Deal, on_delete=models.PROTECT, related_name="payout")
@@ -514,7 +529,11 @@ class Payout(models.Model):
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payout_amount_positive"),
         ]
-        permissions = [("record_manual_payout", "Can record a manual payout")]
+        permissions = [
+            ("record_manual_payout", "Can record a manual payout"),
+            ("decide_dispute", "Can decide disputes, recovery claims and chargebacks"),
+            ("watch_deal", "Can refund or end the watch of a watched deal"),
+        ]
 
     def __str__(self) -> str:
         return f"payout {self.pk} ({self.status})"
@@ -576,3 +595,45 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.user_id}"
+
+
+from .models_protection import (  # noqa: E402 - the protection models live beside
+    Chargeback,
+    DealMessage,
+    Dispute,
+    DisputeEvidence,
+    ReconciliationDifference,
+    ReconciliationRun,
+    Review,
+    SimDispute,
+)
+
+__all__ = [
+    "Account",
+    "Chargeback",
+    "CredentialView",
+    "Deal",
+    "DealEvent",
+    "DealMessage",
+    "Dispute",
+    "DisputeEvidence",
+    "Handover",
+    "LedgerEntry",
+    "LedgerTransaction",
+    "Notification",
+    "Payment",
+    "Payout",
+    "ReconciliationDifference",
+    "ReconciliationRun",
+    "Refund",
+    "Review",
+    "SellerPayoutAccount",
+    "SimConnectedAccount",
+    "SimDispute",
+    "SimEvent",
+    "SimIdempotencyKey",
+    "SimPaymentIntent",
+    "SimRefund",
+    "SimTransfer",
+    "WebhookEvent",
+]

@@ -73,6 +73,55 @@ MESSAGES = {
     "late_payment_buyer": _(
         "Your payment for deal %(deal)s arrived after the deal was cancelled; it is being refunded in full."
     ),
+    "message": _("New message on deal %(deal)s."),
+    "dispute_opened_opener": _(
+        "You opened a dispute on deal %(deal)s. The other party answers, then a moderator decides."
+    ),
+    "dispute_opened_other": _(
+        "A dispute was opened on deal %(deal)s. Answer it with your side and evidence before the deadline."
+    ),
+    "recovery_opened_opener": _(
+        "Your recovery claim on deal %(deal)s was filed. The seller's payout is held until a moderator decides."
+    ),
+    "recovery_opened_other": _(
+        "The buyer of deal %(deal)s reports that the account was taken back. Answer before the deadline; your payout is held until a moderator decides."
+    ),
+    "dispute_answered_other": _("The other party answered the case on deal %(deal)s."),
+    "dispute_decided": _(
+        "A moderator decided the case on deal %(deal)s. The decision and its reason are on the deal page."
+    ),
+    "chargeback_opened_seller": _(
+        "The buyer's bank disputed the payment of deal %(deal)s (chargeback). The deal is frozen and your payout held; add your evidence on the deal page."
+    ),
+    "chargeback_opened_buyer": _(
+        "Your bank disputed the payment of deal %(deal)s. The deal is frozen until the dispute is settled."
+    ),
+    "chargeback_won_seller": _(
+        "The chargeback on deal %(deal)s was decided in the platform's favour; a moderator now decides the deal."
+    ),
+    "chargeback_lost_seller": _(
+        "The chargeback on deal %(deal)s was decided for the buyer's bank; the deal is refunded."
+    ),
+    "watched_buyer": _(
+        "Deal %(deal)s is under moderator watch (the listing or the seller's account was sanctioned). You may ask for a refund on the deal page."
+    ),
+    "watched_seller": _(
+        "Deal %(deal)s is under moderator watch; its payout is held until a moderator ends the watch."
+    ),
+    "refunded_on_watch_buyer": _("Deal %(deal)s was refunded; your money is on its way back."),
+    "refunded_on_watch_seller": _(
+        "Deal %(deal)s, under moderator watch, was refunded to the buyer."
+    ),
+    "payout_held_seller": _(
+        "Your payout for deal %(deal)s is held (moderator watch, chargeback or an account measure). It is paid as soon as the hold ends."
+    ),
+    "reviewed_seller": _("The buyer of deal %(deal)s left a review. You may reply once."),
+    "account_measure_buyer": _(
+        "Deal %(deal)s was cancelled before payment because of a measure on an account. No money was taken."
+    ),
+    "account_measure_seller": _(
+        "The unpaid deal %(deal)s was cancelled because of a measure on an account."
+    ),
     "reminder_PENDING_PAYMENT_buyer": _(
         "Reminder: deal %(deal)s is not paid yet and will be cancelled soon."
     ),

@@ -43,3 +43,46 @@ def payouts_for_seller(user):
     return (
         Payout.objects.filter(seller=user).select_related("deal__listing").order_by("-created_at")
     )
+
+
+def get_deal_for_evidence(user, deal_id: int, *, permission: str) -> Deal:
+    """The deal for its parties, or for a moderator holding ``permission`` (files
+    kept as evidence are shown on the moderator's dispute screen); 404 otherwise."""
+    from accounts.permissions import is_moderator
+
+    if user.is_authenticated and is_moderator(user) and user.has_perm(permission):
+        deal = Deal.objects.filter(pk=deal_id).first()
+        if deal is None:
+            raise Http404
+        return deal
+    return get_deal_for_user(user, deal_id)
+
+
+def messages_for_deal(deal, *, after_id: int | None = None):
+    from .models import DealMessage
+
+    qs = DealMessage.objects.filter(deal=deal).select_related("author").order_by("created_at", "id")
+    if after_id:
+        qs = qs.filter(pk__gt=after_id)
+    return qs
+
+
+def cases_for_deal(deal):
+    from .models import Dispute
+
+    return list(
+        Dispute.objects.filter(deal=deal)
+        .select_related("opened_by", "responded_by", "decided_by")
+        .prefetch_related("evidence")
+        .order_by("created_at", "id")
+    )
+
+
+def reviews_of_seller(seller_id: int, limit: int = 20):
+    from .models import Review
+
+    return (
+        Review.objects.filter(seller_id=seller_id)
+        .select_related("buyer", "deal__listing")
+        .order_by("-created_at", "-id")[:limit]
+    )

@@ -432,7 +432,7 @@ def _close_unpaid(
             raise NotAllowed()
         if kind == "expired" and (deal.state != State.PENDING_PAYMENT or deal.due_at > now):
             return deal  # paid or handled meanwhile: nothing to do
-        if kind == "listing_removed" and deal.state != State.PENDING_PAYMENT:
+        if kind in ("listing_removed", "account_measure") and deal.state != State.PENDING_PAYMENT:
             return deal
         transition_deal(deal=deal, to=State.CANCELLED, kind=kind, now=now, actor=actor)
         listing_services.release_reservation(
@@ -596,8 +596,34 @@ def refund_undelivered(*, deal_id: int, now: datetime) -> Deal | None:
         notify(deal=deal, user=deal.buyer, kind="refunded_buyer", now=now)
         notify(deal=deal, user=deal.seller, kind="refunded_seller", now=now)
         _record_standing(deal, completed=False)
+        report_transaction_event(
+            user=deal.seller,
+            rule_code="TRX-01",
+            facts=f"Deal #{deal.pk}: the credentials were not handed over by the delivery "
+            f"deadline; the buyer was refunded.",
+            deal=deal,
+            now=now,
+        )
     _enqueue_refunds(deal_id)
     return deal
+
+
+def report_transaction_event(*, user, rule_code: str, facts: str, deal: Deal, now: datetime):
+    """Feed governance's transaction rules (``record_system_violation``): an
+    automatic case a moderator confirms or dismisses — never a sanction by itself.
+    Runs inside the caller's transaction; a governance refusal (e.g. the rules
+    catalogue not loaded) is logged and never undoes the money step."""
+    from governance.exceptions import GovernanceError
+    from governance.services import record_system_violation
+
+    try:
+        with transaction.atomic():
+            return record_system_violation(
+                user=user, rule_code=rule_code, facts=facts, subject=deal, now=now
+            )
+    except GovernanceError:
+        logger.exception("could not report %s on deal %s to governance", rule_code, deal.pk)
+        return None
 
 
 def _after_refund_decision(deal: Deal, listing: Listing, *, now: datetime) -> None:
@@ -621,6 +647,8 @@ def release_deal(*, deal_id: int, now: datetime) -> Deal | None:
         listing, deal = _lock_listing_then_deal(deal_id, skip_locked=True)
         if deal is None or deal.state != State.ACCEPTED or deal.due_at > now:
             return deal
+        if deal.watched_since is not None:
+            return deal  # under moderator watch: released once the watch ends
         deal.released_at = now
         transition_deal(
             deal=deal,
@@ -651,7 +679,7 @@ def release_deal(*, deal_id: int, now: datetime) -> Deal | None:
     return deal
 
 
-def _record_standing(deal: Deal, *, completed: bool) -> None:
+def _record_standing(deal: Deal, *, completed: bool, disputed: bool = False) -> None:
     from accounts.services import record_deal_outcome
 
     median = None
@@ -671,6 +699,7 @@ def _record_standing(deal: Deal, *, completed: bool) -> None:
         seller_id=deal.seller_id,
         buyer_id=deal.buyer_id,
         completed=completed,
+        disputed=disputed,
         median_release_seconds=median,
     )
 
@@ -698,9 +727,12 @@ def send_reminder(*, deal_id: int, now: datetime) -> bool:
 # ------------------------------------------------------------------- refunds
 
 
-def _request_refund(*, deal: Deal, payment: Payment, reason: str, now: datetime) -> Refund:
-    """Record a full refund of the deal's payment (caller holds the deal and payment
-    locks). Executed after commit by ``execute_refund``."""
+def _request_refund(
+    *, deal: Deal, payment: Payment, reason: str, now: datetime, amount: int | None = None
+) -> Refund:
+    """Record a refund of the deal's payment — by default whatever was not refunded
+    yet, or ``amount`` minor units (a split). Caller holds the deal and payment
+    locks. Executed after commit by ``execute_refund``."""
     n = Refund.objects.filter(deal=deal).count() + 1
     already = sum(
         r.amount
@@ -711,7 +743,7 @@ def _request_refund(*, deal: Deal, payment: Payment, reason: str, now: datetime)
         payment=payment,
         provider=payment.provider,
         idempotency_key=f"refund-{deal.pk}-{n}",
-        amount=payment.amount - already,
+        amount=payment.amount - already if amount is None else amount,
         reason=reason,
         next_attempt_at=now,
         created_at=now,
@@ -836,6 +868,17 @@ def execute_payout(*, payout_id: int, now: datetime) -> Payout | None:
             return payout
         if payout.next_attempt_at and payout.next_attempt_at > now:
             return payout
+        held, until = payout_hold(payout, now=now)
+        if held:
+            first_time = payout.status != Payout.Status.HELD
+            payout.status = Payout.Status.HELD
+            # Asked again hourly (a freeze or a watch has no end date), or when
+            # governance's hold ends.
+            payout.next_attempt_at = until if until is not None else now + timedelta(hours=1)
+            payout.save(update_fields=["status", "next_attempt_at"])
+            if first_time:
+                notify(deal=payout.deal, user=payout.seller, kind="payout_held_seller", now=now)
+            return payout
         account = SellerPayoutAccount.objects.filter(user_id=payout.seller_id).first()
         if (
             account is not None
@@ -882,6 +925,41 @@ def execute_payout(*, payout_id: int, now: datetime) -> Payout | None:
     except GatewayError as exc:
         return _payout_failed(payout_id, exc, now=now)
     return _payout_paid(payout_id, provider_ref=result.ref, now=now)
+
+
+def payout_hold(payout: Payout, *, now: datetime) -> tuple[bool, datetime | None]:
+    """Is ``payout`` held now, and until when (None: until someone decides)?
+
+    Held while its deal is under moderator watch or has an open chargeback, and
+    while governance says so (``governance.policy.payouts_held_until``: a freeze,
+    a ban — 90 days after the seller's last protection window —, or the 14 extra
+    days of a selling suspension). Money is held, never confiscated: once the
+    answer is a date in the past, the payout runs."""
+    from governance.policy import payouts_held_until
+
+    from .models import Chargeback
+
+    deal = payout.deal
+    if deal.watched_since is not None:
+        return True, None
+    if Chargeback.objects.filter(deal_id=deal.pk, status=Chargeback.Status.OPEN).exists():
+        return True, None
+    release_at = deal.released_at or payout.created_at
+    last_protection_end = (
+        Deal.objects.filter(seller_id=payout.seller_id, state=State.ACCEPTED)
+        .order_by("-due_at")
+        .values_list("due_at", flat=True)
+        .first()
+    )
+    last_protection_end = max(filter(None, [last_protection_end, release_at]))
+    until = payouts_held_until(
+        payout.seller, release_at=release_at, now=now, last_protection_end=last_protection_end
+    )
+    if until is None:
+        return True, None
+    if until > now:
+        return True, until
+    return False, None
 
 
 def _payout_paid(
@@ -1037,11 +1115,12 @@ def _release_held_payouts(*, user_id: int, now) -> None:
 
 
 def due_deals(state: str, now: datetime, limit: int) -> list[int]:
-    return list(
-        Deal.objects.filter(state=state, due_at__lte=now)
-        .order_by("due_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
+    qs = Deal.objects.filter(state=state, due_at__lte=now)
+    if state == State.ACCEPTED:
+        # A watched deal is not released while the watch stands (the buyer may
+        # still ask for a refund); it is released by the first run after it ends.
+        qs = qs.filter(watched_since__isnull=True)
+    return list(qs.order_by("due_at", "pk").values_list("pk", flat=True)[:limit])
 
 
 def due_reminders(state: str, now: datetime, limit: int) -> list[int]:
@@ -1059,7 +1138,14 @@ def due_payouts(now: datetime, limit: int) -> list[int]:
     stale = now - IN_FLIGHT_TIMEOUT
     return list(
         Payout.objects.filter(
-            Q(status__in=[Payout.Status.PENDING, Payout.Status.FAILED, Payout.Status.ON_HOLD])
+            Q(
+                status__in=[
+                    Payout.Status.PENDING,
+                    Payout.Status.FAILED,
+                    Payout.Status.ON_HOLD,
+                    Payout.Status.HELD,
+                ]
+            )
             & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
             | Q(status=Payout.Status.REQUESTED, in_flight_since__lte=stale)
         )

@@ -113,3 +113,25 @@ def deliver_simulated_event(event_id: str) -> int:
     from .gateways.simulated import deliver_event
 
     return deliver_event(event_id)
+
+
+@shared_task(name="escrow.flag_overdue_dispute_answers")
+def flag_overdue_dispute_answers(now: str | None = None) -> int:
+    """Open cases whose answer did not come by its deadline: marked for the
+    moderator and reported to governance (TRX-06)."""
+    from . import protection
+
+    moment = _now(now)
+    return sum(
+        protection.flag_overdue_answer(dispute_id=dispute_id, now=moment)
+        for dispute_id in protection.due_overdue_answers(moment, BATCH)
+    )
+
+
+@shared_task(name="escrow.reconcile", acks_late=True)
+def reconcile(now: str | None = None) -> int:
+    """Compare our books with the provider's; returns the differences found."""
+    from .reconciliation import reconcile as run
+
+    result = run(now=_now(now))
+    return result.differences_found if result is not None else -1

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_protection
 
 app_name = "escrow"
 urlpatterns = [
@@ -15,6 +15,34 @@ urlpatterns = [
     path("deals/<int:pk>/credentials/", views.credentials, name="credentials"),
     path("deals/<int:pk>/accept/", views.accept, name="accept"),
     path("deals/<int:pk>/extend/", views.extend, name="extend"),
+    path("deals/<int:pk>/messages/", views_protection.chat, name="chat"),
+    path(
+        "deals/<int:pk>/messages/<int:message_id>/attachment/",
+        views_protection.message_attachment,
+        name="message_attachment",
+    ),
+    path(
+        "deals/<int:pk>/dispute/",
+        views_protection.open_case,
+        {"kind": "dispute"},
+        name="open_dispute",
+    ),
+    path(
+        "deals/<int:pk>/recovery/",
+        views_protection.open_case,
+        {"kind": "recovery"},
+        name="open_recovery",
+    ),
+    path("deals/<int:pk>/dispute/answer/", views_protection.answer_case, name="answer_case"),
+    path(
+        "deals/<int:pk>/evidence/<int:evidence_id>/",
+        views_protection.evidence_file,
+        name="evidence_file",
+    ),
+    path("deals/<int:pk>/refund/", views_protection.request_refund, name="request_refund"),
+    path("deals/<int:pk>/review/", views_protection.review, name="review"),
+    path("deals/<int:pk>/review/reply/", views_protection.review_reply, name="review_reply"),
+    path("sellers/<int:user_id>/", views_protection.seller_profile, name="seller_profile"),
     path("payouts/", views.payouts, name="payouts"),
     path("payouts/connect/", views.payouts_connect, name="payouts_connect"),
     path("payouts/manual/", views.payouts_manual, name="payouts_manual"),

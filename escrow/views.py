@@ -202,11 +202,42 @@ def detail(request, pk: int):
         read_at=timezone.now()
     )
     payout = getattr(deal, "payout", None) if role == "seller" else None
-    show_handle = deal.is_funded or deal.state == State.RELEASED
+    show_handle = deal.is_funded or deal.state in (State.RELEASED, State.SPLIT)
+    from . import protection
+    from .forms import ReplyForm, ReviewForm
+    from .models import Review
+    from .views_protection import chat_context
+
+    now = timezone.now()
+    cases = selectors.cases_for_deal(deal)
+    case = next((c for c in cases if c.is_open), None)
+    review = Review.objects.filter(deal=deal).first()
     return render(
         request,
         "escrow/detail.html",
         {
+            **chat_context(request, deal),
+            "cases": cases,
+            "case": case,
+            "can_dispute": protection.dispute_window_open(deal, role, now=now, kind="dispute"),
+            "can_claim_recovery": protection.dispute_window_open(
+                deal, role, now=now, kind="recovery"
+            ),
+            "can_answer": case is not None
+            and case.responded_at is None
+            and (case.response_due_at is None or case.response_due_at > now)
+            and role
+            == ("seller" if case.kind == "chargeback" or case.opener_role == "buyer" else "buyer"),
+            "review": review,
+            "review_form": ReviewForm()
+            if role == "buyer" and review is None and deal.state == State.RELEASED
+            else None,
+            "reply_form": ReplyForm()
+            if role == "seller" and review is not None and review.replied_at is None
+            else None,
+            "can_request_refund": role == "buyer"
+            and deal.watched_since is not None
+            and deal.state in protection.REFUNDABLE_ON_WATCH,
             "deal": deal,
             "role": role,
             "events": events,

@@ -116,5 +116,33 @@ def _dispatch(event: WebhookEvent, *, now, fetched: PaymentResult | None = None)
         services.set_payouts_enabled(
             account_ref=event.account_ref, enabled=bool(event.payouts_enabled)
         )
-    # charge.refunded, transfer.*: our own records are written when the call
-    # returns; the event is stored for reconciliation.
+    elif event.type in ("charge.dispute.created", "charge.dispute.closed"):
+        _chargeback(event, provider=get_gateway().name, now=now)
+    # charge.refunded, transfer.*, charge.dispute.updated/funds_*: our own records
+    # are written when the call returns or by the events above; the event is
+    # stored for reconciliation.
+
+
+def _chargeback(event: WebhookEvent, *, provider: str, now) -> None:
+    from .protection import record_chargeback
+
+    obj = (event.raw.get("data") or {}).get("object") or {}
+    fee = 0
+    for txn in obj.get("balance_transactions") or []:
+        if isinstance(txn, dict):
+            fee += int(txn.get("fee") or 0)
+    payment_ref = event.payment_ref
+    if not payment_ref:
+        payment = _payment_for(event)
+        payment_ref = payment.provider_ref if payment is not None else ""
+    status = str(obj.get("status") or "")
+    record_chargeback(
+        payment_ref=payment_ref,
+        provider=provider,
+        provider_ref=str(obj.get("id") or ""),
+        amount=int(obj.get("amount") or 0),
+        fee=fee,
+        status=status if event.type.endswith("closed") else "open",
+        reason=str(obj.get("reason") or ""),
+        now=now,
+    )

@@ -4,7 +4,11 @@ reads-then-writes, and recording a ``ListingEvent`` for every state change.
 
 Services that escrow calls (``reserve_listing``, ``release_reservation``,
 ``mark_sold``, ``withdraw_after_exposure``) take a ``listing_id`` and may be called
-inside escrow's own transaction; lock order there: the deal first, then the listing.
+inside escrow's own transaction. The one lock order across the apps is **listing →
+deal → the deal's money rows** (payment, refund, payout), each by primary key:
+escrow locks the listing row before the deal row, so when it calls these functions
+it already holds the listing lock and ``_lock`` only re-acquires it. Nothing here
+locks a deal.
 """
 
 from __future__ import annotations

@@ -217,6 +217,11 @@ CELERY_BEAT_SCHEDULE = {
     "escrow-execute-payouts": {"task": "escrow.execute_due_payouts", "schedule": 120.0},
     "escrow-execute-refunds": {"task": "escrow.execute_due_refunds", "schedule": 120.0},
     "escrow-deadline-reminders": {"task": "escrow.send_deadline_reminders", "schedule": 300.0},
+    "escrow-overdue-dispute-answers": {
+        "task": "escrow.flag_overdue_dispute_answers",
+        "schedule": 600.0,
+    },
+    "escrow-reconcile": {"task": "escrow.reconcile", "schedule": crontab(minute=37)},
     # governance: penalty jobs (each takes now, idempotent, SKIP LOCKED batches).
     "governance-lift-expired-sanctions": {
         "task": "governance.lift_expired_sanctions",
@@ -413,6 +418,8 @@ PAYMENT_WINDOW = timedelta(minutes=env.int("PAYMENT_WINDOW_MINUTES", default=30)
 DELIVERY_DEADLINE = timedelta(hours=env.int("DELIVERY_DEADLINE_HOURS", default=72))
 INSPECTION_PERIOD = timedelta(hours=env.int("INSPECTION_HOURS", default=72))
 PROTECTION_WINDOW = timedelta(days=env.int("PROTECTION_DAYS", default=7))
+# The other party answers a dispute or recovery claim within this period.
+DISPUTE_RESPONSE_PERIOD = timedelta(hours=env.int("DISPUTE_RESPONSE_HOURS", default=72))
 
 # Dotted path to an escrow.gateways.base.PaymentGateway. The simulated gateway is
 # the embedded default (no real money; refused in production by its system check);

@@ -102,6 +102,25 @@ class WebhookEvent:
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
 
+@dataclass(frozen=True)
+class ProviderRecord:
+    """One money movement as the provider's own books show it (reconciliation).
+
+    ``kind``: payment | refund | transfer | dispute. ``amount`` and ``fee`` are
+    positive minor units; ``payment_ref`` names the payment a refund or dispute
+    belongs to; ``metadata`` is what we attached (our record ids)."""
+
+    kind: str
+    ref: str
+    amount: int
+    currency: str = ""
+    fee: int = 0
+    status: str = ""
+    payment_ref: str = ""
+    metadata: dict = field(default_factory=dict, compare=False)
+    created: datetime | None = None
+
+
 class PaymentGateway:
     """Interface every gateway implements. ``name`` is stored on our records."""
 
@@ -183,3 +202,9 @@ class PaymentGateway:
     def public_config(self) -> dict:
         """Values the payment page may show the browser (publishable key …)."""
         return {}
+
+    # reconcile
+    def provider_records(self, *, now: datetime) -> list[ProviderRecord]:
+        """Every payment, refund, transfer and card dispute the provider holds for
+        this platform (its own books), for ``escrow.reconciliation``."""
+        raise NotImplementedError

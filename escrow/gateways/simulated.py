@@ -50,6 +50,7 @@ from .base import (
     IdempotencyConflict,
     PaymentGateway,
     PaymentResult,
+    ProviderRecord,
     RefundResult,
     SellerAccount,
     TransferResult,
@@ -63,6 +64,8 @@ IDEMPOTENCY_TTL = timedelta(hours=24)
 SIGNATURE_TOLERANCE = 300  # seconds, as the Stripe SDK
 PROCESSING_FEE_BPS = 290
 PROCESSING_FEE_FIXED = 30
+#: What the provider keeps for handling a card dispute (Stripe: 15.00 USD).
+DISPUTE_FEE = 1500
 
 # Countries where the simulated "Connect" can pay sellers; others use the manual rail.
 PAYOUT_COUNTRIES = frozenset(
@@ -119,20 +122,25 @@ def verify_signature(payload: bytes, header: str, secret: str, tolerance: int) -
 
 
 def provider_totals() -> dict[str, int]:
-    """The simulated provider's own books, in minor units."""
-    from ..models import SimPaymentIntent, SimRefund, SimTransfer
+    """The simulated provider's own books, in minor units. A card dispute takes
+    its amount and fee out of the balance; a won dispute gives the amount back."""
+    from ..models import SimDispute, SimPaymentIntent, SimRefund, SimTransfer
 
     succeeded = SimPaymentIntent.objects.filter(status=SUCCEEDED)
     captured = succeeded.aggregate(s=Sum("amount"))["s"] or 0
     fees = succeeded.aggregate(s=Sum("processing_fee"))["s"] or 0
     refunded = SimRefund.objects.aggregate(s=Sum("amount"))["s"] or 0
     transferred = SimTransfer.objects.aggregate(s=Sum("amount"))["s"] or 0
+    disputed = SimDispute.objects.exclude(status="won").aggregate(s=Sum("amount"))["s"] or 0
+    dispute_fees = SimDispute.objects.aggregate(s=Sum("fee"))["s"] or 0
     return {
         "captured": captured,
         "refunded": refunded,
         "transferred": transferred,
         "fees": fees,
-        "balance": captured - fees - refunded - transferred,
+        "disputed": disputed,
+        "dispute_fees": dispute_fees,
+        "balance": captured - fees - refunded - transferred - disputed - dispute_fees,
     }
 
 
@@ -470,6 +478,113 @@ class SimulatedGateway(PaymentGateway):
 
     def public_config(self) -> dict:
         return {"test_cards": TEST_CARDS_HELP}
+
+    # ---------------------------------------------------------- card disputes
+
+    def open_chargeback(self, *, payment_ref, now, reason="fraudulent", amount=None):
+        """The outside world: the buyer's bank disputes the charge. Takes the
+        amount and the dispute fee out of the balance and sends
+        ``charge.dispute.created``. Returns the dispute id."""
+        from ..models import SimDispute
+
+        with transaction.atomic():
+            pi = self._intent(payment_ref, lock=True)
+            if pi.status != SUCCEEDED:
+                raise GatewayError("Payment not captured.", code="charge_not_captured")
+            amount = amount if amount is not None else pi.amount - pi.amount_refunded
+            dispute = SimDispute.objects.create(
+                id=_new_id("dp"),
+                payment_intent=pi,
+                amount=amount,
+                fee=DISPUTE_FEE,
+                reason=reason,
+                created_at=now,
+            )
+            self._emit("charge.dispute.created", self._dispute_dict(dispute), now)
+        return dispute.id
+
+    def close_chargeback(self, *, dispute_ref, won, now):
+        """The card network decides: ``won`` returns the amount (the fee stays
+        with the provider). Sends ``charge.dispute.closed``."""
+        from ..models import SimDispute
+
+        with transaction.atomic():
+            dispute = SimDispute.objects.select_for_update().get(pk=dispute_ref)
+            if dispute.status in ("won", "lost"):
+                return dispute.id
+            dispute.status = "won" if won else "lost"
+            dispute.save()
+            self._emit("charge.dispute.closed", self._dispute_dict(dispute), now)
+        return dispute.id
+
+    @staticmethod
+    def _dispute_dict(dispute) -> dict:
+        return {
+            "id": dispute.id,
+            "object": "dispute",
+            "amount": dispute.amount,
+            "currency": dispute.payment_intent.currency.lower(),
+            "payment_intent": dispute.payment_intent_id,
+            "charge": dispute.payment_intent_id,
+            "status": dispute.status,
+            "reason": dispute.reason,
+            "balance_transactions": [{"fee": dispute.fee}],
+        }
+
+    # -------------------------------------------------------------- reconcile
+
+    def provider_records(self, *, now):
+        from ..models import SimDispute, SimPaymentIntent, SimRefund, SimTransfer
+
+        records = [
+            ProviderRecord(
+                kind="payment",
+                ref=pi.id,
+                amount=pi.amount,
+                currency=pi.currency,
+                fee=pi.processing_fee,
+                status=pi.status,
+                metadata=pi.metadata,
+                created=pi.created_at,
+            )
+            for pi in SimPaymentIntent.objects.filter(status=SUCCEEDED)
+        ]
+        records += [
+            ProviderRecord(
+                kind="refund",
+                ref=r.id,
+                amount=r.amount,
+                payment_ref=r.payment_intent_id,
+                metadata=r.metadata,
+                created=r.created_at,
+            )
+            for r in SimRefund.objects.all()
+        ]
+        records += [
+            ProviderRecord(
+                kind="transfer",
+                ref=t.id,
+                amount=t.amount,
+                currency=t.currency,
+                payment_ref=t.source_transaction,
+                metadata=t.metadata,
+                created=t.created_at,
+            )
+            for t in SimTransfer.objects.all()
+        ]
+        records += [
+            ProviderRecord(
+                kind="dispute",
+                ref=d.id,
+                amount=d.amount,
+                fee=d.fee,
+                status=d.status,
+                payment_ref=d.payment_intent_id,
+                created=d.created_at,
+            )
+            for d in SimDispute.objects.all()
+        ]
+        return records
 
 
 def parse_stripe_shaped_event(payload: bytes | str) -> WebhookEvent:

@@ -24,6 +24,7 @@ from .base import (
     GatewayError,
     PaymentGateway,
     PaymentResult,
+    ProviderRecord,
     RefundResult,
     SellerAccount,
     TransferResult,
@@ -313,3 +314,79 @@ class StripeGateway(PaymentGateway):
 
     def public_config(self) -> dict:
         return {"publishable_key": settings.STRIPE_PUBLISHABLE_KEY}
+
+    # -------------------------------------------------------------- reconcile
+
+    def provider_records(self, *, now):
+        """Stripe's own books: the platform's balance transactions (with their
+        sources expanded), mapped to our kinds by the source object — charges to
+        their PaymentIntent (with the fee Stripe kept), refunds, transfers (with
+        our metadata) and disputes (with the dispute fee)."""
+        records = []
+        try:
+            page = self.client.v1.balance_transactions.list(
+                params={"limit": 100, "expand": ["data.source"]}
+            )
+            for txn in page.auto_paging_iter():
+                txn = _d(txn)
+                record = self._record(txn)
+                if record is not None:
+                    records.append(record)
+        except stripe.StripeError as exc:
+            raise _error(exc)
+        return records
+
+    @staticmethod
+    def _record(txn) -> ProviderRecord | None:
+        from datetime import UTC, datetime
+
+        source = txn.get("source") or {}
+        if isinstance(source, str):
+            return None
+        kind = source.get("object")
+        created = datetime.fromtimestamp(int(txn.get("created") or 0), tz=UTC)
+        currency = str(txn.get("currency") or "").upper()
+        amount = abs(int(txn.get("amount") or 0))
+        fee = int(txn.get("fee") or 0)
+        if kind == "charge":
+            return ProviderRecord(
+                kind="payment",
+                ref=_id(source.get("payment_intent")) or source.get("id", ""),
+                amount=amount,
+                currency=currency,
+                fee=fee,
+                status="succeeded",
+                metadata=source.get("metadata") or {},
+                created=created,
+            )
+        if kind == "refund":
+            return ProviderRecord(
+                kind="refund",
+                ref=source.get("id", ""),
+                amount=amount,
+                currency=currency,
+                payment_ref=_id(source.get("payment_intent")),
+                metadata=source.get("metadata") or {},
+                created=created,
+            )
+        if kind == "transfer":
+            return ProviderRecord(
+                kind="transfer",
+                ref=source.get("id", ""),
+                amount=amount,
+                currency=currency,
+                metadata=source.get("metadata") or {},
+                created=created,
+            )
+        if kind == "dispute":
+            return ProviderRecord(
+                kind="dispute",
+                ref=source.get("id", ""),
+                amount=amount,
+                currency=currency,
+                fee=fee,
+                status=str(source.get("status") or ""),
+                payment_ref=_id(source.get("payment_intent")),
+                created=created,
+            )
+        return None

@@ -25,3 +25,27 @@ def notification_text(note) -> str:
     from escrow.notifications import message_for
 
     return message_for(note, note.deal)
+
+
+@register.simple_tag
+def message_text(message, user) -> str:
+    """What ``user`` sees of a chat message (the other party: contact details masked)."""
+    return message.text_for(user)
+
+
+@register.filter
+def duration_hours(seconds) -> str:
+    """Seconds → a short "3 d 4 h" / "5 h" text."""
+    if seconds in (None, ""):
+        return ""
+    hours = int(seconds) // 3600
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if days else f"{hours} h"
+
+
+@register.inclusion_tag("escrow/_seller_reviews.html")
+def seller_reviews(seller, limit: int = 3):
+    """The latest reviews of ``seller`` (the listing page's escrow box)."""
+    from escrow.selectors import reviews_of_seller
+
+    return {"seller": seller, "reviews": list(reviews_of_seller(seller.pk, limit))}

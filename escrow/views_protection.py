@@ -1,0 +1,225 @@
+"""Thin views for escrow protection: deal chat (htmx polling, works without JS),
+disputes and recovery claims, refunds of watched deals, reviews, the seller's
+public record, and the permission-checked files kept as evidence."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from accounts.models import Standing, User
+from marketplace.private_files import private_file_response
+from marketplace.ratelimit import consume, too_many_requests
+
+from . import protection, selectors
+from .exceptions import EscrowError
+from .forms import AnswerForm, DisputeForm, MessageForm, ReplyForm, ReviewForm
+from .models import Deal, DealMessage, Dispute, DisputeEvidence
+
+State = Deal.State
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def chat_context(request, deal, form=None) -> dict:
+    msgs = list(selectors.messages_for_deal(deal))
+    return {
+        "deal": deal,
+        "chat_messages": msgs,
+        "message_form": form or MessageForm(),
+        "last_message_id": msgs[-1].pk if msgs else 0,
+    }
+
+
+@never_cache
+@login_required
+def chat(request, pk: int):
+    """GET: the message list (the htmx poll swaps it in). POST: send a message —
+    rate-limited; with htmx the list comes back, without JS a redirect."""
+    deal = selectors.get_deal_for_user(request.user, pk)
+    form = None
+    if request.method == "POST":
+        if not consume(request, "message"):
+            return too_many_requests(request)
+        form = MessageForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                protection.post_message(
+                    deal_id=deal.pk,
+                    author=request.user,
+                    body=form.cleaned_data["body"],
+                    attachment=form.cleaned_data["attachment"],
+                    now=timezone.now(),
+                )
+                form = None
+                if not _is_htmx(request):
+                    return redirect(reverse("escrow:detail", args=[pk]) + "#chat")
+            except EscrowError as exc:
+                form.add_error(None, exc.message)
+        if not _is_htmx(request) and form is not None:
+            messages.error(
+                request,
+                " ".join(str(e) for e in form.non_field_errors())
+                or _("The message could not be sent: check the attachment."),
+            )
+            for field in ("body", "attachment"):
+                for error in form.errors.get(field, []):
+                    messages.error(request, error)
+            return redirect(reverse("escrow:detail", args=[pk]) + "#chat")
+    template = "escrow/_chat.html" if _is_htmx(request) else "escrow/chat_page.html"
+    return render(request, template, chat_context(request, deal, form))
+
+
+@never_cache
+@login_required
+def message_attachment(request, pk: int, message_id: int):
+    deal = selectors.get_deal_for_evidence(request.user, pk, permission="escrow.view_dealmessage")
+    message = get_object_or_404(DealMessage, pk=message_id, deal=deal)
+    if not message.attachment or (message.removed_at and deal.buyer_id == request.user.pk):
+        raise Http404
+    return private_file_response(message.attachment.name, download_name=None)
+
+
+@never_cache
+@login_required
+def evidence_file(request, pk: int, evidence_id: int):
+    deal = selectors.get_deal_for_evidence(request.user, pk, permission="escrow.view_dispute")
+    item = get_object_or_404(DisputeEvidence, pk=evidence_id, dispute__deal=deal)
+    return private_file_response(item.file.name)
+
+
+@login_required
+def open_case(request, pk: int, kind: str):
+    """Open a dispute (buyer or seller) or a recovery claim (buyer)."""
+    deal = selectors.get_deal_for_user(request.user, pk)
+    kind = Dispute.Kind.RECOVERY if kind == "recovery" else Dispute.Kind.DISPUTE
+    role = "buyer" if deal.buyer_id == request.user.pk else "seller"
+    form = DisputeForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            protection.open_dispute(
+                deal_id=deal.pk,
+                user=request.user,
+                statement=form.cleaned_data["statement"],
+                evidence=form.cleaned_data["evidence"],
+                kind=kind,
+                now=timezone.now(),
+            )
+            messages.success(
+                request,
+                _("Your case was opened. The other party answers, then a moderator decides."),
+            )
+            return redirect("escrow:detail", pk)
+        except EscrowError as exc:
+            form.add_error(None, exc.message)
+    window = protection.dispute_window_open(deal, role, now=timezone.now(), kind=kind)
+    return render(
+        request,
+        "escrow/dispute_form.html",
+        {"deal": deal, "form": form, "kind": kind, "window_open": window, "role": role},
+    )
+
+
+@login_required
+def answer_case(request, pk: int):
+    deal = selectors.get_deal_for_user(request.user, pk)
+    case = protection.open_case(deal)
+    if case is None:
+        return redirect("escrow:detail", pk)
+    form = AnswerForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            protection.answer_dispute(
+                dispute_id=case.pk,
+                user=request.user,
+                statement=form.cleaned_data["statement"],
+                evidence=form.cleaned_data["evidence"],
+                now=timezone.now(),
+            )
+            messages.success(request, _("Your answer was added. A moderator decides next."))
+            return redirect("escrow:detail", pk)
+        except EscrowError as exc:
+            form.add_error(None, exc.message)
+    return render(request, "escrow/answer_form.html", {"deal": deal, "case": case, "form": form})
+
+
+@login_required
+@require_POST
+def request_refund(request, pk: int):
+    """The buyer of a watched deal asks for the refund offered to them."""
+    deal = selectors.get_deal_for_user(request.user, pk)
+    try:
+        protection.refund_watched_deal(deal_id=deal.pk, actor=request.user, now=timezone.now())
+        messages.success(request, _("The deal was refunded. Your money is on its way back."))
+    except EscrowError as exc:
+        messages.error(request, exc.message)
+    return redirect("escrow:detail", pk)
+
+
+@login_required
+@require_POST
+def review(request, pk: int):
+    deal = selectors.get_deal_for_user(request.user, pk)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a rating from 1 to 5 stars."))
+        return redirect(reverse("escrow:detail", args=[pk]) + "#review")
+    try:
+        protection.leave_review(
+            deal_id=deal.pk,
+            buyer=request.user,
+            rating=form.cleaned_data["rating"],
+            text=form.cleaned_data["text"],
+            now=timezone.now(),
+        )
+        messages.success(request, _("Thank you: your review is published."))
+    except EscrowError as exc:
+        messages.error(request, exc.message)
+    return redirect(reverse("escrow:detail", args=[pk]) + "#review")
+
+
+@login_required
+@require_POST
+def review_reply(request, pk: int):
+    deal = selectors.get_deal_for_user(request.user, pk)
+    form = ReplyForm(request.POST)
+    existing = getattr(deal, "review", None) if hasattr(deal, "review") else None
+    if not form.is_valid() or existing is None:
+        messages.error(request, _("Write your reply."))
+        return redirect(reverse("escrow:detail", args=[pk]) + "#review")
+    try:
+        protection.reply_to_review(
+            review_id=existing.pk,
+            seller=request.user,
+            text=form.cleaned_data["text"],
+            now=timezone.now(),
+        )
+        messages.success(request, _("Your reply is published."))
+    except EscrowError as exc:
+        messages.error(request, exc.message)
+    return redirect(reverse("escrow:detail", args=[pk]) + "#review")
+
+
+def seller_profile(request, user_id: int):
+    """A seller's public record: standing (rating, dispute rate, median time to
+    release) and reviews."""
+    seller = get_object_or_404(User, pk=user_id, is_active=True)
+    standing = Standing.objects.filter(user=seller).first()
+    return render(
+        request,
+        "escrow/seller_profile.html",
+        {
+            "seller": seller,
+            "standing": standing,
+            "reviews": list(selectors.reviews_of_seller(seller.pk)),
+        },
+    )

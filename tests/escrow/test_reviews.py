@@ -1,0 +1,97 @@
+"""Reviews: only the buyer of a released deal, once; the seller replies once;
+shown on the listing and the seller's page through the standing record."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Standing
+from escrow import protection, services
+from escrow.exceptions import AlreadyReviewed, InvalidRating, ReplyNotAllowed, ReviewNotAllowed
+from escrow.models import Review
+from tests.factories import ListingFactory, VerifiedUserFactory
+
+from .conftest import accepted_deal, after_protection, open_and_pay
+
+
+@pytest.fixture
+def released(buyer, listing, now):
+    deal = accepted_deal(buyer, listing, now)
+    services.release_deal(deal_id=deal.pk, now=after_protection(now))
+    deal.refresh_from_db()
+    return deal
+
+
+def test_buyer_reviews_once_and_the_standing_shows_it(client, released, now):
+    protection.leave_review(
+        deal_id=released.pk, buyer=released.buyer, rating=4, text="Smooth handover.", now=now
+    )
+    standing = Standing.objects.get(user=released.seller)
+    assert standing.rating_count == 1 and standing.rating == 4.0
+    with pytest.raises(AlreadyReviewed):
+        protection.leave_review(
+            deal_id=released.pk, buyer=released.buyer, rating=5, text="", now=now
+        )
+    assert (
+        Review.objects.count() == 1 and Standing.objects.get(user=released.seller).rating_count == 1
+    )
+    on_sale = ListingFactory(seller=released.seller)  # the sold one is not shown any more
+    listing_page = client.get(reverse("listings:detail", args=[on_sale.pk]))
+    profile = client.get(reverse("escrow:seller_profile", args=[released.seller_id]))
+    for page in (listing_page, profile):
+        assert "Smooth handover." in page.content.decode()
+    assert "Median time to release" in profile.content.decode()
+
+
+def test_a_review_of_a_deal_one_did_not_buy_is_refused(released, now):
+    with pytest.raises(ReviewNotAllowed):
+        protection.leave_review(
+            deal_id=released.pk, buyer=VerifiedUserFactory(), rating=1, text="x", now=now
+        )
+    with pytest.raises(ReviewNotAllowed):
+        protection.leave_review(
+            deal_id=released.pk, buyer=released.seller, rating=5, text="me", now=now
+        )
+    assert not Review.objects.exists()
+    assert Standing.objects.get(user=released.seller).rating_count == 0
+
+
+def test_a_review_before_release_or_with_a_bad_rating_is_refused(buyer, listing, now):
+    deal = open_and_pay(buyer, listing, now)
+    with pytest.raises(ReviewNotAllowed):
+        protection.leave_review(deal_id=deal.pk, buyer=buyer, rating=5, text="", now=now)
+    with pytest.raises(InvalidRating):
+        protection.leave_review(deal_id=deal.pk, buyer=buyer, rating=6, text="", now=now)
+    assert not Review.objects.exists()
+
+
+def test_second_review_through_the_page_shows_a_clear_message(client, released, now):
+    client.force_login(released.buyer)
+    url = reverse("escrow:review", args=[released.pk])
+    client.post(url, {"rating": "5", "text": "Great"})
+    response = client.post(url, {"rating": "1", "text": "Changed my mind"}, follow=True)
+    assert "already been reviewed" in response.content.decode()
+    assert Review.objects.get().rating == 5
+
+
+def test_a_stranger_gets_404_for_the_review_page(client, released):
+    client.force_login(VerifiedUserFactory())
+    assert (
+        client.post(reverse("escrow:review", args=[released.pk]), {"rating": "1"}).status_code
+        == 404
+    )
+
+
+def test_seller_replies_once_and_contact_details_are_masked(released, now):
+    review = protection.leave_review(
+        deal_id=released.pk, buyer=released.buyer, rating=3, text="Call me 13812345678", now=now
+    )
+    assert "13812345678" not in review.text
+    protection.reply_to_review(review_id=review.pk, seller=released.seller, text="Thanks!", now=now)
+    with pytest.raises(ReplyNotAllowed):
+        protection.reply_to_review(review_id=review.pk, seller=released.seller, text="2", now=now)
+    with pytest.raises(ReplyNotAllowed):
+        protection.reply_to_review(review_id=review.pk, seller=released.buyer, text="3", now=now)
+    review.refresh_from_db()
+    assert review.reply == "Thanks!"
