@@ -12,7 +12,7 @@ from listings.models import Listing
 
 from . import services
 from .checklists import checklist_for
-from .models import Deal, Payout, Refund
+from .models import Deal, Payment, Payout, Refund
 
 DEMO_NOTE = "[demo] transfer policy acknowledged"
 CARD = {"number": "4242424242424242", "exp": "12/34", "cvc": "123"}
@@ -46,11 +46,79 @@ def _handed_over(deal, now):
     )
 
 
+DISPUTE_STATEMENT = (
+    "[demo] The channel has about 4,000 subscribers, not the 12,000 in the listing, "
+    "and the analytics screenshot shows it."
+)
+
+
+def seed_cases(*, buyer, out) -> None:
+    """An open dispute (with chat and an answer) and a chargeback, for a moderator
+    to work on. Idempotent: skipped once the demo dispute exists."""
+    from escrow import protection
+    from escrow.gateways import get_gateway
+    from escrow.gateways.simulated import SimulatedGateway, deliver_event
+    from escrow.models import Dispute, SimEvent
+
+    if Dispute.objects.filter(statement=DISPUTE_STATEMENT).exists():
+        return
+    listings = list(
+        Listing.objects.filter(state=Listing.State.PUBLISHED)
+        .exclude(seller=buyer)
+        .order_by("-pk")[:2]
+    )
+    if len(listings) < 2:
+        out.write("Escrow: not enough published listings for the demo dispute; skipped.")
+        return
+    now = timezone.now()
+    start = now - timedelta(days=1)
+    disputed = _paid(buyer, listings[0], start)
+    _handed_over(disputed, start + timedelta(hours=2))
+    protection.post_message(
+        deal_id=disputed.pk,
+        author=buyer,
+        body="The subscriber count is much lower than listed. Can you explain?",
+        now=start + timedelta(hours=3),
+    )
+    protection.post_message(
+        deal_id=disputed.pk,
+        author=disputed.seller,
+        body="It dropped after a purge last week. Message me on WeChat vx 13812345678.",
+        now=start + timedelta(hours=4),
+    )
+    dispute = protection.open_dispute(
+        deal_id=disputed.pk, user=buyer, statement=DISPUTE_STATEMENT, now=start + timedelta(hours=5)
+    )
+    protection.answer_dispute(
+        dispute_id=dispute.pk,
+        user=disputed.seller,
+        statement="[demo] The count was right when I listed it; the platform removed inactive accounts.",
+        now=start + timedelta(hours=6),
+    )
+    made = ["an open dispute"]
+    gateway = get_gateway()
+    if isinstance(gateway, SimulatedGateway):
+        charged = _paid(buyer, listings[1], start)
+        _handed_over(charged, start + timedelta(hours=1))
+        charged.refresh_from_db()
+        ref = Payment.objects.get(deal=charged).provider_ref
+        gateway.open_chargeback(payment_ref=ref, now=now)
+        for event in SimEvent.objects.filter(type="charge.dispute.created").order_by("-created_at")[
+            :1
+        ]:
+            deliver_event(event.pk)
+        made.append("a chargeback")
+    out.write(f"Escrow: {' and '.join(made)} for a moderator (admin → Escrow → Disputes).")
+
+
 def seed(*, context: dict, options: dict, out) -> None:
     buyer = context.get("buyer")
     if buyer is not None:
         buyer.refresh_from_db()  # verification changed it after it was put in context
-    if buyer is None or Deal.objects.filter(buyer=buyer, policy_note=DEMO_NOTE).exists():
+    if buyer is None:
+        return
+    if Deal.objects.filter(buyer=buyer, policy_note=DEMO_NOTE).exists():
+        seed_cases(buyer=buyer, out=out)
         return
     sellers = [context[k] for k in ("seller", "seller2") if k in context]
     published = Listing.objects.filter(state=Listing.State.PUBLISHED).exclude(seller=buyer)
@@ -104,3 +172,4 @@ def seed(*, context: dict, options: dict, out) -> None:
         Deal.objects.filter(pk=made["PENDING_PAYMENT"]).update(policy_note=DEMO_NOTE)
         Deal.objects.filter(pk=made["CANCELLED"]).update(policy_note=DEMO_NOTE)
     out.write(f"Escrow: {len(made)} demo deals ({', '.join(made)}); see /deals/ as the demo buyer.")
+    seed_cases(buyer=buyer, out=out)

@@ -25,3 +25,14 @@ def test_seed_adds_deals_in_every_state_and_is_idempotent():
     count = Deal.objects.count()
     _seed({})
     assert Deal.objects.count() == count
+
+
+def test_seed_adds_an_open_dispute_and_a_chargeback_once():
+    from escrow.models import Chargeback, Dispute
+
+    _seed({})
+    assert Dispute.objects.filter(kind="dispute", status="open").count() == 1
+    assert Dispute.objects.filter(kind="chargeback", status="open").count() == 1
+    assert Chargeback.objects.count() == 1
+    _seed({})
+    assert Dispute.objects.count() == 2
