@@ -407,6 +407,8 @@ FIELD_ENCRYPTION_KEYS = env.list(
 DOCUMENT_HASH_KEY = env.str(
     "DOCUMENT_HASH_KEY", default="" if PRODUCTION else _dev_fernet_key("document-hash")
 )
+# The previous hash key while `manage.py rotate_keys` recomputes the hashes; then unset.
+DOCUMENT_HASH_KEY_OLD = env.str("DOCUMENT_HASH_KEY_OLD", default="")
 
 # ----------------------------------------------------------------------- money
 
