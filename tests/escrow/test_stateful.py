@@ -14,14 +14,26 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from escrow import ledger, services, tasks
+from escrow import ledger, protection, services, tasks
 from escrow.checklists import checklist_for
 from escrow.exceptions import EscrowError
 from escrow.gateways import simulated
 from escrow.gateways.simulated import provider_totals, sign
-from escrow.models import Account, Deal, Payment, Payout, Refund, SimEvent
+from escrow.models import (
+    Account,
+    Chargeback,
+    Deal,
+    Dispute,
+    LedgerEntry,
+    Payment,
+    Payout,
+    Refund,
+    SimDispute,
+    SimEvent,
+)
 from escrow.webhooks import handle_webhook
 from tests.factories import ListingFactory, VerifiedUserFactory
+from tests.governance.conftest import make_moderator
 
 CARDS = {
     "good": {"number": "4242424242424242"},
@@ -62,6 +74,7 @@ class EscrowMachine(RuleBasedStateMachine):
             user=self.sellers[0], country="US", return_url="x", refresh_url="x"
         )  # the second seller has no payout account: payouts wait on hold
         self.listings = [ListingFactory(seller=self.sellers[i % 2]) for i in range(3)]
+        self.moderator = make_moderator(display_name="Machine Moderator")
 
     def teardown(self):
         simulated.FAULTS.clear()
@@ -201,6 +214,89 @@ class EscrowMachine(RuleBasedStateMachine):
             user=self.sellers[seller], country="US", return_url="x", refresh_url="x"
         )
 
+    # ------------------------------------------------- disputes, chargebacks
+
+    @rule(index=st.integers(0, 9), by_seller=st.booleans(), recovery=st.booleans())
+    def open_dispute(self, index, by_seller, recovery):
+        deal = self._deal(index, S.FUNDED, S.DELIVERED, S.ACCEPTED)
+        if deal is None:
+            return
+        try:
+            protection.open_dispute(
+                deal_id=deal.pk,
+                user=deal.seller if by_seller else deal.buyer,
+                statement="not as described",
+                kind="recovery" if recovery else "dispute",
+                now=self.now,
+            )
+        except EscrowError:
+            pass
+
+    @rule(
+        index=st.integers(0, 9),
+        outcome=st.sampled_from(["release", "refund", "split", "split"]),
+        share=st.integers(-5, 10**6),
+        exact=st.booleans(),
+    )
+    def decide(self, index, outcome, share, exact):
+        case = Dispute.objects.filter(status="open").order_by("pk")
+        case = list(case)
+        if not case:
+            return
+        case = case[index % len(case)]
+        held = ledger.escrow_balance(case.deal)
+        buyer_amount = seller_amount = None
+        if outcome == "split":
+            buyer_amount = share
+            seller_amount = held - share if exact else held - share + 1
+        try:
+            protection.decide_dispute(
+                dispute_id=case.pk,
+                moderator=self.moderator,
+                outcome=outcome,
+                reason="decided",
+                buyer_amount=buyer_amount,
+                seller_amount=seller_amount,
+                now=self.now,
+            )
+        except EscrowError:
+            pass
+
+    def _deliver(self, type_):
+        for event in SimEvent.objects.filter(type=type_).order_by("created_at", "id"):
+            payload = event.payload.encode()
+            assert handle_webhook(payload=payload, signature=sign(payload)) == 200
+
+    @rule(index=st.integers(0, 9), deliver=st.booleans())
+    def chargeback_opens(self, index, deliver):
+        deal = self._deal(index, S.FUNDED, S.DELIVERED, S.ACCEPTED, S.DISPUTED, S.RELEASED)
+        if deal is None:
+            return
+        payment = Payment.objects.get(deal=deal)
+        if (
+            payment.status != Payment.Status.SUCCEEDED
+            or SimDispute.objects.filter(payment_intent_id=payment.provider_ref).exists()
+        ):
+            return
+        try:
+            simulated.SimulatedGateway().open_chargeback(
+                payment_ref=payment.provider_ref, now=self.now
+            )
+        except simulated.GatewayError:
+            return  # fully refunded already: nothing to dispute
+        if deliver:
+            self._deliver("charge.dispute.created")
+
+    @rule(index=st.integers(0, 9), won=st.booleans(), deliver=st.booleans())
+    def chargeback_closes(self, index, won, deliver):
+        disputes = list(SimDispute.objects.filter(status="needs_response").order_by("pk"))
+        if disputes:
+            simulated.SimulatedGateway().close_chargeback(
+                dispute_ref=disputes[index % len(disputes)].pk, won=won, now=self.now
+            )
+            if deliver:
+                self._deliver("charge.dispute.closed")
+
     # --------------------------------------------------------- invariants
 
     @invariant()
@@ -216,20 +312,44 @@ class EscrowMachine(RuleBasedStateMachine):
                 or 0
             )
             released = deal.total if deal.state == S.RELEASED else 0
+            case = Dispute.objects.filter(deal=deal, outcome="split").first()
+            if deal.state == S.SPLIT:
+                assert case is not None
+                assert case.buyer_amount + case.seller_amount == deal.total
+                released = case.seller_amount
+            lost = sum(
+                c.amount
+                for c in Chargeback.objects.filter(deal=deal, status="lost")
+                if LedgerEntry.objects.filter(
+                    transaction__reference=f"chargeback:{c.pk}:closed", account="escrow_held"
+                ).exists()
+            )
             held = ledger.escrow_balance(deal)
-            assert held == paid - refunded - released, (deal.state, held, paid, refunded)
-            if deal.state in (S.FUNDED, S.DELIVERED, S.ACCEPTED):
+            assert held == paid - refunded - released - lost, (deal.state, held, paid, refunded)
+            if deal.state in (S.FUNDED, S.DELIVERED, S.ACCEPTED, S.DISPUTED, S.FROZEN):
                 assert held == deal.total
                 assert payment.status == Payment.Status.SUCCEEDED
+            if deal.state == S.FROZEN:
+                assert Chargeback.objects.filter(deal=deal).exists()
+            if deal.state in (S.DISPUTED, S.FROZEN):
+                assert Dispute.objects.filter(deal=deal, status="open").count() == 1
             if deal.state == S.PENDING_PAYMENT:
                 assert held == 0
             if deal.state in (S.RELEASED, S.CANCELLED, S.REFUNDED):
                 assert held in (0, deal.total)  # a refund may still be on its way
+            if deal.state == S.SPLIT:
+                assert held in (0, case.buyer_amount)  # the buyer's share may be on its way
             payout = Payout.objects.filter(deal=deal).first()
-            if deal.state == S.RELEASED:
+            if deal.state in (S.RELEASED, S.SPLIT):
                 assert payout is not None
-                owed = 0 if payout.status == Payout.Status.PAID else deal.price
+                share = deal.price if deal.state == S.RELEASED else case.seller_amount
+                assert payout.amount == share
+                owed = 0 if payout.status == Payout.Status.PAID else share
                 assert ledger.seller_payable_balance(deal) == owed
+                if Chargeback.objects.filter(deal=deal, status="open").exists():
+                    assert payout.status != Payout.Status.PAID or payout.paid_at <= (
+                        Chargeback.objects.filter(deal=deal).order_by("created_at")[0].created_at
+                    )
             else:
                 assert payout is None
             listing_state = type(deal.listing).objects.get(pk=deal.listing_id).state
@@ -264,10 +384,17 @@ class EscrowMachine(RuleBasedStateMachine):
         if not unsettled_payouts:
             assert our_paid_out == totals["transferred"]
         cash = ledger.account_balance(Account.PROVIDER_CASH)
-        if not unsettled_refunds and not unsettled_payouts:
+        # A card dispute whose event has not arrived yet: the provider is ahead.
+        ours = dict(Chargeback.objects.values_list("provider_ref", "status"))
+        unsettled_disputes = any(
+            ours.get(ref) != ("open" if status == "needs_response" else status)
+            for ref, status in SimDispute.objects.values_list("id", "status")
+        )
+        if not unsettled_refunds and not unsettled_payouts and not unsettled_disputes:
             assert cash == totals["balance"]
-        for payout in Payout.objects.filter(status=Payout.Status.PAID):
-            assert payout.amount == payout.deal.price
+        assert ledger.account_balance(Account.CHARGEBACKS) == sum(
+            c.amount for c in Chargeback.objects.filter(status="open")
+        )
 
 
 class TestEscrowStateMachine(TestCase):
