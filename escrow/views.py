@@ -16,6 +16,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from marketplace.ratelimit import rate_limit
+
 from . import selectors, services
 from .checklists import checklist_for
 from .exceptions import EscrowError
@@ -46,6 +48,7 @@ def _error(request, exc: EscrowError) -> None:
 
 @login_required
 @require_POST
+@rate_limit("checkout")
 def buy(request, listing_id: int):
     """ "Buy with escrow" on a listing: reserve it and open the deal."""
     try:

@@ -594,6 +594,15 @@ def parse_stripe_shaped_event(payload: bytes | str) -> WebhookEvent:
         event_id, type_ = str(data["id"]), str(data["type"])
     except (ValueError, KeyError, TypeError):
         raise WebhookVerificationError("Malformed event body.")
+    if not isinstance(obj, dict):
+        raise WebhookVerificationError("Malformed event body: data.object is not an object.")
+    try:
+        return _stripe_shaped_event(data, obj, event_id, type_)
+    except (ValueError, TypeError, AttributeError):
+        raise WebhookVerificationError("Malformed event body.")
+
+
+def _stripe_shaped_event(data: dict, obj: dict, event_id: str, type_: str) -> WebhookEvent:
     payment_ref = ""
     if obj.get("object") == "payment_intent":
         payment_ref = obj.get("id", "")

@@ -152,13 +152,6 @@ def test_payment_webhook_events_for_unknown_or_malformed_objects_change_nothing(
     assert not tally.failures, "\n".join(tally.failures)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hole reported, not yet fixed: a correctly signed event whose data.object is "
-    "not an object, or whose amount is not a number, raises in "
-    "escrow.gateways.simulated.parse_stripe_shaped_event (500 instead of 400); the file "
-    "carries the escrow engineer's uncommitted work",
-)
 def test_payment_webhook_signed_but_malformed_bodies_get_400(client, paid_deal):
     for i, obj in enumerate(
         ["not-an-object", {"id": "pi_sim_x", "object": "payment_intent", "amount": "lots"}]
