@@ -11,11 +11,6 @@ import io
 import re
 from pathlib import Path
 
-from allauth.mfa.totp.internal.auth import (
-    format_hotp_value,
-    hotp_value,
-    yield_hotp_counters_from_time,
-)
 from django.core import mail
 from django.utils import translation
 from PIL import Image
@@ -23,6 +18,7 @@ from playwright.sync_api import expect
 
 from tests.accounts.identity_helpers import TOTP_SECRET, ric
 from tests.factories import TEST_PASSWORD
+from tests.totp import fresh_totp_code
 
 SHOTS = Path("docs/screenshots")
 AXE = Path(__file__).with_name("vendor") / "axe.min.js"
@@ -52,9 +48,9 @@ def png_file(name="shot.png", **kwargs) -> dict:
     return {"name": name, "mimeType": "image/png", "buffer": png(**kwargs)}
 
 
-def totp_code() -> str:
-    counter = next(iter(yield_hotp_counters_from_time()))
-    return format_hotp_value(hotp_value(TOTP_SECRET, counter))
+def totp_code(user) -> str:
+    """A code with at least 5 s left, never the same one twice for ``user``."""
+    return fresh_totp_code(user, secret=TOTP_SECRET)
 
 
 def new_page(browser, lang="en", *, phone=False, bypass_csp=False):
@@ -81,7 +77,7 @@ def login(page, base, email, lang="en", next_url="/", password=TEST_PASSWORD):
 
 def login_moderator(page, base, email, lang="en"):
     login(page, base, email, lang, "/admin/")
-    page.locator("#id_code").fill(totp_code())
+    page.locator("#id_code").fill(totp_code(email))
     page.locator("main form button[type=submit], #content form button[type=submit]").first.click()
     expect(page.locator("#site-name")).to_be_visible()
 

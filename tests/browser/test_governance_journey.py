@@ -8,26 +8,21 @@ import os
 from pathlib import Path
 
 import pytest
-from allauth.mfa.totp.internal.auth import (
-    format_hotp_value,
-    hotp_value,
-    yield_hotp_counters_from_time,
-)
 from playwright.sync_api import expect
 
 from governance.models import Appeal, Report, Violation
 from governance.registry import report_url
 from tests.factories import TEST_PASSWORD, UserFactory, VerifiedUserFactory
 from tests.governance.conftest import TOTP_SECRET, make_moderator
+from tests.totp import fresh_totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 # Screenshots for reviewing the pages by eye (English and Chinese); not committed.
 SHOTS = Path(os.environ.get("GOVERNANCE_SCREENSHOTS", "/tmp/governance-screenshots"))  # noqa: S108
 
 
-def _code() -> str:
-    counter = next(iter(yield_hotp_counters_from_time()))
-    return format_hotp_value(hotp_value(TOTP_SECRET, counter))
+def _code(email) -> str:
+    return fresh_totp_code(email, secret=TOTP_SECRET)
 
 
 def _login(page, base, email, next_url="/"):
@@ -39,7 +34,7 @@ def _login(page, base, email, next_url="/"):
 
 def _login_moderator(page, base, email):
     _login(page, base, email, "/admin/")
-    page.locator("#id_code").fill(_code())
+    page.locator("#id_code").fill(_code(email))
     page.get_by_role("button", name="Sign In").click()
     expect(page.locator("#site-name")).to_be_visible()
 

@@ -7,9 +7,6 @@ from pathlib import Path
 import pytest
 from allauth.mfa.totp.internal.auth import (
     TOTP,
-    format_hotp_value,
-    hotp_value,
-    yield_hotp_counters_from_time,
 )
 from django.contrib.auth.models import Group
 from PIL import Image
@@ -18,15 +15,15 @@ from playwright.sync_api import expect
 from accounts.permissions import MODERATORS_GROUP
 from listings.models import Listing
 from tests.factories import TEST_PASSWORD, UserFactory, VerifiedUserFactory
+from tests.totp import fresh_totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 SCREENSHOTS = Path("docs/screenshots")
 
 
-def _code() -> str:
-    counter = next(iter(yield_hotp_counters_from_time()))
-    return format_hotp_value(hotp_value(SECRET, counter))
+def _code(user) -> str:
+    return fresh_totp_code(user, secret=SECRET)
 
 
 def _login(page, base, email):
@@ -86,7 +83,7 @@ def test_seller_lists_moderator_approves_buyer_finds_and_opens(live_server, page
     page.locator("#id_login").fill(mod.email)
     page.locator("#id_password").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Sign In").click()
-    page.locator("#id_code").fill(_code())
+    page.locator("#id_code").fill(_code(mod))
     page.get_by_role("button", name="Sign In").click()
     page.goto(base + "/admin/listings/pendinglisting/?platform__exact=xiaohongshu")
     page.get_by_role("link", name="美妆博主账号出售 — original reviews").click()

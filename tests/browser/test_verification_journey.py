@@ -4,11 +4,6 @@ the admin, and the user sees the verified badge — in a real Chromium."""
 import datetime as dt
 
 import pytest
-from allauth.mfa.totp.internal.auth import (
-    format_hotp_value,
-    hotp_value,
-    yield_hotp_counters_from_time,
-)
 from django.core import mail
 from playwright.sync_api import expect
 
@@ -16,14 +11,14 @@ from accounts.models import IdentityVerification
 from governance.policy import can
 from tests.accounts.identity_helpers import TOTP_SECRET, moderator, png_bytes, ric
 from tests.factories import TEST_PASSWORD, UserFactory
+from tests.totp import fresh_totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = "docs/screenshots"
 
 
-def _totp_code() -> str:
-    counter = next(iter(yield_hotp_counters_from_time()))
-    return format_hotp_value(hotp_value(TOTP_SECRET, counter))
+def _totp_code(user) -> str:
+    return fresh_totp_code(user, secret=TOTP_SECRET)
 
 
 def _log_in(page, base, email, next_url="/"):
@@ -76,7 +71,7 @@ def test_user_verifies_moderator_approves_user_sees_badge(live_server, page, bro
     context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
     mod_page = context.new_page()
     _log_in(mod_page, base, mod.email, "/admin/")
-    mod_page.locator("input[name=code]").fill(_totp_code())
+    mod_page.locator("input[name=code]").fill(_totp_code(mod))
     mod_page.get_by_role("button", name="Sign In").click()
     expect(mod_page.locator("#site-name")).to_contain_text("Handoff moderation")
 
