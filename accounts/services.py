@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from . import documents, emails
+from .documents import normalise_document_number
 from .exceptions import IllegalTransition, InvalidDocument, VerificationRefused
 from .identity import IdentityCheckOutcome, IdentityCheckRequest, get_identity_provider
 from .models import (
@@ -222,7 +223,7 @@ def submit_verification(
         else:
             existing = (
                 IdentityVerification.objects.filter(
-                    document_number_hash=number_hash, state=State.VERIFIED
+                    document_number_hash__in=documents_hashes(normalised), state=State.VERIFIED
                 )
                 .exclude(user=locked)
                 .first()
@@ -276,6 +277,21 @@ def documents_hash(normalised: str) -> str:
     from marketplace.crypto import keyed_hash
 
     return keyed_hash(f"identity-document:{normalised}")
+
+
+def documents_hashes(normalised: str) -> list[str]:
+    """The hashes a duplicate of ``normalised`` may be stored under: the current key's
+    and, during a hash-key rotation (``DOCUMENT_HASH_KEY_OLD`` set), the previous
+    key's, so a row not yet rehashed by ``rotate_keys`` is still found."""
+    from django.conf import settings
+
+    from marketplace.crypto import keyed_hash
+
+    hashes = [documents_hash(normalised)]
+    old_key = getattr(settings, "DOCUMENT_HASH_KEY_OLD", "")
+    if old_key and normalised:
+        hashes.append(keyed_hash(f"identity-document:{normalised}", key=old_key))
+    return hashes
 
 
 def start_identity_check(*, verification: IdentityVerification, return_url: str):
@@ -340,7 +356,13 @@ def approve_verification(
             raise VerificationRefused("minor_marked")
         existing = (
             IdentityVerification.objects.select_for_update()
-            .filter(document_number_hash=verification.document_number_hash, state=State.VERIFIED)
+            .filter(
+                document_number_hash__in={
+                    verification.document_number_hash,
+                    *documents_hashes(normalise_document_number(verification.document_number)),
+                },
+                state=State.VERIFIED,
+            )
             .exclude(user=user)
             .first()
         )
