@@ -1,21 +1,24 @@
 """The buyer's whole journey in a real Chromium, in English and in Chinese: sign up,
 confirm the e-mail, verify identity (a moderator approves), search and filter, open a
-listing, pay with the test card, read the handover, accept.
-
-Reviews: the escrow app has no review form yet, so the journey ends at "accept"."""
+listing, pay with the test card, read the handover, accept, and — once the release
+job has paid the seller after the protection window — review the seller, whose
+profile and other listings then show the review."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.utils import timezone, translation
 from playwright.sync_api import expect
 
 from accounts import services as accounts_services
 from accounts.models import IdentityVerification, User
-from escrow.models import Deal
+from escrow import tasks as escrow_tasks
+from escrow.models import Deal, Review
 from listings.services import refresh_search_vector
 from tests.accounts.identity_helpers import moderator
 from tests.browser.journey_helpers import (
@@ -40,7 +43,9 @@ def label(choice, lang: str) -> str:
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-hans"])
-def test_buyer_signs_up_verifies_finds_pays_inspects_and_accepts(live_server, browser, lang):
+def test_buyer_signs_up_verifies_finds_pays_inspects_accepts_and_reviews(
+    live_server, browser, lang
+):
     base = live_server.url
     seller = VerifiedUserFactory(display_name="Studio Lin")
     connect_seller(seller)
@@ -140,4 +145,38 @@ def test_buyer_signs_up_verifies_finds_pays_inspects_and_accepts(live_server, br
     expect(page.locator(".escrow-state")).to_contain_text(label(Deal.State.ACCEPTED, lang))
     deal.refresh_from_db()
     assert deal.state == Deal.State.ACCEPTED
+
+    # --- the release job pays the seller once the protection window has passed
+    later = timezone.now() + settings.PROTECTION_WINDOW + timedelta(minutes=1)
+    assert escrow_tasks.release_after_protection(now=later.isoformat()) == 1
+    page.goto(f"{base}/deals/{deal.pk}/")
+    expect(page.locator(".escrow-state")).to_contain_text(label(Deal.State.RELEASED, lang))
+
+    # --- review the seller: four stars and a text
+    review_text = {
+        "en": "Smooth handover, the seller answered every question.",
+        "zh-hans": "交接很顺利，卖家耐心回答了每个问题。",
+    }[lang]
+    stars = T("%(n)s of 5 stars", lang, n=4)
+    page.locator("#review input[name=rating][value='4']").check()
+    page.get_by_label(T("Your review", lang)).fill(review_text)
+    shot(page, "review", lang)
+    page.get_by_role("button", name=T("Publish the review", lang)).click()
+    expect(page.get_by_text(T("Thank you: your review is published.", lang))).to_be_visible()
+    expect(page.locator("#review .escrow-stars")).to_have_attribute("aria-label", stars)
+    expect(page.locator("#review")).to_contain_text(review_text)
+    assert page.locator("#review form").count() == 0  # once only
+    review = Review.objects.get(deal=deal)
+    assert (review.buyer, review.seller, review.rating) == (buyer, seller, 4)
+
+    # --- the review shows on the seller's profile and on their other listings
+    page.goto(f"{base}/sellers/{seller.pk}/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Studio Lin")
+    expect(page.locator(".escrow-review")).to_have_count(1)
+    expect(page.locator(".escrow-review")).to_contain_text(review_text)
+    expect(page.locator(".escrow-review .escrow-stars")).to_have_attribute("aria-label", stars)
+    expect(page.locator(".metrics")).to_contain_text("★ 4")
+    shot(page, "seller-profile", lang)
+    page.goto(f"{base}/listings/{others[0].pk}/")
+    expect(page.locator(".escrow-reviews")).to_contain_text(review_text)
     page.context.close()
