@@ -24,3 +24,8 @@ def process_verification_expiry(now: str | None = None) -> dict:
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return run(now=moment)
+
+
+# Retention jobs live in their own module; importing it here registers them
+# (Celery autodiscovers only <app>.tasks).
+from .retention import delete_expired_identity_documents_task  # noqa: E402, F401

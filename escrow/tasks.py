@@ -135,3 +135,8 @@ def reconcile(now: str | None = None) -> int:
 
     result = run(now=_now(now))
     return result.differences_found if result is not None else -1
+
+
+# Retention job (credentials after the deal ended): importing registers it, as
+# Celery autodiscovers only <app>.tasks.
+from .retention import erase_expired_credentials_task  # noqa: E402, F401

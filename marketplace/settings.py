@@ -222,6 +222,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 600.0,
     },
     "escrow-reconcile": {"task": "escrow.reconcile", "schedule": crontab(minute=37)},
+    # retention (data protection): daily, idempotent batches.
+    "accounts-delete-expired-identity-documents": {
+        "task": "accounts.delete_expired_identity_documents",
+        "schedule": crontab(minute=51, hour=2),
+    },
+    "escrow-erase-expired-credentials": {
+        "task": "escrow.erase_expired_credentials",
+        "schedule": crontab(minute=53, hour=2),
+    },
     # governance: penalty jobs (each takes now, idempotent, SKIP LOCKED batches).
     "governance-lift-expired-sanctions": {
         "task": "governance.lift_expired_sanctions",
@@ -441,6 +450,12 @@ IDENTITY_PROVIDER = env.str("IDENTITY_PROVIDER", default="accounts.identity.Manu
 VERIFICATION_VALIDITY_DAYS = env.int("VERIFICATION_VALIDITY_DAYS", default=365)
 # Users are reminded (and may renew) this many days before their verification ends.
 VERIFICATION_REMINDER_DAYS = env.int("VERIFICATION_REMINDER_DAYS", default=30)
+# Retention (data protection): identity-document images are deleted this many days
+# after the verification decision; handover credentials this many days after the
+# deal was released or refunded (jobs accounts.delete_expired_identity_documents and
+# escrow.erase_expired_credentials).
+IDENTITY_DOCUMENT_RETENTION_DAYS = env.int("IDENTITY_DOCUMENT_RETENTION_DAYS", default=90)
+CREDENTIAL_RETENTION_DAYS = env.int("CREDENTIAL_RETENTION_DAYS", default=30)
 # Stripe Identity webhook endpoint (/webhooks/stripe/identity/) signing secret;
 # falls back to STRIPE_WEBHOOK_SECRET when one endpoint receives every event.
 STRIPE_IDENTITY_WEBHOOK_SECRET = (
