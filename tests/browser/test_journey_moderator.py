@@ -1,9 +1,7 @@
 """The moderator's working day in the admin, in a real Chromium: log in with a
 password and a TOTP code, see the queues first (counts of what waits), approve a
-verification, approve a listing, confirm a report and decide an appeal.
-
-Disputes: the escrow app has no dispute screen in the admin yet, so deciding a
-dispute with a split is not part of this journey."""
+verification, approve a listing, decide a dispute with a split (both parties then see
+the decision, the ledger shows it), confirm a report and decide an appeal."""
 
 from __future__ import annotations
 
@@ -12,11 +10,14 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import IdentityVerification
+from escrow import ledger, protection
+from escrow.models import Deal, Dispute, LedgerTransaction, Refund
 from governance import services as governance
 from governance.models import Appeal, Report
 from listings.models import Listing
 from tests.accounts.identity_helpers import moderator, submit
-from tests.browser.journey_helpers import login_moderator, new_page, shot
+from tests.browser.journey_helpers import login, login_moderator, new_page, shot
+from tests.escrow.conftest import connect_seller, hand_over, open_and_pay
 from tests.factories import ListingFactory, UserFactory, VerifiedUserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -59,6 +60,21 @@ def test_moderator_works_the_queues(live_server, browser):
         text="The screenshot is genuine; my phone was set to another time zone.",
         now=now,
     )
+    # A handed-over deal the buyer disputes.
+    disputing_buyer = VerifiedUserFactory(display_name="Buyer Bo")
+    connect_seller(seller)
+    deal = open_and_pay(
+        disputing_buyer,
+        ListingFactory(seller=seller, title="Retro gaming channel", price=150_000),
+        now,
+    )
+    hand_over(deal, now)
+    dispute = protection.open_dispute(
+        deal_id=deal.pk,
+        user=disputing_buyer,
+        statement="The channel has about 4,000 subscribers, not 12,000 as listed.",
+        now=now,
+    )
     page = new_page(browser, "en")
 
     # --- MFA login; the index opens on the queues with their counts
@@ -67,6 +83,7 @@ def test_moderator_works_the_queues(live_server, browser):
     expect(page.get_by_test_id("queue-verifications")).to_have_text("1")
     expect(page.get_by_test_id("queue-listings")).to_have_text("1")
     expect(page.get_by_test_id("queue-reports")).to_have_text("1")
+    expect(page.get_by_test_id("queue-disputes")).to_have_text("1")
     expect(page.get_by_test_id("queue-appeals")).to_have_text("1")
     shot(page, "admin-queues")
 
@@ -89,6 +106,51 @@ def test_moderator_works_the_queues(live_server, browser):
     expect(page.get_by_text("Listing approved and published.")).to_be_visible()
     listing.refresh_from_db()
     assert listing.state == Listing.State.PUBLISHED
+
+    # --- decide the dispute with a split: a wrong sum is refused, then the right one
+    held = ledger.escrow_balance(Deal.objects.get(pk=deal.pk))
+    buyer_share = held // 2
+    seller_share = held - buyer_share
+    page.goto(base + "/admin/")
+    page.locator("[data-queue=disputes] a").click()
+    page.get_by_role("link", name=str(dispute.pk), exact=True).first.click()
+    expect(page.get_by_text("not 12,000 as listed")).to_be_visible()
+    page.get_by_label("Split: enter both shares").check()
+    page.get_by_label("Buyer's share (minor units, e.g. cents)").fill(str(buyer_share))
+    page.get_by_label("Seller's share (minor units, e.g. cents)").fill(str(seller_share + 1))
+    page.get_by_label("Reason (both parties see it)").fill("Shares that do not add up.")
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page.locator(".messagelist .error")).to_be_visible()
+    assert Dispute.objects.get(pk=dispute.pk).is_open  # refused, nothing written
+    assert not LedgerTransaction.objects.filter(reference=f"split:dispute:{dispute.pk}").exists()
+    page.get_by_label("Split: enter both shares").check()
+    page.get_by_label("Buyer's share (minor units, e.g. cents)").fill(str(buyer_share))
+    page.get_by_label("Seller's share (minor units, e.g. cents)").fill(str(seller_share))
+    page.get_by_label("Reason (both parties see it)").fill(
+        "Half of the subscribers were lost in a platform purge before the sale; the loss is shared."
+    )
+    shot(page, "admin-dispute")
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page.get_by_text("The case was decided.")).to_be_visible()
+    expect(page.locator("#ledger")).to_contain_text(f"split:dispute:{dispute.pk}")
+    expect(page.locator("#ledger")).to_contain_text(str(seller_share))
+    deal.refresh_from_db()
+    assert deal.state == Deal.State.SPLIT
+    split = LedgerTransaction.objects.get(reference=f"split:dispute:{dispute.pk}")
+    assert sum(e.amount for e in split.entries.all()) == 0
+    assert Refund.objects.get(deal=deal).amount == buyer_share
+    assert ledger.seller_payable_balance(deal) == seller_share
+
+    # --- both parties see the decision, its reason and the shares
+    for party in (disputing_buyer, seller):
+        party_page = new_page(browser, "en")
+        login(party_page, base, party.email, next_url=f"/deals/{deal.pk}/")
+        decision = party_page.get_by_test_id("decision")
+        expect(decision).to_contain_text("Split between buyer and seller")
+        expect(decision).to_contain_text("the loss is shared")
+        expect(decision).to_contain_text("US$")
+        expect(party_page.locator(".escrow-state")).to_contain_text("Split")
+        party_page.context.close()
 
     # --- claim and confirm the report
     page.goto(base + "/admin/")
@@ -119,6 +181,6 @@ def test_moderator_works_the_queues(live_server, browser):
 
     # --- the queues are empty now
     page.goto(base + "/admin/")
-    for key in ("verifications", "listings", "reports", "appeals"):
+    for key in ("verifications", "listings", "reports", "disputes", "appeals"):
         expect(page.get_by_test_id(f"queue-{key}")).to_have_text("0")
     page.context.close()
