@@ -166,7 +166,7 @@ class MessageForm(forms.Form):
     def clean(self):
         data = super().clean()
         if not (data.get("body") or "").strip() and not data.get("attachment") and not self.errors:
-            raise forms.ValidationError(_("Write a message or attach a file."))
+            self.add_error("body", _("Write a message or attach a file."))
         return data
 
 

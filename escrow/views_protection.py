@@ -65,16 +65,8 @@ def chat(request, pk: int):
                     return redirect(reverse("escrow:detail", args=[pk]) + "#chat")
             except EscrowError as exc:
                 form.add_error(None, exc.message)
-        if not _is_htmx(request) and form is not None:
-            messages.error(
-                request,
-                " ".join(str(e) for e in form.non_field_errors())
-                or _("The message could not be sent: check the attachment."),
-            )
-            for field in ("body", "attachment"):
-                for error in form.errors.get(field, []):
-                    messages.error(request, error)
-            return redirect(reverse("escrow:detail", args=[pk]) + "#chat")
+        # Without JS a refused message comes back on the chat page with its errors
+        # beside the fields and the typed text kept (files never are).
     template = "escrow/_chat.html" if _is_htmx(request) else "escrow/chat_page.html"
     return render(request, template, chat_context(request, deal, form))
 

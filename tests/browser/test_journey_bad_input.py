@@ -11,11 +11,12 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from escrow import services as escrow_services
+from escrow.models import DealMessage, Dispute
 from governance import services as governance
 from governance.registry import report_url
 from tests.accounts.identity_helpers import moderator
 from tests.browser.journey_helpers import login, logout, new_page, png_file, shot
-from tests.escrow.conftest import open_and_pay
+from tests.escrow.conftest import hand_over, open_and_pay
 from tests.factories import ListingFactory, UserFactory, VerifiedUserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -156,6 +157,53 @@ def test_main_forms_show_errors_beside_fields_and_keep_input(live_server, browse
     expect(page.locator("#id_login")).to_have_value("owner@example.com")
     expect(page.locator("#id_password")).to_have_value("")
     shot(page, "handover-errors")
+    logout(page, base)
+
+    # --- the deal chat (htmx swaps the form back in) and, without JS, its own page
+    delivered = open_and_pay(buyer, ListingFactory(seller=seller, price=30_000), now)
+    hand_over(delivered, now)
+    login(page, base, buyer.email)
+    page.goto(f"{base}/deals/{delivered.pk}/")
+    submit(page, "form.chat-form")
+    expect_error(page, "id_body", "Write a message or attach a file.")
+    page.locator("#id_body").fill("Here are the analytics you asked for.")
+    page.locator("#id_attachment").set_input_files(
+        files=[{"name": "stats.png", "mimeType": "image/png", "buffer": b"not an image"}]
+    )
+    submit(page, "form.chat-form")
+    expect_error(page, "id_attachment")
+    expect(page.locator("#id_body")).to_have_value("Here are the analytics you asked for.")
+    expect(page.locator("#id_attachment")).to_have_value("")
+    shot(page, "chat-errors")
+    assert not DealMessage.objects.filter(deal=delivered).exists()
+    no_js = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+    plain = no_js.new_page()
+    login(plain, base, buyer.email, next_url=f"/deals/{delivered.pk}/messages/")
+    plain.locator("#id_body").fill("Typed without JavaScript.")
+    plain.locator("#id_attachment").set_input_files(
+        files=[{"name": "stats.png", "mimeType": "image/png", "buffer": b"not an image"}]
+    )
+    submit(plain, "form.chat-form")
+    expect_error(plain, "id_attachment")
+    expect(plain.locator("#id_body")).to_have_value("Typed without JavaScript.")
+    no_js.close()
+
+    # --- the dispute form
+    page.goto(f"{base}/deals/{delivered.pk}/dispute/")
+    submit(page)
+    expect_error(page, "id_statement")
+    page.locator("#id_statement").fill("The channel has 4,000 subscribers, not 12,000.")
+    page.locator("#id_evidence").set_input_files(
+        files=[{"name": "proof.png", "mimeType": "image/png", "buffer": b"not an image"}]
+    )
+    submit(page)
+    expect_error(page, "id_evidence", "proof.png")
+    expect(page.locator("#id_statement")).to_have_value(
+        "The channel has 4,000 subscribers, not 12,000."
+    )
+    expect(page.locator("#id_evidence")).to_have_value("")
+    shot(page, "dispute-errors")
+    assert not Dispute.objects.filter(deal=delivered).exists()
     logout(page, base)
 
     # --- report and appeal
