@@ -14,48 +14,81 @@ import argparse
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import time
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+_STATEMENT = re.compile(
+    r'^\s*(SELECT|INSERT INTO|UPDATE|DELETE FROM|SAVEPOINT|RELEASE SAVEPOINT)\b.*?(?:FROM\s+)?"?(\w+)"?',
+    re.S,
+)
+
+
 class QueryCounter:
+    """Counts statements, by verb and first table (a connection execute_wrapper)."""
+
     def __init__(self) -> None:
         self.count = 0
+        self.kinds: Counter = Counter()
 
     def __call__(self, execute, sql, params, many, context):
         self.count += 1
+        match = _STATEMENT.match(sql)
+        if match is None:
+            kind = sql.split(None, 1)[0].upper() if sql.strip() else "?"
+        elif "SAVEPOINT" in match.group(1):
+            kind = match.group(1)
+        else:
+            kind = f"{match.group(1)} {match.group(2)}"
+        self.kinds[kind] += 1
         return execute(sql, params, many, context)
 
 
 def release_worker(now_iso: str) -> dict:
+    """One worker: the release job's loop (``escrow.tasks.release_after_protection``
+    without its trailing payout run: ``services.due_deals`` in batches of
+    ``tasks.BATCH``, ``services.release_deal`` per deal) until nothing is due, then
+    the payout job (``tasks.execute_due_payouts``) until no payout is due."""
     from django.db import connection
 
     from escrow import services, tasks
     from escrow.models import Deal
 
     now = datetime.fromisoformat(now_iso)
-    counter = QueryCounter()
-    calls = released = 0
-    started = time.monotonic()
-    with connection.execute_wrapper(counter):
-        while True:
-            calls += 1
-            released += tasks.release_after_protection(now=now_iso)
-            if not services.due_deals(Deal.State.ACCEPTED, now, 1) and not services.due_payouts(
-                now, 1
-            ):
-                break
-    return {
-        "calls": calls,
-        "counted": released,
-        "queries": counter.count,
-        "seconds": round(time.monotonic() - started, 3),
-    }
+    phases = {}
+    for phase in ("release", "payouts"):
+        counter = QueryCounter()
+        calls = done = 0
+        started = time.monotonic()
+        with connection.execute_wrapper(counter):
+            while True:
+                calls += 1
+                if phase == "release":
+                    ids = services.due_deals(Deal.State.ACCEPTED, now, tasks.BATCH)
+                    if not ids:
+                        break
+                    for deal_id in ids:
+                        if services.release_deal(deal_id=deal_id, now=now) is not None:
+                            done += 1
+                else:
+                    if not services.due_payouts(now, 1):
+                        break
+                    done += tasks.execute_due_payouts(now=now_iso)
+        phases[phase] = {
+            "calls": calls,
+            "counted": done,
+            "queries": counter.count,
+            "statements": dict(counter.kinds.most_common()),
+            "seconds": round(time.monotonic() - started, 3),
+        }
+    return phases
 
 
 def run_release(*, deal_ids: list[int], now: datetime, workers: int) -> dict:
@@ -78,16 +111,23 @@ def run_release(*, deal_ids: list[int], now: datetime, workers: int) -> dict:
             raise RuntimeError(f"release worker failed ({proc.returncode}): {out}")
         reports.append(json.loads(out.strip().splitlines()[-1]))
     seconds = time.monotonic() - started
-    queries = sum(r["queries"] for r in reports)
-    result = {
-        "workers": workers,
-        "deals": len(deal_ids),
-        "seconds": round(seconds, 2),
-        "deals_per_s": round(len(deal_ids) / seconds, 1),
-        "queries": queries,
-        "queries_per_deal": round(queries / len(deal_ids), 1),
-        "per_worker": reports,
-    }
+    n = len(deal_ids)
+    result = {"workers": workers, "deals": n, "seconds": round(seconds, 2), "per_worker": reports}
+    for phase in ("release", "payouts"):
+        # Wall time of a phase: the slowest worker's (they run side by side).
+        wall = max(r[phase]["seconds"] for r in reports)
+        queries = sum(r[phase]["queries"] for r in reports)
+        statements: Counter = Counter()
+        for r in reports:
+            statements.update(r[phase]["statements"])
+        result[phase] = {
+            "seconds": round(wall, 2),
+            "deals_per_s": round(n / wall, 1) if wall else None,
+            "queries_per_deal": round(queries / n, 1),
+            "statements_per_deal": {k: round(v / n, 2) for k, v in statements.most_common()},
+        }
+    result["deals_per_s"] = result["release"]["deals_per_s"]
+    result["queries_per_deal"] = result["release"]["queries_per_deal"]
     result["check"] = check_release(deal_ids)
     return result
 
