@@ -270,7 +270,7 @@ def _write_vectors(rows: list[tuple[int, dict]]) -> None:
 
     # Built from constants only (no user input); the values go through execute_values.
     vector = search.VECTOR_SQL.format(st="v.st", sn="v.sn", sd="v.sd", t="v.t", d="v.d")
-    sql = f"UPDATE listings_listing AS l SET search_vector = {vector} FROM (VALUES %s) AS v(id, st, sn, sd, t, d) WHERE l.id = v.id"  # noqa: S608, E501
+    sql = f"UPDATE listings_listing AS l SET search_vector = {vector} FROM (VALUES %s) AS v(id, st, sn, sd, t, d) WHERE l.id = v.id"  # noqa: S608, E501  # nosec B608 - constant SQL; values are bound parameters
     values = [
         (pk, t["seg_title"], t["seg_niche"], t["seg_description"], t["title"], t["description"])
         for pk, t in rows
