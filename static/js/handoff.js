@@ -39,6 +39,13 @@
     });
   });
 
+  // Foldable panels (<details data-fold-below="PX" open>): closed on load on screens
+  // narrower than PX, so a phone sees the results first; a tap opens them.
+  document.querySelectorAll("details[data-fold-below]").forEach(function (el) {
+    var px = parseInt(el.getAttribute("data-fold-below"), 10);
+    if (px && window.matchMedia("(max-width: " + px + "px)").matches) { el.open = false; }
+  });
+
   // Countdowns: <time data-countdown datetime="ISO">…</time>
   function pad(n) { return n < 10 ? "0" + n : String(n); }
   function tick() {

@@ -1,0 +1,50 @@
+"""On a phone the catalogue shows results first: the filters fold into a <details>
+that a tap opens (closed by handoff.js below the one-column width; open without JS
+and on a desktop)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from listings.services import refresh_search_vector
+from tests.browser.journey_helpers import DESKTOP, PHONE, new_page, shot
+from tests.factories import ListingFactory, VerifiedUserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_catalogue_filters_fold_on_a_phone(live_server, browser):
+    base = live_server.url
+    seller = VerifiedUserFactory(display_name="Studio Lin")
+    for listing in (
+        ListingFactory(seller=seller, title="Retro gaming channel", platform="youtube"),
+        ListingFactory(seller=seller, title="Cooking clips", platform="tiktok"),
+    ):
+        refresh_search_vector(listing)
+
+    page = new_page(browser, "en", phone=True)
+    page.goto(base + "/listings/")
+    fold = page.locator("details.filters-fold")
+    expect(fold).not_to_have_attribute("open", "")
+    expect(page.locator("#id_q")).to_be_hidden()
+    expect(page.locator(".listing-card").first).to_be_in_viewport()
+    shot(page, "catalogue-folded")
+    page.locator("details.filters-fold > summary").click()
+    expect(page.locator("#id_q")).to_be_visible()
+    page.locator("input[name=platform][value=youtube]").check()  # htmx refreshes the results
+    expect(page.locator("#results-count")).to_contain_text("1")
+    page.context.close()
+
+    page = new_page(browser, "en")  # desktop: open
+    page.goto(base + "/listings/")
+    expect(page.locator("#id_q")).to_be_visible()
+    page.context.close()
+
+    context = browser.new_context(java_script_enabled=False, viewport=PHONE)
+    page = context.new_page()  # no JS: open, still usable
+    page.goto(base + "/listings/?platform=tiktok")
+    expect(page.locator("#id_q")).to_be_visible()
+    expect(page.locator(".filters-on")).to_be_visible()
+    context.close()
+    assert DESKTOP["width"] > 860 > PHONE["width"]
