@@ -84,6 +84,7 @@ class DealAdmin(ReadOnlyAdmin):
     )
     list_filter = ("state", WatchedFilter)
     change_form_template = "admin/escrow/deal/change_form.html"
+    change_list_template = "admin/escrow/deal/change_list.html"
 
     def get_urls(self):
         return [

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from marketplace.private_files import private_storage
 
@@ -81,8 +82,8 @@ class Dispute(models.Model):
         CHARGEBACK = "chargeback", _("Chargeback")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        DECIDED = "decided", _("Decided")
+        OPEN = "open", pgettext_lazy("case status", "Open")
+        DECIDED = "decided", pgettext_lazy("case status", "Decided")
 
     class Outcome(models.TextChoices):
         RELEASE = "release", _("Released to the seller")

@@ -171,6 +171,16 @@ MATRIX: dict[str, list[C]] = {
     "escrow:payouts_connect": [C("login 405 405 405 405 405 405", post="login reauth reauth reauth reauth reauth reauth")],
     "escrow:payouts_manual": [C("login 405 405 405 405 405 405", post="login reauth reauth reauth reauth reauth reauth")],
     "escrow:stripe_webhook": [C("405 405 405 405 405 405 405", post="400 400 400 400 400 400 400")],
+    "escrow:chat": [C(DEAL_GET, post="login . . 404 404 404 404", kw={"pk": "deal_funded"})],
+    "escrow:message_attachment": [C("login 200 200 404 404 200 200", kw={"pk": "deal_funded", "message_id": "message"})],
+    "escrow:open_dispute": [C(DEAL_GET, post="login . . 404 404 404 404", kw={"pk": "deal_delivered"})],
+    "escrow:open_recovery": [C(DEAL_GET, post="login . . 404 404 404 404", kw={"pk": "deal_delivered"})],
+    "escrow:answer_case": [C(DEAL_GET, post="login . . 404 404 404 404", kw={"pk": "deal_disputed"})],
+    "escrow:evidence_file": [C("login 200 200 404 404 200 200", kw={"pk": "deal_disputed", "evidence_id": "evidence"})],
+    "escrow:request_refund": [C("login 405 405 405 405 405 405", post="login . 302 404 404 404 404", kw={"pk": "deal_funded"})],
+    "escrow:review": [C("login 405 405 405 405 405 405", post="login . 302 404 404 404 404", kw={"pk": "deal_released"})],
+    "escrow:review_reply": [C("login 405 405 405 405 405 405", post="login 302 . 404 404 404 404", kw={"pk": "deal_released"})],
+    "escrow:seller_profile": [C(PUBLIC, kw={"user_id": "party"})],
     # --------------------------------------------------------------- admin
     "admin:index": [C(ADMIN_CUSTOM.format(mod="200", admin="200"))],
     "admin:login": [C("login 403 403 403 403 302 302", post=". . . . . . .")],
@@ -189,6 +199,10 @@ MATRIX: dict[str, list[C]] = {
     "admin:accounts_impersonationflag_review": [C(ADMIN_CUSTOM.format(mod="405", admin="405"), post="alogin alogin alogin alogin alogin . .", kw={"object_id": lit(999999)})],
     "admin:governance_report_decide": [C(ADMIN_CUSTOM.format(mod="200", admin="200"), post="alogin alogin alogin alogin alogin . .", kw={"report_id": "report", "decision": lit("confirm")})],
     "admin:governance_report_claim": [C(ADMIN_CUSTOM.format(mod="302", admin="302"), post="alogin alogin alogin alogin alogin . .", kw={"report_id": "report"})],
+    "admin:escrow_deal_watch": [C(ADMIN_CUSTOM.format(mod="200", admin="200"), post="alogin alogin alogin alogin alogin . .", kw={"deal_id": "deal_funded", "action": lit("end")})],
+    "admin:escrow_operations": [C(ADMIN_CUSTOM.format(mod="302", admin="200"))],
+    "admin:escrow_dispute_decide": [C(ADMIN_CUSTOM.format(mod="302", admin="302"), post="alogin alogin alogin alogin alogin . .", kw={"dispute_id": "dispute"})],
+    "admin:escrow_dispute_message": [C(ADMIN_CUSTOM.format(mod="302", admin="302"), post="alogin alogin alogin alogin alogin . .", kw={"dispute_id": "dispute"})],
     "admin:governance_appeal_decide": [C(ADMIN_CUSTOM.format(mod="200", admin="200"), post="alogin alogin alogin alogin alogin . .", kw={"appeal_id": "appeal"})],
     **{
         f"admin:listings_{model}_{action}": [C(ADMIN_CUSTOM.format(mod="405", admin="405"), post="alogin alogin alogin alogin alogin . .", kw={"pk": "listing_pending_review"})]

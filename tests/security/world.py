@@ -189,6 +189,47 @@ def build_world() -> World:
     escrow.release_deal(deal_id=released.pk, now=released.due_at + timedelta(seconds=1))
     released.refresh_from_db()
     w.objects["deal_released"] = released
+
+    # Escrow protection: a chat message with an attachment (Alice on the funded
+    # deal), and a dispute with an evidence file (Bob on a delivered deal).
+    from escrow import protection
+    from escrow.protection import Upload
+    from tests.factories import document_photo
+
+    w.objects["message"] = protection.post_message(
+        deal_id=funded.pk,
+        author=alice,
+        body="Handing over tonight.",
+        attachment=Upload(document_photo(), name="stats.png"),
+        now=now,
+    )
+    disputed = escrow.open_deal(buyer=bob, listing_id=listing_for("disputed").pk, now=now)
+    escrow.acknowledge_transfer_policy(deal_id=disputed.pk, buyer=bob, note="policy", now=now)
+    escrow.pay_deal(deal_id=disputed.pk, buyer=bob, card=GOOD_CARD, now=now)
+    escrow.hand_over(
+        deal_id=disputed.pk,
+        seller=alice,
+        login="owner3@example.com",
+        password="third-s3cret",
+        checklist=[key for key, _ in checklist_for("youtube")],
+        now=now,
+    )
+    dispute = protection.open_dispute(
+        deal_id=disputed.pk,
+        user=bob,
+        statement="Not as described.",
+        evidence=[Upload(document_photo(), name="proof.png")],
+        now=now,
+    )
+    w.objects["deal_disputed"] = disputed
+    w.objects["dispute"] = dispute
+    w.objects["evidence"] = dispute.evidence.first()
+    # Reconciliation: the provider's fee on one payment disagrees with our books.
+    from escrow.models import SimPaymentIntent
+    from escrow.reconciliation import reconcile
+
+    SimPaymentIntent.objects.filter(pk=funded.payment.provider_ref).update(processing_fee=1)
+    w.objects["reconciliation"] = reconcile(now=now)
     w.objects["payout"] = released.payout
     w.objects["listing_sold"] = released.listing
 
