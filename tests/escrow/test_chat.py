@@ -169,3 +169,17 @@ def test_each_message_has_a_report_link_for_the_other_party(client, deal, now):
         report_url(message)
         not in client.get(reverse("escrow:detail", args=[deal.pk])).content.decode()
     )
+
+
+def test_deal_page_and_chat_poll_stay_within_a_query_budget(
+    client, deal, now, django_assert_max_num_queries
+):
+    for i in range(15):
+        author = deal.buyer if i % 2 else deal.seller
+        protection.post_message(deal_id=deal.pk, author=author, body=f"message {i}", now=now)
+    client.force_login(deal.buyer)
+    with django_assert_max_num_queries(40):
+        assert client.get(reverse("escrow:detail", args=[deal.pk])).status_code == 200
+    with django_assert_max_num_queries(12):
+        poll = client.get(reverse("escrow:chat", args=[deal.pk]), HTTP_HX_REQUEST="true")
+    assert "message 14" in poll.content.decode()
