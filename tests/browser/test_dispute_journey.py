@@ -5,11 +5,6 @@ decision and the ledger shows the split."""
 from __future__ import annotations
 
 import pytest
-from allauth.mfa.totp.internal.auth import (
-    format_hotp_value,
-    hotp_value,
-    yield_hotp_counters_from_time,
-)
 from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import expect
@@ -19,6 +14,7 @@ from escrow.checklists import checklist_for
 from escrow.models import Deal, Dispute, LedgerTransaction, Refund
 from tests.factories import TEST_PASSWORD, ListingFactory, VerifiedUserFactory
 from tests.governance.conftest import TOTP_SECRET, make_moderator
+from tests.totp import fresh_totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,9 +22,8 @@ SHOTS = "docs/screenshots"
 CARD = {"number": "4242424242424242", "exp": "12/34", "cvc": "123"}
 
 
-def _code() -> str:
-    counter = next(iter(yield_hotp_counters_from_time()))
-    return format_hotp_value(hotp_value(TOTP_SECRET, counter))
+def _code(user) -> str:
+    return fresh_totp_code(user, secret=TOTP_SECRET)
 
 
 def login(page, base, email, next_url="/"):
@@ -105,7 +100,7 @@ def test_buyer_disputes_seller_answers_moderator_splits_both_see_it(live_server,
 
     # A moderator logs in with password + TOTP and splits the amount.
     login(page, base, moderator.email, "/admin/")
-    page.locator("#id_code").fill(_code())
+    page.locator("#id_code").fill(_code(moderator))
     page.get_by_role("button", name="Sign In").click()
     expect(page.locator("#site-name")).to_be_visible()
     page.goto(f"{base}/admin/escrow/dispute/{dispute.pk}/change/")
