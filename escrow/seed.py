@@ -46,6 +46,19 @@ def _handed_over(deal, now):
     )
 
 
+def _until(step, deal, state: str, tries: int = 50) -> None:
+    """Run a job step until the deal reaches ``state``. The steps lock with SKIP
+    LOCKED (jobs leave a busy row for the next run); a worker applying the
+    provider's payment event may hold the deal row for a moment."""
+    import time
+
+    for _ in range(tries):
+        step()
+        if Deal.objects.filter(pk=deal.pk, state=state).exists():
+            return
+        time.sleep(0.1)
+
+
 DISPUTE_STATEMENT = (
     "[demo] The channel has about 4,000 subscribers, not the 12,000 in the listing, "
     "and the analytics screenshot shows it."
@@ -158,13 +171,21 @@ def seed(*, context: dict, options: dict, out) -> None:
             deal = _paid(buyer, listing, start)
             _handed_over(deal, start + timedelta(hours=6))
             services.accept_deal(deal_id=deal.pk, buyer=buyer, now=start + timedelta(days=1))
-            services.release_deal(deal_id=deal.pk, now=now)
+            _until(
+                lambda deal_id=deal.pk: services.release_deal(deal_id=deal_id, now=now),
+                deal,
+                "RELEASED",
+            )
             for payout_id in Payout.objects.filter(deal=deal).values_list("pk", flat=True):
                 services.execute_payout(payout_id=payout_id, now=now)
         else:  # REFUNDED: never handed over
             start = now - settings.DELIVERY_DEADLINE - timedelta(hours=2)
             deal = _paid(buyer, listing, start)
-            services.refund_undelivered(deal_id=deal.pk, now=now)
+            _until(
+                lambda deal_id=deal.pk: services.refund_undelivered(deal_id=deal_id, now=now),
+                deal,
+                "REFUNDED",
+            )
             for refund_id in Refund.objects.filter(deal=deal).values_list("pk", flat=True):
                 services.execute_refund(refund_id=refund_id, now=now)
         made[target] = deal.pk
