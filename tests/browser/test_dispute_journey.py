@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from escrow import ledger, services
 from escrow.checklists import checklist_for
 from escrow.models import Deal, Dispute, LedgerTransaction, Refund
+from tests.escrow.protection_helpers import settle_enqueued
 from tests.factories import TEST_PASSWORD, ListingFactory, VerifiedUserFactory
 from tests.governance.conftest import TOTP_SECRET, make_moderator
 from tests.totp import fresh_totp_code
@@ -128,6 +129,7 @@ def test_buyer_disputes_seller_answers_moderator_splits_both_see_it(live_server,
     expect(page.locator("#ledger")).to_contain_text(f"split:dispute:{dispute.pk}")
     page.get_by_role("button", name="Log out").click()
 
+    settle_enqueued(deal)
     deal.refresh_from_db()
     assert deal.state == Deal.State.SPLIT
     split = LedgerTransaction.objects.get(reference=f"split:dispute:{dispute.pk}")
@@ -157,4 +159,5 @@ def test_buyer_disputes_seller_answers_moderator_splits_both_see_it(live_server,
             page.goto(f"{base}/sellers/{seller.pk}/")
             page.screenshot(path=f"{SHOTS}/escrow-seller-profile-zh-hans.png", full_page=True)
             page.get_by_label("语言").select_option("en")
+            expect(page.locator("html")).to_have_attribute("lang", "en")
         logout(page, base)

@@ -38,3 +38,28 @@ def dispute_on(deal, now, statement="The follower count is a third of what was l
     return protection.open_dispute(
         deal_id=deal.pk, user=deal.buyer, statement=statement, evidence=[evidence()], now=now
     )
+
+
+def settle_enqueued(deal, timeout: float = 5.0) -> None:
+    """Transactional and browser tests enqueue the refund/payout of a decision on
+    commit. When a real worker runs (the session's), wait until it has handled
+    them, so it never writes into the next test's database; without a worker,
+    drop them from the broker."""
+    import time
+
+    from escrow.models import Payout, Refund
+    from marketplace.celery import app
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pending = Refund.objects.filter(deal=deal, status=Refund.Status.REQUESTED).exists() or (
+            Payout.objects.filter(
+                deal=deal, status__in=[Payout.Status.PENDING, Payout.Status.REQUESTED]
+            ).exists()
+        )
+        if not pending:
+            time.sleep(0.2)  # let the worker's transaction finish
+            return
+        time.sleep(0.1)
+    if app.conf.broker_url.startswith("redis"):
+        app.control.purge()

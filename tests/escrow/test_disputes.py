@@ -29,7 +29,13 @@ from governance.models import Report
 from tests.factories import ListingFactory, VerifiedUserFactory
 
 from .conftest import accepted_deal, connect_seller
-from .protection_helpers import delivered_deal, dispute_on, evidence, make_moderator
+from .protection_helpers import (
+    delivered_deal,
+    dispute_on,
+    evidence,
+    make_moderator,
+    settle_enqueued,
+)
 
 S = Deal.State
 
@@ -366,6 +372,7 @@ def test_two_moderators_at_once_make_one_decision(now):
         t.start()
     for t in threads:
         t.join(60)
+    settle_enqueued(deal)
     assert errors == []
     assert sorted(map(str, outcomes)).count("refused") == 1
     dispute.refresh_from_db()
