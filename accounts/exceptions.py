@@ -58,6 +58,16 @@ MESSAGES = {
         "The identity provider could not be reached. Your submission is saved; try again "
         "in a few minutes."
     ),
+    # account closure
+    "open_deal": _(
+        "You have a deal that is still open. You can close your account once every deal "
+        "has ended (released, refunded or cancelled)."
+    ),
+    "funds_held": _(
+        "Money is still held for you (a payout that has not been paid yet). You can close "
+        "your account once it has been paid out."
+    ),
+    "already_closed": _("This account is already closed."),
 }
 
 
@@ -92,3 +102,9 @@ class IllegalTransition(AccountsError):
 
 class ProviderError(AccountsError):
     code = "provider_error"
+
+
+class AccountClosureRefused(AccountsError):
+    """Closing the account is refused while a deal is open or money is held."""
+
+    code = "closure_refused"

@@ -153,3 +153,12 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class CloseAccountForm(forms.Form):
+    """The confirmation step of closing an account."""
+
+    confirm = forms.BooleanField(
+        label=_("I understand that closing my account cannot be undone."),
+        required=True,
+    )

@@ -5,6 +5,8 @@ from . import views
 app_name = "accounts"
 urlpatterns = [
     path("me/", views.profile, name="profile"),
+    path("me/export/", views.export_data, name="export_data"),
+    path("me/close/", views.close_account, name="close_account"),
     path("verify/", views.verify, name="verify"),
     path(
         "verify/documents/<int:pk>/<str:kind>/",

@@ -1,7 +1,10 @@
+import json
 import logging
 
+from allauth.account.decorators import reauthentication_required
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -16,9 +19,9 @@ from django.views.decorators.http import require_POST
 from marketplace.private_files import private_file_response
 from marketplace.ratelimit import rate_limit
 
-from . import selectors, services
-from .exceptions import InvalidDocument, ProviderError, VerificationRefused
-from .forms import ProfileForm, VerificationForm
+from . import privacy, selectors, services
+from .exceptions import AccountClosureRefused, InvalidDocument, ProviderError, VerificationRefused
+from .forms import CloseAccountForm, ProfileForm, VerificationForm
 from .identity import get_identity_provider
 from .permissions import is_moderator
 
@@ -40,6 +43,43 @@ def profile(request):
         "accounts/profile.html",
         {"form": form, "verification": selectors.latest_verification(request.user)},
     )
+
+
+@never_cache
+@login_required
+@reauthentication_required
+def export_data(request):
+    """ "Download my data": everything about the user as one JSON file (after
+    re-authentication). Audited; holds no secret and no other person's data."""
+    now = timezone.now()
+    data = privacy.build_export(request.user, now=now)
+    services.record_audit(actor=request.user, action="accounts.data_exported", target=request.user)
+    response = HttpResponse(
+        json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json"
+    )
+    response["Content-Disposition"] = f'attachment; filename="handoff-data-{now:%Y%m%d}.json"'
+    return response
+
+
+@never_cache
+@login_required
+@reauthentication_required
+def close_account(request):
+    """ "Close my account": an explanation and a confirmation (after
+    re-authentication); refused with the reason while a deal is open or money is held."""
+    form = CloseAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.close_account(user=request.user, now=timezone.now())
+        except AccountClosureRefused as exc:
+            messages.error(request, exc.message)
+            return redirect("accounts:close_account")
+        logout(request)
+        messages.success(
+            request, _("Your account is closed and your personal data has been removed.")
+        )
+        return redirect("home")
+    return render(request, "accounts/close_account.html", {"form": form})
 
 
 @never_cache

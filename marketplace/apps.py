@@ -8,7 +8,12 @@ class MarketplaceConfig(AppConfig):
     verbose_name = "Handoff"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers system checks)
+        from . import (
+            checks,  # noqa: F401  (registers system checks)
+            privacy,
+        )
+
+        privacy.register()  # data export and account closure parts of each app
 
 
 class HandoffAdminConfig(admin_apps.AdminConfig):

@@ -111,6 +111,9 @@ MATRIX: dict[str, list[C]] = {
     # ------------------------------------------------------------ accounts
     "accounts:profile": [C(SIGNED_IN, post="login . . . . . .")],
     "accounts:verify": [C(SIGNED_IN, post="login . . . . . .")],
+    # own data only (no pk), behind allauth re-authentication
+    "accounts:export_data": [C("login reauth reauth reauth reauth reauth reauth")],
+    "accounts:close_account": [C("login reauth reauth reauth reauth reauth reauth", post="login reauth reauth reauth reauth reauth reauth")],
     "accounts:verification_image": [
         # Alice's document: Alice and moderators with MFA and the document permission.
         C("404 404 200 404 404 200 200", kw={"pk": "verification", "kind": lit("document")}),
