@@ -8,6 +8,7 @@ entries, logs and e-mails carry the last 4 characters only.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -656,6 +657,50 @@ def record_deal_outcome(
             buyer.save()
 
 
+def record_completed_deals(
+    *, deals: list[tuple[int, int]], median_release_seconds: dict[int, int]
+) -> None:
+    """``record_deal_outcome(completed=True)`` for many deals at once (the release
+    job's batch). ``deals``: ``(seller_id, buyer_id)`` per released deal;
+    ``median_release_seconds``: the new median per seller, computed by escrow.
+
+    Locks the standings in user-id order (so two batches never deadlock), then
+    writes them in one UPDATE. Call inside the transaction that ends the deals.
+    Bulk writes send no ``post_save``: the caller invalidates what shows standings."""
+    from .models import Standing
+
+    sales = Counter(seller for seller, _ in deals)
+    purchases = Counter(buyer for _, buyer in deals)
+    user_ids = sorted(set(sales) | set(purchases))
+    if not user_ids:
+        return
+    with transaction.atomic():
+        Standing.objects.bulk_create(
+            [Standing(user_id=pk) for pk in user_ids], ignore_conflicts=True
+        )
+        standings = list(
+            Standing.objects.select_for_update().filter(user_id__in=user_ids).order_by("user_id")
+        )
+        for standing in standings:
+            sold = sales.get(standing.user_id, 0)
+            standing.deals_ended += sold
+            standing.completed_sales += sold
+            standing.completed_purchases += purchases.get(standing.user_id, 0)
+            if standing.user_id in median_release_seconds:
+                standing.median_release_seconds = median_release_seconds[standing.user_id]
+            standing.updated_at = timezone.now()
+        Standing.objects.bulk_update(
+            standings,
+            [
+                "deals_ended",
+                "completed_sales",
+                "completed_purchases",
+                "median_release_seconds",
+                "updated_at",
+            ],
+        )
+
+
 def record_review(*, seller_id: int, rating: int) -> None:
     """Escrow tells accounts that a buyer rated ``seller_id`` 1–5 stars (once per
     deal; escrow enforces that). Call inside the transaction that stores the review."""
@@ -678,6 +723,7 @@ __all__ = [
     "lift_minor_mark",
     "process_verification_expiry",
     "record_audit",
+    "record_completed_deals",
     "record_deal_outcome",
     "record_review",
     "reject_verification",

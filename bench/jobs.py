@@ -2,10 +2,10 @@
 ledger check after it, and the detectors over a corpus of messages.
 
 ``python -m bench.jobs release-worker --now ISO`` is one worker: it runs the
-real beat task ``escrow.release_after_protection`` (a batch of due deals through
-``escrow.services.release_deal``, then the due payouts through
-``execute_payout``) again and again until nothing is due, counting its SQL
-statements with a connection ``execute_wrapper``, and prints one JSON line.
+release job's loop (``escrow.tasks.release_due``: batches of
+``tasks.RELEASE_BATCH`` deals through ``escrow.services.release_due_deals``),
+then the due payouts through ``execute_payout``, until nothing is due, counting
+its SQL statements with a connection ``execute_wrapper``, and prints one JSON line.
 """
 
 from __future__ import annotations
@@ -52,14 +52,13 @@ class QueryCounter:
 
 
 def release_worker(now_iso: str) -> dict:
-    """One worker: the release job's loop (``escrow.tasks.release_after_protection``
-    without its trailing payout run: ``services.due_deals`` in batches of
-    ``tasks.BATCH``, ``services.release_deal`` per deal) until nothing is due, then
-    the payout job (``tasks.execute_due_payouts``) until no payout is due."""
+    """One worker: the release job's loop (``escrow.tasks.release_due``, as
+    ``release_after_protection`` runs it, without its trailing payout run) until
+    nothing is due, then the payout job (``tasks.execute_due_payouts``) until no
+    payout is due."""
     from django.db import connection
 
     from escrow import services, tasks
-    from escrow.models import Deal
 
     now = datetime.fromisoformat(now_iso)
     phases = {}
@@ -71,12 +70,10 @@ def release_worker(now_iso: str) -> dict:
             while True:
                 calls += 1
                 if phase == "release":
-                    ids = services.due_deals(Deal.State.ACCEPTED, now, tasks.BATCH)
-                    if not ids:
+                    released = tasks.release_due(now, budget=3600)
+                    done += released
+                    if not released:
                         break
-                    for deal_id in ids:
-                        if services.release_deal(deal_id=deal_id, now=now) is not None:
-                            done += 1
                 else:
                     if not services.due_payouts(now, 1):
                         break

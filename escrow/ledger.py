@@ -74,6 +74,54 @@ def post(
     return txn
 
 
+def post_many(postings: list[dict], *, now: datetime) -> list[LedgerTransaction]:
+    """``post`` for many business events at once (the release job's batch): one
+    look-up of the references, one INSERT of transactions, one of entries.
+
+    Each posting is a dict of ``post``'s keyword arguments (without ``now``); each
+    must balance (``LedgerImbalance``, nothing written). Events already posted are
+    skipped, as ``post`` returns the first posting. Call inside
+    ``transaction.atomic`` holding the rows the movements belong to; a concurrent
+    posting of the same reference fails the whole batch (the unique reference),
+    which then rolls back with the caller's transaction."""
+    prepared = []
+    for posting in postings:
+        lines = [(a, int(amount)) for a, amount in posting["lines"] if int(amount) != 0]
+        if sum(amount for _, amount in lines) != 0:
+            raise LedgerImbalance()
+        prepared.append((posting, lines))
+    done = set(
+        LedgerTransaction.objects.filter(
+            reference__in=[posting["reference"] for posting, _ in prepared]
+        ).values_list("reference", flat=True)
+    )
+    fresh = [(posting, lines) for posting, lines in prepared if posting["reference"] not in done]
+    if not fresh:
+        return []
+    txns = LedgerTransaction.objects.bulk_create(
+        LedgerTransaction(
+            kind=posting["kind"],
+            reference=posting["reference"],
+            deal=posting.get("deal"),
+            memo=posting.get("memo", "")[:200],
+            created_at=now,
+        )
+        for posting, _ in fresh
+    )
+    LedgerEntry.objects.bulk_create(
+        LedgerEntry(
+            transaction=txn,
+            account=account,
+            deal=posting.get("deal"),
+            amount=amount,
+            currency=posting["currency"],
+        )
+        for txn, (posting, lines) in zip(txns, fresh, strict=True)
+        for account, amount in lines
+    )
+    return txns
+
+
 # --------------------------------------------------------------------------- postings
 
 
@@ -94,20 +142,25 @@ def post_payment(*, deal, payment, now: datetime) -> LedgerTransaction:
     )
 
 
-def post_release(*, deal, now: datetime) -> LedgerTransaction:
-    return post(
-        kind=LedgerTransaction.Kind.RELEASE,
-        reference=f"release:deal:{deal.pk}",
-        deal=deal,
-        currency=deal.currency,
-        now=now,
-        lines=[
+def release_posting(deal) -> dict:
+    """The release of ``deal``: the held total leaves escrow, the price is owed to
+    the seller and the fee is the platform's revenue."""
+    return {
+        "kind": LedgerTransaction.Kind.RELEASE,
+        "reference": f"release:deal:{deal.pk}",
+        "deal": deal,
+        "currency": deal.currency,
+        "lines": [
             (Account.ESCROW_HELD, deal.total),
             (Account.SELLER_PAYABLE, -deal.price),
             (Account.FEE_REVENUE, -deal.platform_fee),
         ],
-        memo=f"deal {deal.pk} released",
-    )
+        "memo": f"deal {deal.pk} released",
+    }
+
+
+def post_release(*, deal, now: datetime) -> LedgerTransaction:
+    return post(**release_posting(deal), now=now)
 
 
 def post_refund(*, deal, refund, now: datetime) -> LedgerTransaction:

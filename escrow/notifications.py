@@ -152,6 +152,28 @@ def notify(*, deal: Deal, user, kind: str, now: datetime, receipt: bool = False)
     return note
 
 
+def notify_many(pairs: list[tuple[Deal, int, str]], *, now: datetime) -> None:
+    """``notify`` for many ``(deal, user_id, kind)`` at once (the release job's
+    batch): one INSERT; the e-mails go to one Celery task after commit, so the job
+    does not render and send them itself."""
+    notes = Notification.objects.bulk_create(
+        Notification(user_id=user_id, deal=deal, kind=kind, created_at=now)
+        for deal, user_id, kind in pairs
+    )
+    if notes:
+        from .tasks import send_notification_emails
+
+        ids = [note.pk for note in notes]
+        send_notification_emails.delay_on_commit(ids)
+
+
+def send_emails(notification_ids: list[int]) -> int:
+    """Send the e-mails of these notifications (no receipts); returns how many."""
+    for notification_id in notification_ids:
+        _send_email(notification_id, receipt=False)
+    return len(notification_ids)
+
+
 def _send_email(notification_id: int, *, receipt: bool) -> None:
     note = (
         Notification.objects.select_related("deal__listing", "user")

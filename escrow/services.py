@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import record_audit
@@ -62,7 +63,7 @@ from .models import (
     Refund,
     SellerPayoutAccount,
 )
-from .notifications import alert_operators, notify
+from .notifications import alert_operators, notify, notify_many
 
 logger = logging.getLogger(__name__)
 State = Deal.State
@@ -679,22 +680,129 @@ def release_deal(*, deal_id: int, now: datetime) -> Deal | None:
     return deal
 
 
+def release_due_deals(*, now: datetime, limit: int) -> list[int]:
+    """The release job's step: release up to ``limit`` deals that are ACCEPTED past
+    their protection window (not under watch), as ``release_deal`` would one by one,
+    in one transaction and a fixed number of statements. Returns the released ids.
+
+    Claiming: the due deals are locked with ``FOR UPDATE SKIP LOCKED`` in the
+    claiming query itself, so workers running side by side take disjoint batches;
+    then their listings, also ``SKIP LOCKED`` (a deal whose listing someone else
+    holds is left for the next run). This takes the deal before the listing, against
+    the usual lock order — safe because neither lock ever waits, so this
+    transaction can never be part of a deadlock (docs/escrow.md).
+    A deal whose listing is not RESERVED (an inconsistency) is left out of the
+    batch and sent through ``release_deal`` afterwards, which raises as before."""
+    with transaction.atomic():
+        deals = list(
+            Deal.objects.select_for_update(skip_locked=True)
+            .filter(state=State.ACCEPTED, due_at__lte=now, watched_since__isnull=True)
+            .order_by("due_at", "pk")[:limit]
+        )
+        if not deals:
+            return []
+        listings = dict(
+            Listing.objects.select_for_update(skip_locked=True)
+            .filter(pk__in={deal.listing_id for deal in deals})
+            .values_list("pk", "state")
+        )
+        deals = [deal for deal in deals if deal.listing_id in listings]
+        odd = [deal.pk for deal in deals if listings[deal.listing_id] != Listing.State.RESERVED]
+        deals = [deal for deal in deals if listings[deal.listing_id] == Listing.State.RESERVED]
+        if deals:
+            _release_batch(deals, now=now)
+        released = [deal.pk for deal in deals]
+    if released:
+        _enqueue_payouts_of(released)
+    for deal_id in odd:
+        release_deal(deal_id=deal_id, now=now)
+    return released
+
+
+def _release_batch(deals: list[Deal], *, now: datetime) -> None:
+    """The writes of ``release_deal`` for locked, due, ACCEPTED deals whose listings
+    are locked and RESERVED: each table once for the whole batch."""
+    from accounts.services import record_completed_deals
+
+    if not can_transition(State.ACCEPTED, State.RELEASED):  # the table is the one truth
+        raise IllegalTransition()
+    ids = [deal.pk for deal in deals]
+    Deal.objects.filter(pk__in=ids).update(
+        state=State.RELEASED,
+        released_at=now,
+        due_at=None,
+        closed_at=now,
+        updated_at=timezone.now(),
+    )
+    DealEvent.objects.bulk_create(
+        DealEvent(
+            deal=deal,
+            from_state=State.ACCEPTED,
+            to_state=State.RELEASED,
+            kind="released",
+            created_at=now,
+        )
+        for deal in deals
+    )
+    ledger.post_many([ledger.release_posting(deal) for deal in deals], now=now)
+    provider = get_gateway().name
+    Payout.objects.bulk_create(
+        Payout(
+            deal=deal,
+            seller_id=deal.seller_id,
+            amount=deal.price,
+            currency=deal.currency,
+            provider=provider,
+            idempotency_key=f"payout-{deal.pk}",
+            next_attempt_at=now,
+            created_at=now,
+        )
+        for deal in deals
+    )
+    listing_services.mark_sold_many(
+        listing_ids=[deal.listing_id for deal in deals],
+        reasons={deal.listing_id: f"deal {deal.pk} released" for deal in deals},
+        now=now,
+    )
+    notify_many(
+        [
+            pair
+            for deal in deals
+            for pair in (
+                (deal, deal.buyer_id, "released_buyer"),
+                (deal, deal.seller_id, "released_seller"),
+            )
+        ],
+        now=now,
+    )
+    record_completed_deals(
+        deals=[(deal.seller_id, deal.buyer_id) for deal in deals],
+        median_release_seconds=_median_release_seconds({deal.seller_id for deal in deals}),
+    )
+
+
+def _median_release_seconds(seller_ids) -> dict[int, int]:
+    """seller id → median seconds from payment to release over their released deals
+    (sellers with none are absent)."""
+    durations: dict[int, list[int]] = {}
+    for seller_id, released, funded in Deal.objects.filter(
+        seller_id__in=seller_ids, state=State.RELEASED, funded_at__isnull=False
+    ).values_list("seller_id", "released_at", "funded_at"):
+        durations.setdefault(seller_id, []).append(int((released - funded).total_seconds()))
+    medians = {}
+    for seller_id, values in durations.items():
+        values.sort()
+        mid = len(values) // 2
+        medians[seller_id] = (
+            values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) // 2
+        )
+    return medians
+
+
 def _record_standing(deal: Deal, *, completed: bool, disputed: bool = False) -> None:
     from accounts.services import record_deal_outcome
 
-    median = None
-    if completed:
-        durations = sorted(
-            int((released - funded).total_seconds())
-            for released, funded in Deal.objects.filter(
-                seller_id=deal.seller_id, state=State.RELEASED, funded_at__isnull=False
-            ).values_list("released_at", "funded_at")
-        )
-        if durations:
-            mid = len(durations) // 2
-            median = (
-                durations[mid] if len(durations) % 2 else (durations[mid - 1] + durations[mid]) // 2
-            )
+    median = _median_release_seconds([deal.seller_id]).get(deal.seller_id) if completed else None
     record_deal_outcome(
         seller_id=deal.seller_id,
         buyer_id=deal.buyer_id,
@@ -839,10 +947,15 @@ def _refund_failed(refund_id: int, exc: GatewayError, *, now: datetime) -> Refun
 
 
 def _enqueue_payouts(deal_id: int) -> None:
+    _enqueue_payouts_of([deal_id])
+
+
+def _enqueue_payouts_of(deal_ids: list[int]) -> None:
+    """One payout task per payout of these deals, after commit (the beat job
+    ``execute_due_payouts`` catches any that a broker outage lost)."""
     from .tasks import execute_payout_task
 
-    payout_id = Payout.objects.filter(deal_id=deal_id).values_list("pk", flat=True).first()
-    if payout_id:
+    for payout_id in Payout.objects.filter(deal_id__in=deal_ids).values_list("pk", flat=True):
         execute_payout_task.delay_on_commit(payout_id)
 
 

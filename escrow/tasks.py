@@ -6,6 +6,7 @@ several workers at once, does each thing once. Money tasks are ``acks_late``.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 from celery import shared_task
@@ -56,13 +57,41 @@ def accept_after_inspection(now: str | None = None) -> int:
     return _each(Deal.State.DELIVERED, _now(now), services.accept_after_inspection)
 
 
+#: Deals released per transaction by the release job, and how long one run of the
+#: job keeps taking batches (below the task's soft time limit, so a run ends
+#: cleanly and the next beat run continues).
+RELEASE_BATCH = 500
+RELEASE_BUDGET_SECONDS = 120.0
+
+
+def release_due(now: datetime, *, budget: float = RELEASE_BUDGET_SECONDS) -> int:
+    """Release due deals batch after batch until none is left, a batch releases
+    nothing (the rest is held by other workers) or ``budget`` seconds have passed."""
+    started = time.monotonic()
+    done = 0
+    while True:
+        released = len(services.release_due_deals(now=now, limit=RELEASE_BATCH))
+        done += released
+        if not released or time.monotonic() - started >= budget:
+            return done
+
+
 @shared_task(name="escrow.release_after_protection", acks_late=True)
 def release_after_protection(now: str | None = None) -> int:
-    """ACCEPTED past the protection window → RELEASED; payout created and sent."""
+    """ACCEPTED past the protection window → RELEASED (in batches, see
+    ``services.release_due_deals``); payouts created and sent."""
     moment = _now(now)
-    count = _each(Deal.State.ACCEPTED, moment, services.release_deal)
+    count = release_due(moment)
     execute_due_payouts(now=moment.isoformat())
     return count
+
+
+@shared_task(name="escrow.send_notification_emails", max_retries=0)
+def send_notification_emails(notification_ids: list[int]) -> int:
+    """The e-mails of notifications written in bulk (the release job)."""
+    from .notifications import send_emails
+
+    return send_emails(notification_ids)
 
 
 @shared_task(name="escrow.execute_due_payouts", acks_late=True)

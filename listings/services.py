@@ -24,7 +24,7 @@ from accounts.services import record_audit
 from governance.policy import can
 from marketplace.crypto import keyed_hash
 
-from . import search, signals
+from . import fragments, search, signals
 from .exceptions import (
     DuplicateListing,
     IllegalTransition,
@@ -148,6 +148,33 @@ def mark_sold(
             listing=listing, to=State.SOLD, actor=actor, reason=reason or "sold", now=now
         )
         return listing
+
+
+def mark_sold_many(*, listing_ids: list[int], reasons: dict[int, str], now: datetime) -> None:
+    """RESERVED → SOLD for many listings at once (the release job's batch): one
+    UPDATE and one INSERT of events instead of a lock, save and insert each.
+
+    Precondition: inside ``transaction.atomic``, the caller holds every listing's
+    row lock and has checked that each is RESERVED (``mark_sold`` is the checked,
+    one-at-a-time path). Bulk writes send no ``post_save``; the catalogue fragment
+    cache is invalidated explicitly (after commit)."""
+    if not listing_ids:
+        return
+    if not can_transition(State.RESERVED, State.SOLD):  # the table is the one truth
+        raise IllegalTransition(State.RESERVED, State.SOLD)
+    Listing.objects.filter(pk__in=listing_ids).update(state=State.SOLD, updated_at=timezone.now())
+    ListingEvent.objects.bulk_create(
+        ListingEvent(
+            listing_id=pk,
+            from_state=State.RESERVED,
+            to_state=State.SOLD,
+            reason=reasons.get(pk, "sold"),
+            created_at=now,
+        )
+        for pk in listing_ids
+    )
+    if fragments.enabled():
+        fragments.bump()
 
 
 def withdraw_after_exposure(

@@ -127,3 +127,75 @@ def test_worker_dying_after_the_transfer_never_pays_twice(now, gap, monkeypatch)
     assert payout.status == Payout.Status.PAID
     assert SimTransfer.objects.count() == 1
     assert provider_totals()["transferred"] == deal.price
+
+
+def _hold_lock_in_another_connection(sql, params, held, done):
+    """Another worker: lock a row and keep it until ``done`` is set."""
+    from django.db import transaction
+
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+            held.set()
+            done.wait(30)
+    finally:
+        connection.close()
+
+
+LOCK_ROW = {
+    "escrow_deal": "SELECT id FROM escrow_deal WHERE id = %s FOR UPDATE",
+    "listings_listing": "SELECT id FROM listings_listing WHERE id = %s FOR UPDATE",
+}
+
+
+@pytest.mark.parametrize("table", sorted(LOCK_ROW))
+def test_the_release_batch_skips_rows_another_worker_holds_without_waiting(now, table):
+    first = accepted_deal(VerifiedUserFactory(), ListingFactory(seller=VerifiedUserFactory()), now)
+    second = accepted_deal(VerifiedUserFactory(), ListingFactory(seller=VerifiedUserFactory()), now)
+    held_id = first.pk if table == "escrow_deal" else first.listing_id
+    held, done = threading.Event(), threading.Event()
+    other = threading.Thread(
+        target=_hold_lock_in_another_connection,
+        args=(LOCK_ROW[table], [held_id], held, done),
+    )
+    other.start()
+    try:
+        assert held.wait(10)
+        later = after_protection(now)
+        # Returns at once (SKIP LOCKED never waits) with the deal nobody holds.
+        assert services.release_due_deals(now=later, limit=10) == [second.pk]
+        first.refresh_from_db()
+        assert first.state == Deal.State.ACCEPTED
+    finally:
+        done.set()
+        other.join(10)
+    # Once the other worker lets go, the next run takes it.
+    assert services.release_due_deals(now=later, limit=10) == [first.pk]
+
+
+def test_two_release_workers_take_disjoint_batches_and_release_each_deal_once(now):
+    from escrow import ledger, tasks
+    from escrow.models import DealEvent
+
+    deals = [
+        accepted_deal(VerifiedUserFactory(), ListingFactory(seller=VerifiedUserFactory()), now)
+        for _ in range(8)
+    ]
+    later = after_protection(now)
+    released: list[list[int]] = [[], []]
+
+    def worker(i):
+        while batch := services.release_due_deals(now=later, limit=3):
+            released[i].extend(batch)
+
+    errors = _run_threads(worker, 2)
+
+    assert errors == []
+    assert sorted(released[0] + released[1]) == sorted(d.pk for d in deals)
+    assert not set(released[0]) & set(released[1])
+    assert DealEvent.objects.filter(kind="released").count() == 8
+    assert Payout.objects.count() == 8
+    assert ledger.unbalanced_transactions() == []
+    assert sum(ledger.trial_balance().values()) == 0
+    assert tasks.release_after_protection(now=later.isoformat()) == 0
