@@ -1,9 +1,18 @@
-"""Fragment cache for the catalogue (issue 10), in the shared cache (Redis).
+"""Fragment cache for the catalogue and the listing page (issue 10), in the
+shared cache (Redis).
 
-What is cached: the catalogue's main column — the filter form and the results
-(cards, count, pager) — as HTML, per query string and language. Never the page
-around it: the header carries the visitor's CSRF token and session state, and is
-rendered live on every request.
+What is cached, as HTML, per language:
+
+- the catalogue's main column — the filter form and the results (cards, count,
+  pager) — per query string;
+- the parts of a PUBLISHED listing's page that are the same for every visitor —
+  title and figures, screenshots, description, the seller card's name, badge and
+  standing, the transfer-policy note — per listing id.
+
+Never anything user-specific: the header (the visitor's CSRF token and session
+state), the listing page's buy box, owner and moderator links and "Report" link
+are rendered live on every request, and the listing page checks access before
+it reads the cache.
 
 Invalidation: one *generation* number (``listings:catalogue-gen``). Every change
 that a catalogue page can show bumps it after commit — a listing or screenshot
@@ -42,9 +51,17 @@ def _key(request) -> str:
     return f"listings:catalogue:{translation.get_language()}:{digest}"
 
 
-def lookup(request) -> tuple[str, dict | None, int]:
-    """(key, cached entry or None, current generation) — one cache round trip."""
-    key = _key(request)
+def detail_key(listing_id: int) -> str:
+    """The key of a listing page's shared parts, in the active language."""
+    return f"listings:detail:{translation.get_language()}:{int(listing_id)}"
+
+
+def lookup(request=None, *, key: str | None = None) -> tuple[str, dict | None, int]:
+    """(key, cached entry or None, current generation) — one cache round trip.
+
+    ``key`` defaults to the catalogue's key for ``request``."""
+    if key is None:
+        key = _key(request)
     try:
         found = cache.get_many([GEN_KEY, key])
     except Exception:  # the cache is down: render without it
@@ -57,17 +74,25 @@ def lookup(request) -> tuple[str, dict | None, int]:
     return key, entry, gen
 
 
-def store(key: str, gen: int, entry: dict) -> None:
+def store(key: str, gen: int, entry: dict, *, timeout: int | None = None) -> None:
+    """Keep ``entry`` under ``key`` for generation ``gen`` (from ``lookup``, read
+    before the data was), for ``FRAGMENT_CACHE_SECONDS`` or ``timeout`` if shorter
+    (e.g. until a badge in the HTML lapses with time)."""
     if gen < 0:
         return
+    seconds = settings.FRAGMENT_CACHE_SECONDS
+    if timeout is not None:
+        if timeout <= 0:
+            return
+        seconds = min(seconds, timeout)
     try:
-        cache.set(key, {**entry, "gen": gen}, settings.FRAGMENT_CACHE_SECONDS)
+        cache.set(key, {**entry, "gen": gen}, seconds)
     except Exception:
         logger.warning("fragment cache unavailable", exc_info=True)
 
 
 def bump() -> None:
-    """Make every cached catalogue fragment stale (after the current commit)."""
+    """Make every cached fragment stale (after the current commit)."""
 
     def _bump():
         try:
@@ -86,12 +111,13 @@ def _on_change(sender, instance=None, update_fields=None, **kwargs) -> None:
     if not enabled():
         return
     if update_fields is not None and set(update_fields) <= {"last_login"}:
-        return  # a login changes nothing a catalogue page shows
+        return  # a login changes nothing a catalogue or listing page shows
     bump()
 
 
 def connect() -> None:
-    """Listings, screenshots, users and standings: whatever a card shows."""
+    """Listings, screenshots, users and standings: whatever a card or the shared
+    parts of a listing page show."""
     from django.contrib.auth import get_user_model
 
     from accounts.models import Standing

@@ -2,7 +2,8 @@
 
 Query counts are constant: a catalogue page is one query for the rows (seller and
 standing joined, the cover thumbnail as a subquery) plus one capped count; a
-detail page is one query for the listing plus one for its screenshots.
+detail page is one query for the listing plus one for its screenshots (a detail
+page served from the fragment cache: one small query for the access check).
 No COUNT(*) over the whole table: the count stops at ``COUNT_CAP``, and "is there
 a next page" comes from fetching one row more than the page holds.
 """
@@ -214,6 +215,24 @@ def get_listing_for_user(user, listing_id: int) -> Listing:
     """The listing as ``user`` may see it: PUBLISHED for everyone; any other state
     only for its seller and moderators; 404 otherwise, so existence never leaks."""
     listing = _buyer_detail_queryset().filter(pk=listing_id).first()
+    if listing is None:
+        raise Http404
+    if listing.state != State.PUBLISHED and not can_see_unpublished(user, listing):
+        raise Http404
+    return listing
+
+
+def get_listing_head_for_user(user, listing_id: int) -> Listing:
+    """The same access rule as ``get_listing_for_user`` in one small query, for the
+    listing page served from the fragment cache: only the fields its live parts
+    use (state, seller, title, price, currency; the seller as a bare id). Any
+    other field is loaded on access; the handle is never loaded here."""
+    listing = (
+        Listing.objects.select_related("seller")
+        .only("id", "state", "seller", "title", "price", "currency", "seller__id")
+        .filter(pk=listing_id)
+        .first()
+    )
     if listing is None:
         raise Http404
     if listing.state != State.PUBLISHED and not can_see_unpublished(user, listing):

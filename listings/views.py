@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -109,28 +110,68 @@ def catalogue(request):
     return render(request, "listings/catalogue.html", context)
 
 
-def detail(request, pk: int):
-    """``/listings/<id>/``: a PUBLISHED listing for anyone; other states only for the
-    seller and moderators (404 for everyone else). The handle is never rendered."""
-    listing = selectors.get_listing_for_user(request.user, pk)
-    seller = listing.seller
-    standing = getattr(seller, "standing", None)
-    is_verified = getattr(seller, "is_verified_adult", None)
+#: The shared parts of the listing page (``listings.fragments``), in page order.
+DETAIL_PARTS = {
+    "head": "listings/_detail_head.html",
+    "main": "listings/_detail_main.html",
+    "seller": "listings/_detail_seller.html",
+    "policy": "listings/_detail_policy.html",
+}
+
+
+def _render_detail(request, listing: Listing, parts: dict):
+    """The page around the shared ``parts``: title, the not-public notice, the
+    Report link and the buy box, rendered live for this visitor."""
     return render(
         request,
         "listings/detail.html",
         {
             "listing": listing,
-            "screenshots": list(listing.screenshots.all()),
-            "seller": seller,
-            "standing": standing,
-            "seller_verified": bool(is_verified()) if callable(is_verified) else False,
-            "policy": policy_for(listing.platform),
-            "policy_general": GENERAL_NOTE,
+            "parts": parts,
             "is_own": request.user.is_authenticated and request.user.pk == listing.seller_id,
             "action_templates": ACTION_TEMPLATES,
         },
     )
+
+
+def detail(request, pk: int):
+    """``/listings/<id>/``: a PUBLISHED listing for anyone; other states only for the
+    seller and moderators (404 for everyone else). The handle is never rendered.
+
+    With the fragment cache on, the access check runs first (one small query), and
+    a PUBLISHED listing's shared parts may then come from the cache; the rest of the
+    page is always live."""
+    cache_key = None
+    if fragments.enabled():
+        head = selectors.get_listing_head_for_user(request.user, pk)
+        if head.state == State.PUBLISHED:
+            cache_key, entry, gen = fragments.lookup(key=fragments.detail_key(pk))
+            if entry is not None:
+                # SafeStrings, as render_to_string made them (pickled with their class).
+                return _render_detail(request, head, entry["parts"])
+    listing = selectors.get_listing_for_user(request.user, pk)
+    seller = listing.seller
+    is_verified = getattr(seller, "is_verified_adult", None)
+    seller_verified = bool(is_verified()) if callable(is_verified) else False
+    context = {
+        "listing": listing,
+        "screenshots": list(listing.screenshots.all()),
+        "seller": seller,
+        "standing": getattr(seller, "standing", None),
+        "seller_verified": seller_verified,
+        "policy": policy_for(listing.platform),
+        "policy_general": GENERAL_NOTE,
+    }
+    # Rendered without the request: no context processor, so nothing of the visitor's
+    # (user, CSRF token, messages) can reach HTML that other visitors are served.
+    parts = {name: render_to_string(t, context) for name, t in DETAIL_PARTS.items()}
+    if cache_key is not None and listing.state == State.PUBLISHED:
+        timeout = None
+        if seller_verified and seller.verified_until is not None:
+            # The "Verified" badge lapses with time, not with a save.
+            timeout = int((seller.verified_until - timezone.now()).total_seconds())
+        fragments.store(cache_key, gen, {"parts": parts}, timeout=timeout)
+    return _render_detail(request, listing, parts)
 
 
 # ------------------------------------------------------------------ sellers

@@ -1,0 +1,235 @@
+"""The listing page's fragment cache (listings.fragments, issue 10): the parts every
+visitor sees alike come from the cache, after a live access check; the buy box,
+owner and Report links and the CSRF token are each visitor's own; every change
+the page shows, and any loss of publication, takes effect at once."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import services as accounts_services
+from accounts.models import User
+from listings import fragments, services
+from listings.models import Listing
+from tests.factories import UserFactory, VerifiedUserFactory
+from tests.listings.helpers import moderator, published
+
+pytestmark = pytest.mark.django_db(transaction=True)
+State = Listing.State
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+HX_TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def _cache_on(settings):
+    settings.FRAGMENT_CACHE = True
+    cache.delete_many([fragments.GEN_KEY])
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def mod():
+    return moderator()
+
+
+@pytest.fixture
+def seller():
+    return VerifiedUserFactory(display_name="Cached Seller")
+
+
+@pytest.fixture
+def live(seller, mod):
+    return published(seller, mod, screenshots=2, title="Cached beauty account")
+
+
+def _url(listing) -> str:
+    return f"/listings/{listing.pk}/"
+
+
+def _is_cached(listing) -> bool:
+    _, entry, _ = fragments.lookup(key=fragments.detail_key(listing.pk))
+    return entry is not None
+
+
+def _tokens(html: str) -> list[str]:
+    return TOKEN.findall(html)
+
+
+def _without_tokens(html: str) -> str:
+    """The page with each CSRF token (masked afresh on every render) blanked out."""
+    html = TOKEN.sub('name="csrfmiddlewaretoken" value="…"', html)
+    return HX_TOKEN.sub('"X-CSRFToken": "…"', html)
+
+
+def test_a_hit_serves_the_same_page_as_a_miss_and_as_the_page_without_the_cache(
+    client, settings, live
+):
+    settings.FRAGMENT_CACHE = False
+    uncached = client.get(_url(live))
+    settings.FRAGMENT_CACHE = True
+    assert not _is_cached(live)
+    miss = client.get(_url(live))
+    assert _is_cached(live)
+    hit = client.get(_url(live))
+    assert uncached.status_code == miss.status_code == hit.status_code == 200
+    page = _without_tokens(hit.content.decode())
+    assert page == _without_tokens(miss.content.decode())
+    assert page == _without_tokens(uncached.content.decode())
+    for shown in ("Cached beauty account", "Cached Seller", 'class="shot-gallery"', "Figures"):
+        assert shown in page
+    assert page.count("<li><a href=") == 2  # both screenshots
+    assert 'id="transfer-policy"' in page
+    assert "secret_beauty_handle" not in page  # the handle is never rendered
+
+
+def test_a_hit_runs_only_the_access_check_and_the_live_buy_box_queries(client, live):
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(_url(live))
+    miss = [q["sql"] for q in ctx.captured_queries]  # read now: the next request resets the log
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(_url(live))
+    hit = [q["sql"] for q in ctx.captured_queries]
+    assert response.status_code == 200
+    assert len(hit) <= 2, hit
+    assert len(hit) < len(miss)
+    listing_reads = [s for s in hit if 'FROM "listings_listing"' in s]
+    assert len(listing_reads) == 1  # the access check
+    others = [s for s in hit if s not in listing_reads]
+    assert all('"escrow_review"' in s for s in others), others  # the buy box's reviews
+    assert not any("listings_listingscreenshot" in s or "accounts_standing" in s for s in hit)
+    assert '"handle"' not in listing_reads[0]
+
+
+def test_a_signed_in_hit_adds_only_the_session_and_user_lookups(
+    client, live, django_assert_max_num_queries
+):
+    client.force_login(UserFactory())
+    client.get(_url(live))
+    # The access check, the session, the user, the buy box's reviews.
+    with django_assert_max_num_queries(4):
+        assert client.get(_url(live)).status_code == 200
+
+
+def test_each_visitor_gets_their_own_buy_box_csrf_token_and_links(client, seller, live):
+    client.force_login(UserFactory())
+    page_a = client.get(_url(live)).content.decode()
+    assert _is_cached(live)
+    tokens_a = _tokens(page_a)
+    assert tokens_a  # the buy form (and the header's sign-out form)
+    manage = reverse("listings:edit_review", args=[live.pk])
+    buy = reverse("escrow:buy", args=[live.pk])
+    assert buy in page_a
+    assert manage not in page_a
+    assert "/report/" in page_a  # a signed-in stranger may report the listing
+
+    owner = Client()
+    owner.force_login(seller)
+    page_owner = owner.get(_url(live)).content.decode()
+    assert manage in page_owner  # the seller's own link, live
+    assert "/report/" not in page_owner  # nobody reports their own listing
+    assert buy not in page_owner
+    assert not any(t in page_owner for t in tokens_a)
+
+    buyer_b = Client()
+    buyer_b.force_login(UserFactory())
+    page_b = buyer_b.get(_url(live)).content.decode()
+    tokens_b = _tokens(page_b)
+    assert tokens_b
+    assert not set(tokens_a) & set(tokens_b)
+    assert not any(t in page_b for t in tokens_a)
+    assert buy in page_b
+    assert manage not in page_b
+
+    anonymous = Client().get(_url(live)).content.decode()
+    assert not any(t in anonymous for t in tokens_a + tokens_b)
+    assert manage not in anonymous
+    assert "/report/" not in anonymous
+
+
+def test_an_edited_and_reapproved_listing_shows_its_new_text(client, seller, mod, live):
+    assert "Cached beauty account" in client.get(_url(live)).content.decode()
+    services.update_listing(seller=seller, listing_id=live.pk, data={"title": "Renamed account"})
+    assert client.get(_url(live)).status_code == 404  # back in review
+    services.approve_listing(moderator=mod, listing_id=live.pk)
+    page = client.get(_url(live)).content.decode()
+    assert "Renamed account" in page
+    assert "Cached beauty account" not in page
+
+
+def test_a_new_rating_and_a_new_seller_name_show_at_once(client, seller, live):
+    page = client.get(_url(live)).content.decode()
+    assert "No ratings yet" in page
+    accounts_services.record_review(seller_id=seller.pk, rating=5)
+    page = client.get(_url(live)).content.decode()
+    assert "No ratings yet" not in page
+    assert "★ 5" in page
+    seller.display_name = "Renamed Seller"
+    seller.save()
+    page = client.get(_url(live)).content.decode()
+    assert "Renamed Seller" in page
+    assert "Cached Seller" not in page
+
+
+def test_a_removed_screenshot_is_gone_once_the_listing_is_back(client, seller, mod, live):
+    assert client.get(_url(live)).content.decode().count("<li><a href=") == 2
+    shot = live.screenshots.order_by("position").first()
+    services.delete_screenshot(seller=seller, listing_id=live.pk, screenshot_id=shot.pk)
+    services.approve_listing(moderator=mod, listing_id=live.pk)
+    page = client.get(_url(live)).content.decode()
+    assert page.count("<li><a href=") == 1
+    assert shot.image.url not in page
+
+
+def test_a_withdrawn_or_removed_listing_is_never_served_from_the_cache(client, seller, mod):
+    first = published(seller, mod, title="Soon withdrawn")
+    second = published(seller, mod, handle="@second", title="Soon removed")
+    for listing in (first, second):
+        assert client.get(_url(listing)).status_code == 200
+        assert _is_cached(listing)
+    services.withdraw_listing(seller=seller, listing_id=first.pk)
+    services.remove_listing(actor=mod, listing_id=second.pk, reason="fake figures")
+    stranger = Client()
+    stranger.force_login(UserFactory())
+    for listing in (first, second):
+        assert client.get(_url(listing)).status_code == 404
+        assert stranger.get(_url(listing)).status_code == 404
+
+
+def test_the_access_check_guards_the_cache_even_without_an_invalidation(client, seller, live):
+    assert client.get(_url(live)).status_code == 200
+    # A write that sends no signal (no generation bump): the cached entry stays current.
+    Listing.objects.filter(pk=live.pk).update(state=State.WITHDRAWN)
+    assert _is_cached(live)
+    assert client.get(_url(live)).status_code == 404
+    owner = Client()
+    owner.force_login(seller)
+    own = owner.get(_url(live))
+    assert own.status_code == 200
+    assert "This listing is not public" in own.content.decode()
+
+
+def test_languages_are_cached_apart(client, live):
+    english = client.get(_url(live), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    chinese = client.get(_url(live), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "Figures" in english
+    assert "Figures" not in chinese
+
+
+def test_the_verified_badge_is_not_cached_past_the_verification(client, seller, live):
+    User.objects.filter(pk=seller.pk).update(verified_until=timezone.now() + timedelta(seconds=2))
+    page = client.get(_url(live)).content.decode()
+    assert ">Verified<" in page
+    time.sleep(2.2)
+    page = client.get(_url(live)).content.decode()
+    assert ">Not verified<" in page
