@@ -665,8 +665,12 @@ def record_completed_deals(
     ``median_release_seconds``: the new median per seller, computed by escrow.
 
     Locks the standings in user-id order (so two batches never deadlock), then
-    writes them in one UPDATE. Call inside the transaction that ends the deals.
-    Bulk writes send no ``post_save``: the caller invalidates what shows standings."""
+    writes them all in one ``UPDATE … FROM (VALUES …)`` (PostgreSQL and SQLite
+    alike; ``bulk_update``'s CASE expression cost ~2 ms a row to build). Call
+    inside the transaction that ends the deals. Bulk writes send no
+    ``post_save``: the caller invalidates what shows standings."""
+    from django.db import connection
+
     from .models import Standing
 
     sales = Counter(seller for seller, _ in deals)
@@ -674,31 +678,34 @@ def record_completed_deals(
     user_ids = sorted(set(sales) | set(purchases))
     if not user_ids:
         return
+    table = connection.ops.quote_name(Standing._meta.db_table)
     with transaction.atomic():
         Standing.objects.bulk_create(
             [Standing(user_id=pk) for pk in user_ids], ignore_conflicts=True
         )
-        standings = list(
-            Standing.objects.select_for_update().filter(user_id__in=user_ids).order_by("user_id")
+        list(
+            Standing.objects.select_for_update()
+            .filter(user_id__in=user_ids)
+            .order_by("user_id")
+            .values_list("pk", flat=True)
         )
-        for standing in standings:
-            sold = sales.get(standing.user_id, 0)
-            standing.deals_ended += sold
-            standing.completed_sales += sold
-            standing.completed_purchases += purchases.get(standing.user_id, 0)
-            if standing.user_id in median_release_seconds:
-                standing.median_release_seconds = median_release_seconds[standing.user_id]
-            standing.updated_at = timezone.now()
-        Standing.objects.bulk_update(
-            standings,
-            [
-                "deals_ended",
-                "completed_sales",
-                "completed_purchases",
-                "median_release_seconds",
-                "updated_at",
-            ],
+        rows = [
+            (pk, sales.get(pk, 0), purchases.get(pk, 0), median_release_seconds.get(pk))
+            for pk in user_ids
+        ]
+        values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
+        # Only placeholders are interpolated; the table name is the model's own.
+        sql = (
+            f"UPDATE {table} SET "  # noqa: S608  # nosec B608
+            "deals_ended = deals_ended + v.column2, "
+            "completed_sales = completed_sales + v.column2, "
+            "completed_purchases = completed_purchases + v.column3, "
+            "median_release_seconds = COALESCE(CAST(v.column4 AS integer), median_release_seconds), "
+            "updated_at = %s "
+            f"FROM (VALUES {values}) AS v WHERE {table}.user_id = v.column1"
         )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [timezone.now(), *[value for row in rows for value in row]])
 
 
 def record_review(*, seller_id: int, rating: int) -> None:

@@ -120,8 +120,9 @@ def run_release(*, deal_ids: list[int], now: datetime, workers: int) -> dict:
         result[phase] = {
             "seconds": round(wall, 2),
             "deals_per_s": round(n / wall, 1) if wall else None,
-            "queries_per_deal": round(queries / n, 1),
-            "statements_per_deal": {k: round(v / n, 2) for k, v in statements.most_common()},
+            "queries": queries,
+            "queries_per_deal": round(queries / n, 3),
+            "statements_per_deal": {k: round(v / n, 4) for k, v in statements.most_common()},
         }
     result["deals_per_s"] = result["release"]["deals_per_s"]
     result["queries_per_deal"] = result["release"]["queries_per_deal"]

@@ -950,13 +950,25 @@ def _enqueue_payouts(deal_id: int) -> None:
     _enqueue_payouts_of([deal_id])
 
 
-def _enqueue_payouts_of(deal_ids: list[int]) -> None:
-    """One payout task per payout of these deals, after commit (the beat job
-    ``execute_due_payouts`` catches any that a broker outage lost)."""
-    from .tasks import execute_payout_task
+#: Payouts per task message when many are created at once (the release batch):
+#: several workers share them, and the broker sees one message per chunk.
+PAYOUT_CHUNK = 50
 
-    for payout_id in Payout.objects.filter(deal_id__in=deal_ids).values_list("pk", flat=True):
-        execute_payout_task.delay_on_commit(payout_id)
+
+def _enqueue_payouts_of(deal_ids: list[int]) -> None:
+    """Send the payouts of these deals after commit: one task for a single payout,
+    chunks of ``PAYOUT_CHUNK`` for many (the beat job ``execute_due_payouts``
+    catches any that a broker outage lost)."""
+    from .tasks import execute_payout_task, execute_payouts_task
+
+    ids = list(
+        Payout.objects.filter(deal_id__in=deal_ids).order_by("pk").values_list("pk", flat=True)
+    )
+    if len(ids) == 1:
+        execute_payout_task.delay_on_commit(ids[0])
+        return
+    for start in range(0, len(ids), PAYOUT_CHUNK):
+        execute_payouts_task.delay_on_commit(ids[start : start + PAYOUT_CHUNK])
 
 
 def execute_payout(*, payout_id: int, now: datetime) -> Payout | None:

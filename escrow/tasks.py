@@ -131,6 +131,18 @@ def execute_payout_task(payout_id: int) -> None:
     services.execute_payout(payout_id=payout_id, now=timezone.now())
 
 
+@shared_task(name="escrow.execute_payouts", acks_late=True, max_retries=0)
+def execute_payouts_task(payout_ids: list[int]) -> int:
+    """A chunk of payouts created together (the release batch); each is the same
+    idempotent step as ``execute_payout``. Returns how many were handled."""
+    moment = timezone.now()
+    return sum(
+        1
+        for payout_id in payout_ids
+        if services.execute_payout(payout_id=payout_id, now=moment) is not None
+    )
+
+
 @shared_task(name="escrow.execute_refund", acks_late=True, max_retries=0)
 def execute_refund_task(refund_id: int) -> None:
     services.execute_refund(refund_id=refund_id, now=timezone.now())
