@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core import mail
 
 from accounts.models import Standing
 from escrow import ledger, services, tasks
-from escrow.models import Deal, DealEvent, LedgerEntry, Notification, Payout
+from escrow.models import Deal, DealEvent, LedgerEntry, Notification, Payout, SimTransfer
 from listings.exceptions import IllegalTransition as ListingIllegalTransition
 from listings.models import Listing, ListingEvent
 from tests.factories import ListingFactory, VerifiedUserFactory
@@ -168,3 +169,24 @@ def test_the_release_emails_reach_buyer_and_seller(now, django_capture_on_commit
     recipients = sorted(message.to[0] for message in mail.outbox)
     assert recipients == sorted([deal.buyer.email, deal.seller.email])
     assert all(f"#{deal.pk}" in message.subject for message in mail.outbox)
+
+
+def test_a_chunk_of_payouts_is_paid_once_even_when_its_task_runs_twice(now):
+    from escrow.gateways.simulated import provider_totals
+
+    from .conftest import connect_seller
+
+    # The task pays at the real time: the deals were accepted long enough ago.
+    accepted = now - settings.PROTECTION_WINDOW - timedelta(days=2)
+    deals = [_deal(accepted) for _ in range(3)]
+    for deal in deals:
+        connect_seller(deal.seller)
+    services.release_due_deals(now=now, limit=10)
+    ids = list(Payout.objects.filter(deal__in=deals).values_list("pk", flat=True))
+
+    assert tasks.execute_payouts_task(ids) == 3
+    tasks.execute_payouts_task(ids)  # redelivered (acks_late): nothing more is sent
+
+    assert set(Payout.objects.values_list("status", flat=True)) == {Payout.Status.PAID}
+    assert SimTransfer.objects.count() == 3
+    assert provider_totals()["transferred"] == sum(d.price for d in deals)
