@@ -1,7 +1,9 @@
 """In-app and e-mail notifications for every deal step and before every deadline.
 
 ``notify`` is called inside the service's transaction: the in-app row commits with
-the step, the e-mail is sent only after commit (``transaction.on_commit``).
+the step; the e-mail is handed to a Celery task after commit
+(``escrow.send_notification_emails``), so no request or job waits for rendering
+or SMTP.
 """
 
 from __future__ import annotations
@@ -146,10 +148,23 @@ def message_for(notification_or_kind, deal: Deal) -> str:
 
 
 def notify(*, deal: Deal, user, kind: str, now: datetime, receipt: bool = False) -> Notification:
-    """Record an in-app notification and send the e-mail after commit."""
+    """Record an in-app notification; its e-mail is rendered and sent by a Celery
+    task after commit, off the request (``escrow.send_notification_emails``)."""
     note = Notification.objects.create(user=user, deal=deal, kind=kind, created_at=now)
-    transaction.on_commit(lambda: _send_email(note.pk, receipt=receipt))
+    transaction.on_commit(lambda: _hand_over_emails([note.pk], receipt=receipt), robust=True)
     return note
+
+
+def _hand_over_emails(notification_ids: list[int], *, receipt: bool = False) -> None:
+    """Enqueue the e-mails; with the broker down, send them here instead (the
+    in-app notifications are committed either way)."""
+    from .tasks import send_notification_emails
+
+    try:
+        send_notification_emails.delay(notification_ids, receipt=receipt)
+    except Exception:
+        logger.warning("broker unavailable: sending notification e-mails inline", exc_info=True)
+        send_emails(notification_ids, receipt=receipt)
 
 
 def notify_many(pairs: list[tuple[Deal, int, str]], *, now: datetime) -> None:
@@ -161,27 +176,23 @@ def notify_many(pairs: list[tuple[Deal, int, str]], *, now: datetime) -> None:
         for deal, user_id, kind in pairs
     )
     if notes:
-        from .tasks import send_notification_emails
-
         ids = [note.pk for note in notes]
-        send_notification_emails.delay_on_commit(ids)
+        transaction.on_commit(lambda: _hand_over_emails(ids), robust=True)
 
 
-def send_emails(notification_ids: list[int]) -> int:
-    """Send the e-mails of these notifications (no receipts); returns how many."""
-    for notification_id in notification_ids:
-        _send_email(notification_id, receipt=False)
-    return len(notification_ids)
+def send_emails(notification_ids: list[int], *, receipt: bool = False) -> int:
+    """Send the e-mails of these notifications; returns how many were sent."""
+    return sum(_send_email(pk, receipt=receipt) for pk in notification_ids)
 
 
-def _send_email(notification_id: int, *, receipt: bool) -> None:
+def _send_email(notification_id: int, *, receipt: bool) -> bool:
     note = (
         Notification.objects.select_related("deal__listing", "user")
         .filter(pk=notification_id)
         .first()
     )
     if note is None:
-        return
+        return False
     deal = note.deal
     with translation.override(settings.LANGUAGE_CODE):
         text = message_for(note, deal)
@@ -198,6 +209,8 @@ def _send_email(notification_id: int, *, receipt: bool) -> None:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [note.user.email])
     except Exception:  # an e-mail outage must not undo a money step
         logger.exception("could not e-mail notification %s", notification_id)
+        return False
+    return True
 
 
 def alert_operators(subject: str, body: str) -> None:

@@ -87,11 +87,12 @@ def release_after_protection(now: str | None = None) -> int:
 
 
 @shared_task(name="escrow.send_notification_emails", max_retries=0)
-def send_notification_emails(notification_ids: list[int]) -> int:
-    """The e-mails of notifications written in bulk (the release job)."""
+def send_notification_emails(notification_ids: list[int], receipt: bool = False) -> int:
+    """The e-mails of deal notifications (``notifications.notify`` /
+    ``notify_many``), after the step's commit."""
     from .notifications import send_emails
 
-    return send_emails(notification_ids)
+    return send_emails(notification_ids, receipt=receipt)
 
 
 @shared_task(name="escrow.execute_due_payouts", acks_late=True)

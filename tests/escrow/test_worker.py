@@ -45,3 +45,30 @@ def test_money_tasks_are_acks_late():
         tasks.execute_refund_task,
     ):
         assert task.acks_late
+
+
+def test_a_deal_steps_e_mails_are_sent_by_the_worker(celery_worker, now):
+    from django.core import mail
+
+    from escrow import services
+
+    from .conftest import GOOD_CARD
+
+    buyer = VerifiedUserFactory()
+    listing = ListingFactory(seller=VerifiedUserFactory())
+    deal = services.open_deal(buyer=buyer, listing_id=listing.pk, now=now)
+    services.acknowledge_transfer_policy(deal_id=deal.pk, buyer=buyer, note="policy", now=now)
+    mail.outbox.clear()
+
+    services.pay_deal(deal_id=deal.pk, buyer=buyer, card=GOOD_CARD, now=now)
+
+    def paid_mails():  # the "deal opened" ones may still be arriving
+        return {
+            message.to[0]: message.body for message in mail.outbox if "opened" not in message.body
+        }
+
+    assert _wait_for(lambda: len(paid_mails()) == 2)
+    sent = paid_mails()
+    assert set(sent) == {buyer.email, listing.seller.email}
+    assert "Receipt" in sent[buyer.email]  # the receipt flag travels with the task
+    assert "Receipt" not in sent[listing.seller.email]

@@ -24,6 +24,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.db import connection, connections
 from django.db.models import Sum
 from django.test import Client
@@ -284,11 +285,17 @@ def test_redis_down_while_a_buyer_pays():
 
     stop_redis()
     try:
+        mail.outbox.clear()
         response = client.post(f"/deals/{deal.pk}/pay/", card)
         assert response.status_code == 302, response.status_code  # not a 500
         assert response["Location"] == f"/deals/{deal.pk}/"
         deal.refresh_from_db()
         assert deal.state == State.FUNDED
+        # The e-mails could not be handed to the worker: they were sent inline,
+        # the buyer's with the receipt.
+        sent = {message.to[0]: message.body for message in mail.outbox}
+        assert set(sent) == {buyer.email, seller.email}
+        assert "Receipt" in sent[buyer.email] and "Receipt" not in sent[seller.email]
         # The buyer, unsure, pays again: nothing is charged twice.
         again = client.post(f"/deals/{deal.pk}/pay/", card)
         assert again.status_code == 302
