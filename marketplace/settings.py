@@ -346,10 +346,13 @@ SERVE_MEDIA = env.bool("SERVE_MEDIA", default=not PRODUCTION)
 # The benchmark's ceiling page (/_bench/ceiling, marketplace.ceiling): routed only
 # when this is on; `make bench` sets it. Never set it in production.
 BENCH_ENDPOINTS = env.bool("HANDOFF_BENCH_ENDPOINTS", default=False)
-# Fragment cache of the catalogue's main column (listings.fragments), in the shared
-# cache; invalidated on every change it shows, expiring after the given seconds
-# as a safety net. See docs/performance.md for what it buys.
-FRAGMENT_CACHE = env.bool("HANDOFF_FRAGMENT_CACHE", default=False)
+# Fragment caches (listings.fragments: the catalogue's results and the listing
+# page's shared parts, in the shared cache, invalidated on every change they show,
+# expiring after the given seconds as a safety net; marketplace/templatetags/shell.py:
+# an anonymous visitor's header and footer). On by default in production with Redis
+# (a cache every process shares; a per-process cache would miss the worker's
+# invalidations). See docs/performance.md for what they buy.
+FRAGMENT_CACHE = env.bool("HANDOFF_FRAGMENT_CACHE", default=PRODUCTION and bool(REDIS_URL))
 FRAGMENT_CACHE_SECONDS = env.int("FRAGMENT_CACHE_SECONDS", default=300)
 # listings: automatic ownership checker (dotted path to a
 # listings.ownership.OwnershipChecker); empty = moderators check the bio by hand.
