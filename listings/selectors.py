@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts.permissions import is_moderator
@@ -51,6 +52,28 @@ def _cards(qs: QuerySet) -> QuerySet:
         .annotate(cover_thumbnail=Subquery(cover))
         .defer("description", "search_vector", "handle", "ownership_code", "moderation_reason")
     )
+
+
+def _filtered(query) -> bool:
+    return any(
+        value is not None
+        for value in (query.min_followers, query.max_followers, query.min_price, query.max_price)
+    ) or bool(query.platforms)
+
+
+def _unindexed_order(sort: str) -> list:
+    """The order of ``SORTS[sort]`` written so that no index can deliver it.
+
+    With a few matches (at most ``COUNT_CAP``) spread over a large table, walking
+    the sort's index and filtering can read most of the table before 51 rows
+    match (the filters correlate with the sort: a price range against
+    ``followers_desc``); PostgreSQL cannot know that and picks the walk. Ordering
+    by an expression leaves it one plan — find the matches (bitmap/index on the
+    filters) and sort them — whose cost follows the matches, not the table."""
+    field, tie = SORTS[sort]
+    name = field.lstrip("-")
+    key = Coalesce(F(name), F(name))  # the same value, but not an indexed column
+    return [key.desc() if field.startswith("-") else key.asc(), tie]
 
 
 def published() -> QuerySet:
@@ -151,8 +174,12 @@ def catalogue(query: CatalogueQuery, *, page_size: int = PAGE_SIZE) -> Catalogue
         sort = "relevance" if ranked else "newest"
 
     count_qs = qs
+    # The capped count first: it also tells which plan suits the rows query.
+    count = count_qs.order_by().values("pk")[: COUNT_CAP + 1].count()
     if sort == "relevance":
         qs = qs.order_by("-rank", "-id")
+    elif count <= COUNT_CAP and _filtered(query):
+        qs = qs.order_by(*_unindexed_order(sort))
     else:
         qs = qs.order_by(*SORTS[sort])
 
@@ -168,7 +195,6 @@ def catalogue(query: CatalogueQuery, *, page_size: int = PAGE_SIZE) -> Catalogue
     has_next = len(rows) > page_size
     rows = rows[:page_size]
 
-    count = count_qs.values("pk")[: COUNT_CAP + 1].count()
     next_cursor = encode_cursor(sort, rows[-1]) if has_next and sort != "relevance" else ""
     return CataloguePage(
         listings=rows,
