@@ -78,11 +78,14 @@ def cases_for_deal(deal):
     )
 
 
-def reviews_of_seller(seller_id: int, limit: int = 20):
+def reviews_of_seller(seller_id: int, limit: int = 20, *, with_deal: bool = True):
+    """The seller's latest reviews; ``with_deal=False`` (the listing page's box)
+    reads the review columns only — no buyer, deal or listing rows."""
     from .models import Review
 
-    return (
-        Review.objects.filter(seller_id=seller_id)
-        .select_related("buyer", "deal__listing")
-        .order_by("-created_at", "-id")[:limit]
-    )
+    reviews = Review.objects.filter(seller_id=seller_id)
+    if with_deal:
+        reviews = reviews.select_related("buyer", "deal__listing")
+    else:
+        reviews = reviews.only("seller_id", "rating", "text", "reply", "created_at")
+    return reviews.order_by("-created_at", "-id")[:limit]

@@ -48,4 +48,4 @@ def seller_reviews(seller, limit: int = 3):
     """The latest reviews of ``seller`` (the listing page's escrow box)."""
     from escrow.selectors import reviews_of_seller
 
-    return {"seller": seller, "reviews": list(reviews_of_seller(seller.pk, limit))}
+    return {"seller": seller, "reviews": list(reviews_of_seller(seller.pk, limit, with_deal=False))}
