@@ -33,7 +33,6 @@ from django.core.signals import setting_changed
 from django.middleware.csrf import get_token
 from django.utils import translation
 from django.utils.html import escape
-from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -81,7 +80,9 @@ class ShellCacheNode(template.Node):
                 _cache[key] = html
         if CSRF_STAND_IN in html:
             html = html.replace(CSRF_STAND_IN, get_token(request))
-        return mark_safe(html.replace(NEXT_STAND_IN, escape(full_path)))  # noqa: S308
+        # A node's output goes into the page as it is (it is not escaped again):
+        # the cached HTML was escaped when rendered, the path is escaped here.
+        return html.replace(NEXT_STAND_IN, escape(full_path))
 
 
 @register.tag("shellcache")
