@@ -67,7 +67,26 @@ def _celery_worker_session():
     with start_worker(
         app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=20
     ) as worker:
-        yield worker
+        _worker_state["running"] = True
+        try:
+            yield worker
+        finally:
+            _worker_state["running"] = False
+
+
+_worker_state = {"running": False}
+
+
+@pytest.fixture(autouse=True)
+def _no_tasks_left_for_the_next_test():
+    """Once the session's worker consumes, a task a test enqueued but the worker had
+    not reached yet would run during a later test, against that test's data (the
+    database is shared by transactional tests). Drop what is still queued."""
+    yield
+    if _worker_state["running"]:
+        from marketplace.celery import app
+
+        app.control.purge()
 
 
 @pytest.fixture

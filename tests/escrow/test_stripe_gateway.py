@@ -188,7 +188,9 @@ def test_signed_webhook_from_localstripe_funds_the_deal_then_refund_and_connect_
 
     # Only the signed webhook tells us: no return-URL sync in this test.
     assert _wait(lambda: Deal.objects.get(pk=deal.pk).state == Deal.State.FUNDED)
-    assert WebhookEvent.objects.filter(type="payment_intent.succeeded").count() == 1
+    assert (
+        WebhookEvent.objects.filter(provider="stripe", type="payment_intent.succeeded").count() == 1
+    )
 
     # The seller hands over; the buyer accepts; the seller onboards with Connect.
     hand_over(deal, now)
