@@ -160,6 +160,8 @@ def _hand_over_emails(notification_ids: list[int], *, receipt: bool = False) -> 
     in-app notifications are committed either way)."""
     from .tasks import send_notification_emails
 
+    if not getattr(settings, "NOTIFICATION_EMAILS", True):
+        return  # e.g. seed_demo: the demo users are not real
     try:
         send_notification_emails.delay(notification_ids, receipt=receipt)
     except Exception:

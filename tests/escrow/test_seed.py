@@ -36,3 +36,26 @@ def test_seed_adds_an_open_dispute_and_a_chargeback_once():
     assert Chargeback.objects.count() == 1
     _seed({})
     assert Dispute.objects.count() == 2
+
+
+def test_seed_demo_hands_no_e_mail_to_the_worker():
+    """The demo users are not real: seeding notifies them in the app only, so
+    `make run`'s worker does not print dozens of e-mails when it starts."""
+    from celery.signals import before_task_publish
+    from django.core.management import call_command
+
+    from escrow.models import Notification
+
+    published: list[str] = []
+
+    def record(sender=None, **kwargs):
+        published.append(sender)
+
+    before_task_publish.connect(record, weak=False)
+    try:
+        call_command("seed_demo", listings=12, stdout=io.StringIO())
+    finally:
+        before_task_publish.disconnect(record)
+
+    assert Notification.objects.exists()  # the deals did notify, in the app
+    assert "escrow.send_notification_emails" not in published

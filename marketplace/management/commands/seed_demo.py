@@ -26,8 +26,12 @@ class Command(BaseCommand):
 
         context: dict = {}
         # Demo data is made through the real services, which notify people; the
-        # demo users are not real, so their notifications are not printed.
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+        # demo users are not real, so their notifications are not e-mailed (nor
+        # handed to the worker, which would print them when `make run` starts it).
+        with override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+            NOTIFICATION_EMAILS=False,
+        ):
             for path in SEEDERS:
                 if find_spec(path) is None:
                     continue
