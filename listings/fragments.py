@@ -56,6 +56,11 @@ def detail_key(listing_id: int) -> str:
     return f"listings:detail:{translation.get_language()}:{int(listing_id)}"
 
 
+def home_key() -> str:
+    """The key of the home page's listing sections, in the active language."""
+    return f"listings:home:{translation.get_language()}"
+
+
 def lookup(request=None, *, key: str | None = None) -> tuple[str, dict | None, int]:
     """(key, cached entry or None, current generation) — one cache round trip.
 

@@ -38,12 +38,21 @@ ACTION_TEMPLATES = ["escrow/_listing_actions.html", "listings/_listing_actions.h
 
 
 def home(request):
-    """The home page: featured and newest published listings."""
-    return render(
-        request,
-        "listings/home.html",
+    """The home page: featured and newest published listings. Their sections
+    (nothing user-specific) may come from the fragment cache, under the catalogue's
+    generation; the hero and the search box are rendered live."""
+    cache_key = None
+    if fragments.enabled():
+        cache_key, entry, gen = fragments.lookup(key=fragments.home_key())
+        if entry is not None:
+            return render(request, "listings/home.html", {"sections_html": entry["html"]})
+    sections_html = render_to_string(
+        "listings/_home_listings.html",
         {"featured": selectors.featured(), "newest": selectors.newest()},
     )
+    if cache_key is not None:
+        fragments.store(cache_key, gen, {"html": sections_html})
+    return render(request, "listings/home.html", {"sections_html": sections_html})
 
 
 def _catalogue_query(data: dict) -> selectors.CatalogueQuery:

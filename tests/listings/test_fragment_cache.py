@@ -76,3 +76,26 @@ def test_languages_are_cached_apart(client):
     english = client.get("/listings/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     chinese = client.get("/listings/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert english != chinese
+
+
+def test_the_home_page_listings_come_from_the_cache_and_follow_changes(
+    client, django_assert_num_queries
+):
+    first = ListingFactory(title="Home page first listing")
+    page = client.get("/").content.decode()
+    assert "Home page first listing" in page
+
+    with django_assert_num_queries(0):
+        again = client.get("/").content.decode()
+
+    def sections(html):  # the cached part: the listing sections (tokens differ per request)
+        return html[html.index('<section class="listing-section"') : html.index("</main>")]
+
+    assert sections(again) == sections(page)
+
+    ListingFactory(title="Home page second listing")
+    first.title = "Home page renamed listing"
+    first.save()
+    page = client.get("/").content.decode()
+    assert "Home page second listing" in page and "Home page renamed listing" in page
+    assert "Home page first listing" not in page
