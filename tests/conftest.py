@@ -68,20 +68,40 @@ def _celery_worker_session():
         app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=20
     ) as worker:
         _worker_state["running"] = True
+        _worker_state["consuming"] = True
         try:
             yield worker
         finally:
             _worker_state["running"] = False
 
 
-_worker_state = {"running": False}
+_worker_state = {"running": False, "consuming": True}
+
+
+def _worker_consumes(worker, on):
+    """Start or stop the session worker taking tasks from the queue (remote control,
+    answered by the worker's own thread, so nothing is changed under its feet)."""
+    if _worker_state["consuming"] == on:
+        return
+    from marketplace.celery import app
+
+    queue = app.conf.task_default_queue
+    command = app.control.add_consumer if on else app.control.cancel_consumer
+    replies = command(queue, destination=[worker.hostname], reply=True, timeout=10)
+    if not replies:
+        pytest.fail(f"the session worker did not answer {command.__name__}({queue!r})")
+    _worker_state["consuming"] = on
 
 
 @pytest.fixture(autouse=True)
-def _no_tasks_left_for_the_next_test():
-    """Once the session's worker consumes, a task a test enqueued but the worker had
-    not reached yet would run during a later test, against that test's data (the
-    database is shared by transactional tests). Drop what is still queued."""
+def _no_tasks_left_for_the_next_test(request):
+    """Once the session's worker runs, it must take tasks only in the tests that ask for
+    it: a test without `celery_worker` expects what it enqueues to stay queued (a payout
+    the worker ran behind its back raced its own calls), so the worker stops consuming
+    for it. And a task a test enqueued but the worker had not reached yet would run
+    during a later test, against that test's data: drop what is still queued."""
+    if _worker_state["running"] and "celery_worker" not in request.fixturenames:
+        _worker_consumes(request.getfixturevalue("_celery_worker_session"), False)
     yield
     if _worker_state["running"]:
         from marketplace.celery import app
@@ -92,6 +112,7 @@ def _no_tasks_left_for_the_next_test():
 @pytest.fixture
 def celery_worker(_celery_worker_session, transactional_db):
     """A real worker consuming from real Redis; tests using it commit their data."""
+    _worker_consumes(_celery_worker_session, True)
     return _celery_worker_session
 
 
