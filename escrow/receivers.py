@@ -87,7 +87,13 @@ def on_content_reinstated(sender, *, subject, violation=None, **kwargs) -> None:
 
 def connect() -> None:
     from governance import signals as gov
+    from listings import fragments
     from listings.signals import listing_removed
+
+    from .models import Review
+
+    # The listing page caches the seller's latest reviews with its shared parts.
+    fragments.watch(Review)
 
     listing_removed.connect(on_listing_removed, dispatch_uid="escrow-listing-removed")
     gov.user_banned.connect(on_user_banned, dispatch_uid="escrow-user-banned")

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +39,7 @@ class Reportable:
     model: type[models.Model]
     label: str
     owner: Callable[[models.Model], object]
+    owner_id: Callable[[models.Model], object]
     categories: tuple[str, ...]
     text: Callable[[models.Model], str] | None = None
     queryset: Callable[[], models.QuerySet] | None = None
@@ -58,6 +60,21 @@ def _owner_getter(owner) -> Callable[[models.Model], object]:
     if isinstance(owner, str):
         return lambda obj: getattr(obj, owner, None)
     return lambda obj: getattr(obj, "governance_owner", None)
+
+
+def _owner_id_getter(model, owner) -> Callable[[models.Model], object]:
+    """The owner's pk; read from the foreign key's column when ``owner`` names one,
+    so asking "is this yours?" loads no user row."""
+    if isinstance(owner, str):
+        try:
+            fk = model._meta.get_field(owner)
+        except FieldDoesNotExist:
+            fk = None
+        if fk is not None and fk.many_to_one:
+            attname = fk.attname
+            return lambda obj: getattr(obj, attname, None)
+    getter = _owner_getter(owner)
+    return lambda obj: getattr(getter(obj), "pk", None)
 
 
 def register_reportable(
@@ -86,6 +103,7 @@ def register_reportable(
         model=model,
         label=label,
         owner=_owner_getter(owner),
+        owner_id=_owner_id_getter(model, owner),
         categories=cats,
         text=text,
         queryset=queryset,
@@ -112,6 +130,14 @@ def owner_of(obj) -> object | None:
     if entry is None:
         return None
     return entry.owner(obj)
+
+
+def owner_id_of(obj) -> object | None:
+    """The pk of who answers for ``obj`` (None when nobody or not reportable)."""
+    entry = get_reportable(obj)
+    if entry is None:
+        return None
+    return entry.owner_id(obj)
 
 
 def text_of(obj) -> str:

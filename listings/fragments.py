@@ -7,7 +7,8 @@ What is cached, as HTML, per language:
   pager) — per query string;
 - the parts of a PUBLISHED listing's page that are the same for every visitor —
   title and figures, screenshots, description, the seller card's name, badge and
-  standing, the transfer-policy note — per listing id.
+  standing, the transfer-policy note, the seller's latest reviews (escrow's part,
+  its ``Review`` registered through ``watch``) — per listing id.
 
 Never anything user-specific: the header (the visitor's CSRF token and session
 state), the listing page's buy box, owner and moderator links and "Report" link
@@ -120,6 +121,16 @@ def _on_change(sender, instance=None, update_fields=None, **kwargs) -> None:
     bump()
 
 
+def watch(*models) -> None:
+    """Bump the generation whenever one of ``models`` is saved or deleted. Apps that
+    put something into a cached part (escrow: the seller's reviews) register their
+    models here, keeping the dependency direction (they import listings)."""
+    for model in models:
+        uid = f"listings-fragments-{model._meta.label_lower}"
+        post_save.connect(_on_change, sender=model, dispatch_uid=uid + "-save")
+        post_delete.connect(_on_change, sender=model, dispatch_uid=uid + "-delete")
+
+
 def connect() -> None:
     """Listings, screenshots, users and standings: whatever a card or the shared
     parts of a listing page show."""
@@ -129,7 +140,4 @@ def connect() -> None:
 
     from .models import Listing, ListingScreenshot, PendingListing
 
-    for model in (Listing, PendingListing, ListingScreenshot, get_user_model(), Standing):
-        uid = f"listings-fragments-{model._meta.label_lower}"
-        post_save.connect(_on_change, sender=model, dispatch_uid=uid + "-save")
-        post_delete.connect(_on_change, sender=model, dispatch_uid=uid + "-delete")
+    watch(Listing, PendingListing, ListingScreenshot, get_user_model(), Standing)

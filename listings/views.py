@@ -125,6 +125,8 @@ DETAIL_PARTS = {
     "main": "listings/_detail_main.html",
     "seller": "listings/_detail_seller.html",
     "policy": "listings/_detail_policy.html",
+    # Escrow's part when it is installed (the seller's latest reviews), else nothing.
+    "reviews": ["escrow/_listing_reviews.html", "listings/_detail_no_reviews.html"],
 }
 
 
@@ -147,15 +149,16 @@ def detail(request, pk: int):
     """``/listings/<id>/``: a PUBLISHED listing for anyone; other states only for the
     seller and moderators (404 for everyone else). The handle is never rendered.
 
-    With the fragment cache on, the access check runs first (one small query), and
-    a PUBLISHED listing's shared parts may then come from the cache; the rest of the
-    page is always live."""
+    With the fragment cache on, a PUBLISHED listing's shared parts may come from the
+    cache; the access check still runs on every request before anything is shown
+    (on a hit, one small query; on a miss, the full read is the check). The rest of
+    the page is always live."""
     cache_key = None
     if fragments.enabled():
-        head = selectors.get_listing_head_for_user(request.user, pk)
-        if head.state == State.PUBLISHED:
-            cache_key, entry, gen = fragments.lookup(key=fragments.detail_key(pk))
-            if entry is not None:
+        cache_key, entry, gen = fragments.lookup(key=fragments.detail_key(pk))
+        if entry is not None:
+            head = selectors.get_listing_head_for_user(request.user, pk)
+            if head.state == State.PUBLISHED:
                 # SafeStrings, as render_to_string made them (pickled with their class).
                 return _render_detail(request, head, entry["parts"])
     listing = selectors.get_listing_for_user(request.user, pk)

@@ -7,7 +7,7 @@ from django import template
 from django.utils.translation import gettext_lazy as _
 
 from .. import points as pts
-from ..registry import get_reportable, owner_of, report_url
+from ..registry import get_reportable, owner_id_of, report_url
 
 register = template.Library()
 
@@ -41,8 +41,8 @@ def report_link(context, obj, css="btn btn-small btn-ghost"):
     user = getattr(request, "user", None)
     url = None
     if user is not None and user.is_authenticated and get_reportable(obj) is not None:
-        owner = owner_of(obj)
-        if owner is None or owner.pk != user.pk:
+        owner_id = owner_id_of(obj)
+        if owner_id is None or owner_id != user.pk:
             url = report_url(obj)
     return {"url": url, "css": css}
 

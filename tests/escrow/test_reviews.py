@@ -4,12 +4,14 @@ shown on the listing and the seller's page through the standing record."""
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from accounts.models import Standing
 from escrow import protection, services
 from escrow.exceptions import AlreadyReviewed, InvalidRating, ReplyNotAllowed, ReviewNotAllowed
 from escrow.models import Review
+from listings import fragments
 from tests.factories import ListingFactory, VerifiedUserFactory
 
 from .conftest import accepted_deal, after_protection, open_and_pay
@@ -21,6 +23,27 @@ def released(buyer, listing, now):
     services.release_deal(deal_id=deal.pk, now=after_protection(now))
     deal.refresh_from_db()
     return deal
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_review_and_its_reply_show_at_once_on_a_cached_listing_page(
+    client, settings, released, now
+):
+    settings.FRAGMENT_CACHE = True
+    cache.clear()
+    on_sale = ListingFactory(seller=released.seller)
+    url = reverse("listings:detail", args=[on_sale.pk])
+    assert "No reviews yet." in client.get(url).content.decode()
+    assert fragments.lookup(key=fragments.detail_key(on_sale.pk))[1] is not None  # cached
+    review = protection.leave_review(
+        deal_id=released.pk, buyer=released.buyer, rating=4, text="Smooth handover.", now=now
+    )
+    page = client.get(url).content.decode()
+    assert "Smooth handover." in page and "No reviews yet." not in page
+    # A reply saves only the review (not the standing): Review itself invalidates.
+    protection.reply_to_review(review_id=review.pk, seller=released.seller, text="Thanks!", now=now)
+    assert "Thanks!" in client.get(url).content.decode()
+    cache.clear()
 
 
 def test_buyer_reviews_once_and_the_standing_shows_it(client, released, now):
