@@ -185,25 +185,33 @@ def open_deal(*, buyer: User, listing_id: int, now: datetime) -> Deal:
         raise NotAllowed()
     gateway = get_gateway()
     with transaction.atomic():
-        User.objects.select_for_update().filter(pk=buyer.pk).first()
-        listing = Listing.objects.select_for_update().filter(pk=listing_id).first()
+        User.objects.select_for_update().filter(pk=buyer.pk).values_list("pk").first()
+        # The search vector and the (encrypted) handle are not needed here.
+        listing = (
+            Listing.objects.select_for_update()
+            .defer("search_vector", "handle", "handle_fingerprint")
+            .filter(pk=listing_id)
+            .first()
+        )
         if listing is None:
             raise ListingUnavailable()
         if listing.seller_id == buyer.pk:
             raise CannotBuyOwnListing()
-        existing = Deal.objects.filter(
-            listing=listing, buyer=buyer, state=State.PENDING_PAYMENT
-        ).first()
-        if existing is not None:
-            return existing
+        # The buyer's unpaid deals, read once: a double click's deal, and the cap.
+        unpaid = dict(
+            Deal.objects.filter(buyer=buyer, state=State.PENDING_PAYMENT).values_list(
+                "listing_id", "pk"
+            )
+        )
+        if listing.pk in unpaid:
+            return Deal.objects.get(pk=unpaid[listing.pk])
         if listing.state != Listing.State.PUBLISHED:
             raise ListingUnavailable()
-        unpaid = Deal.objects.filter(buyer=buyer, state=State.PENDING_PAYMENT).count()
-        if unpaid >= settings.MAX_UNPAID_DEALS:
+        if len(unpaid) >= settings.MAX_UNPAID_DEALS:
             raise TooManyUnpaidDeals()
         try:
-            listing_services.reserve_listing(
-                listing_id=listing.pk, actor=buyer, reason="deal opened", now=now
+            listing_services.reserve_locked_listing(
+                listing, actor=buyer, reason="deal opened", now=now
             )
         except ListingNotAvailable:
             raise ListingUnavailable()
@@ -239,8 +247,9 @@ def open_deal(*, buyer: User, listing_id: int, now: datetime) -> Deal:
             currency=deal.currency,
             created_at=now,
         )
-        notify(deal=deal, user=buyer, kind="opened_buyer", now=now)
-        notify(deal=deal, user=deal.seller, kind="opened_seller", now=now)
+        notify_many(
+            [(deal, buyer.pk, "opened_buyer"), (deal, deal.seller_id, "opened_seller")], now=now
+        )
     return deal
 
 

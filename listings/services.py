@@ -104,13 +104,21 @@ def reserve_listing(
     never both reserve it: the second gets ``ListingNotAvailable`` (nothing written).
     """
     with transaction.atomic():
-        listing = _lock(listing_id)
-        if listing.state != State.PUBLISHED:
-            raise ListingNotAvailable()
-        transition_listing(
-            listing=listing, to=State.RESERVED, actor=actor, reason=reason or "reserved", now=now
-        )
-        return listing
+        return reserve_locked_listing(_lock(listing_id), actor=actor, reason=reason, now=now)
+
+
+def reserve_locked_listing(
+    listing: Listing, *, actor=None, reason: str = "", now: datetime | None = None
+) -> Listing:
+    """``reserve_listing`` for a caller that already holds ``listing``'s row lock in
+    its own transaction (escrow's ``open_deal`` locks the buyer, then the listing):
+    no second lock, no savepoint. ``ListingNotAvailable`` unless PUBLISHED."""
+    if listing.state != State.PUBLISHED:
+        raise ListingNotAvailable()
+    transition_listing(
+        listing=listing, to=State.RESERVED, actor=actor, reason=reason or "reserved", now=now
+    )
+    return listing
 
 
 def release_reservation(
