@@ -182,19 +182,30 @@ def notify_many(pairs: list[tuple[Deal, int, str]], *, now: datetime) -> None:
         transaction.on_commit(lambda: _hand_over_emails(ids), robust=True)
 
 
-def send_emails(notification_ids: list[int], *, receipt: bool = False) -> int:
-    """Send the e-mails of these notifications; returns how many were sent."""
-    return sum(_send_email(pk, receipt=receipt) for pk in notification_ids)
+def send_emails(notification_ids: list[int], *, receipt: bool = False) -> tuple[int, list[int]]:
+    """Send the e-mails of these notifications. Returns how many were sent and the
+    ids the mail server refused (worth another try); a notification deleted since
+    (its deal erased) is neither."""
+    sent, failed = 0, []
+    for pk in notification_ids:
+        outcome = _send_email(pk, receipt=receipt)
+        if outcome is True:
+            sent += 1
+        elif outcome is False:
+            failed.append(pk)
+    return sent, failed
 
 
-def _send_email(notification_id: int, *, receipt: bool) -> bool:
+def _send_email(notification_id: int, *, receipt: bool) -> bool | None:
+    """True when sent, False when the mail server failed, None when there is no
+    such notification any more."""
     note = (
         Notification.objects.select_related("deal__listing", "user")
         .filter(pk=notification_id)
         .first()
     )
     if note is None:
-        return False
+        return None
     deal = note.deal
     with translation.override(settings.LANGUAGE_CODE):
         text = message_for(note, deal)

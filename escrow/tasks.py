@@ -6,10 +6,12 @@ several workers at once, does each thing once. Money tasks are ``acks_late``.
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import datetime
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -17,6 +19,9 @@ from . import services
 from .models import Deal
 
 BATCH = 200
+EMAIL_RETRIES = 5
+
+logger = logging.getLogger(__name__)
 
 
 def _now(now: str | None) -> datetime:
@@ -86,13 +91,22 @@ def release_after_protection(now: str | None = None) -> int:
     return count
 
 
-@shared_task(name="escrow.send_notification_emails", max_retries=0)
-def send_notification_emails(notification_ids: list[int], receipt: bool = False) -> int:
+@shared_task(bind=True, name="escrow.send_notification_emails", max_retries=EMAIL_RETRIES)
+def send_notification_emails(self, notification_ids: list[int], receipt: bool = False) -> int:
     """The e-mails of deal notifications (``notifications.notify`` /
-    ``notify_many``), after the step's commit."""
+    ``notify_many``), after the step's commit. Those the mail server refused are
+    tried again, alone, after 1, 2, 4, 8 and 16 × ``EMAIL_RETRY_SECONDS``; then
+    given up on and logged (the in-app notifications stay either way)."""
     from .notifications import send_emails
 
-    return send_emails(notification_ids, receipt=receipt)
+    sent, failed = send_emails(notification_ids, receipt=receipt)
+    if failed:
+        if self.request.called_directly or self.request.retries >= self.max_retries:
+            logger.error("gave up e-mailing deal notifications %s", failed)
+        else:
+            delay = settings.EMAIL_RETRY_SECONDS * 2**self.request.retries
+            raise self.retry(args=[failed], kwargs={"receipt": receipt}, countdown=delay)
+    return sent
 
 
 @shared_task(name="escrow.execute_due_payouts", acks_late=True)

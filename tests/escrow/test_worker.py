@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import smtplib
 import time
 
 import pytest
+from django.core.mail.backends import locmem
 
 from escrow import tasks
 from escrow.models import Deal, Payout
@@ -72,3 +74,56 @@ def test_a_deal_steps_e_mails_are_sent_by_the_worker(celery_worker, now):
     assert set(sent) == {buyer.email, listing.seller.email}
     assert "Receipt" in sent[buyer.email]  # the receipt flag travels with the task
     assert "Receipt" not in sent[listing.seller.email]
+
+
+class RefusingMailServer(locmem.EmailBackend):
+    """The mail server (outside world): refuses the next ``refusals`` messages."""
+
+    refusals = 0
+
+    def send_messages(self, messages):
+        if RefusingMailServer.refusals > 0:
+            RefusingMailServer.refusals -= 1
+            raise smtplib.SMTPServerDisconnected("421 try again later")
+        return super().send_messages(messages)
+
+
+def test_deal_e_mails_the_mail_server_refused_are_sent_on_a_later_try(celery_worker, settings, now):
+    from django.core import mail
+
+    from escrow import services
+
+    settings.EMAIL_BACKEND = "tests.escrow.test_worker.RefusingMailServer"
+    settings.EMAIL_RETRY_SECONDS = 1
+    RefusingMailServer.refusals = 3  # both "deal opened" e-mails, then the first retry of one
+    mail.outbox.clear()
+    buyer = VerifiedUserFactory()
+    listing = ListingFactory(seller=VerifiedUserFactory())
+
+    services.open_deal(buyer=buyer, listing_id=listing.pk, now=now)
+
+    assert _wait_for(lambda: len(mail.outbox) == 2, timeout=30)
+    assert RefusingMailServer.refusals == 0
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([buyer.email, listing.seller.email])
+    time.sleep(1.5)  # no copy follows: each e-mail went out once
+    assert len(mail.outbox) == 2
+
+
+def test_a_direct_call_reports_what_it_sent_and_gives_up_on_the_rest(settings, now, caplog):
+    from django.core import mail
+
+    from escrow import services
+    from escrow.models import Notification
+
+    buyer = VerifiedUserFactory()
+    listing = ListingFactory(seller=VerifiedUserFactory())
+    deal = services.open_deal(buyer=buyer, listing_id=listing.pk, now=now)
+    ids = list(Notification.objects.filter(deal=deal).values_list("pk", flat=True))
+    settings.EMAIL_BACKEND = "tests.escrow.test_worker.RefusingMailServer"
+    RefusingMailServer.refusals = 1
+    mail.outbox.clear()
+
+    assert tasks.send_notification_emails(ids) == 1
+
+    assert len(mail.outbox) == 1
+    assert "gave up e-mailing deal notifications" in caplog.text
