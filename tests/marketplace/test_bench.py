@@ -2,6 +2,7 @@
 
 - the ceiling page is routed only when BENCH_ENDPOINTS is on;
 - the bench scripts import;
+- the EXPLAIN step captures the catalogue's SQL with the fragment cache on;
 - a due deal written in bulk by bench.fixtures leaves the same rows as one built
   through the services, and the real release job releases it with balanced books.
 """
@@ -106,3 +107,21 @@ def test_bulk_due_deal_matches_services_and_releases(monkeypatch):
     assert DealEvent.objects.filter(deal_id=bulk_id, kind="released").count() == 1
     assert services.due_deals(Deal.State.ACCEPTED, now, 10) == []
     assert settings.BENCH_ENDPOINTS is False
+
+
+@pytest.mark.django_db
+def test_explain_sees_the_catalogue_sql_even_when_the_fragment_cache_is_on(client, settings):
+    from django.core.cache import cache
+
+    from bench.explain import explain_url
+
+    settings.FRAGMENT_CACHE = True  # as in production with Redis
+    ListingFactory()
+    try:
+        assert client.get("/listings/").status_code == 200  # now cached
+        out = explain_url("/listings/")
+    finally:
+        cache.clear()
+    assert out["status"] == 200
+    assert out["statements"], "the catalogue's SQL was not captured"
+    assert all("Execution Time" in s["plan"] for s in out["statements"])
