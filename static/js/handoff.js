@@ -46,7 +46,8 @@
     if (px && window.matchMedia("(max-width: " + px + "px)").matches) { el.open = false; }
   });
 
-  // Countdowns: <time data-countdown datetime="ISO">…</time>
+  // Countdowns: <time data-countdown data-day-label="d" datetime="ISO">…</time>
+  // (the day label is translated in the template: "2d 03:04:05", "2天 03:04:05").
   function pad(n) { return n < 10 ? "0" + n : String(n); }
   function tick() {
     document.querySelectorAll("[data-countdown]").forEach(function (el) {
@@ -55,7 +56,8 @@
       var s = Math.max(0, Math.floor((end - Date.now()) / 1000));
       var d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600),
           m = Math.floor((s % 3600) / 60), sec = s % 60;
-      el.textContent = (d ? d + "d " : "") + pad(h) + ":" + pad(m) + ":" + pad(sec);
+      var day = el.getAttribute("data-day-label") || "d";
+      el.textContent = (d ? d + day + " " : "") + pad(h) + ":" + pad(m) + ":" + pad(sec);
     });
   }
   if (document.querySelector("[data-countdown]")) { tick(); setInterval(tick, 1000); }
