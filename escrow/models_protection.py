@@ -221,6 +221,10 @@ class Review(models.Model):
     reply = models.TextField(_("reply"), blank=True)
     replied_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Governance removed the text (a confirmed report); it stays as evidence, the
+    # stars stay shown.
+    text_removed_at = models.DateTimeField(null=True, blank=True)
+    text_removed_reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

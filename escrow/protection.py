@@ -189,6 +189,30 @@ def restore_message(*, message_id: int) -> None:
     DealMessage.objects.filter(pk=message_id).update(removed_at=None, removed_reason="")
 
 
+def remove_review_text(*, review_id: int, reason: str, now: datetime) -> Review | None:
+    """Hide a review's text governance decided to remove (kept as evidence; the
+    rating stays). Saved, not updated, so the cached listing pages invalidate."""
+    with transaction.atomic():
+        review = Review.objects.select_for_update().filter(pk=review_id).first()
+        if review is None or review.text_removed_at is not None:
+            return review
+        review.text_removed_at = now
+        review.text_removed_reason = reason[:200]
+        review.save(update_fields=["text_removed_at", "text_removed_reason"])
+    return review
+
+
+def restore_review_text(*, review_id: int) -> None:
+    """The removal was overruled on appeal."""
+    with transaction.atomic():
+        review = Review.objects.select_for_update().filter(pk=review_id).first()
+        if review is None or review.text_removed_at is None:
+            return
+        review.text_removed_at = None
+        review.text_removed_reason = ""
+        review.save(update_fields=["text_removed_at", "text_removed_reason"])
+
+
 # --------------------------------------------------------------------- disputes
 
 

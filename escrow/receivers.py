@@ -20,7 +20,7 @@ from . import protection
 def register() -> None:
     from governance.registry import register_reportable
 
-    from .models import Deal, DealMessage
+    from .models import Deal, DealMessage, Review
 
     register_reportable(
         DealMessage,
@@ -32,6 +32,15 @@ def register() -> None:
             author_role="moderator"
         ),
         visible_to=lambda user, message: user.pk in (message.deal.buyer_id, message.deal.seller_id),
+    )
+    register_reportable(
+        Review,
+        owner="buyer",
+        label=_("review"),
+        categories=["behaviour"],
+        text=lambda review: review.text,
+        queryset=lambda: Review.objects.filter(text_removed_at__isnull=True).exclude(text=""),
+        visible_to=lambda user, review: True,  # public, on the seller's page
     )
     register_reportable(
         Deal,
@@ -67,22 +76,23 @@ def on_user_frozen(sender, *, user, sanction=None, **kwargs) -> None:
 
 
 def on_content_removal_requested(sender, *, subject, violation=None, **kwargs) -> None:
-    from .models import DealMessage
+    from .models import DealMessage, Review
 
+    rule = getattr(getattr(violation, "rule", None), "code", "")
+    reason = f"removed for breaking rule {rule}" if rule else "removed (governance)"
     if isinstance(subject, DealMessage):
-        rule = getattr(getattr(violation, "rule", None), "code", "")
-        protection.remove_message(
-            message_id=subject.pk,
-            reason=f"removed for breaking rule {rule}" if rule else "removed (governance)",
-            now=timezone.now(),
-        )
+        protection.remove_message(message_id=subject.pk, reason=reason, now=timezone.now())
+    elif isinstance(subject, Review):
+        protection.remove_review_text(review_id=subject.pk, reason=reason, now=timezone.now())
 
 
 def on_content_reinstated(sender, *, subject, violation=None, **kwargs) -> None:
-    from .models import DealMessage
+    from .models import DealMessage, Review
 
     if isinstance(subject, DealMessage):
         protection.restore_message(message_id=subject.pk)
+    elif isinstance(subject, Review):
+        protection.restore_review_text(review_id=subject.pk)
 
 
 def connect() -> None:

@@ -87,5 +87,7 @@ def reviews_of_seller(seller_id: int, limit: int = 20, *, with_deal: bool = True
     if with_deal:
         reviews = reviews.select_related("buyer", "deal__listing")
     else:
-        reviews = reviews.only("seller_id", "rating", "text", "reply", "created_at")
+        reviews = reviews.only(
+            "seller_id", "rating", "text", "reply", "created_at", "text_removed_at"
+        )
     return reviews.order_by("-created_at", "-id")[:limit]

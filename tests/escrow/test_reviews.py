@@ -12,7 +12,7 @@ from escrow import protection, services
 from escrow.exceptions import AlreadyReviewed, InvalidRating, ReplyNotAllowed, ReviewNotAllowed
 from escrow.models import Review
 from listings import fragments
-from tests.factories import ListingFactory, VerifiedUserFactory
+from tests.factories import ListingFactory, UserFactory, VerifiedUserFactory
 
 from .conftest import accepted_deal, after_protection, open_and_pay
 
@@ -118,3 +118,54 @@ def test_seller_replies_once_and_contact_details_are_masked(released, now):
         protection.reply_to_review(review_id=review.pk, seller=released.buyer, text="3", now=now)
     review.refresh_from_db()
     assert review.reply == "Thanks!"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_removed_review_text_is_gone_everywhere_and_back_on_appeal(
+    client, settings, released, now
+):
+    from governance import signals
+
+    settings.FRAGMENT_CACHE = True
+    cache.clear()
+    review = protection.leave_review(
+        deal_id=released.pk, buyer=released.buyer, rating=4, text="The seller is a liar.", now=now
+    )
+    on_sale = ListingFactory(seller=released.seller)
+    urls = [
+        reverse("listings:detail", args=[on_sale.pk]),  # its reviews are cached
+        reverse("escrow:seller_profile", args=[released.seller_id]),
+    ]
+    assert all("a liar" in client.get(url).content.decode() for url in urls)
+
+    signals.content_removal_requested.send(sender=None, subject=review, violation=None)
+
+    for url in urls:
+        page = client.get(url).content.decode()
+        assert "a liar" not in page
+        assert "A moderator removed the text of this review." in page
+        assert "★★★★☆" in page  # the rating stays
+    review.refresh_from_db()
+    assert review.text == "The seller is a liar." and review.text_removed_at is not None
+
+    signals.content_reinstated.send(sender=None, subject=review, violation=None)
+    assert all("a liar" in client.get(url).content.decode() for url in urls)
+    cache.clear()
+
+
+def test_a_review_can_be_reported_from_the_sellers_page_by_others_than_its_author(
+    client, released, now
+):
+    from governance.registry import report_url
+
+    review = protection.leave_review(
+        deal_id=released.pk, buyer=released.buyer, rating=1, text="Rude words", now=now
+    )
+    profile = reverse("escrow:seller_profile", args=[released.seller_id])
+    link = report_url(review)
+    assert link not in client.get(profile).content.decode()  # anonymous
+    client.force_login(released.buyer)
+    assert link not in client.get(profile).content.decode()  # its author
+    client.force_login(UserFactory())
+    assert link in client.get(profile).content.decode()
+    assert client.get(link).status_code == 200
