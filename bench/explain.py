@@ -49,3 +49,21 @@ def explain_url(url: str) -> dict:
         "queries": len(ctx.captured_queries),
         "statements": statements,
     }
+
+
+def rows_statement(explained: dict) -> dict:
+    """The statement that reads the page's rows (not the capped count, which the
+    catalogue sends first); {} when none was captured."""
+    statements = explained.get("statements") or []
+    for statement in statements:
+        if not statement["sql"].lstrip().upper().startswith("SELECT COUNT"):
+            return statement
+    return statements[0] if statements else {}
+
+
+def count_statement(explained: dict) -> dict:
+    """The capped count's statement; {} when there was none."""
+    for statement in explained.get("statements") or []:
+        if statement["sql"].lstrip().upper().startswith("SELECT COUNT"):
+            return statement
+    return {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sys
 
+from bench.explain import count_statement, rows_statement
 from bench.run import TARGETS
 
 
@@ -49,12 +50,15 @@ def explain(result: dict, size: str) -> str:
     step = result.get("growth", {}).get(size)
     if not step:
         return "(no growth step at this size in this run)"
-    out = ["| filter | rows query ms | indexes used | seq scans |", "| --- | ---: | --- | --- |"]
+    out = [
+        "| filter | rows query ms | rows: indexes used | rows: seq scans | capped count ms |",
+        "| --- | ---: | --- | --- | ---: |",
+    ]
     for name, ex in step["explain"].items():
-        rows = ex["statements"][0] if ex["statements"] else {}
+        rows, count = rows_statement(ex), count_statement(ex)
         out.append(
             f"| {name} | {rows.get('execution_ms')} | {', '.join(rows.get('indexes', []))} "
-            f"| {', '.join(rows.get('seq_scans', [])) or '—'} |"
+            f"| {', '.join(rows.get('seq_scans', [])) or '—'} | {count.get('execution_ms', '—')} |"
         )
     return "\n".join(out)
 

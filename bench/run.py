@@ -311,8 +311,10 @@ def growth_step(*, size: int, duration: float, workdir: Path) -> dict:
             step[name] = scenario(
                 site, f"{name}@{size // 1000}k", paths=[url], duration=duration, workdir=workdir
             )
+    from bench.explain import rows_statement
+
     for name, ex in step["explain"].items():
-        rows = ex["statements"][0] if ex["statements"] else {}
+        rows = rows_statement(ex)
         log(
             f"  explain {name:<14} {ex['queries']} queries; rows query {rows.get('execution_ms')} ms, "
             f"indexes {rows.get('indexes')} seq {rows.get('seq_scans')}"
