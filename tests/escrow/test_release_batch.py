@@ -190,3 +190,23 @@ def test_a_chunk_of_payouts_is_paid_once_even_when_its_task_runs_twice(now):
     assert set(Payout.objects.values_list("status", flat=True)) == {Payout.Status.PAID}
     assert SimTransfer.objects.count() == 3
     assert provider_totals()["transferred"] == sum(d.price for d in deals)
+
+
+def test_a_sellers_median_release_time_is_the_middle_of_their_released_deals(now):
+    """Whole seconds from payment to release; of an even count, the mean of the
+    middle two rounded down (PostgreSQL computes it in one aggregate)."""
+    odd, even = VerifiedUserFactory(), VerifiedUserFactory()
+    durations = {odd: [40, 10.9, 21.9], even: [10.9, 21.9, 40.9, 100.5]}
+    for seller, seconds in durations.items():
+        for duration in seconds:
+            listing = ListingFactory(seller=seller)
+            deal = accepted_deal(VerifiedUserFactory(), listing, now)
+            services.release_deal(deal_id=deal.pk, now=after_protection(now))
+            Deal.objects.filter(pk=deal.pk).update(
+                funded_at=now, released_at=now + timedelta(seconds=duration)
+            )
+    other = _deal(now)  # accepted, not released: not counted
+
+    medians = services._median_release_seconds([odd.pk, even.pk, other.seller_id])
+
+    assert medians == {odd.pk: 21, even.pk: 30}  # floors 10, 21, 40 | (21 + 40) // 2
