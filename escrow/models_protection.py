@@ -237,7 +237,8 @@ class Review(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"review of deal {self.deal_id} ({self.rating}★)"
+        # Public (the report page names its subject): no deal id.
+        return f"{self.rating}★ review of {self.seller.public_name}, {self.created_at:%Y-%m-%d}"
 
 
 class ReconciliationRun(models.Model):

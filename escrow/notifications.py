@@ -166,7 +166,9 @@ def _hand_over_emails(notification_ids: list[int], *, receipt: bool = False) -> 
         send_notification_emails.delay(notification_ids, receipt=receipt)
     except Exception:
         logger.warning("broker unavailable: sending notification e-mails inline", exc_info=True)
-        send_emails(notification_ids, receipt=receipt)
+        _sent, failed = send_emails(notification_ids, receipt=receipt)
+        if failed:  # no broker to retry through
+            logger.error("gave up e-mailing deal notifications %s (broker down)", failed)
 
 
 def notify_many(pairs: list[tuple[Deal, int, str]], *, now: datetime) -> None:

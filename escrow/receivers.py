@@ -40,7 +40,8 @@ def register() -> None:
         categories=["behaviour"],
         text=lambda review: review.text,
         queryset=lambda: Review.objects.filter(text_removed_at__isnull=True).exclude(text=""),
-        visible_to=lambda user, review: True,  # public, on the seller's page
+        # Public on the seller's page; nothing left to report once the text is gone.
+        visible_to=lambda user, review: bool(review.text) and review.text_removed_at is None,
     )
     register_reportable(
         Deal,

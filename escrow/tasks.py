@@ -91,6 +91,15 @@ def release_after_protection(now: str | None = None) -> int:
     return count
 
 
+def _below_visibility(seconds: int) -> int:
+    """A countdown the Redis broker will not redeliver before it is due: a message
+    waiting for its ETA stays unacknowledged, and one older than the visibility
+    timeout is handed out again (a second copy of the e-mail)."""
+    options = settings.CELERY_BROKER_TRANSPORT_OPTIONS or {}
+    timeout = options.get("visibility_timeout")
+    return min(seconds, timeout - 60) if timeout else seconds
+
+
 @shared_task(bind=True, name="escrow.send_notification_emails", max_retries=EMAIL_RETRIES)
 def send_notification_emails(self, notification_ids: list[int], receipt: bool = False) -> int:
     """The e-mails of deal notifications (``notifications.notify`` /
@@ -105,7 +114,9 @@ def send_notification_emails(self, notification_ids: list[int], receipt: bool = 
             logger.error("gave up e-mailing deal notifications %s", failed)
         else:
             delay = settings.EMAIL_RETRY_SECONDS * 2**self.request.retries
-            raise self.retry(args=[failed], kwargs={"receipt": receipt}, countdown=delay)
+            raise self.retry(
+                args=[failed], kwargs={"receipt": receipt}, countdown=_below_visibility(delay)
+            )
     return sent
 
 

@@ -12,8 +12,8 @@ What is cached, as HTML, per language:
 
 Never anything user-specific: the header (the visitor's CSRF token and session
 state), the listing page's buy box, owner and moderator links and "Report" link
-are rendered live on every request, and the listing page checks access before
-it reads the cache.
+are rendered live on every request, and the listing page checks access (one
+query) before it serves anything it read from the cache.
 
 Invalidation: one *generation* number (``listings:catalogue-gen``). Every change
 that a catalogue page can show bumps it after commit — a listing or screenshot
@@ -52,9 +52,14 @@ def _key(request) -> str:
     return f"listings:catalogue:{translation.get_language()}:{digest}"
 
 
+#: Bumped when the set of a listing page's parts changes (v2: the seller's reviews),
+#: so entries a previous release stored are not served without the new part.
+DETAIL_VERSION = 2
+
+
 def detail_key(listing_id: int) -> str:
     """The key of a listing page's shared parts, in the active language."""
-    return f"listings:detail:{translation.get_language()}:{int(listing_id)}"
+    return f"listings:detail:v{DETAIL_VERSION}:{translation.get_language()}:{int(listing_id)}"
 
 
 def home_key() -> str:

@@ -125,6 +125,7 @@ def test_a_removed_review_text_is_gone_everywhere_and_back_on_appeal(
     client, settings, released, now
 ):
     from governance import signals
+    from governance.registry import report_url
 
     settings.FRAGMENT_CACHE = True
     cache.clear()
@@ -147,6 +148,14 @@ def test_a_removed_review_text_is_gone_everywhere_and_back_on_appeal(
         assert "★★★★☆" in page  # the rating stays
     review.refresh_from_db()
     assert review.text == "The seller is a liar." and review.text_removed_at is not None
+    # The deal page too, and there is nothing left to report.
+    client.force_login(released.buyer)
+    deal_page = client.get(reverse("escrow:detail", args=[released.pk])).content.decode()
+    assert "a liar" not in deal_page
+    assert "A moderator removed the text of this review." in deal_page
+    client.force_login(UserFactory())
+    assert client.get(report_url(review)).status_code == 404
+    client.logout()
 
     signals.content_reinstated.send(sender=None, subject=review, violation=None)
     assert all("a liar" in client.get(url).content.decode() for url in urls)
@@ -168,4 +177,11 @@ def test_a_review_can_be_reported_from_the_sellers_page_by_others_than_its_autho
     assert link not in client.get(profile).content.decode()  # its author
     client.force_login(UserFactory())
     assert link in client.get(profile).content.decode()
-    assert client.get(link).status_code == 200
+    report_page = client.get(link)
+    assert report_page.status_code == 200
+    # The page names the review by its seller and date, never by the deal's id.
+    assert (
+        str(review) == f"1★ review of {released.seller.public_name}, {review.created_at:%Y-%m-%d}"
+    )
+    assert str(review) in report_page.content.decode()
+    assert f"deal {released.pk}" not in str(review)

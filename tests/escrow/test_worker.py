@@ -127,3 +127,12 @@ def test_a_direct_call_reports_what_it_sent_and_gives_up_on_the_rest(settings, n
 
     assert len(mail.outbox) == 1
     assert "gave up e-mailing deal notifications" in caplog.text
+
+
+def test_an_e_mail_retry_is_never_due_after_the_brokers_visibility_timeout(settings):
+    # A countdown past the timeout would be handed out again before it is due.
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 900}
+    assert tasks._below_visibility(960) == 840
+    assert tasks._below_visibility(120) == 120
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {}  # the file-system broker: no timeout
+    assert tasks._below_visibility(960) == 960
