@@ -12,8 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from marketplace.private_files import private_storage
 
@@ -238,7 +238,11 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         # Public (the report page names its subject): no deal id.
-        return f"{self.rating}★ review of {self.seller.public_name}, {self.created_at:%Y-%m-%d}"
+        return gettext("%(stars)s★ review of %(seller)s, %(date)s") % {
+            "stars": self.rating,
+            "seller": self.seller.public_name,
+            "date": f"{self.created_at:%Y-%m-%d}",
+        }
 
 
 class ReconciliationRun(models.Model):
