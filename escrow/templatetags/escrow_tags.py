@@ -1,4 +1,5 @@
 from django import template
+from django.utils.translation import pgettext
 
 from marketplace.formatting import format_money
 
@@ -35,12 +36,15 @@ def message_text(message, user) -> str:
 
 @register.filter
 def duration_hours(seconds) -> str:
-    """Seconds → a short "3 d 4 h" / "5 h" text."""
+    """Seconds → a short "3 d 4 h" / "5 h" text, in the active language
+    ("3天4小时" / "5小时")."""
     if seconds in (None, ""):
         return ""
     hours = int(seconds) // 3600
     days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if days else f"{hours} h"
+    if days:
+        return pgettext("short duration", "%(days)s d %(hours)s h") % {"days": days, "hours": hours}
+    return pgettext("short duration", "%(hours)s h") % {"hours": hours}
 
 
 @register.inclusion_tag("escrow/_seller_reviews.html")

@@ -185,3 +185,16 @@ def test_a_review_can_be_reported_from_the_sellers_page_by_others_than_its_autho
     )
     assert str(review) in report_page.content.decode()
     assert f"deal {released.pk}" not in str(review)
+
+
+def test_the_median_release_time_reads_in_the_visitors_language():
+    from django.utils import translation
+
+    from escrow.templatetags.escrow_tags import duration_hours
+
+    week_and_3h, five_hours = 7 * 86_400 + 3 * 3_600, 5 * 3_600
+    with translation.override("en"):
+        assert (duration_hours(week_and_3h), duration_hours(five_hours)) == ("7 d 3 h", "5 h")
+    with translation.override("zh-hans"):
+        assert (duration_hours(week_and_3h), duration_hours(five_hours)) == ("7天3小时", "5小时")
+    assert duration_hours(None) == ""
