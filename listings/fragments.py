@@ -15,6 +15,15 @@ state), the listing page's buy box, owner and moderator links and "Report" link
 are rendered live on every request, and the listing page checks access (one
 query) before it serves anything it read from the cache.
 
+One exception, for **anonymous visitors** only: a PUBLISHED listing's whole page
+(``anonymous_page_key``), as an anonymous visitor sees it, with a stand-in where
+the CSRF token goes (``marketplace.templatetags.shell.CSRF_STAND_IN``); each
+visitor's own token replaces it on every request (``serve_anonymous_page``). It is
+kept only for a plain path (no query string, which the language form's ``next``
+repeats) and served only when the visitor has no pending messages; the access
+check still runs first on every request. Nothing of a signed-in visitor's is ever
+in it.
+
 Invalidation: one *generation* number (``listings:catalogue-gen``). Every change
 that a catalogue page can show bumps it after commit — a listing or screenshot
 saved or deleted, a user (the seller's public name) or a standing (rating, sales)
@@ -60,6 +69,39 @@ DETAIL_VERSION = 2
 def detail_key(listing_id: int) -> str:
     """The key of a listing page's shared parts, in the active language."""
     return f"listings:detail:v{DETAIL_VERSION}:{translation.get_language()}:{int(listing_id)}"
+
+
+def anonymous_page_key(request, listing_id: int) -> str | None:
+    """The key of a listing's whole page as an anonymous visitor sees it, or None
+    when this request may not use it: a signed-in visitor, a query string (the
+    page repeats the path), or messages waiting to be shown (they are part of the
+    page)."""
+    from django.contrib import messages
+
+    if request.GET or request.user.is_authenticated or len(messages.get_messages(request)):
+        return None
+    return f"listings:detail-page:v{DETAIL_VERSION}:{translation.get_language()}:{int(listing_id)}"
+
+
+def render_anonymous_page(request, template_name: str, context: dict) -> str:
+    """``template_name`` rendered for this (anonymous) request with the CSRF token's
+    stand-in in place of a token, to be kept under ``anonymous_page_key``."""
+    from django.template.loader import render_to_string
+
+    from marketplace.templatetags.shell import CSRF_STAND_IN
+
+    return render_to_string(template_name, {**context, "csrf_token": CSRF_STAND_IN}, request)
+
+
+def serve_anonymous_page(request, html: str):
+    """The kept page with this visitor's own CSRF token (``get_token`` also sets the
+    CSRF cookie, as rendering the token would)."""
+    from django.http import HttpResponse
+    from django.middleware.csrf import get_token
+
+    from marketplace.templatetags.shell import CSRF_STAND_IN
+
+    return HttpResponse(html.replace(CSRF_STAND_IN, get_token(request)))
 
 
 def home_key() -> str:

@@ -6,6 +6,8 @@ errors become messages or form errors, never a 500.
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,7 +15,6 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -130,19 +131,27 @@ DETAIL_PARTS = {
 }
 
 
-def _render_detail(request, listing: Listing, parts: dict):
+def _detail_context(request, listing: Listing, parts: dict) -> dict:
     """The page around the shared ``parts``: title, the not-public notice, the
     Report link and the buy box, rendered live for this visitor."""
-    return render(
-        request,
-        "listings/detail.html",
-        {
-            "listing": listing,
-            "parts": parts,
-            "is_own": request.user.is_authenticated and request.user.pk == listing.seller_id,
-            "action_templates": ACTION_TEMPLATES,
-        },
-    )
+    return {
+        "listing": listing,
+        "parts": parts,
+        "is_own": request.user.is_authenticated and request.user.pk == listing.seller_id,
+        "action_templates": ACTION_TEMPLATES,
+    }
+
+
+def _serve_detail(request, listing: Listing, parts: dict, page_key, gen: int, until):
+    """Render the page around ``parts``; for an anonymous visitor (``page_key``)
+    also keep the whole page, until ``until`` (epoch seconds) at the latest."""
+    context = _detail_context(request, listing, parts)
+    if page_key is None or listing.state != State.PUBLISHED:
+        return render(request, "listings/detail.html", context)
+    html = fragments.render_anonymous_page(request, "listings/detail.html", context)
+    timeout = None if until is None else int(until - time.time())
+    fragments.store(page_key, gen, {"html": html}, timeout=timeout)
+    return fragments.serve_anonymous_page(request, html)
 
 
 def detail(request, pk: int):
@@ -150,17 +159,28 @@ def detail(request, pk: int):
     seller and moderators (404 for everyone else). The handle is never rendered.
 
     With the fragment cache on, a PUBLISHED listing's shared parts may come from the
-    cache; the access check still runs on every request before anything is shown
-    (on a hit, one small query; on a miss, the full read is the check). The rest of
-    the page is always live."""
-    cache_key = None
+    cache, and an anonymous visitor's whole page too (with their own CSRF token put
+    in); the access check still runs on every request before anything is shown (on
+    a hit, one small query; on a miss, the full read is the check). The rest of
+    the page is always live for signed-in visitors."""
+    cache_key = page_key = None
+    gen = -1
     if fragments.enabled():
+        page_key = fragments.anonymous_page_key(request, pk)
+        if page_key is not None:
+            _, page, _ = fragments.lookup(key=page_key)
+            if page is not None:
+                head = selectors.get_listing_head_for_user(request.user, pk)
+                if head.state == State.PUBLISHED:
+                    return fragments.serve_anonymous_page(request, page["html"])
         cache_key, entry, gen = fragments.lookup(key=fragments.detail_key(pk))
         if entry is not None:
             head = selectors.get_listing_head_for_user(request.user, pk)
             if head.state == State.PUBLISHED:
                 # SafeStrings, as render_to_string made them (pickled with their class).
-                return _render_detail(request, head, entry["parts"])
+                return _serve_detail(
+                    request, head, entry["parts"], page_key, gen, entry.get("until")
+                )
     listing = selectors.get_listing_for_user(request.user, pk)
     seller = listing.seller
     is_verified = getattr(seller, "is_verified_adult", None)
@@ -177,13 +197,15 @@ def detail(request, pk: int):
     # Rendered without the request: no context processor, so nothing of the visitor's
     # (user, CSRF token, messages) can reach HTML that other visitors are served.
     parts = {name: render_to_string(t, context) for name, t in DETAIL_PARTS.items()}
+    until = None
     if cache_key is not None and listing.state == State.PUBLISHED:
         timeout = None
         if seller_verified and seller.verified_until is not None:
             # The "Verified" badge lapses with time, not with a save.
-            timeout = int((seller.verified_until - timezone.now()).total_seconds())
-        fragments.store(cache_key, gen, {"parts": parts}, timeout=timeout)
-    return _render_detail(request, listing, parts)
+            until = seller.verified_until.timestamp()
+            timeout = int(until - time.time())
+        fragments.store(cache_key, gen, {"parts": parts, "until": until}, timeout=timeout)
+    return _serve_detail(request, listing, parts, page_key if cache_key else None, gen, until)
 
 
 # ------------------------------------------------------------------ sellers

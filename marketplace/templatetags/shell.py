@@ -78,7 +78,11 @@ class ShellCacheNode(template.Node):
                 html = str(self.nodelist.render(context))
             if len(_cache) < MAX_ENTRIES:
                 _cache[key] = html
-        if CSRF_STAND_IN in html:
+        token = context.get("csrf_token")
+        # A page being rendered for the anonymous page cache (listings.fragments)
+        # keeps the stand-in: each visitor's token replaces it when it is served.
+        keep_stand_in = isinstance(token, str) and token == CSRF_STAND_IN
+        if CSRF_STAND_IN in html and not keep_stand_in:
             html = html.replace(CSRF_STAND_IN, get_token(request))
         # A node's output goes into the page as it is (it is not escaped again):
         # the cached HTML was escaped when rendered, the path is escaped here.

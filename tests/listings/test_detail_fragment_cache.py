@@ -234,3 +234,75 @@ def test_the_verified_badge_is_not_cached_past_the_verification(client, seller, 
     time.sleep(2.2)
     page = client.get(_url(live)).content.decode()
     assert ">Not verified<" in page
+
+
+# ------------------------------------------------- the anonymous visitor's whole page
+
+
+def _page_is_kept(listing, language="en") -> bool:
+    key = f"listings:detail-page:v{fragments.DETAIL_VERSION}:{language}:{listing.pk}"
+    _, entry, _ = fragments.lookup(key=key)
+    return entry is not None
+
+
+def test_an_anonymous_visitor_gets_the_kept_page_with_a_csrf_token_of_their_own(live):
+    first = Client()
+    page_first = first.get(_url(live)).content.decode()
+    assert _page_is_kept(live)
+    second = Client(enforce_csrf_checks=True)
+    with CaptureQueriesContext(connection) as ctx:
+        response = second.get(_url(live))
+    assert len(ctx.captured_queries) == 1  # the access check, nothing else
+    page_second = response.content.decode()
+    assert _without_tokens(page_second) == _without_tokens(page_first)
+    tokens = set(_tokens(page_second)) | set(HX_TOKEN.findall(page_second))
+    assert len(tokens) == 1  # the language form, the buy form and htmx: one token
+    assert not tokens & (set(_tokens(page_first)) | set(HX_TOKEN.findall(page_first)))
+    assert "HANDOFFSHELL" not in page_second  # no stand-in left in the page
+    # The token works: the language form posts with it (the CSRF cookie came along).
+    switched = second.post(
+        reverse("set_language"),
+        {"language": "zh-hans", "next": _url(live), "csrfmiddlewaretoken": tokens.pop()},
+    )
+    assert switched.status_code == 302
+
+
+def test_a_signed_in_visitor_never_gets_the_anonymous_page(live):
+    Client().get(_url(live))
+    assert _page_is_kept(live)
+    member = Client()
+    member.force_login(UserFactory(display_name="Member Mo"))
+    page = member.get(_url(live)).content.decode()
+    assert "Member Mo" in page  # their own header
+    assert "/report/" in page  # and their Report link
+    assert reverse("account_login") not in page
+
+
+def test_waiting_messages_are_shown_live_and_never_kept(live):
+    visitor = Client()
+    visitor.force_login(UserFactory())
+    visitor.post(reverse("account_logout"))  # "You have signed out." waits for the next page
+    page = visitor.get(_url(live)).content.decode()
+    assert "You have signed out." in page
+    assert not _page_is_kept(live)
+    assert "You have signed out." not in Client().get(_url(live)).content.decode()
+    assert _page_is_kept(live)
+
+
+def test_a_query_string_gets_the_page_rendered_for_its_own_path(live):
+    Client().get(_url(live))
+    assert _page_is_kept(live)
+    page = Client().get(_url(live) + "?from=newsletter").content.decode()
+    assert f'value="/listings/{live.pk}/?from=newsletter"' in page
+    plain = Client().get(_url(live)).content.decode()
+    assert "newsletter" not in plain
+
+
+def test_a_change_to_the_listing_reaches_the_kept_page(seller, mod, live):
+    Client().get(_url(live))
+    assert _page_is_kept(live)
+    seller.display_name = "Studio Renamed"
+    seller.save()
+    page = Client().get(_url(live)).content.decode()
+    assert "Studio Renamed" in page
+    assert "Cached Seller" not in page
