@@ -27,9 +27,11 @@ able to read the statement of reasons and appeal.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -71,10 +73,28 @@ def blocked_capabilities(user, *, now: datetime | None = None) -> frozenset[str]
     if user is None or not getattr(user, "is_authenticated", False):
         return frozenset()
     now = now or timezone.now()
+    # Raw SQL, the same filter as ``_in_force``: asked before every gated action (a
+    # checkout, a listing, a message), where compiling the ORM's query cost four
+    # times PostgreSQL's answer (docs/performance.md). Tested against ``_in_force``.
+    at = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(_in_force_sql(), [user.pk, Sanction.Status.ACTIVE.value, at, at])
+        rows = cursor.fetchall()
+    field = Sanction._meta.get_field("capabilities")
     blocked: set[str] = set()
-    for caps in _in_force(user, now).values_list("capabilities", flat=True):
-        blocked.update(caps or ())
+    for (caps,) in rows:
+        blocked.update(field.from_db_value(caps, None, connection) or ())
     return frozenset(blocked)
+
+
+@functools.cache
+def _in_force_sql() -> str:  # noqa: N802 - a constant, built once the models are ready
+    q = connection.ops.quote_name
+    return (
+        f"SELECT {q('capabilities')} FROM {q(Sanction._meta.db_table)} "  # noqa: S608  # nosec B608
+        f"WHERE {q('user_id')} = %s AND {q('status')} = %s AND {q('starts_at')} <= %s "
+        f"AND ({q('ends_at')} IS NULL OR {q('ends_at')} > %s)"
+    )
 
 
 def capability_blocked(user, capability: str, *, now: datetime | None = None) -> bool:
