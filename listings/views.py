@@ -169,10 +169,10 @@ def detail(request, pk: int):
         page_key = fragments.anonymous_page_key(request, pk)
         if page_key is not None:
             _, page, _ = fragments.lookup(key=page_key)
-            if page is not None:
-                head = selectors.get_listing_head_for_user(request.user, pk)
-                if head.state == State.PUBLISHED:
-                    return fragments.serve_anonymous_page(request, page["html"])
+            # Only a PUBLISHED listing's page is kept, and it is public: the state
+            # is the whole access check (anything else goes the long way below).
+            if page is not None and selectors.listing_state(pk) == State.PUBLISHED:
+                return fragments.serve_anonymous_page(request, page["html"])
         cache_key, entry, gen = fragments.lookup(key=fragments.detail_key(pk))
         if entry is not None:
             head = selectors.get_listing_head_for_user(request.user, pk)

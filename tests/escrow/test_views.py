@@ -29,6 +29,22 @@ def test_another_user_gets_404_for_a_deal_and_its_pages(client, buyer, listing, 
     assert client.get(reverse("escrow:detail", args=[deal.pk + 999])).status_code == 404
 
 
+def test_a_visitor_not_signed_in_logs_in_from_the_listing_and_comes_back_to_buy(
+    client, buyer, listing
+):
+    listing_url = reverse("listings:detail", args=[listing.pk])
+    page = client.get(listing_url).content.decode()
+    assert reverse("escrow:buy", args=[listing.pk]) not in page  # no form to POST anonymously
+    login_url = f"{reverse('account_login')}?next={listing_url}"
+    assert f'href="{login_url}"' in page
+    assert "Log in to buy with escrow" in page
+    response = client.post(login_url, {"login": buyer.email, "password": TEST_PASSWORD})
+    assert response.status_code == 302
+    assert response.url == listing_url  # back on the listing, where the buy form now is
+    page = client.get(listing_url).content.decode()
+    assert reverse("escrow:buy", args=[listing.pk]) in page
+
+
 def test_buyer_buys_acknowledges_and_pays_through_the_pages(client, buyer, listing):
     client.force_login(buyer)
     response = client.post(reverse("escrow:buy", args=[listing.pk]))

@@ -256,7 +256,7 @@ def test_an_anonymous_visitor_gets_the_kept_page_with_a_csrf_token_of_their_own(
     page_second = response.content.decode()
     assert _without_tokens(page_second) == _without_tokens(page_first)
     tokens = set(_tokens(page_second)) | set(HX_TOKEN.findall(page_second))
-    assert len(tokens) == 1  # the language form, the buy form and htmx: one token
+    assert len(tokens) == 1  # the language form and htmx's header: one token
     assert not tokens & (set(_tokens(page_first)) | set(HX_TOKEN.findall(page_first)))
     assert "HANDOFFSHELL" not in page_second  # no stand-in left in the page
     # The token works: the language form posts with it (the CSRF cookie came along).
