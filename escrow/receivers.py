@@ -104,7 +104,7 @@ def connect() -> None:
     from .models import Review
 
     # The listing page caches the seller's latest reviews with its shared parts.
-    fragments.watch(Review)
+    fragments.watch(Review, seller=lambda review: review.seller_id)
 
     listing_removed.connect(on_listing_removed, dispatch_uid="escrow-listing-removed")
     gov.user_banned.connect(on_user_banned, dispatch_uid="escrow-user-banned")

@@ -24,13 +24,27 @@ repeats) and served only when the visitor has no pending messages; the access
 check still runs first on every request. Nothing of a signed-in visitor's is ever
 in it.
 
-Invalidation: one *generation* number (``listings:catalogue-gen``). Every change
-that a catalogue page can show bumps it after commit — a listing or screenshot
-saved or deleted, a user (the seller's public name) or a standing (rating, sales)
-saved — so the next request renders afresh. A cached entry records the
-generation it was built under and counts only while that is current; both are
-read in one round trip. Entries also expire after ``FRAGMENT_CACHE_SECONDS`` as a
-safety net for writes that bypass the ORM's signals (raw SQL, ``QuerySet.update``).
+Invalidation of the catalogue and home page: one *generation* number
+(``listings:catalogue-gen``). Every change that a catalogue page can show bumps it
+after commit — a listing or screenshot saved or deleted, a user (the seller's
+public name) or a standing (rating, sales) saved — so the next request renders
+afresh. A cached entry records the generation it was built under and counts only
+while that is current; both are read in one round trip.
+
+A listing page's entries (its parts, the anonymous page) are not tied to that
+generation — any listing's change anywhere would throw away every listing page.
+They count while two tokens are unchanged: the listing's own *version*
+(``listings:version:<id>``, replaced after commit when the listing, one of its
+screenshots, its seller's user row or standing, or a watched model of the seller
+— escrow's reviews — changes; a seller's change replaces the version of each of
+their PUBLISHED listings, the only ones kept) and the *all* generation
+(``listings:all-gen``), which only ``bump()`` advances. A version is read before
+the data and stored with the entry, so a render that raced a change is never
+served; an evicted version is replaced by a fresh one, never reused.
+
+Entries also expire after ``FRAGMENT_CACHE_SECONDS`` as a safety net for writes
+that bypass the ORM's signals (raw SQL, ``QuerySet.update``): such a write must
+call ``bump()``.
 
 Off unless ``settings.FRAGMENT_CACHE`` (env ``HANDOFF_FRAGMENT_CACHE=1``).
 """
@@ -39,6 +53,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import uuid
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
@@ -49,6 +65,7 @@ from django.utils import translation
 logger = logging.getLogger(__name__)
 
 GEN_KEY = "listings:catalogue-gen"
+ALL_KEY = "listings:all-gen"
 
 
 def enabled() -> bool:
@@ -127,11 +144,48 @@ def lookup(request=None, *, key: str | None = None) -> tuple[str, dict | None, i
     return key, entry, gen
 
 
-def store(key: str, gen: int, entry: dict, *, timeout: int | None = None) -> None:
-    """Keep ``entry`` under ``key`` for generation ``gen`` (from ``lookup``, read
-    before the data was), for ``FRAGMENT_CACHE_SECONDS`` or ``timeout`` if shorter
-    (e.g. until a badge in the HTML lapses with time)."""
-    if gen < 0:
+#: A listing's version outlives the entries stored with it (at most
+#: ``FRAGMENT_CACHE_SECONDS``); when it expires or is evicted a new one is made.
+VERSION_SECONDS = 24 * 3600
+
+
+def _version_key(listing_id: int) -> str:
+    return f"listings:version:{int(listing_id)}"
+
+
+def _new_version() -> str:
+    return uuid.uuid4().hex
+
+
+def lookup_listing(key: str, listing_id: int) -> tuple[str, dict | None, tuple | None]:
+    """(key, cached entry or None, token) for an entry of listing ``listing_id``'s
+    page: the entry counts while the *all* generation and the listing's version are
+    what it was stored with. One cache round trip (two the first time a listing is
+    asked for, or after its version was evicted: a fresh one is made)."""
+    version_key = _version_key(listing_id)
+    try:
+        found = cache.get_many([ALL_KEY, version_key, key])
+        version = found.get(version_key)
+        if version is None:
+            cache.add(version_key, _new_version(), VERSION_SECONDS)
+            version = cache.get(version_key)
+            if version is None:
+                return key, None, None
+    except Exception:  # the cache is down: render without it
+        logger.warning("fragment cache unavailable", exc_info=True)
+        return key, None, None
+    token = (found.get(ALL_KEY, 0), version)
+    entry = found.get(key)
+    if entry is not None and entry.get("gen") != token:
+        entry = None
+    return key, entry, token
+
+
+def store(key: str, gen, entry: dict, *, timeout: int | None = None) -> None:
+    """Keep ``entry`` under ``key`` for generation ``gen`` (from ``lookup`` or
+    ``lookup_listing``, read before the data was), for ``FRAGMENT_CACHE_SECONDS``
+    or ``timeout`` if shorter (e.g. until a badge in the HTML lapses with time)."""
+    if gen is None or gen == -1:  # the cache was down when it was read
         return
     seconds = settings.FRAGMENT_CACHE_SECONDS
     if timeout is not None:
@@ -144,20 +198,55 @@ def store(key: str, gen: int, entry: dict, *, timeout: int | None = None) -> Non
         logger.warning("fragment cache unavailable", exc_info=True)
 
 
+def _incr(key: str) -> None:
+    try:
+        cache.incr(key)
+    except ValueError:  # not there yet (or evicted): any new number will do
+        cache.add(key, 1, None)
+        cache.incr(key)
+
+
 def bump() -> None:
-    """Make every cached fragment stale (after the current commit)."""
+    """Make every cached fragment stale (after the current commit): the catalogue's
+    generation and the *all* generation the listing pages honour."""
 
     def _bump():
         try:
-            try:
-                cache.incr(GEN_KEY)
-            except ValueError:  # not there yet (or evicted): any new number will do
-                cache.add(GEN_KEY, 1, None)
-                cache.incr(GEN_KEY)
+            _incr(GEN_KEY)
+            _incr(ALL_KEY)
         except Exception:
             logger.warning("fragment cache unavailable", exc_info=True)
 
     transaction.on_commit(_bump)
+
+
+def _touch(*, listing_id: int | None = None, seller_id: int | None = None) -> None:
+    """After commit: the catalogue's generation, and a new version for the listing
+    (or for each of the seller's PUBLISHED listings, the only pages kept)."""
+
+    def _after_commit():
+        try:
+            _incr(GEN_KEY)
+            if listing_id is not None:
+                ids = [listing_id]
+            else:
+                from .models import Listing
+
+                ids = list(
+                    Listing.objects.filter(
+                        seller_id=seller_id, state=Listing.State.PUBLISHED
+                    ).values_list("pk", flat=True)
+                )
+            if ids:
+                cache.set_many({_version_key(pk): _new_version() for pk in ids}, VERSION_SECONDS)
+        except Exception:
+            logger.warning("fragment cache unavailable", exc_info=True)
+
+    transaction.on_commit(_after_commit)
+
+
+#: model → (what it belongs to: "listing" or "seller", how to get that id).
+_WATCHED: dict[type, tuple[str, Callable]] = {}
 
 
 def _on_change(sender, instance=None, update_fields=None, **kwargs) -> None:
@@ -165,17 +254,28 @@ def _on_change(sender, instance=None, update_fields=None, **kwargs) -> None:
         return
     if update_fields is not None and set(update_fields) <= {"last_login"}:
         return  # a login changes nothing a catalogue or listing page shows
-    bump()
+    kind, get_id = _WATCHED[sender]
+    owner_id = get_id(instance)
+    if owner_id is None:
+        bump()
+    elif kind == "listing":
+        _touch(listing_id=owner_id)
+    else:
+        _touch(seller_id=owner_id)
 
 
-def watch(*models) -> None:
-    """Bump the generation whenever one of ``models`` is saved or deleted. Apps that
-    put something into a cached part (escrow: the seller's reviews) register their
-    models here, keeping the dependency direction (they import listings)."""
-    for model in models:
-        uid = f"listings-fragments-{model._meta.label_lower}"
-        post_save.connect(_on_change, sender=model, dispatch_uid=uid + "-save")
-        post_delete.connect(_on_change, sender=model, dispatch_uid=uid + "-delete")
+def watch(model, *, listing: Callable | None = None, seller: Callable | None = None) -> None:
+    """Invalidate whenever ``model`` is saved or deleted: the catalogue, and the page
+    of the listing ``listing(instance)`` or of every listing of the seller
+    ``seller(instance)`` (one of the two; ids). Apps that put something into a
+    cached part (escrow: the seller's reviews) register their models here, keeping
+    the dependency direction (they import listings)."""
+    if (listing is None) == (seller is None):
+        raise ValueError("watch() needs one of listing= or seller=")
+    _WATCHED[model] = ("listing", listing) if listing is not None else ("seller", seller)
+    uid = f"listings-fragments-{model._meta.label_lower}"
+    post_save.connect(_on_change, sender=model, dispatch_uid=uid + "-save")
+    post_delete.connect(_on_change, sender=model, dispatch_uid=uid + "-delete")
 
 
 def connect() -> None:
@@ -187,4 +287,8 @@ def connect() -> None:
 
     from .models import Listing, ListingScreenshot, PendingListing
 
-    watch(Listing, PendingListing, ListingScreenshot, get_user_model(), Standing)
+    watch(Listing, listing=lambda listing: listing.pk)
+    watch(PendingListing, listing=lambda listing: listing.pk)
+    watch(ListingScreenshot, listing=lambda shot: shot.listing_id)
+    watch(get_user_model(), seller=lambda user: user.pk)
+    watch(Standing, seller=lambda standing: standing.user_id)

@@ -142,7 +142,7 @@ def _detail_context(request, listing: Listing, parts: dict) -> dict:
     }
 
 
-def _serve_detail(request, listing: Listing, parts: dict, page_key, gen: int, until):
+def _serve_detail(request, listing: Listing, parts: dict, page_key, gen, until):
     """Render the page around ``parts``; for an anonymous visitor (``page_key``)
     also keep the whole page, until ``until`` (epoch seconds) at the latest."""
     context = _detail_context(request, listing, parts)
@@ -163,17 +163,16 @@ def detail(request, pk: int):
     in); the access check still runs on every request before anything is shown (on
     a hit, one small query; on a miss, the full read is the check). The rest of
     the page is always live for signed-in visitors."""
-    cache_key = page_key = None
-    gen = -1
+    cache_key = page_key = gen = None
     if fragments.enabled():
         page_key = fragments.anonymous_page_key(request, pk)
         if page_key is not None:
-            _, page, _ = fragments.lookup(key=page_key)
+            _, page, _ = fragments.lookup_listing(page_key, pk)
             # Only a PUBLISHED listing's page is kept, and it is public: the state
             # is the whole access check (anything else goes the long way below).
             if page is not None and selectors.listing_state(pk) == State.PUBLISHED:
                 return fragments.serve_anonymous_page(request, page["html"])
-        cache_key, entry, gen = fragments.lookup(key=fragments.detail_key(pk))
+        cache_key, entry, gen = fragments.lookup_listing(fragments.detail_key(pk), pk)
         if entry is not None:
             head = selectors.get_listing_head_for_user(request.user, pk)
             if head.state == State.PUBLISHED:

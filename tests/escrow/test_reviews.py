@@ -34,7 +34,9 @@ def test_a_review_and_its_reply_show_at_once_on_a_cached_listing_page(
     on_sale = ListingFactory(seller=released.seller)
     url = reverse("listings:detail", args=[on_sale.pk])
     assert "No reviews yet." in client.get(url).content.decode()
-    assert fragments.lookup(key=fragments.detail_key(on_sale.pk))[1] is not None  # cached
+    assert (
+        fragments.lookup_listing(fragments.detail_key(on_sale.pk), on_sale.pk)[1] is not None
+    )  # cached
     review = protection.leave_review(
         deal_id=released.pk, buyer=released.buyer, rating=4, text="Smooth handover.", now=now
     )

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -33,7 +33,7 @@ HX_TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
 @pytest.fixture(autouse=True)
 def _cache_on(settings):
     settings.FRAGMENT_CACHE = True
-    cache.delete_many([fragments.GEN_KEY])
+    cache.delete_many([fragments.GEN_KEY, fragments.ALL_KEY])
     yield
     cache.clear()
 
@@ -58,7 +58,7 @@ def _url(listing) -> str:
 
 
 def _is_cached(listing) -> bool:
-    _, entry, _ = fragments.lookup(key=fragments.detail_key(listing.pk))
+    _, entry, _ = fragments.lookup_listing(fragments.detail_key(listing.pk), listing.pk)
     return entry is not None
 
 
@@ -241,7 +241,7 @@ def test_the_verified_badge_is_not_cached_past_the_verification(client, seller, 
 
 def _page_is_kept(listing, language="en") -> bool:
     key = f"listings:detail-page:v{fragments.DETAIL_VERSION}:{language}:{listing.pk}"
-    _, entry, _ = fragments.lookup(key=key)
+    _, entry, _ = fragments.lookup_listing(key, listing.pk)
     return entry is not None
 
 
@@ -306,3 +306,54 @@ def test_a_change_to_the_listing_reaches_the_kept_page(seller, mod, live):
     page = Client().get(_url(live)).content.decode()
     assert "Studio Renamed" in page
     assert "Cached Seller" not in page
+
+
+# ------------------------------------------------- what invalidates a listing's page
+
+
+def test_a_change_to_one_listing_keeps_the_other_listings_pages(seller, mod, live):
+    other = published(VerifiedUserFactory(), mod, handle="@other", title="Untouched account")
+    for listing in (live, other):
+        Client().get(_url(listing))
+        assert _page_is_kept(listing) and _is_cached(listing)
+    services.update_listing(seller=seller, listing_id=live.pk, data={"title": "Renamed"})
+    assert not _is_cached(live)
+    assert _page_is_kept(other) and _is_cached(other)  # another seller's listing: kept
+
+
+def test_a_sellers_change_reaches_every_one_of_their_listings(seller, mod, live):
+    second = published(seller, mod, handle="@second", title="Second account")
+    bystander = published(VerifiedUserFactory(), mod, handle="@third", title="Third account")
+    for listing in (live, second, bystander):
+        Client().get(_url(listing))
+    seller.display_name = "Studio Renamed"
+    seller.save()
+    for listing in (live, second):
+        assert not _page_is_kept(listing)
+        assert "Studio Renamed" in Client().get(_url(listing)).content.decode()
+    assert _page_is_kept(bystander)
+
+
+def test_bump_makes_every_listing_page_stale(live):
+    Client().get(_url(live))
+    assert _page_is_kept(live)
+    with transaction.atomic():
+        fragments.bump()  # what a bulk write that sends no signal calls
+    assert not _page_is_kept(live) and not _is_cached(live)
+
+
+def test_a_render_that_raced_a_change_is_never_served(seller, live):
+    key = fragments.detail_key(live.pk)
+    _, _, token = fragments.lookup_listing(key, live.pk)  # read before the data…
+    seller.display_name = "Changed meanwhile"
+    seller.save()  # …a change commits…
+    fragments.store(key, token, {"parts": {}, "until": None})  # …then the old render is stored
+    _, entry, _ = fragments.lookup_listing(key, live.pk)
+    assert entry is None
+
+
+def test_an_evicted_version_is_replaced_not_reused(live):
+    Client().get(_url(live))
+    assert _page_is_kept(live)
+    cache.delete(f"listings:version:{live.pk}")  # evicted under memory pressure
+    assert not _page_is_kept(live)  # the entry stored under the old version no longer counts
