@@ -32,6 +32,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import record_audit
 from governance.policy import can
+from listings import fragments
 from listings import services as listing_services
 from listings.exceptions import ListingNotAvailable
 from listings.models import Listing
@@ -174,21 +175,29 @@ def _lock_listing_then_deal(deal_id: int, *, skip_locked: bool = False):
 
 
 def _lock_buyer_and_read_unpaid(buyer_id: int) -> dict[int, int]:
-    """Lock the buyer's user row (in the caller's transaction) and return their
-    unpaid deals as {listing id: deal id}, in one statement (raw: on the checkout
-    path the ORM's compiling of two statements cost more than the answers)."""
+    """Lock the buyer's user row (in the caller's transaction), then return their
+    unpaid deals as {listing id: deal id}.
+
+    Two statements, on purpose: under READ COMMITTED each statement sees the data
+    as it was when it *started*, so the deals must be read by a statement that
+    starts after the lock is held — then it sees every deal a checkout that held
+    the lock before us committed (a double click's deal, the cap). Read in the
+    locking statement itself (a join), a checkout that waited for the lock would
+    read the deals from before it waited (tests/escrow/test_concurrency.py). Raw:
+    on the checkout path the ORM's compiling cost more than the answers."""
     q = connection.ops.quote_name
-    lock = " FOR UPDATE OF u" if connection.features.has_select_for_update_of else ""
-    sql = (
-        f"SELECT d.{q('listing_id')}, d.{q('id')} FROM {q(User._meta.db_table)} u "  # noqa: S608  # nosec B608
-        f"LEFT JOIN {q(Deal._meta.db_table)} d "
-        f"ON d.{q('buyer_id')} = u.{q('id')} AND d.{q('state')} = %s "
-        f"WHERE u.{q('id')} = %s{lock}"
+    if connection.features.has_select_for_update:
+        lock = f"SELECT 1 FROM {q(User._meta.db_table)} WHERE {q('id')} = %s FOR UPDATE"  # noqa: S608  # nosec B608
+    else:  # SQLite: the transaction itself serialises writers
+        lock = f"SELECT 1 FROM {q(User._meta.db_table)} WHERE {q('id')} = %s"  # noqa: S608  # nosec B608
+    unpaid = (
+        f"SELECT {q('listing_id')}, {q('id')} FROM {q(Deal._meta.db_table)} "  # noqa: S608  # nosec B608
+        f"WHERE {q('buyer_id')} = %s AND {q('state')} = %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [State.PENDING_PAYMENT.value, int(buyer_id)])
-        rows = cursor.fetchall()
-    return {listing_id: deal_id for listing_id, deal_id in rows if deal_id is not None}
+        cursor.execute(lock, [int(buyer_id)])
+        cursor.execute(unpaid, [int(buyer_id), State.PENDING_PAYMENT.value])
+        return dict(cursor.fetchall())
 
 
 def open_deal(*, buyer: User, listing_id: int, now: datetime) -> Deal:
@@ -204,8 +213,8 @@ def open_deal(*, buyer: User, listing_id: int, now: datetime) -> Deal:
         raise NotAllowed()
     gateway = get_gateway()
     with transaction.atomic():
-        # The buyer's row locked and their unpaid deals read in one statement: a
-        # double click's deal, and the cap.
+        # The buyer's row locked, then their unpaid deals read: a double click's
+        # deal, and the cap.
         unpaid = _lock_buyer_and_read_unpaid(buyer.pk)
         listing = listing_services.lock_listing_for_sale(listing_id)
         if listing is None:
@@ -796,6 +805,11 @@ def _release_batch(deals: list[Deal], *, now: datetime) -> None:
     record_completed_deals(
         deals=[(deal.seller_id, deal.buyer_id) for deal in deals],
         median_release_seconds=_median_release_seconds({deal.seller_id for deal in deals}),
+    )
+    # Standings written in bulk send no signal: the pages that show them (the
+    # listing pages of these sellers and buyers) are invalidated here.
+    fragments.touch(
+        seller_ids={deal.seller_id for deal in deals} | {deal.buyer_id for deal in deals}
     )
 
 

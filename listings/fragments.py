@@ -19,10 +19,10 @@ One exception, for **anonymous visitors** only: a PUBLISHED listing's whole page
 (``anonymous_page_key``), as an anonymous visitor sees it, with a stand-in where
 the CSRF token goes (``marketplace.templatetags.shell.CSRF_STAND_IN``); each
 visitor's own token replaces it on every request (``serve_anonymous_page``). It is
-kept only for a plain path (no query string, which the language form's ``next``
-repeats) and served only when the visitor has no pending messages; the access
-check still runs first on every request. Nothing of a signed-in visitor's is ever
-in it.
+kept only for the listing's own plain path (no query string, which the language
+form's ``next`` repeats) and served only when the visitor has no pending messages;
+its key carries the deploy's static file names (``_build``); the access check
+still runs first on every request. Nothing of a signed-in visitor's is ever in it.
 
 Invalidation of the catalogue and home page: one *generation* number
 (``listings:catalogue-gen``). Every change that a catalogue page can show bumps it
@@ -37,20 +37,22 @@ They count while two tokens are unchanged: the listing's own *version*
 (``listings:version:<id>``, replaced after commit when the listing, one of its
 screenshots, its seller's user row or standing, or a watched model of the seller
 — escrow's reviews — changes; a seller's change replaces the version of each of
-their PUBLISHED listings, the only ones kept) and the *all* generation
-(``listings:all-gen``), which only ``bump()`` advances. A version is read before
+their PUBLISHED listings, the only ones kept) and the *all* token
+(``listings:all-gen``, a random token), which only ``bump()`` replaces. A version is read before
 the data and stored with the entry, so a render that raced a change is never
 served; an evicted version is replaced by a fresh one, never reused.
 
 Entries also expire after ``FRAGMENT_CACHE_SECONDS`` as a safety net for writes
 that bypass the ORM's signals (raw SQL, ``QuerySet.update``): such a write must
-call ``bump()``.
+call ``touch()`` with what it changed (the release job's batch does), or
+``bump()``.
 
 Off unless ``settings.FRAGMENT_CACHE`` (env ``HANDOFF_FRAGMENT_CACHE=1``).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import uuid
@@ -60,6 +62,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from django.urls import reverse
 from django.utils import translation
 
 logger = logging.getLogger(__name__)
@@ -95,9 +98,32 @@ def anonymous_page_key(request, listing_id: int) -> str | None:
     page)."""
     from django.contrib import messages
 
-    if request.GET or request.user.is_authenticated or len(messages.get_messages(request)):
+    if (
+        request.GET
+        or request.path != reverse("listings:detail", args=[listing_id])  # e.g. /listings/007/
+        or request.user.is_authenticated
+        or len(messages.get_messages(request))
+    ):
         return None
-    return f"listings:detail-page:v{DETAIL_VERSION}:{translation.get_language()}:{int(listing_id)}"
+    return page_key(listing_id)
+
+
+def page_key(listing_id: int) -> str:
+    """The key of a listing's kept anonymous page, in the active language."""
+    language = translation.get_language()
+    return f"listings:detail-page:v{DETAIL_VERSION}:{_build()}:{language}:{int(listing_id)}"
+
+
+@functools.cache
+def _build() -> str:
+    """Changes with each deploy that changes the static files: a kept page links the
+    stylesheet and scripts by their hashed names, which the next deploy removes."""
+    from django.templatetags.static import static
+
+    names = "|".join(
+        static(name) for name in ("css/handoff.css", "js/handoff.js", "js/htmx.min.js")
+    )
+    return hashlib.sha256(names.encode()).hexdigest()[:8]
 
 
 def render_anonymous_page(request, template_name: str, context: dict) -> str:
@@ -165,16 +191,18 @@ def lookup_listing(key: str, listing_id: int) -> tuple[str, dict | None, tuple |
     version_key = _version_key(listing_id)
     try:
         found = cache.get_many([ALL_KEY, version_key, key])
-        version = found.get(version_key)
-        if version is None:
+        if found.get(ALL_KEY) is None or found.get(version_key) is None:
+            # First use, or evicted: fresh tokens, so nothing stored under an
+            # older one ever counts again (a counter could come back to it).
+            cache.add(ALL_KEY, _new_version(), None)
             cache.add(version_key, _new_version(), VERSION_SECONDS)
-            version = cache.get(version_key)
-            if version is None:
+            found.update(cache.get_many([ALL_KEY, version_key]))
+            if found.get(ALL_KEY) is None or found.get(version_key) is None:
                 return key, None, None
     except Exception:  # the cache is down: render without it
         logger.warning("fragment cache unavailable", exc_info=True)
         return key, None, None
-    token = (found.get(ALL_KEY, 0), version)
+    token = (found[ALL_KEY], found[version_key])
     entry = found.get(key)
     if entry is not None and entry.get("gen") != token:
         entry = None
@@ -208,33 +236,37 @@ def _incr(key: str) -> None:
 
 def bump() -> None:
     """Make every cached fragment stale (after the current commit): the catalogue's
-    generation and the *all* generation the listing pages honour."""
+    generation and the *all* token the listing pages honour."""
 
     def _bump():
         try:
             _incr(GEN_KEY)
-            _incr(ALL_KEY)
+            cache.set(ALL_KEY, _new_version(), None)
         except Exception:
             logger.warning("fragment cache unavailable", exc_info=True)
 
     transaction.on_commit(_bump)
 
 
-def _touch(*, listing_id: int | None = None, seller_id: int | None = None) -> None:
-    """After commit: the catalogue's generation, and a new version for the listing
-    (or for each of the seller's PUBLISHED listings, the only pages kept)."""
+def touch(*, listing_ids=(), seller_ids=()) -> None:
+    """After commit: the catalogue's generation, and a new version for these
+    listings and for each PUBLISHED listing (the only pages kept) of these sellers.
+    For a write that sends no signal but knows what it changed (``bump()`` when it
+    does not). Does nothing with the fragment cache off."""
+    if not enabled():
+        return
+    listing_ids, seller_ids = list(listing_ids), list(seller_ids)
 
     def _after_commit():
         try:
             _incr(GEN_KEY)
-            if listing_id is not None:
-                ids = [listing_id]
-            else:
+            ids = set(listing_ids)
+            if seller_ids:
                 from .models import Listing
 
-                ids = list(
+                ids.update(
                     Listing.objects.filter(
-                        seller_id=seller_id, state=Listing.State.PUBLISHED
+                        seller_id__in=seller_ids, state=Listing.State.PUBLISHED
                     ).values_list("pk", flat=True)
                 )
             if ids:
@@ -259,9 +291,9 @@ def _on_change(sender, instance=None, update_fields=None, **kwargs) -> None:
     if owner_id is None:
         bump()
     elif kind == "listing":
-        _touch(listing_id=owner_id)
+        touch(listing_ids=[owner_id])
     else:
-        _touch(seller_id=owner_id)
+        touch(seller_ids=[owner_id])
 
 
 def watch(model, *, listing: Callable | None = None, seller: Callable | None = None) -> None:

@@ -207,8 +207,8 @@ def mark_sold_many(*, listing_ids: list[int], reasons: dict[int, str], now: date
         )
         for pk in listing_ids
     )
-    if fragments.enabled():
-        fragments.bump()
+    # A bulk update sends no signal: the catalogue, and these listings' pages.
+    fragments.touch(listing_ids=listing_ids)
 
 
 def withdraw_after_exposure(

@@ -6,10 +6,10 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import close_old_connections, connection, transaction
 
 from escrow import services
-from escrow.exceptions import EscrowError
+from escrow.exceptions import EscrowError, TooManyUnpaidDeals
 from escrow.gateways import simulated
 from escrow.gateways.simulated import provider_totals
 from escrow.models import Deal, Payment, Payout, SimPaymentIntent, SimTransfer
@@ -66,6 +66,52 @@ def test_twenty_buyers_race_for_one_listing_one_deal_one_payment(now):
     assert SimPaymentIntent.objects.count() == 1
     listing.refresh_from_db()
     assert listing.state == "RESERVED"
+
+
+def _checkout_waiting_for(buyer, listing_id, now) -> tuple[threading.Thread, list]:
+    """Start ``open_deal`` in a thread; it blocks on the buyer's row lock, which the
+    caller holds. Returns the thread and where its outcome lands (a deal or an error)."""
+    outcome: list = []
+
+    def run():
+        try:
+            outcome.append(services.open_deal(buyer=buyer, listing_id=listing_id, now=now))
+        except EscrowError as exc:
+            outcome.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(0.5)
+    assert thread.is_alive(), "the second checkout should wait for the buyer's lock"
+    return thread, outcome
+
+
+def test_a_buyers_checkout_waiting_for_another_sees_its_deal_and_the_cap(now, settings):
+    settings.MAX_UNPAID_DEALS = 1
+    buyer = VerifiedUserFactory()
+    first, second = (ListingFactory(seller=VerifiedUserFactory()) for _ in range(2))
+    with transaction.atomic():  # the first checkout, still holding the buyer's lock
+        services.open_deal(buyer=buyer, listing_id=first.pk, now=now)
+        thread, outcome = _checkout_waiting_for(buyer, second.pk, now)
+    thread.join(30)
+    # It read the unpaid deals after the lock: the first deal counts against the cap.
+    assert len(outcome) == 1 and isinstance(outcome[0], TooManyUnpaidDeals), outcome
+    assert Deal.objects.filter(buyer=buyer).count() == 1
+    second.refresh_from_db()
+    assert second.state == "PUBLISHED"
+
+
+def test_a_double_click_waiting_for_the_first_gets_the_same_deal(now):
+    buyer = VerifiedUserFactory()
+    listing = ListingFactory(seller=VerifiedUserFactory())
+    with transaction.atomic():
+        deal = services.open_deal(buyer=buyer, listing_id=listing.pk, now=now)
+        thread, outcome = _checkout_waiting_for(buyer, listing.pk, now)
+    thread.join(30)
+    assert len(outcome) == 1 and getattr(outcome[0], "pk", None) == deal.pk, outcome
+    assert Deal.objects.filter(buyer=buyer).count() == 1
 
 
 def test_the_release_job_run_twice_at_once_makes_one_transfer(now):

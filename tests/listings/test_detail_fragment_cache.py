@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts import services as accounts_services
 from accounts.models import User
@@ -240,8 +240,8 @@ def test_the_verified_badge_is_not_cached_past_the_verification(client, seller, 
 
 
 def _page_is_kept(listing, language="en") -> bool:
-    key = f"listings:detail-page:v{fragments.DETAIL_VERSION}:{language}:{listing.pk}"
-    _, entry, _ = fragments.lookup_listing(key, listing.pk)
+    with translation.override(language):
+        _, entry, _ = fragments.lookup_listing(fragments.page_key(listing.pk), listing.pk)
     return entry is not None
 
 
@@ -357,3 +357,38 @@ def test_an_evicted_version_is_replaced_not_reused(live):
     assert _page_is_kept(live)
     cache.delete(f"listings:version:{live.pk}")  # evicted under memory pressure
     assert not _page_is_kept(live)  # the entry stored under the old version no longer counts
+
+
+def test_a_new_price_reaches_the_kept_page(seller, mod, live):
+    Client().get(_url(live))
+    assert _page_is_kept(live)
+    services.update_listing(seller=seller, listing_id=live.pk, data={"price": 777_00})
+    services.approve_listing(moderator=mod, listing_id=live.pk)  # an edit goes back to review
+    page = Client().get(_url(live)).content.decode()
+    assert "$777" in page
+
+
+def test_the_kept_page_offers_a_visitor_the_sign_in_link_not_the_buy_form(live):
+    Client().get(_url(live))
+    assert _page_is_kept(live)
+    page = Client().get(_url(live)).content.decode()  # served from the kept page
+    assert f"{reverse('account_login')}?next={_url(live)}" in page
+    assert reverse("escrow:buy", args=[live.pk]) not in page
+
+
+def test_only_the_listings_own_path_is_kept(live):
+    odd = f"/listings/00{live.pk}/"  # the same listing, written with leading zeros
+    assert Client().get(odd).status_code == 200
+    assert not _page_is_kept(live)
+    Client().get(_url(live))
+    assert _page_is_kept(live)
+    assert odd not in Client().get(_url(live)).content.decode()
+
+
+def test_a_visitor_with_a_message_waiting_is_not_served_the_kept_page(live):
+    Client().get(_url(live))
+    assert _page_is_kept(live)
+    visitor = Client()
+    visitor.force_login(UserFactory())
+    visitor.post(reverse("account_logout"))
+    assert "You have signed out." in visitor.get(_url(live)).content.decode()
