@@ -806,11 +806,12 @@ def _release_batch(deals: list[Deal], *, now: datetime) -> None:
         deals=[(deal.seller_id, deal.buyer_id) for deal in deals],
         median_release_seconds=_median_release_seconds({deal.seller_id for deal in deals}),
     )
-    # Standings written in bulk send no signal: the pages that show them (the
-    # listing pages of these sellers and buyers) are invalidated here.
-    fragments.touch(
-        seller_ids={deal.seller_id for deal in deals} | {deal.buyer_id for deal in deals}
-    )
+    # Standings written in bulk send no signal. The pages that show them are every
+    # listing page of these sellers; replacing each one's version cost more than the
+    # rest of the batch (a query and a write of thousands of keys per 500 deals,
+    # bench run 2026-11-25-5), so a batch makes every cached page stale instead —
+    # once per batch, which the beat task runs every few minutes.
+    fragments.bump()
 
 
 class _MedianSeconds(Aggregate):

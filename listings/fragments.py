@@ -16,9 +16,11 @@ are rendered live on every request, and the listing page checks access (one
 query) before it serves anything it read from the cache.
 
 One exception, for **anonymous visitors** only: a PUBLISHED listing's whole page
-(``anonymous_page_key``), as an anonymous visitor sees it, with a stand-in where
-the CSRF token goes (``marketplace.templatetags.shell.CSRF_STAND_IN``); each
-visitor's own token replaces it on every request (``serve_anonymous_page``). It is
+(``anonymous_page_key``), as an anonymous visitor sees it. It holds no CSRF token
+(the language menu is a GET form, and a visitor who is not signed in gets a
+sign-in link, not the buy form); should it ever hold one, it is rendered with a
+stand-in (``marketplace.templatetags.shell.CSRF_STAND_IN``) that each visitor's
+own token replaces (``serve_anonymous_page``). It is
 kept only for the listing's own plain path (no query string, which the language
 form's ``next`` repeats) and served only when the visitor has no pending messages;
 its key carries the deploy's static file names (``_build``); the access check
@@ -44,8 +46,8 @@ served; an evicted version is replaced by a fresh one, never reused.
 
 Entries also expire after ``FRAGMENT_CACHE_SECONDS`` as a safety net for writes
 that bypass the ORM's signals (raw SQL, ``QuerySet.update``): such a write must
-call ``touch()`` with what it changed (the release job's batch does), or
-``bump()``.
+call ``touch()`` with what it changed (``mark_sold_many`` does), or ``bump()``
+(the release job's batch does: its standings show on all its sellers' pages).
 
 Off unless ``settings.FRAGMENT_CACHE`` (env ``HANDOFF_FRAGMENT_CACHE=1``).
 """
@@ -137,14 +139,19 @@ def render_anonymous_page(request, template_name: str, context: dict) -> str:
 
 
 def serve_anonymous_page(request, html: str):
-    """The kept page with this visitor's own CSRF token (``get_token`` also sets the
-    CSRF cookie, as rendering the token would)."""
+    """The kept page, with this visitor's own CSRF token wherever it has one
+    (``get_token`` also sets the CSRF cookie, as rendering the token would). Today
+    the page has none — the language menu is a GET and a visitor who is not signed
+    in gets a sign-in link, not the buy form — so it is served as kept, with no
+    cookie."""
     from django.http import HttpResponse
     from django.middleware.csrf import get_token
 
     from marketplace.templatetags.shell import CSRF_STAND_IN
 
-    return HttpResponse(html.replace(CSRF_STAND_IN, get_token(request)))
+    if CSRF_STAND_IN in html:  # none today: the page has no form that posts
+        html = html.replace(CSRF_STAND_IN, get_token(request))
+    return HttpResponse(html)
 
 
 def home_key() -> str:

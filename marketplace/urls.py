@@ -10,6 +10,7 @@ from . import views
 urlpatterns = [
     path("", listings_home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("i18n/switch/", views.switch_language, name="switch_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -8,8 +8,9 @@ per-request values, so it is rendered once per (part, language, view name) into
 this process's memory with stand-ins for those two values, and the stand-ins are
 replaced on every request:
 
-- the CSRF token (``{% csrf_token %}`` of the language form): the visitor's own,
-  from ``get_token`` — which also sets the CSRF cookie, as rendering it would;
+- a CSRF token, should a cached part ever hold one (none does today: the
+  language menu is a GET form): the visitor's own, from ``get_token`` — which
+  also sets the CSRF cookie, as rendering it would;
 - ``shell_next_path`` (the language form's ``next``): the request's full path,
   HTML-escaped.
 
@@ -78,12 +79,13 @@ class ShellCacheNode(template.Node):
                 html = str(self.nodelist.render(context))
             if len(_cache) < MAX_ENTRIES:
                 _cache[key] = html
-        token = context.get("csrf_token")
-        # A page being rendered for the anonymous page cache (listings.fragments)
-        # keeps the stand-in: each visitor's token replaces it when it is served.
-        keep_stand_in = isinstance(token, str) and token == CSRF_STAND_IN
-        if CSRF_STAND_IN in html and not keep_stand_in:
-            html = html.replace(CSRF_STAND_IN, get_token(request))
+        if CSRF_STAND_IN in html:
+            # A page being rendered for the anonymous page cache (listings.fragments)
+            # keeps the stand-in: each visitor's token replaces it when it is served.
+            # (Only looked at here: ``isinstance`` on the lazy token would make one.)
+            token = context.get("csrf_token")
+            if not (isinstance(token, str) and token == CSRF_STAND_IN):
+                html = html.replace(CSRF_STAND_IN, get_token(request))
         # A node's output goes into the page as it is (it is not escaped again):
         # the cached HTML was escaped when rendered, the path is escaped here.
         return html.replace(NEXT_STAND_IN, escape(full_path))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from marketplace.templatetags import shell
@@ -47,25 +48,39 @@ def test_an_anonymous_shell_is_kept_once_and_served_the_same_as_live(client, set
     assert shell.CSRF_STAND_IN not in second and shell.NEXT_STAND_IN not in second
 
 
-def test_each_visitor_gets_a_working_csrf_token_of_their_own(cache_on):
+def test_a_visitor_not_signed_in_gets_no_token_nor_cookie_and_switches_language(cache_on):
+    visitor = Client(enforce_csrf_checks=True)
+    for _ in range(2):  # rendered, then the shell from memory
+        response = visitor.get("/listings/")
+        page = response.content.decode()
+        assert not TOKEN.findall(page) and "X-CSRFToken" not in page
+        assert settings.CSRF_COOKIE_NAME not in response.cookies
+    assert '<form action="/i18n/switch/" method="get" class="lang-form">' in page
+    switched = visitor.get("/i18n/switch/", {"language": "zh-hans", "next": "/listings/"})
+    assert switched.status_code == 302 and switched.url == "/listings/"
+    assert "浏览" in _shell(visitor.get("/listings/").content.decode())
+
+
+def test_a_signed_in_visitor_gets_their_own_token_for_their_forms(cache_on):
     tokens = []
     for _ in range(2):
-        visitor = Client(enforce_csrf_checks=True)
-        page = visitor.get("/listings/").content.decode()
-        [token] = TOKEN.findall(page)
+        member = Client(enforce_csrf_checks=True)
+        member.force_login(VerifiedUserFactory())
+        page = member.get("/listings/").content.decode()
+        [token] = TOKEN.findall(page)  # the sign-out form
+        assert f'"X-CSRFToken": "{token}"' in page  # htmx's header carries it too
         tokens.append(token)
-        # The cached header's form works for this visitor, and only with their token.
-        switched = visitor.post(
-            "/i18n/setlang/", {"language": "zh-hans", "next": "/", "csrfmiddlewaretoken": token}
-        )
-        assert switched.status_code == 302
+        assert member.post("/accounts/logout/", {"csrfmiddlewaretoken": token}).status_code == 302
     assert tokens[0] != tokens[1]
-    stranger = Client(enforce_csrf_checks=True)
-    stranger.get("/listings/")
-    refused = stranger.post(
-        "/i18n/setlang/", {"language": "zh-hans", "next": "/", "csrfmiddlewaretoken": "x" * 64}
-    )
-    assert refused.status_code == 403
+
+
+def test_the_language_switch_stays_on_this_site_and_knows_its_languages(client):
+    away = client.get("/i18n/switch/", {"language": "zh-hans", "next": "https://evil.example/"})
+    assert away.status_code == 302 and away.url == "/"
+    assert away.cookies[settings.LANGUAGE_COOKIE_NAME].value == "zh-hans"
+    unknown = client.get("/i18n/switch/", {"language": "xx", "next": "/listings/"})
+    assert unknown.url == "/listings/" and settings.LANGUAGE_COOKIE_NAME not in unknown.cookies
+    assert client.post("/i18n/switch/", {"language": "en"}).status_code == 405
 
 
 def test_the_language_form_returns_to_the_requested_path_escaped(client, settings):

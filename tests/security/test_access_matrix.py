@@ -77,6 +77,7 @@ MATRIX: dict[str, list[C]] = {
     "home": [C(PUBLIC)],
     "healthz": [C(PUBLIC)],
     "set_language": [C("302 302 302 302 302 302 302", post=". . . . . . .")],
+    "switch_language": [C("302 302 302 302 302 302 302", post="405 405 405 405 405 405 405")],
     "^media/(?P<path>.*)$": [
         # Public media only: a listing screenshot under its random name.
         C(PUBLIC, kw={"path": lambda w: w["screenshot"].image.name}),
