@@ -174,30 +174,32 @@ def _lock_listing_then_deal(deal_id: int, *, skip_locked: bool = False):
 # ------------------------------------------------------------------- checkout
 
 
-def _lock_buyer_and_read_unpaid(buyer_id: int) -> dict[int, int]:
-    """Lock the buyer's user row (in the caller's transaction), then return their
-    unpaid deals as {listing id: deal id}.
+def _lock_buyer_and_count_unpaid(buyer_id: int, listing_id: int) -> tuple[int, int | None]:
+    """Lock the buyer's user row (in the caller's transaction), then count their
+    unpaid deals and find the one for ``listing_id`` if any (a double click's):
+    ``(count, deal id or None)``, one row whatever the number of deals.
 
     Two statements, on purpose: under READ COMMITTED each statement sees the data
     as it was when it *started*, so the deals must be read by a statement that
     starts after the lock is held — then it sees every deal a checkout that held
-    the lock before us committed (a double click's deal, the cap). Read in the
-    locking statement itself (a join), a checkout that waited for the lock would
-    read the deals from before it waited (tests/escrow/test_concurrency.py). Raw:
-    on the checkout path the ORM's compiling cost more than the answers."""
+    the lock before us committed. Read in the locking statement itself (a join), a
+    checkout that waited for the lock would read the deals from before it waited
+    (tests/escrow/test_concurrency.py). Raw: on the checkout path the ORM's
+    compiling cost more than the answers."""
     q = connection.ops.quote_name
     if connection.features.has_select_for_update:
         lock = f"SELECT 1 FROM {q(User._meta.db_table)} WHERE {q('id')} = %s FOR UPDATE"  # noqa: S608  # nosec B608
     else:  # SQLite: the transaction itself serialises writers
         lock = f"SELECT 1 FROM {q(User._meta.db_table)} WHERE {q('id')} = %s"  # noqa: S608  # nosec B608
     unpaid = (
-        f"SELECT {q('listing_id')}, {q('id')} FROM {q(Deal._meta.db_table)} "  # noqa: S608  # nosec B608
-        f"WHERE {q('buyer_id')} = %s AND {q('state')} = %s"
+        f"SELECT COUNT(*), MAX(CASE WHEN {q('listing_id')} = %s THEN {q('id')} END) "  # noqa: S608  # nosec B608
+        f"FROM {q(Deal._meta.db_table)} WHERE {q('buyer_id')} = %s AND {q('state')} = %s"
     )
     with connection.cursor() as cursor:
         cursor.execute(lock, [int(buyer_id)])
-        cursor.execute(unpaid, [int(buyer_id), State.PENDING_PAYMENT.value])
-        return dict(cursor.fetchall())
+        cursor.execute(unpaid, [int(listing_id), int(buyer_id), State.PENDING_PAYMENT.value])
+        count, same_listing = cursor.fetchone()
+    return count, same_listing
 
 
 def open_deal(*, buyer: User, listing_id: int, now: datetime) -> Deal:
@@ -213,19 +215,19 @@ def open_deal(*, buyer: User, listing_id: int, now: datetime) -> Deal:
         raise NotAllowed()
     gateway = get_gateway()
     with transaction.atomic():
-        # The buyer's row locked, then their unpaid deals read: a double click's
-        # deal, and the cap.
-        unpaid = _lock_buyer_and_read_unpaid(buyer.pk)
+        # The buyer's row locked, then their unpaid deals counted: the cap, and a
+        # double click's deal.
+        unpaid, same_listing = _lock_buyer_and_count_unpaid(buyer.pk, listing_id)
         listing = listing_services.lock_listing_for_sale(listing_id)
         if listing is None:
             raise ListingUnavailable()
         if listing.seller_id == buyer.pk:
             raise CannotBuyOwnListing()
-        if listing.pk in unpaid:
-            return Deal.objects.get(pk=unpaid[listing.pk])
+        if same_listing is not None:
+            return Deal.objects.get(pk=same_listing)
         if listing.state != Listing.State.PUBLISHED:
             raise ListingUnavailable()
-        if len(unpaid) >= settings.MAX_UNPAID_DEALS:
+        if unpaid >= settings.MAX_UNPAID_DEALS:
             raise TooManyUnpaidDeals()
         try:
             listing_services.reserve_locked_listing(

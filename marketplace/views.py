@@ -83,6 +83,7 @@ def error_500(request):
     return render(request, "errors/500.html", status=500)
 
 
+@never_cache  # a redirect that sets a cookie: no shared cache may keep it
 @require_GET
 def switch_language(request):
     """``/i18n/switch/?language=zh-hans&next=/listings/``: the header's language

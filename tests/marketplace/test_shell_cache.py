@@ -80,6 +80,7 @@ def test_the_language_switch_stays_on_this_site_and_knows_its_languages(client):
     assert away.cookies[settings.LANGUAGE_COOKIE_NAME].value == "zh-hans"
     unknown = client.get("/i18n/switch/", {"language": "xx", "next": "/listings/"})
     assert unknown.url == "/listings/" and settings.LANGUAGE_COOKIE_NAME not in unknown.cookies
+    assert "no-store" in away["Cache-Control"]  # it sets a cookie: never kept by a cache
     assert client.post("/i18n/switch/", {"language": "en"}).status_code == 405
 
 
