@@ -265,11 +265,8 @@ def get_listing_head_for_user(user, listing_id: int) -> Listing:
     other field is loaded on access; the handle is never loaded here."""
     # Raw SQL: the ORM's compiling of even this small query costs more than
     # PostgreSQL's answer, on the hottest path of the listing page.
-    table = connection.ops.quote_name(Listing._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(name) for name in _HEAD_FIELDS)
-    sql = f"SELECT {columns} FROM {table} WHERE {connection.ops.quote_name('id')} = %s"  # noqa: S608  # nosec B608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [int(listing_id)])
+        cursor.execute(listing_by_id_sql(_HEAD_FIELDS), [int(listing_id)])
         row = cursor.fetchone()
     if row is None:
         raise Http404
@@ -280,9 +277,18 @@ def get_listing_head_for_user(user, listing_id: int) -> Listing:
 
 
 @functools.cache
-def _state_sql() -> str:
+def listing_by_id_sql(columns: tuple[str, ...], *, for_update: bool = False) -> str:
+    """``SELECT <columns> FROM <listings> WHERE id = %s`` (``FOR UPDATE`` where the
+    database has it), built once per column set: the raw reads of the hot paths
+    (the listing page's checks, the checkout's lock), where the ORM's compiling
+    cost more than PostgreSQL's answer. Columns are attnames, in the model's field
+    order when the row goes to ``Model.from_db``."""
     q = connection.ops.quote_name
-    return f"SELECT {q('state')} FROM {q(Listing._meta.db_table)} WHERE {q('id')} = %s"  # noqa: S608  # nosec B608
+    lock = " FOR UPDATE" if for_update and connection.features.has_select_for_update else ""
+    return (
+        f"SELECT {', '.join(q(name) for name in columns)} "  # noqa: S608  # nosec B608
+        f"FROM {q(Listing._meta.db_table)} WHERE {q('id')} = %s{lock}"
+    )
 
 
 def listing_state(listing_id: int) -> str | None:
@@ -290,7 +296,7 @@ def listing_state(listing_id: int) -> str | None:
     before an anonymous visitor's kept page is served (only PUBLISHED is ever kept,
     and PUBLISHED is public). One raw statement, the cheapest there is."""
     with connection.cursor() as cursor:
-        cursor.execute(_state_sql(), [int(listing_id)])
+        cursor.execute(listing_by_id_sql(("state",)), [int(listing_id)])
         row = cursor.fetchone()
     return None if row is None else row[0]
 

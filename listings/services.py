@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -39,6 +39,7 @@ from .exceptions import (
 from .images import process_screenshot
 from .models import MAX_SCREENSHOTS, Listing, ListingEvent, ListingScreenshot
 from .ownership import get_ownership_checker, new_ownership_code
+from .selectors import listing_by_id_sql
 
 State = Listing.State
 
@@ -122,12 +123,7 @@ def lock_listing_for_sale(listing_id: int) -> Listing | None:
     search vector or handle (loaded on access if ever needed); None if there is no
     such listing. For ``reserve_locked_listing``. One statement, raw: the ORM's
     compiling of it cost more than PostgreSQL's answer on the checkout path."""
-    q = connection.ops.quote_name
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    sql = (
-        f"SELECT {', '.join(q(name) for name in _SALE_FIELDS)} "  # noqa: S608  # nosec B608
-        f"FROM {q(Listing._meta.db_table)} WHERE {q('id')} = %s{lock}"
-    )
+    sql = listing_by_id_sql(_SALE_FIELDS, for_update=True)
     # ``raw`` applies each field's converters (dates on SQLite, JSON).
     found = list(Listing.objects.raw(sql, [int(listing_id)]))
     return found[0] if found else None

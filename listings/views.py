@@ -159,8 +159,8 @@ def detail(request, pk: int):
     seller and moderators (404 for everyone else). The handle is never rendered.
 
     With the fragment cache on, a PUBLISHED listing's shared parts may come from the
-    cache, and an anonymous visitor's whole page too (with their own CSRF token put
-    in); the access check still runs on every request before anything is shown (on
+    cache, and an anonymous visitor's whole page too (it holds no CSRF token: the
+    same bytes for every such visitor); the access check still runs on every request before anything is shown (on
     a hit, one small query; on a miss, the full read is the check). The rest of
     the page is always live for signed-in visitors."""
     cache_key = page_key = gen = None
