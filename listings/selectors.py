@@ -16,12 +16,13 @@ from datetime import UTC, datetime
 
 from django.db import connection
 from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts.permissions import is_moderator
 
-from . import search
+from . import bands, search
 from .models import Listing, ListingScreenshot
 
 State = Listing.State
@@ -175,11 +176,22 @@ def catalogue(query: CatalogueQuery, *, page_size: int = PAGE_SIZE) -> Catalogue
     if sort not in SORTS and sort != "relevance":
         sort = "relevance" if ranked else "newest"
 
-    count_qs = qs
+    # A range that correlates with the sort (price against followers) is read band
+    # by band on PostgreSQL (``listings.bands``): flat however large the table.
+    banded = bands.plan(query, sort) if sort != "relevance" else None
     # The capped count first: it also tells which plan suits the rows query.
-    count = count_qs.order_by().values("pk")[: COUNT_CAP + 1].count()
+    if banded is not None:
+        count = banded.count(COUNT_CAP + 1)
+    else:
+        count = qs.order_by().values("pk")[: COUNT_CAP + 1].count()
     if sort == "relevance":
         qs = qs.order_by("-rank", "-id")
+    elif banded is not None and banded.order_column != SORT_KEYS[sort] and count <= COUNT_CAP:
+        # Newest, both ranges, few matches: the bands find them, PostgreSQL sorts them.
+        ids_sql, ids_params = banded.match_ids_sql(COUNT_CAP + 1)
+        # (Our own SQL, every value a bound parameter.)
+        matches = RawSQL(ids_sql, ids_params)  # noqa: S611  # nosec B611
+        qs = qs.filter(pk__in=matches).order_by(*_unindexed_order(sort))
     elif count <= COUNT_CAP and _filtered(query):
         qs = qs.order_by(*_unindexed_order(sort))
     else:
@@ -187,14 +199,26 @@ def catalogue(query: CatalogueQuery, *, page_size: int = PAGE_SIZE) -> Catalogue
 
     cursor = decode_cursor(sort, query.after) if sort != "relevance" else None
     if cursor is not None:
-        qs = _after(qs, sort, *cursor)
         offset = 0
         page = max(1, min(query.page, 10**6))  # only a display counter here
     else:
         page = max(1, min(query.page, MAX_OFFSET_PAGE))
         offset = (page - 1) * page_size
-    rows = list(_cards(qs)[offset : offset + page_size + 1])
-    has_next = len(rows) > page_size
+    if banded is not None and banded.order_column == SORT_KEYS[sort]:
+        ids = banded.ordered_ids(
+            descending=SORTS[sort][0].startswith("-"),
+            offset=offset,
+            limit=page_size + 1,
+            after=cursor,
+        )
+        found = {row.pk: row for row in _cards(published().filter(pk__in=ids))}
+        rows = [found[pk] for pk in ids if pk in found]
+        has_next = len(ids) > page_size
+    else:
+        if cursor is not None:
+            qs = _after(qs, sort, *cursor)
+        rows = list(_cards(qs)[offset : offset + page_size + 1])
+        has_next = len(rows) > page_size
     rows = rows[:page_size]
 
     next_cursor = encode_cursor(sort, rows[-1]) if has_next and sort != "relevance" else ""

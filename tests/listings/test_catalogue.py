@@ -216,6 +216,8 @@ def test_the_indexes_the_catalogue_needs_exist():
         "listing_search_gin": "USING gin (search_vector) WHERE",
         "listing_review_queue": "(state, submitted_at)",
         "listing_seller_state": "(seller_id, state)",
+        "listing_pub_priceband_followers": "follower_count DESC, id DESC) INCLUDE (price, platform)",
+        "listing_pub_followerband_price": "price, id) INCLUDE (follower_count, platform)",
     }
     for name, fragment in expected.items():
         assert name in indexes, name
