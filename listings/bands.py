@@ -106,11 +106,11 @@ class Plan:
         sql = f"SELECT x.id FROM {self._from(self._branch(limit=cap))} LIMIT %s"  # noqa: S608  # nosec B608
         return sql, [list(self.bands), *self.params, cap]
 
-    def ordered_ids(
+    def ordered_keys(
         self, *, descending: bool, offset: int, limit: int, after: tuple | None = None
-    ) -> list[int]:
-        """Ids of rows ``offset … offset + limit`` in (order column, id) order,
-        after the keyset position ``after`` = (key, id) when given."""
+    ) -> list[tuple[int, int]]:
+        """(order column value, id) of rows ``offset … offset + limit`` in that
+        order, after the keyset position ``after`` = (key, id) when given."""
         direction = "DESC" if descending else "ASC"
         order = f"{self.order_column} {direction}, id {direction}"
         extra, params = "", list(self.params)
@@ -119,12 +119,12 @@ class Plan:
             params += [after[0], after[1]]
         branch = self._branch(extra, order, offset + limit)
         sql = (
-            f"SELECT x.id FROM {self._from(branch)} "  # noqa: S608  # nosec B608
+            f"SELECT x.key, x.id FROM {self._from(branch)} "  # noqa: S608  # nosec B608
             f"ORDER BY x.key {direction}, x.id {direction} OFFSET %s LIMIT %s"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, [list(self.bands), *params, offset, limit])
-            return [row[0] for row in cursor.fetchall()]
+            return [(row[0], row[1]) for row in cursor.fetchall()]
 
 
 def plan(query, sort: str) -> Plan | None:

@@ -1,7 +1,8 @@
 """Reads the views share: the catalogue, the home page, a listing for a viewer.
 
 Query counts are constant: a catalogue page is one query for the rows (seller and
-standing joined, the cover thumbnail as a subquery) plus one capped count; a
+standing joined, the cover thumbnail as a subquery) plus one capped count (a
+banded page, ``listings.bands``: the capped count, the page's ids, the cards); a
 detail page is one query for the listing plus one for its screenshots (a detail
 page served from the fragment cache: one small query for the access check).
 No COUNT(*) over the whole table: the count stops at ``COUNT_CAP``, and "is there
@@ -179,6 +180,9 @@ def catalogue(query: CatalogueQuery, *, page_size: int = PAGE_SIZE) -> Catalogue
     # A range that correlates with the sort (price against followers) is read band
     # by band on PostgreSQL (``listings.bands``): flat however large the table.
     banded = bands.plan(query, sort) if sort != "relevance" else None
+    # The bands walk in the sort's own order (price or followers sorts), or only
+    # find the matches (newest, both ranges).
+    walks = banded is not None and banded.order_column == SORT_KEYS[sort]
     # The capped count first: it also tells which plan suits the rows query.
     if banded is not None:
         count = banded.count(COUNT_CAP + 1)
@@ -186,7 +190,9 @@ def catalogue(query: CatalogueQuery, *, page_size: int = PAGE_SIZE) -> Catalogue
         count = qs.order_by().values("pk")[: COUNT_CAP + 1].count()
     if sort == "relevance":
         qs = qs.order_by("-rank", "-id")
-    elif banded is not None and banded.order_column != SORT_KEYS[sort] and count <= COUNT_CAP:
+    elif walks:
+        pass  # the rows come from ``banded.ordered_keys`` below
+    elif banded is not None and count <= COUNT_CAP:
         # Newest, both ranges, few matches: the bands find them, PostgreSQL sorts them.
         ids_sql, ids_params = banded.match_ids_sql(COUNT_CAP + 1)
         # (Our own SQL, every value a bound parameter.)
@@ -204,24 +210,31 @@ def catalogue(query: CatalogueQuery, *, page_size: int = PAGE_SIZE) -> Catalogue
     else:
         page = max(1, min(query.page, MAX_OFFSET_PAGE))
         offset = (page - 1) * page_size
-    if banded is not None and banded.order_column == SORT_KEYS[sort]:
-        ids = banded.ordered_ids(
+    next_cursor = ""
+    if walks:
+        keys = banded.ordered_keys(
             descending=SORTS[sort][0].startswith("-"),
             offset=offset,
             limit=page_size + 1,
             after=cursor,
         )
-        found = {row.pk: row for row in _cards(published().filter(pk__in=ids))}
-        rows = [found[pk] for pk in ids if pk in found]
-        has_next = len(ids) > page_size
+        has_next = len(keys) > page_size
+        keys = keys[:page_size]
+        # The cards by id (same filters): a listing sold between the two reads is
+        # left out; the cursor still continues after the page's last key.
+        found = {row.pk: row for row in _cards(qs.order_by().filter(pk__in=[k[1] for k in keys]))}
+        rows = [found[pk] for _, pk in keys if pk in found]
+        if has_next:
+            next_cursor = f"{CURSOR_PREFIX[sort]}{keys[-1][0]}_{keys[-1][1]}"
     else:
         if cursor is not None:
             qs = _after(qs, sort, *cursor)
         rows = list(_cards(qs)[offset : offset + page_size + 1])
         has_next = len(rows) > page_size
-    rows = rows[:page_size]
+        rows = rows[:page_size]
+        if has_next and sort != "relevance":
+            next_cursor = encode_cursor(sort, rows[-1])
 
-    next_cursor = encode_cursor(sort, rows[-1]) if has_next and sort != "relevance" else ""
     return CataloguePage(
         listings=rows,
         has_next=has_next,

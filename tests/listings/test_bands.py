@@ -1,7 +1,10 @@
 """Banded catalogue plans (``listings.bands``): the same pages as the plain query,
 and on a large table an index walk of a few bands instead of the whole table."""
 
+import dataclasses
+import importlib
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -112,6 +115,14 @@ class BandedPlanTests(TestCase):
                 break
         assert by_offset == expected
 
+        # With a cap of 3 the counts stop early (in each band too) and "newest"
+        # with both ranges walks its index instead of sorting the matches.
+        with mock.patch("listings.selectors.COUNT_CAP", 3):
+            capped = catalogue(query, page_size=page_size)
+            assert capped.count == min(len(expected), 3)
+            assert capped.count_capped == (len(expected) > 3)
+            assert [listing.pk for listing in capped.listings] == expected[:page_size]
+
         Listing.objects.all().delete()
         seller.delete()
 
@@ -130,6 +141,20 @@ def test_the_plan_is_banded_only_where_a_range_correlates_with_the_sort():
     assert _plan(sort="followers_desc", min_followers=5) is None
     assert _plan(sort="followers_desc", min_price=9, max_price=3) is None  # empty range
     assert _plan(sort="followers_desc", min_price=1, q="gaming") is None  # search ranks
+
+
+def test_every_catalogue_filter_is_known_to_the_banded_plan():
+    """``bands.plan`` writes the filters in SQL itself: a new field of the query
+    must be added there too (or the banded pages would ignore it)."""
+    handled = {"q", "platforms", "min_followers", "max_followers", "min_price", "max_price"}
+    paging = {"sort", "page", "after"}
+    assert {f.name for f in dataclasses.fields(CatalogueQuery)} == handled | paging
+
+
+def test_the_migration_indexes_the_band_expression_the_query_uses():
+    migration = importlib.import_module("listings.migrations.0003_banded_catalogue_indexes")
+    for column, (_, name) in bands.INDEX.items():
+        assert migration.INDEXES[name].startswith(f"({bands.BAND_SQL.format(column=column)}, ")
 
 
 @pytest.mark.django_db
