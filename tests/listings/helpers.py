@@ -70,3 +70,24 @@ def published(seller, mod=None, **overrides):
     services.approve_listing(moderator=mod, listing_id=listing.pk)
     listing.refresh_from_db()
     return listing
+
+
+def insert_published_rows(seller, count, *, platform="'youtube'", followers="g", price="100 + g"):
+    """``count`` PUBLISHED listings of ``seller`` in one INSERT (for plan tests on a
+    large table): ``platform``, ``followers`` and ``price`` are SQL expressions of
+    ``g`` = 1 … count (test constants, never user input); published a second apart."""
+    from django.db import connection
+
+    sql = f"""
+        INSERT INTO listings_listing (seller_id, state, platform, niche, follower_count,
+          avg_views, avg_likes, audience_region, monetised, monthly_revenue, handle,
+          handle_fingerprint, title, description, price, currency, featured,
+          ownership_code, ownership_proven, moderation_reason, created_at, updated_at,
+          published_at)
+        SELECT %s, 'PUBLISHED', {platform}, 'gaming', {followers}, 0, 0, 'global', false, 0,
+          '', '', 'Listing ' || g, 'text', {price}, 'USD', false, '', true, '', now(), now(),
+          now() - (g || ' seconds')::interval
+        FROM generate_series(1, %s) AS g
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [seller.pk, count])

@@ -19,6 +19,7 @@ from listings import bands
 from listings.models import MAX_FOLLOWERS, MAX_PRICE, Listing
 from listings.selectors import COUNT_CAP, SORTS, CatalogueQuery, catalogue
 from tests.factories import UserFactory
+from tests.listings.helpers import insert_published_rows
 
 State = Listing.State
 BASE = timezone.now().replace(microsecond=0)
@@ -176,23 +177,14 @@ def test_python_s_band_is_the_index_s_band():
 def test_on_a_large_table_the_banded_walk_reads_the_band_indexes():
     """40,000 listings whose price follows followers: the walk of each band is an
     index(-only) scan of the banded index, not a scan of the table."""
-    seller = UserFactory()
+    insert_published_rows(
+        UserFactory(),
+        40_000,
+        platform="(ARRAY['youtube','tiktok','x'])[1 + g %% 3]",
+        followers="g * 25",
+        price="g * 25 * (4 + g %% 27)",
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO listings_listing (seller_id, state, platform, niche, follower_count,
-              avg_views, avg_likes, audience_region, monetised, monthly_revenue, handle,
-              handle_fingerprint, title, description, price, currency, featured,
-              ownership_code, ownership_proven, moderation_reason, created_at, updated_at,
-              published_at)
-            SELECT %s, 'PUBLISHED', (ARRAY['youtube','tiktok','x'])[1 + g %% 3], 'n', g * 25,
-              0, 0, 'global', false, 0, '', '', 'Listing ' || g, 'text',
-              g * 25 * (4 + g %% 27), 'USD', false, '', true, '', now(), now(),
-              now() - (g || ' seconds')::interval
-            FROM generate_series(1, 40000) AS g
-            """,
-            [seller.pk],
-        )
         cursor.execute("ANALYZE listings_listing")
 
     cases = [

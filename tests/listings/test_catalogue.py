@@ -8,7 +8,7 @@ from listings import services
 from listings.models import Listing
 from listings.selectors import PAGE_SIZE, SORTS, CatalogueQuery, catalogue
 from tests.factories import ListingFactory, UserFactory, VerifiedUserFactory
-from tests.listings.helpers import draft, moderator, published
+from tests.listings.helpers import draft, insert_published_rows, moderator, published
 
 pytestmark = pytest.mark.django_db
 State = Listing.State
@@ -227,22 +227,8 @@ def test_the_indexes_the_catalogue_needs_exist():
 
 def test_the_catalogue_query_uses_an_index_on_a_large_table():
     """With enough rows the planner must pick the partial sort index, not a seq scan."""
-    seller = UserFactory()
+    insert_published_rows(UserFactory(), 20_000)
     with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO listings_listing (seller_id, state, platform, niche, follower_count,
-              avg_views, avg_likes, audience_region, monetised, monthly_revenue, handle,
-              handle_fingerprint, title, description, price, currency, featured,
-              ownership_code, ownership_proven, moderation_reason, created_at, updated_at,
-              published_at)
-            SELECT %s, 'PUBLISHED', 'youtube', 'gaming', g, 0, 0, 'global', false, 0, '', '',
-              'Listing ' || g, 'text', 100 + g, 'USD', false, '', true, '', now(), now(),
-              now() - (g || ' seconds')::interval
-            FROM generate_series(1, 20000) AS g
-            """,
-            [seller.pk],
-        )
         cursor.execute("ANALYZE listings_listing")
         for sort, index in [
             ("newest", "listing_pub_newest"),
