@@ -53,10 +53,11 @@ def explain_url(url: str) -> dict:
 
 def rows_statement(explained: dict) -> dict:
     """The statement that reads the page's rows (not the capped count, which the
-    catalogue sends first); {} when none was captured."""
+    catalogue sends first, nor a search's highest id); {} when none was captured.
+    For a search ranked by relevance it is the window (rows and count in one)."""
     statements = explained.get("statements") or []
     for statement in statements:
-        if not statement["sql"].lstrip().upper().startswith("SELECT COUNT"):
+        if not statement["sql"].lstrip().upper().startswith(("SELECT COUNT", "SELECT MAX")):
             return statement
     return statements[0] if statements else {}
 

@@ -7,6 +7,12 @@ detail page is one query for the listing plus one for its screenshots (a detail
 page served from the fragment cache: one small query for the access check).
 No COUNT(*) over the whole table: the count stops at ``COUNT_CAP``, and "is there
 a next page" comes from fetching one row more than the page holds.
+
+A search ranked by relevance reads a bounded window instead (``_relevance_window``:
+the planner's estimate of the matches, then the newest ``COUNT_CAP`` + 1 matches with
+their rank, which is also the capped count; a window that holds too few widens) and
+the cards of the page by id: ranking every match would read every match, and a
+common word matches a few percent of a large catalogue.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.db import connection
-from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -28,6 +34,7 @@ from .models import Listing, ListingScreenshot
 
 State = Listing.State
 PAGE_SIZE = 50
+#: Counts stop here ("1,000+"); relevance ranks this many of the newest matches.
 COUNT_CAP = 1000
 #: Offset pages beyond this are not served by ``page=``; the ``after`` cursor is.
 MAX_OFFSET_PAGE = 200
@@ -151,12 +158,65 @@ class CataloguePage:
     cursor_mode: bool
 
 
+def estimated_rows(qs: QuerySet) -> int:
+    """PostgreSQL's estimate of how many rows ``qs`` returns (its planner statistics:
+    no row is read)."""
+    sql, params = qs.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):  # psycopg2 returns json[] as text on some setups
+        import json
+
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def _relevance_window(qs: QuerySet) -> list[tuple[int, float]]:
+    """The newest ``COUNT_CAP + 1`` matches of ``qs`` (searched and filtered) as
+    ``(id, rank)``, newest first: fewer when fewer match.
+
+    Bounded however many listings match: only the matches in a window of the
+    newest ids are read (the search's index and the primary key's, ANDed), not
+    every match. The first window is sized from the planner's estimate of the
+    matches to hold about four times the limit (its estimate of a common word is
+    often twice the truth); a window that holds too few widens by what it lacked
+    (at least fourfold), and the last has no bound. Ordered by an expression so
+    that PostgreSQL does not walk the primary key backwards testing every listing
+    against the search (what it picks when it overestimates the matches)."""
+    limit = COUNT_CAP + 1
+    rows = qs.order_by(Coalesce(F("id"), F("id")).desc()).values_list("pk", "rank")
+    estimate = estimated_rows(qs)
+    if estimate > 4 * limit:
+        top = Listing.objects.aggregate(top=Max("pk"))["top"] or 0
+        span = max(1, -(-top * 4 * limit // estimate))
+        while span < top:
+            window = list(rows.filter(pk__gt=top - span)[:limit])
+            if len(window) == limit:
+                return window
+            span *= max(4, -(-2 * limit // (len(window) + 1)))
+    return list(rows[:limit])
+
+
+def _relevance_keys(qs: QuerySet, window: list, offset: int, limit: int) -> list[int]:
+    """Ids ``offset`` … ``offset + limit`` of the relevance order: the window's newest
+    ``COUNT_CAP`` matches by rank (then newest), then any older matches, newest first."""
+    ranked = sorted(window[:COUNT_CAP], key=lambda row: (-row[1], -row[0]))
+    keys = [pk for pk, _ in ranked[offset : offset + limit]]
+    if len(keys) < limit and len(window) > COUNT_CAP:
+        start = max(0, offset - COUNT_CAP)
+        older = qs.filter(pk__lt=window[COUNT_CAP - 1][0]).order_by("-pk")
+        keys += older.values_list("pk", flat=True)[start : start + limit - len(keys)]
+    return keys
+
+
 def catalogue(query: CatalogueQuery, *, page_size: int = PAGE_SIZE) -> CataloguePage:
     """One page of PUBLISHED listings matching ``query``.
 
     Ordering is total (sort key, then id), so the ``after`` cursor (keyset
     pagination) yields every listing exactly once however deep the walk goes.
-    ``relevance`` (only with ``q`` on PostgreSQL) pages by offset.
+    ``relevance`` (only with ``q`` on PostgreSQL) pages by offset: the newest
+    ``COUNT_CAP`` matches by rank, then older matches newest first.
     """
     qs = published()
     if query.platforms:
@@ -184,14 +244,16 @@ def catalogue(query: CatalogueQuery, *, page_size: int = PAGE_SIZE) -> Catalogue
     # find the matches (newest, both ranges).
     walks = banded is not None and banded.order_column == SORT_KEYS[sort]
     # The capped count first: it also tells which plan suits the rows query.
-    if banded is not None:
+    window: list = []
+    if sort == "relevance":
+        window = _relevance_window(qs)  # the newest matches, ranked below: also the count
+        count = len(window)
+    elif banded is not None:
         count = banded.count(COUNT_CAP + 1)
     else:
         count = qs.order_by().values("pk")[: COUNT_CAP + 1].count()
-    if sort == "relevance":
-        qs = qs.order_by("-rank", "-id")
-    elif walks:
-        pass  # the rows come from ``banded.ordered_keys`` below
+    if sort == "relevance" or walks:
+        pass  # the rows come from the window or ``banded.ordered_keys`` below
     elif banded is not None and count <= COUNT_CAP:
         # Newest, both ranges, few matches: the bands find them, PostgreSQL sorts them.
         ids_sql, ids_params = banded.match_ids_sql(COUNT_CAP + 1)
@@ -211,7 +273,12 @@ def catalogue(query: CatalogueQuery, *, page_size: int = PAGE_SIZE) -> Catalogue
         page = max(1, min(query.page, MAX_OFFSET_PAGE))
         offset = (page - 1) * page_size
     next_cursor = ""
-    if walks:
+    if sort == "relevance":
+        keys = _relevance_keys(qs, window, offset, page_size + 1)
+        has_next = len(keys) > page_size
+        found = {row.pk: row for row in _cards(qs.order_by().filter(pk__in=keys[:page_size]))}
+        rows = [found[pk] for pk in keys[:page_size] if pk in found]
+    elif walks:
         keys = banded.ordered_keys(
             descending=SORTS[sort][0].startswith("-"),
             offset=offset,
