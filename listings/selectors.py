@@ -185,17 +185,24 @@ def _relevance_window(qs: QuerySet) -> list[tuple[int, float]]:
     that PostgreSQL does not walk the primary key backwards testing every listing
     against the search (what it picks when it overestimates the matches)."""
     limit = COUNT_CAP + 1
-    rows = qs.order_by(Coalesce(F("id"), F("id")).desc()).values_list("pk", "rank")
+    newest = qs.order_by(Coalesce(F("id"), F("id")).desc()).values("pk")
+
+    def ranked(window: QuerySet) -> list[tuple[int, float]]:
+        # The window's ids first (no search document read), then the rank of those
+        # few: ``ts_rank`` reads each row's whole vector.
+        rows = qs.order_by().filter(pk__in=window[:limit]).values_list("pk", "rank")
+        return sorted(rows, key=lambda row: -row[0])
+
     estimate = estimated_rows(qs)
     if estimate > 4 * limit:
         top = Listing.objects.aggregate(top=Max("pk"))["top"] or 0
         span = max(1, -(-top * 4 * limit // estimate))
         while span < top:
-            window = list(rows.filter(pk__gt=top - span)[:limit])
+            window = ranked(newest.filter(pk__gt=top - span))
             if len(window) == limit:
                 return window
             span *= max(4, -(-2 * limit // (len(window) + 1)))
-    return list(rows[:limit])
+    return ranked(newest)
 
 
 def _relevance_keys(qs: QuerySet, window: list, offset: int, limit: int) -> list[int]:

@@ -195,7 +195,41 @@ def test_a_common_word_on_a_large_table_reads_a_window_not_every_match():
 
     windows = [q["sql"] for q in queries.captured_queries if "ts_rank" in q["sql"]][:-1]
     assert len(windows) == 1  # the estimate sized it: no widening (the cards follow)
-    floor = re.search(r'"listings_listing"\."id" > (\d+)', windows[0])
+    floor = re.search(r'(?:"listings_listing"|U0)\."id" > (\d+)', windows[0])
     assert floor is not None  # a bounded window of ids was read, not every match
     in_window = Listing.objects.filter(pk__gt=int(floor.group(1))).count()
     assert selectors.COUNT_CAP < in_window <= 16 * selectors.COUNT_CAP
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "note"),
+    [("en", "The newest 2 matches come first"), ("zh-hans", "最新的 2 条匹配结果排在前面")],
+)
+def test_a_capped_relevance_search_says_how_it_is_ordered(client, language, note):
+    seller = UserFactory()
+    Listing.objects.bulk_create(
+        [
+            Listing(
+                seller=seller,
+                state=State.PUBLISHED,
+                platform="youtube",
+                niche="general",
+                follower_count=10,
+                title=f"Cooking {i}",
+                description="",
+                price=100,
+                published_at=BASE - timedelta(seconds=i),
+            )
+            for i in range(3)
+        ]
+    )
+    _set_search_vectors()
+    headers = {"HTTP_ACCEPT_LANGUAGE": language}
+    with mock.patch("listings.selectors.COUNT_CAP", 2):
+        capped = client.get("/listings/", {"q": "cooking"}, **headers).content.decode()
+        newest = client.get("/listings/", {"q": "cooking", "sort": "newest"}, **headers)
+    assert note in capped
+    assert 'id="relevance-note"' not in newest.content.decode()
+    uncapped = client.get("/listings/", {"q": "cooking"}, **headers).content.decode()
+    assert 'id="relevance-note"' not in uncapped
