@@ -19,11 +19,11 @@ from __future__ import annotations
 import json
 import secrets
 from datetime import datetime, timedelta
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.hashers import make_password
-from django.contrib.sessions.backends.db import SessionStore
 from django.db import transaction
 from django.utils.crypto import get_random_string
 
@@ -82,12 +82,14 @@ def ensure_buyers(count: int, now: datetime) -> list[int]:
 
 
 def signed_in(user_ids: list[int]) -> list[tuple[int, str, str]]:
-    """(user id, session key, CSRF token) for each user: a real database session as
+    """(user id, session key, CSRF token) for each user: a real session (the
+    configured engine: the database, and Redis in front of it) as
     ``django.contrib.auth.login`` writes it, and a CSRF secret that the browser would
     hold in its cookie and echo in the form."""
     out = []
     users = User.objects.in_bulk(user_ids)
     backend = settings.AUTHENTICATION_BACKENDS[0]
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore  # noqa: N806
     for user_id in user_ids:
         user = users[user_id]
         session = SessionStore()

@@ -3,6 +3,7 @@ goes, URL by URL, before a change is measured under load by ``make bench``.
 
     python -m bench.inprocess catalogue   # the bench's 40 catalogue URLs
     python -m bench.inprocess detail      # 500 published listings, cache off
+    python -m bench.inprocess checkout    # 300 checkout POSTs on distinct listings
 
 Runs against the database and settings of the environment (a seeded database:
 ``make bench`` leaves none behind, so seed one, e.g. with ``.ci/services.sh`` and
@@ -69,14 +70,75 @@ def detail(count: int = 500) -> None:
     print(f"detail (cache off): {ms:.2f} ms per request over {len(ids) - 50} listings")
 
 
+def checkout(count: int = 300, profile: bool = False) -> None:
+    """The checkout POST as wrk sends it (a signed-in buyer's session cookie and CSRF
+    token, distinct listings): milliseconds per request and SQL statements by kind.
+    Opens ``count`` real deals in the database it runs against."""
+    import collections
+    import cProfile
+    import pstats
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from bench import fixtures
+
+    buyer_ids = fixtures.ensure_buyers(64, timezone.now())
+    sessions = fixtures.signed_in(buyer_ids)
+    ids = fixtures.published_ids(count + 20, exclude_sellers=buyer_ids, offset=20_000)
+
+    def post(n: int, pk: int) -> None:
+        _, session_key, token = sessions[n % len(sessions)]
+        client = Client(enforce_csrf_checks=True)
+        client.cookies["sessionid"] = session_key
+        client.cookies["csrftoken"] = token
+        response = client.post(
+            f"/listings/{pk}/buy/", {"csrfmiddlewaretoken": token}, HTTP_ACCEPT_LANGUAGE="en"
+        )
+        assert response.status_code == 302 and "/pay/" in response["Location"], response
+
+    for n, pk in enumerate(ids[:20]):  # warm: connections, sessions in the cache
+        post(n, pk)
+    profiler = cProfile.Profile() if profile else None
+    started = time.perf_counter()
+    with CaptureQueriesContext(connection) as queries:
+        if profiler:
+            profiler.enable()
+        for n, pk in enumerate(ids[20:]):
+            post(n, pk)
+        if profiler:
+            profiler.disable()
+    ms = (time.perf_counter() - started) / max(len(ids) - 20, 1) * 1000
+    kinds = collections.Counter(
+        " ".join(q["sql"].split()[:3])
+        if q["sql"].startswith(("SELECT", "UPDATE"))
+        else q["sql"][:24]
+        for q in queries.captured_queries
+    )
+    per = max(len(ids) - 20, 1)
+    print(
+        f"checkout: {ms:.2f} ms per request, {len(queries.captured_queries) / per:.1f} statements"
+    )
+    for kind, n in kinds.most_common():
+        print(f"  {n / per:5.2f}  {kind}")
+    if profiler:
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(150)
+
+
 def main() -> None:
     import django
 
     parser = argparse.ArgumentParser()
-    parser.add_argument("view", choices=["catalogue", "detail"])
+    parser.add_argument("view", choices=["catalogue", "detail", "checkout"])
+    parser.add_argument("--profile", action="store_true", help="checkout: cProfile the run")
     args = parser.parse_args()
     django.setup()
-    {"catalogue": catalogue, "detail": detail}[args.view]()
+    if args.view == "checkout":
+        checkout(profile=args.profile)
+    else:
+        {"catalogue": catalogue, "detail": detail}[args.view]()
 
 
 if __name__ == "__main__":

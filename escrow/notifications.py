@@ -1,26 +1,29 @@
 """In-app and e-mail notifications for every deal step and before every deadline.
 
 ``notify`` is called inside the service's transaction: the in-app row commits with
-the step; the e-mail is handed to a Celery task after commit
-(``escrow.send_notification_emails``), so no request or job waits for rendering
-or SMTP.
+the step, and the same row is the e-mail's place in the outbox (``PENDING``). A beat
+job (``escrow.send_due_emails``, every ``EMAIL_OUTBOX_SECONDS``) renders and sends
+what is due, so no request or job waits for rendering, SMTP or the broker, and no
+e-mail is lost between a commit and a task message.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from .models import Deal, Notification
 
 logger = logging.getLogger(__name__)
+EmailState = Notification.EmailState
 
 #: kind → text. ``%(deal)s`` is the deal number, ``%(title)s`` the listing title.
 MESSAGES = {
@@ -147,74 +150,96 @@ def message_for(notification_or_kind, deal: Deal) -> str:
     return str(text) % {"deal": f"#{deal.pk}", "title": deal.listing.title}
 
 
-def notify(*, deal: Deal, user, kind: str, now: datetime, receipt: bool = False) -> Notification:
-    """Record an in-app notification; its e-mail is rendered and sent by a Celery
-    task after commit, off the request (``escrow.send_notification_emails``)."""
-    note = Notification.objects.create(user=user, deal=deal, kind=kind, created_at=now)
-    transaction.on_commit(lambda: _hand_over_emails([note.pk], receipt=receipt), robust=True)
-    return note
-
-
-def _hand_over_emails(notification_ids: list[int], *, receipt: bool = False) -> None:
-    """Enqueue the e-mails; with the broker down, send them here instead (the
-    in-app notifications are committed either way)."""
-    from .tasks import send_notification_emails
-
+def _outbox_fields(*, receipt: bool = False) -> dict:
+    """A new notification's place in the e-mail outbox: due at once (the wall
+    clock, not the step's ``now``: the e-mail goes out as soon as it can)."""
     if not getattr(settings, "NOTIFICATION_EMAILS", True):
-        return  # e.g. seed_demo: the demo users are not real
-    try:
-        send_notification_emails.delay(notification_ids, receipt=receipt)
-    except Exception:
-        logger.warning("broker unavailable: sending notification e-mails inline", exc_info=True)
-        _sent, failed = send_emails(notification_ids, receipt=receipt)
-        if failed:  # no broker to retry through
-            logger.error("gave up e-mailing deal notifications %s (broker down)", failed)
+        return {"email_state": EmailState.SKIPPED}  # e.g. seed_demo: not real users
+    return {
+        "email_state": EmailState.PENDING,
+        "email_due_at": timezone.now(),
+        "email_receipt": receipt,
+    }
+
+
+def notify(*, deal: Deal, user, kind: str, now: datetime, receipt: bool = False) -> Notification:
+    """Record an in-app notification, in the caller's transaction; its e-mail waits
+    in the outbox (the same row) for ``send_due_emails``, off the request."""
+    return Notification.objects.create(
+        user=user, deal=deal, kind=kind, created_at=now, **_outbox_fields(receipt=receipt)
+    )
 
 
 def notify_many(pairs: list[tuple[Deal, int, str]], *, now: datetime) -> None:
-    """``notify`` for many ``(deal, user_id, kind)`` at once (the release job's
-    batch): one INSERT; the e-mails go to one Celery task after commit, so the job
-    does not render and send them itself."""
-    notes = Notification.objects.bulk_create(
-        Notification(user_id=user_id, deal=deal, kind=kind, created_at=now)
+    """``notify`` for many ``(deal, user_id, kind)`` at once (a checkout, the
+    release job's batch): one INSERT."""
+    fields = _outbox_fields()
+    Notification.objects.bulk_create(
+        Notification(user_id=user_id, deal=deal, kind=kind, created_at=now, **fields)
         for deal, user_id, kind in pairs
     )
-    if notes:
-        ids = [note.pk for note in notes]
-        transaction.on_commit(lambda: _hand_over_emails(ids), robust=True)
 
 
-def send_emails(notification_ids: list[int], *, receipt: bool = False) -> tuple[int, list[int]]:
-    """Send the e-mails of these notifications. Returns how many were sent and the
-    ids the mail server refused (worth another try); a notification deleted since
-    (its deal erased) is neither."""
-    sent, failed = 0, []
-    for pk in notification_ids:
-        outcome = _send_email(pk, receipt=receipt)
-        if outcome is True:
+def retry_delay(attempts: int) -> timedelta:
+    """The wait after the ``attempts``-th refused try: 1, 2, 4, 8, 16 ×
+    ``EMAIL_RETRY_SECONDS``."""
+    return timedelta(seconds=settings.EMAIL_RETRY_SECONDS * 2 ** (attempts - 1))
+
+
+def send_due_emails(*, now: datetime | None = None, limit: int = 200) -> tuple[int, int]:
+    """Send up to ``limit`` e-mails that are due; returns (sent, refused).
+
+    The due rows are claimed first (``SKIP LOCKED``, then their due time moved
+    ``EMAIL_CLAIM_SECONDS`` ahead, committed): two sweeps at once take different
+    rows, and the rows of a worker that died while sending come due again when
+    its claim ends (at least once: an e-mail sent just before the crash can go
+    out twice; none is lost). Each row is marked sent right after its e-mail. A
+    refused e-mail is tried again after ``retry_delay``; after
+    ``EMAIL_RETRIES`` retries it is given up (logged, the in-app notification
+    stays)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(email_state=EmailState.PENDING, email_due_at__lte=now)
+            .order_by("email_due_at", "id")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if not ids:
+            return 0, 0
+        Notification.objects.filter(pk__in=ids).update(
+            email_due_at=now + timedelta(seconds=settings.EMAIL_CLAIM_SECONDS),
+            email_attempts=F("email_attempts") + 1,
+        )
+    notes = Notification.objects.select_related("deal__listing", "user").in_bulk(ids)
+    sent = refused = 0
+    for pk in ids:
+        note = notes.get(pk)
+        if note is None:
+            continue  # deleted since it was claimed (its deal erased)
+        mine = Notification.objects.filter(pk=pk, email_state=EmailState.PENDING)
+        if _send_email(note):
             sent += 1
-        elif outcome is False:
-            failed.append(pk)
-    return sent, failed
+            mine.update(email_state=EmailState.SENT, emailed_at=timezone.now())
+            continue
+        refused += 1
+        if note.email_attempts > settings.EMAIL_RETRIES:
+            logger.error("gave up e-mailing deal notification %s", pk)
+            mine.update(email_state=EmailState.FAILED)
+        else:
+            mine.update(email_due_at=now + retry_delay(note.email_attempts))
+    return sent, refused
 
 
-def _send_email(notification_id: int, *, receipt: bool) -> bool | None:
-    """True when sent, False when the mail server failed, None when there is no
-    such notification any more."""
-    note = (
-        Notification.objects.select_related("deal__listing", "user")
-        .filter(pk=notification_id)
-        .first()
-    )
-    if note is None:
-        return None
+def _send_email(note: Notification) -> bool:
+    """True when the mail server took the e-mail, False when it failed."""
     deal = note.deal
     with translation.override(settings.LANGUAGE_CODE):
         text = message_for(note, deal)
         context = {
             "deal": deal,
             "text": text,
-            "receipt": receipt,
+            "receipt": note.email_receipt,
             "url": f"{settings.SITE_URL}/deals/{deal.pk}/",
             "user": note.user,
         }
@@ -223,7 +248,7 @@ def _send_email(notification_id: int, *, receipt: bool) -> bool | None:
     try:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [note.user.email])
     except Exception:  # an e-mail outage must not undo a money step
-        logger.exception("could not e-mail notification %s", notification_id)
+        logger.exception("could not e-mail notification %s", note.pk)
         return False
     return True
 

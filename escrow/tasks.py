@@ -19,7 +19,6 @@ from . import services
 from .models import Deal
 
 BATCH = 200
-EMAIL_RETRIES = 5
 
 logger = logging.getLogger(__name__)
 
@@ -91,33 +90,38 @@ def release_after_protection(now: str | None = None) -> int:
     return count
 
 
-def _below_visibility(seconds: int) -> int:
-    """A countdown the Redis broker will not redeliver before it is due: a message
-    waiting for its ETA stays unacknowledged, and one older than the visibility
-    timeout is handed out again (a second copy of the e-mail)."""
-    options = settings.CELERY_BROKER_TRANSPORT_OPTIONS or {}
-    timeout = options.get("visibility_timeout")
-    return min(seconds, timeout - 60) if timeout else seconds
+@shared_task(name="escrow.send_due_emails")
+def send_due_emails(now: str | None = None) -> int:
+    """The e-mail outbox (``notifications.send_due_emails``), on beat every
+    ``EMAIL_OUTBOX_SECONDS``: chunks until nothing is due or
+    ``EMAIL_BUDGET_SECONDS`` have passed. Several at once take different rows."""
+    from .notifications import send_due_emails as send
+
+    started = time.monotonic()
+    total = 0
+    while True:
+        sent, refused = send(now=_now(now) if now else None, limit=BATCH)
+        total += sent
+        if sent + refused < BATCH or time.monotonic() - started > settings.EMAIL_BUDGET_SECONDS:
+            return total
 
 
-@shared_task(bind=True, name="escrow.send_notification_emails", max_retries=EMAIL_RETRIES)
-def send_notification_emails(self, notification_ids: list[int], receipt: bool = False) -> int:
-    """The e-mails of deal notifications (``notifications.notify`` /
-    ``notify_many``), after the step's commit. Those the mail server refused are
-    tried again, alone, after 1, 2, 4, 8 and 16 × ``EMAIL_RETRY_SECONDS``; then
-    given up on and logged (the in-app notifications stay either way)."""
-    from .notifications import send_emails
+@shared_task(name="escrow.send_notification_emails")
+def send_notification_emails(notification_ids: list[int], receipt: bool = False) -> int:
+    """Task messages queued before the outbox existed (in flight during that
+    deploy): their notifications, migrated as sent but never e-mailed, go back
+    into the outbox."""
+    from .models import Notification
 
-    sent, failed = send_emails(notification_ids, receipt=receipt)
-    if failed:
-        if self.request.called_directly or self.request.retries >= self.max_retries:
-            logger.error("gave up e-mailing deal notifications %s", failed)
-        else:
-            delay = settings.EMAIL_RETRY_SECONDS * 2**self.request.retries
-            raise self.retry(
-                args=[failed], kwargs={"receipt": receipt}, countdown=_below_visibility(delay)
-            )
-    return sent
+    return Notification.objects.filter(
+        pk__in=notification_ids,
+        email_state=Notification.EmailState.SENT,
+        emailed_at__isnull=True,
+    ).update(
+        email_state=Notification.EmailState.PENDING,
+        email_due_at=timezone.now(),
+        email_receipt=receipt,
+    )
 
 
 @shared_task(name="escrow.execute_due_payouts", acks_late=True)

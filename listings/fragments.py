@@ -266,7 +266,6 @@ def touch(*, listing_ids=(), seller_ids=()) -> None:
 
     def _after_commit():
         try:
-            _incr(GEN_KEY)
             ids = set(listing_ids)
             if seller_ids:
                 from .models import Listing
@@ -276,8 +275,13 @@ def touch(*, listing_ids=(), seller_ids=()) -> None:
                         seller_id__in=seller_ids, state=Listing.State.PUBLISHED
                     ).values_list("pk", flat=True)
                 )
-            if ids:
-                cache.set_many({_version_key(pk): _new_version() for pk in ids}, VERSION_SECONDS)
+            versions = {_version_key(pk): _new_version() for pk in ids}
+            if hasattr(cache, "incr_and_set_many"):  # Redis: one round trip
+                cache.incr_and_set_many(GEN_KEY, versions, VERSION_SECONDS)
+                return
+            _incr(GEN_KEY)
+            if versions:
+                cache.set_many(versions, VERSION_SECONDS)
         except Exception:
             logger.warning("fragment cache unavailable", exc_info=True)
 

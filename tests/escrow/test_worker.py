@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import smtplib
+import threading
 import time
+from datetime import timedelta
 
 import pytest
 from django.core.mail.backends import locmem
+from django.db import transaction
+from django.utils import timezone
 
 from escrow import tasks
-from escrow.models import Deal, Payout
+from escrow.models import Deal, Notification, Payout
+from escrow.notifications import send_due_emails
 from tests.factories import ListingFactory, VerifiedUserFactory
 
 from .conftest import accepted_deal, after_protection, connect_seller
@@ -63,8 +68,10 @@ def test_a_deal_steps_e_mails_are_sent_by_the_worker(celery_worker, now):
     mail.outbox.clear()
 
     services.pay_deal(deal_id=deal.pk, buyer=buyer, card=GOOD_CARD, now=now)
+    assert not mail.outbox  # the step only wrote them into the outbox
+    tasks.send_due_emails.delay()  # what beat sends every EMAIL_OUTBOX_SECONDS
 
-    def paid_mails():  # the "deal opened" ones may still be arriving
+    def paid_mails():
         return {
             message.to[0]: message.body for message in mail.outbox if "opened" not in message.body
         }
@@ -72,8 +79,12 @@ def test_a_deal_steps_e_mails_are_sent_by_the_worker(celery_worker, now):
     assert _wait_for(lambda: len(paid_mails()) == 2)
     sent = paid_mails()
     assert set(sent) == {buyer.email, listing.seller.email}
-    assert "Receipt" in sent[buyer.email]  # the receipt flag travels with the task
+    assert "Receipt" in sent[buyer.email]  # the receipt flag travels with the row
     assert "Receipt" not in sent[listing.seller.email]
+    assert len(mail.outbox) == 4  # and the two "deal opened" ones, each once
+    assert set(Notification.objects.filter(deal=deal).values_list("email_state", flat=True)) == {
+        "sent"
+    }
 
 
 class RefusingMailServer(locmem.EmailBackend):
@@ -88,51 +99,146 @@ class RefusingMailServer(locmem.EmailBackend):
         return super().send_messages(messages)
 
 
-def test_deal_e_mails_the_mail_server_refused_are_sent_on_a_later_try(celery_worker, settings, now):
+class WorkerKilled(BaseException):
+    """Stands for the worker process dying: not an ``Exception``, nothing catches it."""
+
+
+class DyingMailServer(locmem.EmailBackend):
+    """Takes the first message, then the worker dies while sending the next."""
+
+    def send_messages(self, messages):
+        from django.core import mail
+
+        if mail.outbox:
+            raise WorkerKilled()
+        return super().send_messages(messages)
+
+
+def _open_deal_mails():
     from django.core import mail
 
     from escrow import services
+
+    buyer = VerifiedUserFactory()
+    listing = ListingFactory(seller=VerifiedUserFactory())
+    deal = services.open_deal(buyer=buyer, listing_id=listing.pk, now=timezone.now())
+    mail.outbox.clear()
+    return deal, sorted([buyer.email, listing.seller.email])
+
+
+def test_deal_e_mails_the_mail_server_refused_are_sent_on_a_later_try(settings):
+    from django.core import mail
 
     settings.EMAIL_BACKEND = "tests.escrow.test_worker.RefusingMailServer"
     settings.EMAIL_RETRY_SECONDS = 1
+    deal, recipients = _open_deal_mails()
     RefusingMailServer.refusals = 3  # both "deal opened" e-mails, then the first retry of one
-    mail.outbox.clear()
-    buyer = VerifiedUserFactory()
-    listing = ListingFactory(seller=VerifiedUserFactory())
+    t0 = timezone.now()
 
-    services.open_deal(buyer=buyer, listing_id=listing.pk, now=now)
+    assert send_due_emails(now=t0) == (0, 2)
+    assert send_due_emails(now=t0) == (0, 0)  # not tried again before their backoff
+    assert send_due_emails(now=t0 + timedelta(seconds=1)) == (1, 1)
+    assert send_due_emails(now=t0 + timedelta(seconds=2)) == (0, 0)  # 2 s after its 2nd try
+    assert send_due_emails(now=t0 + timedelta(seconds=3)) == (1, 0)
 
-    assert _wait_for(lambda: len(mail.outbox) == 2, timeout=30)
-    assert RefusingMailServer.refusals == 0
-    assert sorted(m.to[0] for m in mail.outbox) == sorted([buyer.email, listing.seller.email])
-    time.sleep(1.5)  # no copy follows: each e-mail went out once
-    assert len(mail.outbox) == 2
+    assert sorted(m.to[0] for m in mail.outbox) == recipients  # each once
+    rows = Notification.objects.filter(deal=deal)
+    assert sorted(rows.values_list("email_attempts", flat=True)) == [2, 3]
+    assert set(rows.values_list("email_state", flat=True)) == {"sent"}
+    assert send_due_emails(now=t0 + timedelta(days=1)) == (0, 0)
 
 
-def test_a_direct_call_reports_what_it_sent_and_gives_up_on_the_rest(settings, now, caplog):
+def test_an_e_mail_refused_every_time_is_given_up_after_its_retries(settings, caplog):
     from django.core import mail
 
-    from escrow import services
-    from escrow.models import Notification
-
-    buyer = VerifiedUserFactory()
-    listing = ListingFactory(seller=VerifiedUserFactory())
-    deal = services.open_deal(buyer=buyer, listing_id=listing.pk, now=now)
-    ids = list(Notification.objects.filter(deal=deal).values_list("pk", flat=True))
     settings.EMAIL_BACKEND = "tests.escrow.test_worker.RefusingMailServer"
-    RefusingMailServer.refusals = 1
-    mail.outbox.clear()
+    settings.EMAIL_RETRY_SECONDS = 1
+    settings.EMAIL_RETRIES = 2
+    deal, _ = _open_deal_mails()
+    RefusingMailServer.refusals = 100
+    t0 = timezone.now()
 
-    assert tasks.send_notification_emails(ids) == 1
+    for seconds in (0, 1, 3):  # the first try, then retries after 1 and 2 s
+        assert send_due_emails(now=t0 + timedelta(seconds=seconds)) == (0, 2)
 
+    rows = Notification.objects.filter(deal=deal)
+    assert set(rows.values_list("email_state", flat=True)) == {"failed"}
+    assert "gave up e-mailing deal notification" in caplog.text
+    RefusingMailServer.refusals = 0
+    assert send_due_emails(now=t0 + timedelta(days=1)) == (0, 0)
+    assert not mail.outbox
+    assert rows.count() == 2  # the in-app notifications stay
+
+
+def test_a_worker_that_dies_while_sending_loses_no_e_mail(settings):
+    """Its claim ends and another sweep sends what it had not marked sent."""
+    from django.core import mail
+
+    deal, recipients = _open_deal_mails()
+    settings.EMAIL_BACKEND = "tests.escrow.test_worker.DyingMailServer"
+    t0 = timezone.now()
+
+    with pytest.raises(WorkerKilled):
+        send_due_emails(now=t0)
     assert len(mail.outbox) == 1
-    assert "gave up e-mailing deal notifications" in caplog.text
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert send_due_emails(now=t0 + timedelta(seconds=1)) == (0, 0)  # still its claim
+    claim_over = t0 + timedelta(seconds=settings.EMAIL_CLAIM_SECONDS)
+
+    assert send_due_emails(now=claim_over) == (1, 0)
+
+    assert sorted(m.to[0] for m in mail.outbox) == recipients
+    assert set(Notification.objects.filter(deal=deal).values_list("email_state", flat=True)) == {
+        "sent"
+    }
 
 
-def test_an_e_mail_retry_is_never_due_after_the_brokers_visibility_timeout(settings):
-    # A countdown past the timeout would be handed out again before it is due.
-    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 900}
-    assert tasks._below_visibility(960) == 840
-    assert tasks._below_visibility(120) == 120
-    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {}  # the file-system broker: no timeout
-    assert tasks._below_visibility(960) == 960
+def test_two_sweeps_at_once_take_different_e_mails():
+    """A sweep's claim holds its rows (``SKIP LOCKED``) until it commits: another
+    sweep meanwhile takes only the rest."""
+    from django.core import mail
+    from django.db import connections
+
+    for _ in range(3):
+        _open_deal_mails()
+    ids = sorted(Notification.objects.values_list("pk", flat=True))
+    held = threading.Event()
+    done = threading.Event()
+
+    def hold_first_two():
+        try:
+            with transaction.atomic():
+                list(Notification.objects.select_for_update().filter(pk__in=ids[:2]))
+                held.set()
+                done.wait(10)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=hold_first_two)
+    thread.start()
+    try:
+        assert held.wait(10)
+        assert send_due_emails() == (4, 0)
+    finally:
+        done.set()
+        thread.join(10)
+    assert len(mail.outbox) == 4
+    assert send_due_emails() == (2, 0)  # the held ones, once the other let go
+    assert len({m.to[0] for m in mail.outbox}) == 6
+
+
+def test_task_messages_queued_before_the_outbox_go_through_it():
+    """A deploy's in-flight ``escrow.send_notification_emails`` messages: their rows
+    were migrated as sent without being e-mailed; the old task puts them back."""
+    from django.core import mail
+
+    deal, recipients = _open_deal_mails()
+    rows = Notification.objects.filter(deal=deal)
+    first, second = rows.order_by("pk")
+    rows.update(email_state="sent", email_due_at=None)  # as the migration left them
+    Notification.objects.filter(pk=second.pk).update(emailed_at=timezone.now())  # really sent
+
+    assert tasks.send_notification_emails([first.pk, second.pk], receipt=True) == 1
+    assert send_due_emails() == (1, 0)
+    assert [m.to[0] for m in mail.outbox] == [first.user.email]
+    assert "Receipt" in mail.outbox[0].body
