@@ -181,6 +181,11 @@ class Listing(models.Model):
 
     # ---- search (maintained by services; see listings.search)
     search_vector = SearchVectorField(null=True, blank=True, editable=False)
+    #: Among the newest ``SEARCH_RECENT_LISTINGS`` published listings (a suffix of
+    #: the table by id: new rows are, ``services.refresh_search_recency`` moves the
+    #: floor up). A second GIN index holds only these, so a common word's newest
+    #: matches are found without reading all of its matches (selectors).
+    search_recent = models.BooleanField(default=True, db_default=True, editable=False)
 
     # ---- time
     created_at = models.DateTimeField(_("created"), default=timezone.now)
@@ -244,6 +249,9 @@ class Listing(models.Model):
                 fields=["-published_at", "-id"],
                 name="listing_pub_featured",
                 condition=models.Q(state="PUBLISHED", featured=True),
+            ),
+            models.Index(
+                fields=["id"], name="listing_search_recent", condition=models.Q(search_recent=True)
             ),
             models.Index(fields=["seller", "state"], name="listing_seller_state"),
             models.Index(fields=["state", "submitted_at"], name="listing_review_queue"),

@@ -9,10 +9,11 @@ No COUNT(*) over the whole table: the count stops at ``COUNT_CAP``, and "is ther
 a next page" comes from fetching one row more than the page holds.
 
 A search ranked by relevance reads a bounded window instead (``_relevance_window``:
-the planner's estimate of the matches, then the newest ``COUNT_CAP`` + 1 matches with
-their rank, which is also the capped count; a window that holds too few widens) and
-the cards of the page by id: ranking every match would read every match, and a
-common word matches a few percent of a large catalogue.
+the newest ``COUNT_CAP`` + 1 matches with their rank, which is also the capped
+count — found among the newest listings first (``Listing.search_recent``), else
+through the planner's estimate of the matches and a window of ids that widens when
+it holds too few) and the cards of the page by id: ranking every match would read
+every match, and a common word matches a few percent of a large catalogue.
 """
 
 from __future__ import annotations
@@ -187,11 +188,25 @@ def _relevance_window(qs: QuerySet) -> list[tuple[int, float]]:
     limit = COUNT_CAP + 1
     newest = qs.order_by(Coalesce(F("id"), F("id")).desc()).values("pk")
 
-    def ranked(window: QuerySet) -> list[tuple[int, float]]:
+    rank = qs.query.annotations["rank"]
+
+    def ranked(window) -> list[tuple[int, float]]:
         # The window's ids first (no search document read), then the rank of those
-        # few: ``ts_rank`` reads each row's whole vector.
-        rows = qs.order_by().filter(pk__in=window[:limit]).values_list("pk", "rank")
+        # few: ``ts_rank`` reads each row's whole vector. By id alone: with the
+        # search's condition again PostgreSQL may AND in the GIN index, which
+        # reads every match.
+        if isinstance(window, QuerySet):
+            window = window[:limit]
+        rows = Listing.objects.filter(pk__in=window).values_list("pk", rank)
         return sorted(rows, key=lambda row: -row[0])
+
+    # A common word: its newest matches among the newest listings (a GIN index of
+    # those alone), without reading all of its matches. The flagged rows are a
+    # suffix of the table by id, so when they hold ``limit`` matches these are the
+    # newest of all. Fewer: the whole table below.
+    recent = list(newest.filter(search_recent=True).values_list("pk", flat=True)[:limit])
+    if len(recent) == limit:
+        return ranked(recent)
 
     estimate = estimated_rows(qs)
     if estimate > 4 * limit:

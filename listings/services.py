@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -279,6 +280,34 @@ def refresh_search_vector(listing: Listing) -> None:
             title=listing.title, niche=listing.niche, description=listing.description
         )
     )
+
+
+#: ``refresh_search_recency``: unflag the rows below the floor, flag those at or
+#: above it (the floor: the id of the ``size``-th newest published listing, 0 when
+#: there are fewer). Each statement reads an index range, not the table.
+_FLOOR = (
+    "COALESCE((SELECT id FROM listings_listing WHERE state = 'PUBLISHED' "
+    "ORDER BY id DESC OFFSET %(size)s - 1 LIMIT 1), 0)"
+)
+RECENCY_SQL = (
+    f"UPDATE listings_listing SET search_recent = false WHERE search_recent AND id < {_FLOOR}",  # noqa: S608  # nosec B608 - constant SQL
+    f"UPDATE listings_listing SET search_recent = true WHERE NOT search_recent AND id >= {_FLOOR}",  # noqa: S608, E501  # nosec B608 - constant SQL
+)
+
+
+def refresh_search_recency(*, size: int | None = None) -> int:
+    """Flag exactly the newest ``size`` (``SEARCH_RECENT_LISTINGS``) published
+    listings' ids and up as recent (``Listing.search_recent``); returns the rows
+    changed. One transaction: a search sees the flags before or after, always a
+    suffix of the table by id (what the relevance window's recent path relies on).
+    """
+    size = size or settings.SEARCH_RECENT_LISTINGS
+    changed = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        for sql in RECENCY_SQL:
+            cursor.execute(sql, {"size": size})
+            changed += cursor.rowcount
+    return changed
 
 
 def _validate(listing: Listing, fields=None) -> None:

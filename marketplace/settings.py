@@ -164,6 +164,11 @@ if REDIS_URL:
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
+    # A signed-in request reads its session from Redis (written through to the
+    # database, which stays the record: ``clearsessions``, a lost cache key or a
+    # cache outage fall back to it). One database round trip less on every
+    # signed-in page (marketplace/sessions.py).
+    SESSION_ENGINE = env.str("SESSION_ENGINE", default="marketplace.sessions")
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -197,6 +202,11 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Each app's jobs are listed here, in one place; a test checks that every entry
 # names a registered task.
+# Search: a relevance search looks for a common word's newest matches among this
+# many newest listings first (Listing.search_recent, docs/listings.md).
+SEARCH_RECENT_LISTINGS = env.int("SEARCH_RECENT_LISTINGS", default=50_000)
+# Deal e-mails wait in an outbox (escrow.Notification), swept this often.
+EMAIL_OUTBOX_SECONDS = env.float("EMAIL_OUTBOX_SECONDS", default=5.0)
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",
@@ -208,6 +218,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # escrow: deadlines are due_at columns; these jobs scan them (SKIP LOCKED).
     "escrow-expire-unpaid": {"task": "escrow.expire_unpaid_deals", "schedule": 60.0},
+    "escrow-send-due-emails": {"task": "escrow.send_due_emails", "schedule": EMAIL_OUTBOX_SECONDS},
     "escrow-refund-undelivered": {"task": "escrow.refund_undelivered_deals", "schedule": 300.0},
     "escrow-accept-after-inspection": {"task": "escrow.accept_after_inspection", "schedule": 300.0},
     "escrow-release-after-protection": {
@@ -232,6 +243,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=53, hour=2),
     },
     # governance: penalty jobs (each takes now, idempotent, SKIP LOCKED batches).
+    "listings-refresh-search-recency": {
+        "task": "listings.refresh_search_recency",
+        "schedule": crontab(minute=29),  # hourly: the recent-search flags follow new listings
+    },
     "governance-lift-expired-sanctions": {
         "task": "governance.lift_expired_sanctions",
         "schedule": crontab(minute="*/5"),
@@ -365,8 +380,13 @@ globals().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Handoff <no-reply@handoff.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 OPERATOR_EMAILS = env.list("OPERATOR_EMAILS", default=["operators@handoff.local"])
-# Deal e-mails the mail server refused are tried again after 1, 2, 4, 8, 16 × this.
+# Deal e-mails wait in an outbox (escrow.Notification), swept every
+# EMAIL_OUTBOX_SECONDS by beat (above).
+EMAIL_BUDGET_SECONDS = 60  # one sweep's time, in chunks of 200
+EMAIL_CLAIM_SECONDS = 600  # a sweep's claim: after it, a dead worker's e-mails come due again
+# Those the mail server refused are tried again after 1, 2, 4, 8, 16 × this, then given up.
 EMAIL_RETRY_SECONDS = env.int("EMAIL_RETRY_SECONDS", default=60)
+EMAIL_RETRIES = 5
 
 # --------------------------------------------------------------------- security
 

@@ -7,7 +7,7 @@ from unittest import mock
 
 import pytest
 from django.contrib.postgres.search import SearchRank
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from accounts.models import User
-from listings import search, selectors
+from listings import search, selectors, services
 from listings.models import Listing
 from listings.selectors import CatalogueQuery, catalogue
 from tests.factories import UserFactory
@@ -57,6 +57,17 @@ def _expected(q, platforms, cap):
     return [pk for pk, _ in head] + [pk for pk, _ in rows[cap:]], len(rows)
 
 
+def _gaming_rows(count):
+    """``count`` published listings that all match "gaming" (their niche), one in
+    seven by its title too (ranked higher)."""
+    insert_published_rows(UserFactory(), count)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE listings_listing SET title = 'Gaming channel ' || id WHERE id % 7 = 0"
+        )
+    _set_search_vectors()
+
+
 def _walk(q, platforms, page_size):
     seen = []
     for number in range(1, 200):
@@ -90,9 +101,12 @@ class RelevanceWindowTests(TestCase):
         # The planner's estimate only sizes the first window: any estimate, the
         # same pages.
         estimate=st.integers(min_value=0, max_value=10**7),
+        # How many of the newest listings are flagged recent (the recent path
+        # answers when they hold enough matches): any number, the same pages.
+        recent=st.integers(min_value=1, max_value=12),
     )
-    def test_pages_follow_the_window_order_whatever_the_estimate(
-        self, rows, q, platforms, cap, page_size, estimate
+    def test_pages_follow_the_window_order_whatever_the_estimate_and_the_recent_flags(
+        self, rows, q, platforms, cap, page_size, estimate, recent
     ):
         seller = User.objects.create_user(f"rel{len(rows)}{cap}{page_size}@example.com")
         Listing.objects.bulk_create(
@@ -112,6 +126,7 @@ class RelevanceWindowTests(TestCase):
             ]
         )
         _set_search_vectors()
+        services.refresh_search_recency(size=recent)
         expected, matches = _expected(q, platforms, cap)
 
         with (
@@ -176,13 +191,8 @@ def test_a_common_word_on_a_large_table_reads_a_window_not_every_match():
     (a few times the cap, sized from the planner's estimate), not all 30,000; the
     page is the reference's. (Which scan PostgreSQL picks for the window depends
     on the table's size: the plans at 1,000,000 are in docs/performance.md.)"""
-    seller = UserFactory()
-    insert_published_rows(seller, 30_000)  # niche 'gaming' for all
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE listings_listing SET title = 'Gaming channel ' || id WHERE id % 7 = 0"
-        )
-    _set_search_vectors()
+    _gaming_rows(30_000)
+    services.refresh_search_recency(size=500)  # too few recent matches: the whole table
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE listings_listing")
 
@@ -199,6 +209,60 @@ def test_a_common_word_on_a_large_table_reads_a_window_not_every_match():
     assert floor is not None  # a bounded window of ids was read, not every match
     in_window = Listing.objects.filter(pk__gt=int(floor.group(1))).count()
     assert selectors.COUNT_CAP < in_window <= 16 * selectors.COUNT_CAP
+
+
+@pytest.mark.django_db(transaction=True)  # VACUUM cannot run inside a transaction
+def test_a_common_word_s_newest_matches_come_from_the_recent_listings_index():
+    """30,000 matches, the newest 5,000 listings flagged recent: the window is read
+    from the recent listings alone (not every match, no estimate, no window of
+    ids), and the page is the reference's."""
+    _gaming_rows(30_000)
+    services.refresh_search_recency(size=5_000)
+    with connection.cursor() as cursor:
+        # As autovacuum leaves a table after a bulk change: the GIN indexes' pending
+        # entries merged, the flags' old row versions gone, statistics fresh.
+        cursor.execute("VACUUM ANALYZE listings_listing")
+
+    with CaptureQueriesContext(connection) as queries:
+        page = catalogue(CatalogueQuery(q="gaming", sort="relevance"))
+
+    expected, _ = _expected("gaming", [], selectors.COUNT_CAP)
+    assert [listing.pk for listing in page.listings] == expected[: selectors.PAGE_SIZE]
+    assert (page.count, page.count_capped) == (selectors.COUNT_CAP, True)
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert not [s for s in sql if s.startswith("EXPLAIN") or "MAX(" in s]
+    ids_query = next(s for s in sql if '"search_recent"' in s)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # On this small table a sequential scan is as good; the question is whether
+        # the recent listings' indexes can serve the query (their conditions).
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {ids_query}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    # One of the recent listings' indexes (which one depends on how many of them
+    # match: here all do), never the whole table's GIN index.
+    assert "listing_search_recent" in plan, plan
+    assert "listing_search_gin " not in plan + " ", plan
+
+
+@pytest.mark.django_db
+def test_the_recent_flags_are_the_newest_published_listings_and_all_after_them():
+    seller = UserFactory()
+    insert_published_rows(seller, 50)
+    ids = list(Listing.objects.order_by("id").values_list("pk", flat=True))
+    Listing.objects.filter(pk__in=ids[-5:-3]).update(state=State.SOLD)
+
+    changed = services.refresh_search_recency(size=10)
+
+    recent = list(
+        Listing.objects.filter(search_recent=True).order_by("id").values_list("pk", flat=True)
+    )
+    assert recent == ids[-12:]  # ten published, and the two sold among them
+    assert changed == 38
+    assert services.refresh_search_recency(size=10) == 0  # nothing moved since
+    insert_published_rows(seller, 1)
+    assert Listing.objects.get(pk__gt=ids[-1]).search_recent  # new rows are recent
+    assert services.refresh_search_recency(size=10) == 1  # the floor moved up by one
+    assert services.refresh_search_recency(size=100) == 39  # all flagged again
 
 
 @pytest.mark.django_db
