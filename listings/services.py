@@ -287,7 +287,7 @@ def refresh_search_vector(listing: Listing) -> None:
 #: there are fewer). Each statement reads an index range, not the table.
 _FLOOR = (
     "COALESCE((SELECT id FROM listings_listing WHERE state = 'PUBLISHED' "
-    "ORDER BY id DESC OFFSET %(size)s - 1 LIMIT 1), 0)"
+    "ORDER BY id DESC LIMIT 1 OFFSET %(size)s - 1), 0)"
 )
 RECENCY_SQL = (
     f"UPDATE listings_listing SET search_recent = false WHERE search_recent AND id < {_FLOOR}",  # noqa: S608  # nosec B608 - constant SQL
