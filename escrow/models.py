@@ -598,14 +598,20 @@ class Notification(models.Model):
     kind = models.CharField(max_length=40)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    #: The database default ("sent") is for rows that code from before the outbox
+    #: writes while a deploy runs (it also queues their e-mail as a task message,
+    #: which ``escrow.send_notification_emails`` turns back into outbox rows).
     email_state = models.CharField(
-        max_length=8, choices=EmailState.choices, default=EmailState.SKIPPED
+        max_length=8,
+        choices=EmailState.choices,
+        default=EmailState.SKIPPED,
+        db_default=EmailState.SENT,
     )
     #: When the sweep may (next) take it: the step's time, a retry's backoff, or the
     #: end of a claim (a worker that died while sending is taken over then).
     email_due_at = models.DateTimeField(null=True, blank=True)
-    email_attempts = models.PositiveSmallIntegerField(default=0)
-    email_receipt = models.BooleanField(default=False)
+    email_attempts = models.PositiveSmallIntegerField(default=0, db_default=0)
+    email_receipt = models.BooleanField(default=False, db_default=False)
     emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -10,10 +10,12 @@ e-mail is lost between a commit and a task message.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import get_connection, send_mail
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
@@ -186,18 +188,25 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=settings.EMAIL_RETRY_SECONDS * 2 ** (attempts - 1))
 
 
-def send_due_emails(*, now: datetime | None = None, limit: int = 200) -> tuple[int, int]:
-    """Send up to ``limit`` e-mails that are due; returns (sent, refused).
+def send_due_emails(
+    *, now: datetime | None = None, limit: int = 200, deadline: float | None = None
+) -> tuple[int, int]:
+    """Send up to ``limit`` e-mails that are due; returns (sent, failed).
 
     The due rows are claimed first (``SKIP LOCKED``, then their due time moved
     ``EMAIL_CLAIM_SECONDS`` ahead, committed): two sweeps at once take different
     rows, and the rows of a worker that died while sending come due again when
     its claim ends (at least once: an e-mail sent just before the crash can go
-    out twice; none is lost). Each row is marked sent right after its e-mail. A
-    refused e-mail is tried again after ``retry_delay``; after
-    ``EMAIL_RETRIES`` retries it is given up (logged, the in-app notification
-    stays)."""
+    out twice). Each row is marked sent right after its e-mail, and only while it
+    is still this sweep's claim (its due time the claim's end: a sweep that
+    outlived its claim does not touch the next one's). An e-mail that failed (the
+    mail server refused it, or it could not be rendered) is tried again after
+    ``retry_delay``; after ``EMAIL_RETRIES`` retries, or claimed that often
+    without an answer, it is given up (logged; the in-app notification stays).
+    Past ``deadline`` (``time.monotonic()``) the rows not yet tried are given
+    back, due at once. One mail-server connection for the chunk."""
     now = now or timezone.now()
+    claim_end = now + timedelta(seconds=settings.EMAIL_CLAIM_SECONDS)
     with transaction.atomic():
         ids = list(
             Notification.objects.select_for_update(skip_locked=True)
@@ -208,45 +217,57 @@ def send_due_emails(*, now: datetime | None = None, limit: int = 200) -> tuple[i
         if not ids:
             return 0, 0
         Notification.objects.filter(pk__in=ids).update(
-            email_due_at=now + timedelta(seconds=settings.EMAIL_CLAIM_SECONDS),
-            email_attempts=F("email_attempts") + 1,
+            email_due_at=claim_end, email_attempts=F("email_attempts") + 1
         )
     notes = Notification.objects.select_related("deal__listing", "user").in_bulk(ids)
-    sent = refused = 0
-    for pk in ids:
-        note = notes.get(pk)
-        if note is None:
-            continue  # deleted since it was claimed (its deal erased)
-        mine = Notification.objects.filter(pk=pk, email_state=EmailState.PENDING)
-        if _send_email(note):
-            sent += 1
-            mine.update(email_state=EmailState.SENT, emailed_at=timezone.now())
-            continue
-        refused += 1
-        if note.email_attempts > settings.EMAIL_RETRIES:
-            logger.error("gave up e-mailing deal notification %s", pk)
-            mine.update(email_state=EmailState.FAILED)
-        else:
-            mine.update(email_due_at=now + retry_delay(note.email_attempts))
-    return sent, refused
+    sent = failed = 0
+    with get_connection(fail_silently=False) as mail_server:
+        for n, pk in enumerate(ids):
+            note = notes.get(pk)
+            if note is None:
+                continue  # deleted since it was claimed (its deal erased)
+            mine = Notification.objects.filter(
+                pk=pk, email_state=EmailState.PENDING, email_due_at=claim_end
+            )
+            if deadline is not None and time.monotonic() > deadline:
+                Notification.objects.filter(pk__in=ids[n:], email_due_at=claim_end).update(
+                    email_due_at=now, email_attempts=F("email_attempts") - 1
+                )
+                break
+            if note.email_attempts <= settings.EMAIL_RETRIES + 1 and _send_email(note, mail_server):
+                sent += 1
+                mine.update(email_state=EmailState.SENT, emailed_at=timezone.now())
+                continue
+            failed += 1
+            if note.email_attempts > settings.EMAIL_RETRIES:
+                logger.error("gave up e-mailing deal notification %s", pk)
+                mine.update(email_state=EmailState.FAILED)
+            else:
+                mine.update(email_due_at=now + retry_delay(note.email_attempts))
+    return sent, failed
 
 
-def _send_email(note: Notification) -> bool:
-    """True when the mail server took the e-mail, False when it failed."""
-    deal = note.deal
-    with translation.override(settings.LANGUAGE_CODE):
-        text = message_for(note, deal)
-        context = {
-            "deal": deal,
-            "text": text,
-            "receipt": note.email_receipt,
-            "url": f"{settings.SITE_URL}/deals/{deal.pk}/",
-            "user": note.user,
-        }
-        subject = f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{text[:70]}"
-        body = render_to_string("escrow/email/notification.txt", context)
+def _send_email(note: Notification, mail_server) -> bool:
+    """True when the mail server took the e-mail; False when it failed or the
+    e-mail could not be rendered (logged either way)."""
     try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [note.user.email])
+        deal = note.deal
+        with translation.override(settings.LANGUAGE_CODE):
+            text = message_for(note, deal)
+            context = {
+                "deal": deal,
+                "text": text,
+                "receipt": note.email_receipt,
+                "url": f"{settings.SITE_URL}/deals/{deal.pk}/",
+                "user": note.user,
+            }
+            subject = f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{text[:70]}"
+            body = render_to_string("escrow/email/notification.txt", context)
+        send_mail(
+            subject, body, settings.DEFAULT_FROM_EMAIL, [note.user.email], connection=mail_server
+        )
+    except SoftTimeLimitExceeded:
+        raise  # the task's time is up: not the e-mail's fault
     except Exception:  # an e-mail outage must not undo a money step
         logger.exception("could not e-mail notification %s", note.pk)
         return False

@@ -94,15 +94,17 @@ def release_after_protection(now: str | None = None) -> int:
 def send_due_emails(now: str | None = None) -> int:
     """The e-mail outbox (``notifications.send_due_emails``), on beat every
     ``EMAIL_OUTBOX_SECONDS``: chunks until nothing is due or
-    ``EMAIL_BUDGET_SECONDS`` have passed. Several at once take different rows."""
+    ``EMAIL_BUDGET_SECONDS`` have passed (checked before every e-mail; what is
+    left is given back). Several at once take different rows; beat's message
+    expires after one interval, so a stalled worker does not pile sweeps up."""
     from .notifications import send_due_emails as send
 
-    started = time.monotonic()
+    deadline = time.monotonic() + settings.EMAIL_BUDGET_SECONDS
     total = 0
     while True:
-        sent, refused = send(now=_now(now) if now else None, limit=BATCH)
+        sent, failed = send(now=_now(now) if now else None, limit=BATCH, deadline=deadline)
         total += sent
-        if sent + refused < BATCH or time.monotonic() - started > settings.EMAIL_BUDGET_SECONDS:
+        if sent + failed < BATCH or time.monotonic() > deadline:
             return total
 
 

@@ -260,6 +260,21 @@ class Listing(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.title}"
 
+    def save(self, *args, **kwargs):
+        """An update never writes ``search_recent`` unless asked to by name: an
+        object loaded before the recency job ran would otherwise write its old flag
+        back, and the flagged rows must stay a suffix of the table by id."""
+        if not (self._state.adding or kwargs.get("force_insert")) and (
+            kwargs.get("update_fields") is None
+        ):
+            deferred = self.get_deferred_fields()
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "search_recent" and f.attname not in deferred
+            ]
+        super().save(*args, **kwargs)
+
     @property
     def is_public(self) -> bool:
         return self.state == self.State.PUBLISHED

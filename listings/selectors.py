@@ -173,6 +173,28 @@ def estimated_rows(qs: QuerySet) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
+#: True when every listing is flagged recent (the oldest flagged is the oldest row):
+#: two index probes (the primary key, ``listing_search_recent``).
+_EVERY_ROW_RECENT = (
+    "(SELECT min(id) FROM listings_listing WHERE search_recent) "
+    "IS NOT DISTINCT FROM (SELECT min(id) FROM listings_listing)"
+)
+
+
+def _recent_matches(newest: QuerySet, limit: int) -> tuple[list[int], bool]:
+    """The ids of the newest ``limit`` matches among the listings flagged recent,
+    and whether every listing is flagged (then they are all the matches). One
+    statement, so both answers come from one snapshot: a refresh of the flags
+    between two statements could pair an old answer with a new one."""
+    recent = newest.filter(search_recent=True).values_list("pk", flat=True)[:limit]
+    sql, params = recent.query.sql_with_params()
+    with connection.cursor() as cursor:
+        # (The ORM's SQL and our constant; every value a bound parameter.)
+        cursor.execute(f"({sql}) UNION ALL (SELECT -1 WHERE {_EVERY_ROW_RECENT})", params)  # nosec B608
+        ids = [row[0] for row in cursor.fetchall()]
+    return [pk for pk in ids if pk != -1], -1 in ids  # ids are positive; -1 the mark
+
+
 def _relevance_window(qs: QuerySet) -> list[tuple[int, float]]:
     """The newest ``COUNT_CAP + 1`` matches of ``qs`` (searched and filtered) as
     ``(id, rank)``, newest first: fewer when fewer match.
@@ -203,9 +225,10 @@ def _relevance_window(qs: QuerySet) -> list[tuple[int, float]]:
     # A common word: its newest matches among the newest listings (a GIN index of
     # those alone), without reading all of its matches. The flagged rows are a
     # suffix of the table by id, so when they hold ``limit`` matches these are the
-    # newest of all. Fewer: the whole table below.
-    recent = list(newest.filter(search_recent=True).values_list("pk", flat=True)[:limit])
-    if len(recent) == limit:
+    # newest of all; so are fewer when every row is flagged (a small catalogue).
+    # Otherwise the whole table below.
+    recent, everything = _recent_matches(newest, limit)
+    if len(recent) == limit or everything:
         return ranked(recent)
 
     estimate = estimated_rows(qs)

@@ -282,31 +282,47 @@ def refresh_search_vector(listing: Listing) -> None:
     )
 
 
-#: ``refresh_search_recency``: unflag the rows below the floor, flag those at or
-#: above it (the floor: the id of the ``size``-th newest published listing, 0 when
-#: there are fewer). Each statement reads an index range, not the table.
-_FLOOR = (
-    "COALESCE((SELECT id FROM listings_listing WHERE state = 'PUBLISHED' "
+#: The floor of the recent listings: the id of the ``size``-th newest published
+#: listing, 0 when there are fewer.
+_FLOOR_SQL = (
+    "SELECT COALESCE((SELECT id FROM listings_listing WHERE state = 'PUBLISHED' "
     "ORDER BY id DESC LIMIT 1 OFFSET %(size)s - 1), 0)"
 )
-RECENCY_SQL = (
-    f"UPDATE listings_listing SET search_recent = false WHERE search_recent AND id < {_FLOOR}",  # noqa: S608  # nosec B608 - constant SQL
-    f"UPDATE listings_listing SET search_recent = true WHERE NOT search_recent AND id >= {_FLOOR}",  # noqa: S608, E501  # nosec B608 - constant SQL
+#: One batch each: flag the highest unflagged ids at or above the floor (just below
+#: the flagged rows), unflag the lowest flagged ids below it. Either way the
+#: flagged rows stay a suffix of the table by id at every commit.
+_FLAG_SQL = (
+    "UPDATE listings_listing SET search_recent = true WHERE id IN (SELECT id FROM "
+    "listings_listing WHERE NOT search_recent AND id >= %(floor)s ORDER BY id DESC "
+    "LIMIT %(batch)s)"
+)
+_UNFLAG_SQL = (
+    "UPDATE listings_listing SET search_recent = false WHERE id IN (SELECT id FROM "
+    "listings_listing WHERE search_recent AND id < %(floor)s ORDER BY id LIMIT %(batch)s)"
 )
 
 
-def refresh_search_recency(*, size: int | None = None) -> int:
-    """Flag exactly the newest ``size`` (``SEARCH_RECENT_LISTINGS``) published
-    listings' ids and up as recent (``Listing.search_recent``); returns the rows
-    changed. One transaction: a search sees the flags before or after, always a
-    suffix of the table by id (what the relevance window's recent path relies on).
-    """
-    size = size or settings.SEARCH_RECENT_LISTINGS
+def refresh_search_recency(*, size: int | None = None, batch: int = 5000) -> int:
+    """Flag the newest ``size`` (``SEARCH_RECENT_LISTINGS``) published listings'
+    ids and up as recent (``Listing.search_recent``), none below; returns the rows
+    changed. In batches of ``batch`` rows, each its own transaction (the first run
+    on a large table flags tens of thousands of rows: the newest listings, those
+    being bought, are never locked for long); after every batch the flagged rows
+    are a suffix of the table by id, what the relevance window's recent path
+    relies on."""
+    size = max(1, size if size is not None else settings.SEARCH_RECENT_LISTINGS)
+    with connection.cursor() as cursor:
+        cursor.execute(_FLOOR_SQL, {"size": size})
+        floor = cursor.fetchone()[0]
     changed = 0
-    with transaction.atomic(), connection.cursor() as cursor:
-        for sql in RECENCY_SQL:
-            cursor.execute(sql, {"size": size})
-            changed += cursor.rowcount
+    for sql in (_FLAG_SQL, _UNFLAG_SQL):
+        while True:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(sql, {"floor": floor, "batch": batch})
+                done = cursor.rowcount
+            changed += done
+            if done < batch:
+                break
     return changed
 
 

@@ -7,9 +7,13 @@ Django's ``cached_db`` turns a cache that is down into a 500 on every signed-in
 page (``load`` writes the session back to the cache unguarded, ``delete`` too);
 here a cache error is logged and the database answers alone.
 
-A session is kept in the cache for at most ``CACHE_SECONDS``: a logout whose
-cache delete failed (the cache unreachable, not emptied) leaves a copy there, and
-it lapses within that time instead of living as long as the session would have.
+A deleted session (a logout) leaves a tombstone in the cache for ``CACHE_SECONDS``,
+and a session read from the database goes into the cache with ``add``, which never
+replaces what is there: a request that read the row just before a logout cannot
+put the session back. A session is kept in the cache for at most
+``CACHE_SECONDS``: a logout whose cache write failed (the cache unreachable, not
+emptied) leaves a copy there that lapses within that time. Sync only (the site
+runs under WSGI); the async methods are Django's.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ logger = logging.getLogger(__name__)
 
 #: The longest a session is kept in the cache (then read from the database again).
 CACHE_SECONDS = 15 * 60
+#: What a deleted session's key holds in the cache: "no such session".
+TOMBSTONE = "deleted"
 
 
 class SessionStore(cached_db.SessionStore):
@@ -32,13 +38,16 @@ class SessionStore(cached_db.SessionStore):
         except Exception:
             logger.warning("session cache unavailable: reading the database", exc_info=True)
             data = None
+        if data == TOMBSTONE:
+            self._session_key = None
+            return {}
         if data is not None:
             return data
         row = self._get_session_from_db()
         if row is None:
             return {}
         data = self.decode(row.session_data)
-        self._keep(data, self.get_expiry_age(expiry=row.expire_date))
+        self._keep(data, self.get_expiry_age(expiry=row.expire_date), replace=False)
         return data
 
     def save(self, must_create=False):
@@ -60,7 +69,7 @@ class SessionStore(cached_db.SessionStore):
         if session_key is None:
             return
         try:
-            self._cache.delete(self.cache_key_prefix + session_key)
+            self._cache.set(self.cache_key_prefix + session_key, TOMBSTONE, CACHE_SECONDS)
         except Exception:
             logger.error(
                 "a deleted session could not be removed from the cache; it lapses there "
@@ -69,8 +78,12 @@ class SessionStore(cached_db.SessionStore):
                 exc_info=True,
             )
 
-    def _keep(self, data, age: int) -> None:
+    def _keep(self, data, age: int, *, replace: bool = True) -> None:
+        seconds = max(0, min(age, CACHE_SECONDS))
         try:
-            self._cache.set(self.cache_key, data, max(0, min(age, CACHE_SECONDS)))
+            if replace:
+                self._cache.set(self.cache_key, data, seconds)
+            else:
+                self._cache.add(self.cache_key, data, seconds)
         except Exception:
             logger.warning("session cache unavailable", exc_info=True)

@@ -218,7 +218,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # escrow: deadlines are due_at columns; these jobs scan them (SKIP LOCKED).
     "escrow-expire-unpaid": {"task": "escrow.expire_unpaid_deals", "schedule": 60.0},
-    "escrow-send-due-emails": {"task": "escrow.send_due_emails", "schedule": EMAIL_OUTBOX_SECONDS},
+    "escrow-send-due-emails": {
+        "task": "escrow.send_due_emails",
+        "schedule": EMAIL_OUTBOX_SECONDS,
+        "options": {"expires": EMAIL_OUTBOX_SECONDS},
+    },
     "escrow-refund-undelivered": {"task": "escrow.refund_undelivered_deals", "schedule": 300.0},
     "escrow-accept-after-inspection": {"task": "escrow.accept_after_inspection", "schedule": 300.0},
     "escrow-release-after-protection": {
@@ -383,6 +387,8 @@ OPERATOR_EMAILS = env.list("OPERATOR_EMAILS", default=["operators@handoff.local"
 # Deal e-mails wait in an outbox (escrow.Notification), swept every
 # EMAIL_OUTBOX_SECONDS by beat (above).
 EMAIL_BUDGET_SECONDS = 60  # one sweep's time, in chunks of 200
+# A mail server that hangs: seconds per connection and command.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=EMAIL_CONFIG.get("EMAIL_TIMEOUT") or 10)
 EMAIL_CLAIM_SECONDS = 600  # a sweep's claim: after it, a dead worker's e-mails come due again
 # Those the mail server refused are tried again after 1, 2, 4, 8, 16 × this, then given up.
 EMAIL_RETRY_SECONDS = env.int("EMAIL_RETRY_SECONDS", default=60)

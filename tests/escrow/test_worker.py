@@ -9,7 +9,6 @@ from datetime import timedelta
 
 import pytest
 from django.core.mail.backends import locmem
-from django.db import transaction
 from django.utils import timezone
 
 from escrow import tasks
@@ -193,38 +192,107 @@ def test_a_worker_that_dies_while_sending_loses_no_e_mail(settings):
     }
 
 
-def test_two_sweeps_at_once_take_different_e_mails():
-    """A sweep's claim holds its rows (``SKIP LOCKED``) until it commits: another
-    sweep meanwhile takes only the rest."""
+class SlowMailServer(locmem.EmailBackend):
+    """Holds the first e-mail of the thread named "first sweep" until released."""
+
+    started = threading.Event()
+    release = threading.Event()
+
+    def send_messages(self, messages):
+        if threading.current_thread().name == "first sweep" and not SlowMailServer.started.is_set():
+            SlowMailServer.started.set()
+            SlowMailServer.release.wait(10)
+        return super().send_messages(messages)
+
+
+def test_two_sweeps_at_once_send_each_e_mail_once(settings):
+    """The first sweep's claim commits before it sends: a second sweep while the
+    first is still sending takes only the rows the first did not claim."""
     from django.core import mail
     from django.db import connections
 
     for _ in range(3):
         _open_deal_mails()
-    ids = sorted(Notification.objects.values_list("pk", flat=True))
-    held = threading.Event()
-    done = threading.Event()
+    settings.EMAIL_BACKEND = "tests.escrow.test_worker.SlowMailServer"
+    SlowMailServer.started.clear()
+    SlowMailServer.release.clear()
+    results = {}
 
-    def hold_first_two():
+    def first_sweep():
         try:
-            with transaction.atomic():
-                list(Notification.objects.select_for_update().filter(pk__in=ids[:2]))
-                held.set()
-                done.wait(10)
+            results["first"] = send_due_emails(limit=4)
         finally:
             connections.close_all()
 
-    thread = threading.Thread(target=hold_first_two)
+    thread = threading.Thread(target=first_sweep, name="first sweep")
     thread.start()
     try:
-        assert held.wait(10)
-        assert send_due_emails() == (4, 0)
+        assert SlowMailServer.started.wait(10)  # the first is sending its first e-mail
+        results["second"] = send_due_emails()
     finally:
-        done.set()
+        SlowMailServer.release.set()
         thread.join(10)
-    assert len(mail.outbox) == 4
-    assert send_due_emails() == (2, 0)  # the held ones, once the other let go
-    assert len({m.to[0] for m in mail.outbox}) == 6
+
+    assert results == {"first": (4, 0), "second": (2, 0)}
+    recipients = [m.to[0] for m in mail.outbox]
+    assert len(recipients) == len(set(recipients)) == 6
+    assert send_due_emails(now=timezone.now() + timedelta(days=1)) == (0, 0)
+
+
+class PickyMailServer(locmem.EmailBackend):
+    """Fails, with an error that is not a refusal, for one address."""
+
+    broken = ""
+
+    def send_messages(self, messages):
+        if messages[0].to[0] == PickyMailServer.broken:
+            raise RuntimeError("unexpected answer")
+        return super().send_messages(messages)
+
+
+def test_an_e_mail_that_fails_in_another_way_does_not_hold_up_the_others(settings, caplog):
+    from django.core import mail
+
+    settings.EMAIL_BACKEND = "tests.escrow.test_worker.PickyMailServer"
+    deal, recipients = _open_deal_mails()
+    other, other_recipients = _open_deal_mails()
+    PickyMailServer.broken = recipients[0]
+
+    assert send_due_emails() == (3, 1)
+
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([recipients[1], *other_recipients])
+    assert "could not e-mail notification" in caplog.text
+    stuck = Notification.objects.get(deal=deal, user__email=recipients[0])
+    assert (stuck.email_state, stuck.email_attempts) == ("pending", 1)  # tried again later
+
+
+def test_an_e_mail_claimed_too_often_without_an_answer_is_given_up(settings, caplog):
+    """Workers that died while sending it, again and again: not sent once more."""
+    from django.core import mail
+
+    deal, _ = _open_deal_mails()
+    Notification.objects.filter(deal=deal).update(email_attempts=settings.EMAIL_RETRIES + 1)
+
+    assert send_due_emails() == (0, 2)
+
+    assert not mail.outbox
+    assert set(Notification.objects.filter(deal=deal).values_list("email_state", flat=True)) == {
+        "failed"
+    }
+    assert "gave up e-mailing deal notification" in caplog.text
+
+
+def test_a_sweep_past_its_deadline_gives_the_rest_back(settings):
+    from django.core import mail
+
+    deal, _ = _open_deal_mails()
+
+    assert send_due_emails(deadline=time.monotonic() - 1) == (0, 0)
+
+    assert not mail.outbox
+    rows = Notification.objects.filter(deal=deal)
+    assert set(rows.values_list("email_attempts", flat=True)) == {0}
+    assert send_due_emails() == (2, 0)  # due at once, not after a claim
 
 
 def test_task_messages_queued_before_the_outbox_go_through_it():

@@ -57,13 +57,18 @@ def _expected(q, platforms, cap):
     return [pk for pk, _ in head] + [pk for pk, _ in rows[cap:]], len(rows)
 
 
-def _gaming_rows(count):
-    """``count`` published listings that all match "gaming" (their niche), one in
-    seven by its title too (ranked higher)."""
+def _gaming_rows(count, *, gaming_niche_every=1):
+    """``count`` published listings; one in ``gaming_niche_every`` matches "gaming"
+    by its niche (the others are travel), one in seven by its title (ranked
+    higher)."""
     insert_published_rows(UserFactory(), count)
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE listings_listing SET title = 'Gaming channel ' || id WHERE id % 7 = 0"
+        )
+        cursor.execute(
+            "UPDATE listings_listing SET niche = 'travel' WHERE id %% %s <> 0",
+            [gaming_niche_every],
         )
     _set_search_vectors()
 
@@ -213,11 +218,11 @@ def test_a_common_word_on_a_large_table_reads_a_window_not_every_match():
 
 @pytest.mark.django_db(transaction=True)  # VACUUM cannot run inside a transaction
 def test_a_common_word_s_newest_matches_come_from_the_recent_listings_index():
-    """30,000 matches, the newest 5,000 listings flagged recent: the window is read
-    from the recent listings alone (not every match, no estimate, no window of
-    ids), and the page is the reference's."""
-    _gaming_rows(30_000)
-    services.refresh_search_recency(size=5_000)
+    """30,000 listings, about a quarter match, the newest 10,000 flagged recent: the
+    window is read from the recent listings' GIN index alone (not every match, no
+    estimate, no window of ids), and the page is the reference's."""
+    _gaming_rows(30_000, gaming_niche_every=10)  # about 23 % match
+    services.refresh_search_recency(size=10_000)
     with connection.cursor() as cursor:
         # As autovacuum leaves a table after a bulk change: the GIN indexes' pending
         # entries merged, the flags' old row versions gone, statistics fresh.
@@ -238,10 +243,14 @@ def test_a_common_word_s_newest_matches_come_from_the_recent_listings_index():
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(f"EXPLAIN {ids_query}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    # One of the recent listings' indexes (which one depends on how many of them
-    # match: here all do), never the whole table's GIN index.
-    assert "listing_search_recent" in plan, plan
+    assert "listing_search_recent_gin" in plan, plan
     assert "listing_search_gin " not in plan + " ", plan
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE c.relname = 'listing_search_recent_gin'"
+        )
+        assert cursor.fetchone() == (True,)
 
 
 @pytest.mark.django_db
@@ -263,6 +272,36 @@ def test_the_recent_flags_are_the_newest_published_listings_and_all_after_them()
     assert Listing.objects.get(pk__gt=ids[-1]).search_recent  # new rows are recent
     assert services.refresh_search_recency(size=10) == 1  # the floor moved up by one
     assert services.refresh_search_recency(size=100) == 39  # all flagged again
+
+
+@pytest.mark.django_db
+def test_saving_a_listing_loaded_before_the_recency_job_keeps_the_job_s_flag():
+    seller = UserFactory()
+    insert_published_rows(seller, 3)
+    oldest = Listing.objects.order_by("id").first()  # loaded while flagged
+    assert oldest.search_recent
+
+    services.refresh_search_recency(size=2)
+    oldest.title = "Renamed"
+    oldest.save()
+
+    oldest.refresh_from_db()
+    assert (oldest.title, oldest.search_recent) == ("Renamed", False)
+
+
+@pytest.mark.django_db
+def test_the_recency_job_works_in_batches_and_any_size_is_at_least_one():
+    seller = UserFactory()
+    insert_published_rows(seller, 25)
+    ids = list(Listing.objects.order_by("id").values_list("pk", flat=True))
+
+    assert services.refresh_search_recency(size=3, batch=4) == 22
+    assert (
+        list(Listing.objects.filter(search_recent=True).values_list("pk", flat=True).order_by("pk"))
+        == ids[-3:]
+    )
+    assert services.refresh_search_recency(size=0, batch=4) == 2  # taken as 1
+    assert services.refresh_search_recency(size=30, batch=4) == 24
 
 
 @pytest.mark.django_db

@@ -304,7 +304,8 @@ def test_redis_down_while_a_buyer_pays():
     finally:
         start_redis()
 
-    # Beat's next sweep after recovery sends them, the buyer's with the receipt.
+    # The next sweep after recovery (beat's; run here directly) sends them, the
+    # buyer's with the receipt.
     tasks.send_due_emails()
     sent = {m.to[0]: m.body for m in mail.outbox if "opened" not in m.body}
     assert set(sent) == {buyer.email, seller.email}
