@@ -349,6 +349,16 @@ def growth_step(*, size: int, duration: float, workdir: Path) -> dict:
     for name, url in {**CATALOGUE_FILTERS, **SEARCH}.items():
         step["explain"][name] = explain_url(url)
     with Site(extra_env={"HANDOFF_FRAGMENT_CACHE": "0"}, log=workdir / "gunicorn.log") as site:
+        # The host's own speed at this moment (a shared machine drifts over the
+        # half hour between the 10k and 1M steps): the summary also compares each
+        # step's latency to this ceiling's.
+        step["ceiling"] = scenario(
+            site,
+            f"ceiling@{size // 1000}k",
+            paths=["/_bench/ceiling"],
+            duration=duration,
+            workdir=workdir,
+        )
         step["catalogue"] = scenario(
             site, f"cat@{size // 1000}k", paths=catalogue_urls(), duration=duration, workdir=workdir
         )
@@ -561,11 +571,24 @@ def summarise(result: dict) -> dict:
             for name in ("catalogue", "search_en", "search_zh")
         }
     base = summary["growth"].get("10000")
-    for _size, row in summary["growth"].items():
+    ceilings = {
+        size: (step.get("ceiling") or {}).get("p50_ms")
+        for size, step in result.get("growth", {}).items()
+    }
+    for size, row in summary["growth"].items():
         if base:
             for name in row:
                 if base[name]["p50"]:
                     row[name]["p50_vs_10k"] = round(row[name]["p50"] / base[name]["p50"], 2)
+                    # The same, each p50 first divided by its step's ceiling p50.
+                    if ceilings.get(size) and ceilings.get("10000"):
+                        row[name]["p50_vs_10k_host_adjusted"] = round(
+                            (row[name]["p50"] / ceilings[size])
+                            / (base[name]["p50"] / ceilings["10000"]),
+                            2,
+                        )
+        if ceilings.get(size):
+            row["ceiling_p50"] = ceilings[size]
     return summary
 
 
