@@ -28,7 +28,7 @@ def explain_url(url: str) -> dict:
     statements = []
     for query in ctx.captured_queries:
         sql = query["sql"]
-        if "listings_listing" not in sql or not sql.lstrip().upper().startswith("SELECT"):
+        if "listings_listing" not in sql or not sql.lstrip(" (").upper().startswith("SELECT"):
             continue
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)  # noqa: S608 - our own captured SQL
