@@ -89,9 +89,11 @@ def checkout(count: int = 300, profile: bool = False) -> None:
     sessions = fixtures.signed_in(buyer_ids)
     ids = fixtures.published_ids(count + 20, exclude_sellers=buyer_ids, offset=20_000)
 
+    client = Client(enforce_csrf_checks=True)  # one handler, as a server's worker
+
     def post(n: int, pk: int) -> None:
         _, session_key, token = sessions[n % len(sessions)]
-        client = Client(enforce_csrf_checks=True)
+        client.cookies.clear()
         client.cookies["sessionid"] = session_key
         client.cookies["csrftoken"] = token
         response = client.post(
