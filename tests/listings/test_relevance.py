@@ -57,6 +57,27 @@ def _expected(q, platforms, cap):
     return [pk for pk, _ in head] + [pk for pk, _ in rows[cap:]], len(rows)
 
 
+def _published_with_vectors(texts):
+    """A published listing per (title, description), each a second older than the
+    one before, with their search documents."""
+    seller = UserFactory()
+    Listing.objects.bulk_create(
+        Listing(
+            seller=seller,
+            state=State.PUBLISHED,
+            platform="youtube",
+            niche="general",
+            follower_count=10,
+            title=title,
+            description=description,
+            price=100,
+            published_at=BASE - timedelta(seconds=i),
+        )
+        for i, (title, description) in enumerate(texts)
+    )
+    _set_search_vectors()
+
+
 def _gaming_rows(count, *, gaming_niche_every=1):
     """``count`` published listings; one in ``gaming_niche_every`` matches "gaming"
     by its niche (the others are travel), one in seven by its title (ranked
@@ -150,26 +171,9 @@ class RelevanceWindowTests(TestCase):
 @pytest.mark.django_db
 def test_small_searches_rank_every_match():
     """Below the cap the window is every match: the order is rank, then newest."""
-    seller = UserFactory()
-    Listing.objects.bulk_create(
-        [
-            Listing(
-                seller=seller,
-                state=State.PUBLISHED,
-                platform="youtube",
-                niche="general",
-                follower_count=10,
-                title=title,
-                description=description,
-                price=100,
-                published_at=BASE - timedelta(seconds=i),
-            )
-            for i, (title, description) in enumerate(
-                [("A vlog", "cooking"), ("Cooking", ""), ("A show", "cooking"), ("Cooking", "")]
-            )
-        ]
+    _published_with_vectors(
+        [("A vlog", "cooking"), ("Cooking", ""), ("A show", "cooking"), ("Cooking", "")]
     )
-    _set_search_vectors()
     ids = list(Listing.objects.order_by("id").values_list("pk", flat=True))
     page = catalogue(CatalogueQuery(q="cooking", sort="relevance"))
     # Title matches (weight A) first, newest first within equal rank.
@@ -310,24 +314,7 @@ def test_the_recency_job_works_in_batches_and_any_size_is_at_least_one():
     [("en", "The newest 2 matches come first"), ("zh-hans", "最新的 2 条匹配结果排在前面")],
 )
 def test_a_capped_relevance_search_says_how_it_is_ordered(client, language, note):
-    seller = UserFactory()
-    Listing.objects.bulk_create(
-        [
-            Listing(
-                seller=seller,
-                state=State.PUBLISHED,
-                platform="youtube",
-                niche="general",
-                follower_count=10,
-                title=f"Cooking {i}",
-                description="",
-                price=100,
-                published_at=BASE - timedelta(seconds=i),
-            )
-            for i in range(3)
-        ]
-    )
-    _set_search_vectors()
+    _published_with_vectors([(f"Cooking {i}", "") for i in range(3)])
     headers = {"HTTP_ACCEPT_LANGUAGE": language}
     with mock.patch("listings.selectors.COUNT_CAP", 2):
         capped = client.get("/listings/", {"q": "cooking"}, **headers).content.decode()
