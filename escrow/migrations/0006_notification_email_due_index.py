@@ -3,6 +3,8 @@ migration is not atomic): deal steps write notifications meanwhile."""
 
 from django.db import migrations, models
 
+from marketplace.indexes import create_index_concurrently
+
 NAME = "notification_email_due"
 INDEX = models.Index(
     fields=["email_due_at", "id"], name=NAME, condition=models.Q(email_state="pending")
@@ -13,17 +15,8 @@ def create(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         schema_editor.add_index(apps.get_model("escrow", "Notification"), INDEX)
         return
-    with schema_editor.connection.cursor() as cursor:  # a failed build leaves it INVALID
-        cursor.execute(
-            "SELECT 1 FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid "
-            "WHERE c.relname = %s AND NOT i.indisvalid",
-            [NAME],
-        )
-        if cursor.fetchone():
-            schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {NAME}")
-    schema_editor.execute(
-        f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {NAME} ON escrow_notification "
-        "(email_due_at, id) WHERE email_state = 'pending'"
+    create_index_concurrently(
+        schema_editor, NAME, "escrow_notification", "(email_due_at, id) WHERE email_state = 'pending'"
     )
 
 

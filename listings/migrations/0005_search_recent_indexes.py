@@ -5,6 +5,8 @@ atomic): listing writes go on meanwhile; the GIN index is PostgreSQL only."""
 
 from django.db import migrations, models
 
+from marketplace.indexes import create_index_concurrently
+
 IDS = models.Index(
     fields=["id"], name="listing_search_recent", condition=models.Q(search_recent=True)
 )
@@ -21,17 +23,7 @@ def create(apps, schema_editor):
         schema_editor.add_index(apps.get_model("listings", "Listing"), IDS)
         return
     for name, definition in SQL.items():
-        with schema_editor.connection.cursor() as cursor:  # a failed build: INVALID
-            cursor.execute(
-                "SELECT 1 FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid "
-                "WHERE c.relname = %s AND NOT i.indisvalid",
-                [name],
-            )
-            if cursor.fetchone():
-                schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
-        schema_editor.execute(
-            f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON listings_listing {definition}"
-        )
+        create_index_concurrently(schema_editor, name, "listings_listing", definition)
 
 
 def drop(apps, schema_editor):
