@@ -22,6 +22,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.batch import WriteBatch
+
 from .models import Deal, Notification
 
 logger = logging.getLogger(__name__)
@@ -172,14 +174,21 @@ def notify(*, deal: Deal, user, kind: str, now: datetime, receipt: bool = False)
     )
 
 
-def notify_many(pairs: list[tuple[Deal, int, str]], *, now: datetime) -> None:
+def notify_many(
+    pairs: list[tuple[Deal, int, str]], *, now: datetime, batch: WriteBatch | None = None
+) -> None:
     """``notify`` for many ``(deal, user_id, kind)`` at once (a checkout, the
-    release job's batch): one INSERT."""
+    release job's batch): one INSERT; sent with the caller's ``batch``
+    (``marketplace.batch.WriteBatch``) when given."""
     fields = _outbox_fields()
-    Notification.objects.bulk_create(
+    rows = [
         Notification(user_id=user_id, deal=deal, kind=kind, created_at=now, **fields)
         for deal, user_id, kind in pairs
-    )
+    ]
+    if batch is not None:
+        batch.insert_many(rows)
+    else:
+        Notification.objects.bulk_create(rows)
 
 
 def retry_delay(attempts: int) -> timedelta:

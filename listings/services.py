@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.services import record_audit
 from governance.policy import can
+from marketplace.batch import WriteBatch
 from marketplace.crypto import keyed_hash
 
 from . import fragments, search, signals
@@ -60,6 +61,7 @@ def transition_listing(
     reason: str = "",
     now: datetime | None = None,
     update_fields: list[str] | None = None,
+    batch: WriteBatch | None = None,
 ) -> ListingEvent:
     """Move ``listing`` to state ``to`` and record the event.
 
@@ -67,7 +69,8 @@ def transition_listing(
     inside an atomic block, and ``listing`` is that locked row. Raises
     ``IllegalTransition`` (nothing written) if the table does not allow the move.
     ``update_fields``: further fields the caller changed on ``listing`` to save
-    along with the state.
+    along with the state. ``batch``: the caller's ``marketplace.batch.WriteBatch``,
+    to send both writes with the caller's (then the event's ``pk`` stays None).
     """
     now = now or timezone.now()
     from_state = listing.state
@@ -81,8 +84,7 @@ def transition_listing(
     if to == State.PENDING_REVIEW:
         listing.submitted_at = now
         fields.add("submitted_at")
-    listing.save(update_fields=sorted(fields))
-    return ListingEvent.objects.create(
+    event = ListingEvent(
         listing=listing,
         from_state=from_state,
         to_state=to,
@@ -90,6 +92,12 @@ def transition_listing(
         reason=reason,
         created_at=now,
     )
+    if batch is not None:
+        batch.update(listing, sorted(fields))
+        return batch.insert(event)
+    listing.save(update_fields=sorted(fields))
+    event.save(force_insert=True)
+    return event
 
 
 def _lock(listing_id: int) -> Listing:
@@ -131,15 +139,26 @@ def lock_listing_for_sale(listing_id: int) -> Listing | None:
 
 
 def reserve_locked_listing(
-    listing: Listing, *, actor=None, reason: str = "", now: datetime | None = None
+    listing: Listing,
+    *,
+    actor=None,
+    reason: str = "",
+    now: datetime | None = None,
+    batch: WriteBatch | None = None,
 ) -> Listing:
     """``reserve_listing`` for a caller that already holds ``listing``'s row lock in
     its own transaction (escrow's ``open_deal`` locks the buyer, then the listing):
-    no second lock, no savepoint. ``ListingNotAvailable`` unless PUBLISHED."""
+    no second lock, no savepoint. ``ListingNotAvailable`` unless PUBLISHED.
+    ``batch``: as for ``transition_listing``."""
     if listing.state != State.PUBLISHED:
         raise ListingNotAvailable()
     transition_listing(
-        listing=listing, to=State.RESERVED, actor=actor, reason=reason or "reserved", now=now
+        listing=listing,
+        to=State.RESERVED,
+        actor=actor,
+        reason=reason or "reserved",
+        now=now,
+        batch=batch,
     )
     return listing
 

@@ -308,6 +308,19 @@ def test_a_change_to_the_listing_reaches_the_kept_page(seller, mod, live):
 # ------------------------------------------------- what invalidates a listing's page
 
 
+def test_a_checkout_makes_the_kept_page_stale(live):
+    """The checkout writes the listing through a batch (marketplace.batch), which
+    sends post_save like save(): the reservation reaches the cache at once."""
+    from escrow import services as escrow_services
+
+    Client().get(_url(live))
+    assert _page_is_kept(live) and _is_cached(live)
+    escrow_services.open_deal(buyer=VerifiedUserFactory(), listing_id=live.pk, now=timezone.now())
+    assert not _page_is_kept(live) and not _is_cached(live)
+    response = Client().get(_url(live))
+    assert response.status_code == 404  # reserved: no longer on sale to anyone
+
+
 def test_a_change_to_one_listing_keeps_the_other_listings_pages(seller, mod, live):
     other = published(VerifiedUserFactory(), mod, handle="@other", title="Untouched account")
     for listing in (live, other):
