@@ -85,7 +85,8 @@ def checkout(count: int = 300, profile: bool = False) -> None:
 
     from bench import fixtures
 
-    buyer_ids = fixtures.ensure_buyers(64, timezone.now())
+    # A buyer per checkout, as in ``make bench`` (a run adds one unpaid deal to each).
+    buyer_ids = fixtures.ensure_buyers(count + 20, timezone.now())
     sessions = fixtures.signed_in(buyer_ids)
     ids = fixtures.published_ids(count + 20, exclude_sellers=buyer_ids, offset=20_000)
 
