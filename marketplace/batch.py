@@ -60,6 +60,10 @@ def next_pk_sql(model, using: str = DEFAULT_DB_ALIAS) -> str | None:
     return f"nextval(pg_get_serial_sequence('{table}', '{column}'))"
 
 
+#: Statements built once per model and columns (and row count): ``_plain_insert``.
+_STATEMENTS: dict[tuple, str] = {}
+
+
 class WriteBatch:
     def __init__(self, using: str = DEFAULT_DB_ALIAS):
         self.using = using
@@ -113,12 +117,43 @@ class WriteBatch:
             for f in meta.local_concrete_fields
             if not f.generated and (with_pk or f is not meta.auto_field)
         ]
-        query = sql.InsertQuery(model)
-        query.insert_values(fields, objs, raw=False)
-        for statement in query.get_compiler(using=self.using).as_sql():
+        statement = self._plain_insert(model, fields, objs)
+        if statement is not None:
             self._statements.append(statement)
+        else:
+            query = sql.InsertQuery(model)
+            query.insert_values(fields, objs, raw=False)
+            self._statements.extend(query.get_compiler(using=self.using).as_sql())
         self._saved.extend((obj, True, None) for obj in objs)
         return objs
+
+    def _plain_insert(self, model, fields, objs) -> tuple[str, list] | None:
+        """The INSERT Django's compiler would build, for rows of plain values, from a
+        statement kept per model, columns and row count (compiling it again for each
+        checkout cost more than PostgreSQL's work on it). None when the compiler must
+        build it: a value is an expression (a database default among them) or a
+        field has a placeholder of its own."""
+        connection = connections[self.using]
+        if any(hasattr(field, "get_placeholder") for field in fields):
+            return None
+        params = []
+        for obj in objs:
+            for field in fields:
+                value = field.pre_save(obj, True)  # as the compiler: auto_now_add, …
+                if hasattr(value, "resolve_expression"):
+                    return None
+                params.append(field.get_db_prep_save(value, connection=connection))
+        key = ("insert", model, self.using, tuple(field.column for field in fields), len(objs))
+        text = _STATEMENTS.get(key)
+        if text is None:
+            q = connection.ops.quote_name
+            row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+            columns = ", ".join(q(field.column) for field in fields)
+            text = _STATEMENTS[key] = (
+                f"INSERT INTO {q(model._meta.db_table)} ({columns}) VALUES "  # noqa: S608  # nosec B608
+                + ", ".join([row] * len(objs))
+            )
+        return text, params
 
     def update(self, obj, fields: list[str]):
         """UPDATE the named fields of ``obj``, a row the caller holds locked.
@@ -138,11 +173,41 @@ class WriteBatch:
             (field, None, field.pre_save(obj, False))
             for field in (meta.get_field(name) for name in fields)
         ]
-        query = model._base_manager.using(self.using).filter(pk=obj.pk).query.chain(sql.UpdateQuery)
-        query.add_update_fields(values)
-        self._statements.append(query.get_compiler(using=self.using).as_sql())
+        statement = self._plain_update(model, obj.pk, values)
+        if statement is None:
+            query = (
+                model._base_manager.using(self.using).filter(pk=obj.pk).query.chain(sql.UpdateQuery)
+            )
+            query.add_update_fields(values)
+            statement = query.get_compiler(using=self.using).as_sql()
+        self._statements.append(statement)
         self._saved.append((obj, False, update_fields))
         return obj
+
+    def _plain_update(self, model, pk, values) -> tuple[str, list] | None:
+        """``_plain_insert`` for the UPDATE of one row by primary key."""
+        connection = connections[self.using]
+        params = []
+        for field, _, value in values:
+            if (
+                hasattr(field, "get_placeholder")
+                or hasattr(value, "resolve_expression")
+                or hasattr(value, "prepare_database_save")
+            ):
+                return None
+            params.append(field.get_db_prep_save(value, connection=connection))
+        pk_field = model._meta.pk
+        params.append(pk_field.get_db_prep_value(pk, connection))
+        key = ("update", model, self.using, tuple(field.column for field, _, _ in values))
+        text = _STATEMENTS.get(key)
+        if text is None:
+            q = connection.ops.quote_name
+            assignments = ", ".join(f"{q(field.column)} = %s" for field, _, _ in values)
+            text = _STATEMENTS[key] = (
+                f"UPDATE {q(model._meta.db_table)} SET {assignments} "  # noqa: S608  # nosec B608
+                f"WHERE {q(pk_field.column)} = %s"
+            )
+        return text, params
 
     # ------------------------------------------------------------------ flush
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.db.models.expressions import DatabaseDefault
 from django.db.models.signals import post_save, pre_save
 from django.test.utils import CaptureQueriesContext
@@ -223,3 +224,40 @@ def test_objects_of_two_models_or_half_given_keys_are_refused():
         )
     with pytest.raises(ValueError):
         batch.update(listing, [])
+
+
+def _row(model, pk) -> dict:
+    return {k: v for k, v in model.objects.filter(pk=pk).values().get().items() if k != "id"}
+
+
+def test_the_kept_statements_write_what_save_writes():
+    """Plain values take a statement kept per model and columns; it must write the
+    same row as save(), and an expression must still go through Django's compiler."""
+    listing = ListingFactory(price=150_000)
+    twin = ListingFactory(price=150_000, seller=listing.seller)
+    buyer = UserFactory()
+    now = timezone.now()
+    by_save = _deal(twin, buyer, now)
+    by_save.save()
+    with transaction.atomic():
+        with WriteBatch() as batch:
+            batched = batch.insert(_deal(listing, buyer, now, pk=_next_deal_id()))
+    # The same values in every column but the key, the listing (one open deal each)
+    # and the auto_now time, set by each write.
+    row, saved_row = _row(Deal, batched.pk), _row(Deal, by_save.pk)
+    assert row.pop("updated_at") >= saved_row.pop("updated_at") >= now
+    assert {**row, "listing_id": twin.pk} == saved_row
+
+    for listing_row in (listing, twin):
+        listing_row.state = Listing.State.RESERVED
+    with transaction.atomic():
+        twin.save(update_fields=["state"])
+        with WriteBatch() as batch:
+            batch.update(listing, ["state"])
+    assert Listing.objects.get(pk=listing.pk).state == Listing.objects.get(pk=twin.pk).state
+
+    listing.price = F("price") + 1  # an expression: compiled by Django
+    with transaction.atomic():
+        with WriteBatch() as batch:
+            batch.update(listing, ["price"])
+    assert Listing.objects.get(pk=listing.pk).price == 150_001
