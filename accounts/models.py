@@ -18,6 +18,7 @@ from django.utils.translation import pgettext_lazy
 
 from marketplace.crypto import EncryptedTextField
 from marketplace.private_files import private_storage
+from marketplace.rows import load_by_pk
 
 
 class VerificationStatus(models.TextChoices):
@@ -38,6 +39,21 @@ class VerificationStatus(models.TextChoices):
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
+
+    def get(self, *args, **kwargs):
+        """``get(pk=…)`` (or ``id=``) alone reads the row without the ORM's query
+        machinery (``marketplace.rows``): the signed-in user's lookup on every
+        signed-in request (``ModelBackend.get_user``). The same user, or
+        ``DoesNotExist``; anything else goes to the ORM."""
+        if not args and len(kwargs) == 1 and ("pk" in kwargs or "id" in kwargs):
+            (pk,) = kwargs.values()
+            user = load_by_pk(self.model, pk, using=self.db)
+            if user is None:
+                raise self.model.DoesNotExist(
+                    f"{self.model._meta.object_name} matching query does not exist."
+                )
+            return user
+        return super().get(*args, **kwargs)
 
     def _create_user(self, email: str, password: str | None, **extra):
         if not email:

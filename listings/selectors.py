@@ -29,6 +29,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts.permissions import is_moderator
+from marketplace.rows import load_by_pk
 
 from . import bands, search
 from .models import Listing, ListingScreenshot
@@ -412,14 +413,12 @@ def get_listing_head_for_user(user, listing_id: int) -> Listing:
     listing page served from the fragment cache: only the fields its live parts
     use (state, seller, title, price, currency; the seller as a bare id). Any
     other field is loaded on access; the handle is never loaded here."""
-    # Raw SQL: the ORM's compiling of even this small query costs more than
-    # PostgreSQL's answer, on the hottest path of the listing page.
-    with connection.cursor() as cursor:
-        cursor.execute(listing_by_id_sql(_HEAD_FIELDS), [int(listing_id)])
-        row = cursor.fetchone()
-    if row is None:
+    # Without the ORM's query machinery (marketplace.rows): its compiling of even
+    # this small query costs more than PostgreSQL's answer, on the hottest path of
+    # the listing page.
+    listing = load_by_pk(Listing, int(listing_id), columns=_HEAD_FIELDS)
+    if listing is None:
         raise Http404
-    listing = Listing.from_db(connection.alias, _HEAD_FIELDS, row)
     if listing.state != State.PUBLISHED and not can_see_unpublished(user, listing):
         raise Http404
     return listing

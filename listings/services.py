@@ -25,6 +25,7 @@ from accounts.services import record_audit
 from governance.policy import can
 from marketplace.batch import WriteBatch
 from marketplace.crypto import keyed_hash
+from marketplace.rows import load_by_pk
 
 from . import fragments, search, signals
 from .exceptions import (
@@ -41,7 +42,6 @@ from .exceptions import (
 from .images import process_screenshot
 from .models import MAX_SCREENSHOTS, Listing, ListingEvent, ListingScreenshot
 from .ownership import get_ownership_checker, new_ownership_code
-from .selectors import listing_by_id_sql
 
 State = Listing.State
 
@@ -130,12 +130,10 @@ _SALE_FIELDS = tuple(
 def lock_listing_for_sale(listing_id: int) -> Listing | None:
     """Lock the listing's row in the caller's transaction and return it without its
     search vector or handle (loaded on access if ever needed); None if there is no
-    such listing. For ``reserve_locked_listing``. One statement, raw: the ORM's
-    compiling of it cost more than PostgreSQL's answer on the checkout path."""
-    sql = listing_by_id_sql(_SALE_FIELDS, for_update=True)
-    # ``raw`` applies each field's converters (dates on SQLite, JSON).
-    found = list(Listing.objects.raw(sql, [int(listing_id)]))
-    return found[0] if found else None
+    such listing. For ``reserve_locked_listing``. One statement, without the ORM's
+    query machinery (``marketplace.rows``): on the checkout path it cost more than
+    PostgreSQL's answer."""
+    return load_by_pk(Listing, int(listing_id), columns=_SALE_FIELDS, for_update=True)
 
 
 def reserve_locked_listing(
