@@ -101,6 +101,17 @@ def signed_in(user_ids: list[int]) -> list[tuple[int, str, str]]:
     return out
 
 
+def warm_sessions(sessions: list[tuple[int, str, str]]) -> None:
+    """Read each session once through the configured engine, which puts it in the
+    cache in front of the database (``marketplace.sessions``): as a site has the
+    sessions of the buyers browsing it. The bench empties the cache before each
+    pass (for the fragment caches), which would otherwise turn every checkout of
+    4,000 buyers into a session read from the database."""
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore  # noqa: N806
+    for _user_id, session_key, _token in sessions:
+        SessionStore(session_key).load()
+
+
 def published_ids(count: int, *, exclude_sellers: list[int], offset: int = 0) -> list[int]:
     """``count`` PUBLISHED listing ids (oldest first, skipping ``offset``)."""
     return list(

@@ -174,10 +174,12 @@ def check_pages(site, pages: dict[str, tuple[str, str]]) -> dict:
 def run_pages(*, ctx: dict, cache: bool, duration: float, workdir: Path) -> dict:
     from django.core.cache import cache as django_cache
 
+    from bench import fixtures
     from bench.web import Site, wrk
     from escrow.models import Deal
 
     django_cache.clear()
+    fixtures.warm_sessions(ctx["sessions"])
     env = {"HANDOFF_FRAGMENT_CACHE": "1" if cache else "0"}
     results: dict = {}
     with Site(extra_env=env, log=workdir / "gunicorn.log") as site:

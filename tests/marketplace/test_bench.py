@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 from datetime import timedelta
 
 import pytest
@@ -49,13 +50,36 @@ def test_ceiling_answers_only_when_enabled(client, settings):
 
 
 def test_bench_scripts_import():
-    for name in ("bench.run", "bench.jobs", "bench.fixtures", "bench.web", "bench.explain"):
+    for name in (
+        "bench.run",
+        "bench.jobs",
+        "bench.fixtures",
+        "bench.web",
+        "bench.explain",
+        "bench.inprocess",
+        "bench.checkout_load",
+    ):
         importlib.import_module(name)
     from bench.jobs import message_corpus
     from bench.run import catalogue_urls
 
     assert len(set(catalogue_urls())) == 40
     assert len(message_corpus(10)) == 10
+
+
+def test_checkout_load_counts_cpu_per_request_by_kind_of_process():
+    from bench.checkout_load import cpu_per_request, cpu_seconds
+
+    before = {("gunicorn", "1"): 1.0, ("gunicorn", "2"): 2.0, ("postgres", "3"): 0.5}
+    after = {
+        ("gunicorn", "1"): 1.5,
+        ("gunicorn", "2"): 2.25,
+        ("postgres", "3"): 0.75,
+        ("postgres", "4"): 0.25,  # a backend that started during the run
+    }
+    assert cpu_per_request(before, after, 250) == {"gunicorn": 3.0, "postgres": 2.0}
+    own = [seconds for (kind, pid), seconds in cpu_seconds().items() if pid == str(os.getpid())]
+    assert len(own) == 1 and own[0] > 0  # this process, read from /proc
 
 
 def _shape(deal: Deal) -> dict:
