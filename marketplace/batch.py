@@ -239,3 +239,55 @@ class WriteBatch:
                 raw=False,
                 using=self.using,
             )
+
+
+def insert_select(
+    model,
+    *,
+    source: str,
+    params: list,
+    columns: dict[str, str],
+    values: dict | None = None,
+    order_by: str = "",
+    using: str = DEFAULT_DB_ALIAS,
+) -> None:
+    """``INSERT INTO <model> (…) SELECT … FROM <source>``: rows the database derives
+    from other rows (a job's event for each deal of its batch), without an object
+    and a value preparation per row in Python.
+
+    ``source``: the FROM clause (with its ``%s`` for ``params``); ``columns``:
+    attname → SQL expression over it, without parameters; ``values``: attname → a value, prepared by
+    its field as ``save()`` prepares it; every other field takes its default (as an
+    unsaved instance would; a database default is left to the database), so a
+    field added later with a default needs no change here. The primary key is the
+    table's. Like ``bulk_create``, it sends no signals and calls no ``save()``."""
+    connection = connections[using]
+    q = connection.ops.quote_name
+    meta = model._meta
+    values = values or {}
+    names, selected, value_params = [], [], []
+    for field in meta.local_concrete_fields:
+        if field is meta.auto_field or field.generated:
+            continue
+        if field.attname in columns:
+            names.append(q(field.column))
+            selected.append(columns[field.attname])
+            continue
+        value = values[field.attname] if field.attname in values else field.get_default()
+        if isinstance(value, DatabaseDefault):
+            continue
+        names.append(q(field.column))
+        selected.append("%s")
+        value_params.append(field.get_db_prep_save(value, connection=connection))
+    unknown = set(columns) | set(values)
+    unknown -= {f.attname for f in meta.local_concrete_fields}
+    if unknown:
+        raise ValueError(f"not fields of {meta.label}: {sorted(unknown)}")
+    order = f" ORDER BY {order_by}" if order_by else ""
+    sql = (
+        f"INSERT INTO {q(meta.db_table)} ({', '.join(names)}) "  # noqa: S608  # nosec B608
+        f"SELECT {', '.join(selected)} FROM {source}{order}"
+    )
+    # The SELECT list's parameters come before the FROM clause's.
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*value_params, *params])

@@ -71,7 +71,16 @@ def _what_release_wrote(deal, before):
             last_listing_event.created_at,
         ),
         "notifications": sorted(
-            (n.kind, "buyer" if n.user_id == deal.buyer_id else "seller", n.created_at)
+            (
+                n.kind,
+                "buyer" if n.user_id == deal.buyer_id else "seller",
+                n.created_at,
+                n.read_at,
+                n.email_state,  # the outbox: the batch writes them by INSERT … SELECT
+                n.email_due_at is not None,
+                n.email_attempts,
+                n.email_receipt,
+            )
             for n in Notification.objects.filter(deal=deal, kind__startswith="released")
         ),
         "standing_change": {

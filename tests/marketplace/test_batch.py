@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -13,7 +15,7 @@ from django.utils import timezone
 
 from escrow.models import Deal, DealEvent, Notification, Payment
 from listings.models import Listing, ListingEvent
-from marketplace.batch import WriteBatch, next_pk_sql
+from marketplace.batch import WriteBatch, insert_select, next_pk_sql
 from tests.factories import ListingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -261,3 +263,35 @@ def test_the_kept_statements_write_what_save_writes():
         with WriteBatch() as batch:
             batch.update(listing, ["price"])
     assert Listing.objects.get(pk=listing.pk).price == 150_001
+
+
+def test_insert_select_writes_one_row_per_source_row_with_the_fields_defaults():
+    buyer = UserFactory()
+    now = timezone.now()
+    deals = []
+    for _ in range(2):
+        deal = _deal(ListingFactory(), buyer, now)
+        deal.save()
+        deals.append(deal)
+    ids = [deal.pk for deal in deals]
+    insert_select(
+        DealEvent,
+        source='"escrow_deal" WHERE "id" IN (%s, %s)',
+        params=ids,
+        columns={"deal_id": '"id"'},
+        values={"from_state": "ACCEPTED", "to_state": "RELEASED", "kind": "released"},
+        order_by='"id"',
+    )
+    rows = list(
+        DealEvent.objects.filter(deal_id__in=ids)
+        .order_by("id")
+        .values_list("deal_id", "to_state", "kind", "reason", "actor_id", "due_at")
+    )
+    # reason, actor and due_at: the defaults an unsaved DealEvent would have
+    assert rows == [(pk, "RELEASED", "released", "", None, None) for pk in ids]
+    assert all(
+        abs(e.created_at - timezone.now()) < timedelta(minutes=1)  # default=timezone.now
+        for e in DealEvent.objects.filter(deal_id__in=ids)
+    )
+    with pytest.raises(ValueError, match="not fields"):
+        insert_select(DealEvent, source="x", params=[], columns={"nope": "1"})
