@@ -680,15 +680,27 @@ def record_completed_deals(
         return
     table = connection.ops.quote_name(Standing._meta.db_table)
     with transaction.atomic():
-        Standing.objects.bulk_create(
-            [Standing(user_id=pk) for pk in user_ids], ignore_conflicts=True
-        )
-        list(
+        # Every user has a standing from the start (accounts.signals), so the
+        # existing ones are locked first, in user-id order, and only those missing
+        # are made (one object each; making all of them each batch cost more than
+        # the update). A second batch making the same one waits on our insert.
+        locked = set(
             Standing.objects.select_for_update()
             .filter(user_id__in=user_ids)
             .order_by("user_id")
-            .values_list("pk", flat=True)
+            .values_list("user_id", flat=True)
         )
+        missing = [pk for pk in user_ids if pk not in locked]
+        if missing:
+            Standing.objects.bulk_create(
+                [Standing(user_id=pk) for pk in missing], ignore_conflicts=True
+            )
+            list(
+                Standing.objects.select_for_update()
+                .filter(user_id__in=missing)
+                .order_by("user_id")
+                .values_list("pk", flat=True)
+            )
         rows = [
             (pk, sales.get(pk, 0), purchases.get(pk, 0), median_release_seconds.get(pk))
             for pk in user_ids

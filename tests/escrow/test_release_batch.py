@@ -244,3 +244,17 @@ def test_a_batch_refreshes_the_listing_pages_showing_its_sellers_standing(client
     assert Standing.objects.get(user_id=deal.seller_id).completed_sales == 1
     assert "<dt>Completed sales</dt><dd>1</dd>" in page
     cache.clear()
+
+
+def test_a_batch_makes_the_standing_a_user_lacks_and_counts_the_sale(now):
+    deal, other = _deal(now), _deal(now)
+    Standing.objects.filter(user_id=deal.seller_id).delete()  # made at sign-up; gone here
+    later = after_protection(now)
+
+    assert sorted(services.release_due_deals(now=later, limit=10)) == sorted([deal.pk, other.pk])
+
+    made = Standing.objects.get(user_id=deal.seller_id)
+    assert (made.completed_sales, made.deals_ended) == (1, 1)
+    kept = Standing.objects.get(user_id=other.seller_id)
+    assert kept.completed_sales >= 1
+    assert Standing.objects.get(user_id=deal.buyer_id).completed_purchases >= 1
