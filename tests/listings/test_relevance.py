@@ -57,23 +57,24 @@ def _expected(q, platforms, cap):
     return [pk for pk, _ in head] + [pk for pk, _ in rows[cap:]], len(rows)
 
 
-def _published_with_vectors(texts):
-    """A published listing per (title, description), each a second older than the
-    one before, with their search documents."""
-    seller = UserFactory()
+def _published_with_vectors(rows, *, seller=None):
+    """A listing per (title, description) — published on YouTube — or per (title,
+    description, platform, state), each a second older than the one before, with
+    their search documents. No test here filters on the figures."""
+    seller = seller or UserFactory()
     Listing.objects.bulk_create(
         Listing(
             seller=seller,
-            state=State.PUBLISHED,
-            platform="youtube",
+            state=row[3] if len(row) > 3 else State.PUBLISHED,
+            platform=row[2] if len(row) > 2 else "youtube",
             niche="general",
-            follower_count=10,
-            title=title,
-            description=description,
+            follower_count=1000,
+            title=row[0],
+            description=row[1],
             price=100,
             published_at=BASE - timedelta(seconds=i),
         )
-        for i, (title, description) in enumerate(texts)
+        for i, row in enumerate(rows)
     )
     _set_search_vectors()
 
@@ -135,23 +136,7 @@ class RelevanceWindowTests(TestCase):
         self, rows, q, platforms, cap, page_size, estimate, recent
     ):
         seller = User.objects.create_user(f"rel{len(rows)}{cap}{page_size}@example.com")
-        Listing.objects.bulk_create(
-            [
-                Listing(
-                    seller=seller,
-                    state=state,
-                    platform=platform,
-                    niche="general",
-                    follower_count=1000,
-                    title=title,
-                    description=description,
-                    price=100,
-                    published_at=BASE - timedelta(seconds=i),
-                )
-                for i, (title, description, platform, state) in enumerate(rows)
-            ]
-        )
-        _set_search_vectors()
+        _published_with_vectors(rows, seller=seller)
         services.refresh_search_recency(size=recent)
         expected, matches = _expected(q, platforms, cap)
 
