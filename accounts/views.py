@@ -23,7 +23,7 @@ from . import privacy, selectors, services
 from .exceptions import AccountClosureRefused, InvalidDocument, ProviderError, VerificationRefused
 from .forms import CloseAccountForm, ProfileForm, VerificationForm
 from .identity import get_identity_provider
-from .permissions import is_moderator
+from .permissions import is_acting_moderator
 
 logger = logging.getLogger("handoff.accounts")
 
@@ -185,7 +185,7 @@ def verification_image(request, pk: int, kind: str):
     at someone else's document is written to the audit log.
     """
     verification, name = selectors.get_verification_document_for_user(request.user, pk, kind)
-    if verification.user_id != request.user.pk and is_moderator(request.user):
+    if verification.user_id != request.user.pk and is_acting_moderator(request.user):
         services.record_audit(
             actor=request.user,
             action="accounts.verification.document_viewed",

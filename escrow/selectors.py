@@ -46,11 +46,12 @@ def payouts_for_seller(user):
 
 
 def get_deal_for_evidence(user, deal_id: int, *, permission: str) -> Deal:
-    """The deal for its parties, or for a moderator holding ``permission`` (files
-    kept as evidence are shown on the moderator's dispute screen); 404 otherwise."""
-    from accounts.permissions import is_moderator
+    """The deal for its parties, or for an acting moderator (second factor passed in
+    this session) holding ``permission`` (files kept as evidence are shown on the
+    moderator's dispute screen); 404 otherwise."""
+    from accounts.permissions import is_acting_moderator
 
-    if user.is_authenticated and is_moderator(user) and user.has_perm(permission):
+    if user.is_authenticated and is_acting_moderator(user) and user.has_perm(permission):
         deal = Deal.objects.filter(pk=deal_id).first()
         if deal is None:
             raise Http404

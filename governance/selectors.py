@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from accounts.permissions import is_moderator
+from accounts.permissions import is_acting_moderator
 
 from . import points as pts
 from .models import Appeal, AppealFile, Report, Rule, Sanction, StatementOfReasons, Violation
@@ -138,11 +138,11 @@ def get_violation_for_user(user, pk: int) -> Violation:
 
 
 def get_appeal_file_for_user(user, pk: int) -> AppealFile:
-    """The appellant, or a moderator allowed to read appeals; 404 for anyone else."""
+    """The appellant, or an acting moderator allowed to read appeals; 404 for anyone else."""
     item = get_object_or_404(AppealFile.objects.select_related("appeal"), pk=pk)
     if item.appeal.user_id == user.pk:
         return item
-    if is_moderator(user) and user.has_perm("governance.view_appealfile"):
+    if is_acting_moderator(user) and user.has_perm("governance.view_appealfile"):
         return item
     raise Http404
 

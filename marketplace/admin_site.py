@@ -1,8 +1,10 @@
 """The moderators' admin site.
 
 Login goes through allauth (``secure_admin_login``), so the admin gets allauth's
-rate limits and MFA prompt. Staff who have not enabled MFA are not let in: they
-are sent to set it up first.
+rate limits and MFA prompt. Only staff whose session passed the second factor
+(``accounts.permissions.is_acting_staff``) get in: staff without an authenticator
+are sent to set one up, staff who signed in some other way (a password only) are
+asked for a code first.
 
 The index opens on the queues: what waits for a moderator, counted, each linked
 to its filtered changelist. A queue appears only when its model is installed and
@@ -21,7 +23,10 @@ from django.contrib import admin
 from django.db.models import Q
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+
+from accounts.permissions import is_acting_staff
 
 logger = logging.getLogger(__name__)
 
@@ -96,13 +101,17 @@ class HandoffAdminSite(admin.AdminSite):
     index_template = "admin/handoff_index.html"
 
     def has_permission(self, request) -> bool:
-        user = request.user
-        return bool(super().has_permission(request) and is_mfa_enabled(user))
+        return bool(super().has_permission(request) and is_acting_staff(request.user))
 
     def login(self, request, extra_context=None):
         user = request.user
-        if user.is_authenticated and user.is_active and user.is_staff and not is_mfa_enabled(user):
-            return render(request, "admin/mfa_required.html", status=403)
+        if user.is_authenticated and user.is_active and user.is_staff and not is_acting_staff(user):
+            return render(
+                request,
+                "admin/mfa_required.html",
+                {"mfa_enabled": is_mfa_enabled(user), "next": _admin_next(request)},
+                status=403,
+            )
         return secure_admin_login(super().login)(request, extra_context)
 
     def index(self, request, extra_context=None):
@@ -139,6 +148,16 @@ class HandoffAdminSite(admin.AdminSite):
                 }
             )
         return rows
+
+
+def _admin_next(request) -> str:
+    """Where the admin wanted to go (a path on this site), else its index."""
+    target = request.GET.get("next", "")
+    if target.startswith("/admin/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("admin:index")
 
 
 def _filterable(model_admin, query: str) -> bool:

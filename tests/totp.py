@@ -49,3 +49,21 @@ def fresh_totp_code(user=None, *, secret: str = TOTP_SECRET, margin: float = MAR
                 _handed_out.add(key)
                 return code
         time.sleep(remaining + 0.05)  # the next window
+
+
+def force_login_with_second_factor(client, user) -> None:
+    """``client.force_login(user)`` plus what allauth records when the TOTP step
+    passes, so the session counts as an acting moderator's
+    (``accounts.permissions.is_acting_moderator``). Tests of the real sign-in flow
+    post the code instead."""
+    from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+
+    client.force_login(user)
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "password", "at": time.time(), "email": user.email},
+        {"method": "mfa", "at": time.time(), "type": "totp"},
+    ]
+    # allauth ties the records to the user they were made for.
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()

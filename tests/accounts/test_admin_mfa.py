@@ -61,3 +61,35 @@ def test_wrong_mfa_code_keeps_staff_out(client):
     response = client.post("/accounts/2fa/authenticate/", {"code": "000000"})
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
+
+
+def test_staff_with_mfa_but_a_password_only_session_must_enter_a_code(client):
+    """An authenticator on the account is not enough: the session itself must have
+    passed the second factor (allauth's MFA re-authentication counts)."""
+    staff = _staff()
+    TOTP.activate(staff, SECRET)
+    client.force_login(staff)  # a session opened without the TOTP step
+
+    response = client.get("/admin/", follow=True)
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "/accounts/2fa/reauthenticate/?next=/admin/" in page
+
+    response = client.post(
+        "/accounts/2fa/reauthenticate/?next=/admin/", {"code": _current_code(staff)}
+    )
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+def test_turning_the_authenticator_off_ends_the_acting_role(client):
+    from allauth.mfa.models import Authenticator
+
+    from tests.totp import force_login_with_second_factor
+
+    staff = _staff()
+    TOTP.activate(staff, SECRET)
+    force_login_with_second_factor(client, staff)
+    assert client.get("/admin/").status_code == 200
+    Authenticator.objects.filter(user=staff).delete()
+    assert client.get("/admin/").status_code == 302

@@ -15,6 +15,7 @@ from accounts.permissions import MODERATORS_GROUP
 from governance.policy import can
 from tests.accounts.identity_helpers import form_data, moderator, ric, submit
 from tests.factories import UserFactory
+from tests.totp import force_login_with_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +49,7 @@ def test_queue_lists_pending_verifications_oldest_first(client):
     second = submit(b, number=ric(dt.date(1985, 1, 2)), birth=dt.date(1985, 1, 2))
     decided = submit(c, number=ric(dt.date(1980, 5, 5)), birth=dt.date(1980, 5, 5))
     services.reject_verification(verification_id=decided.pk, actor=None, reason="blurred")
-    client.force_login(moderator())
+    force_login_with_second_factor(client, moderator())
     response = client.get("/admin/accounts/pendingverification/")
     assert response.status_code == 200
     listed = list(response.context["cl"].result_list)
@@ -61,7 +62,7 @@ def test_moderator_approves_in_the_admin_and_the_user_is_told(
     user = UserFactory()
     verification = submit(user, selfie=True)
     mod = moderator()
-    client.force_login(mod)
+    force_login_with_second_factor(client, mod)
     page = client.get(f"/admin/accounts/pendingverification/{verification.pk}/change/")
     assert page.status_code == 200
     html = page.content.decode()
@@ -89,7 +90,7 @@ def test_rejection_reason_reaches_the_user_by_mail_and_on_the_profile(
 ):
     user = UserFactory()
     verification = submit(user)
-    client.force_login(moderator())
+    force_login_with_second_factor(client, moderator())
     with django_capture_on_commit_callbacks(execute=True):
         _decide(client, verification, "reject", "The photo is blurred; the number is unreadable.")
     verification.refresh_from_db()
@@ -106,7 +107,7 @@ def test_rejection_reason_reaches_the_user_by_mail_and_on_the_profile(
 
 def test_reject_without_reason_is_refused_and_nothing_changes(client):
     verification = submit(UserFactory())
-    client.force_login(moderator())
+    force_login_with_second_factor(client, moderator())
     response = _decide(client, verification, "reject", "  ")
     assert response.status_code == 302
     verification.refresh_from_db()
@@ -120,7 +121,7 @@ def test_staff_without_the_review_permission_cannot_decide(client):
     from allauth.mfa.totp.internal.auth import TOTP
 
     TOTP.activate(staff, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
-    client.force_login(staff)
+    force_login_with_second_factor(client, staff)
     assert _decide(client, verification, "approve").status_code == 403
     verification.refresh_from_db()
     assert verification.state == "pending"
@@ -130,7 +131,7 @@ def test_moderator_revokes_a_verification(client, django_capture_on_commit_callb
     user = UserFactory()
     verification = submit(user)
     services.approve_verification(verification_id=verification.pk, actor=None)
-    client.force_login(moderator())
+    force_login_with_second_factor(client, moderator())
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             f"/admin/accounts/identityverification/{verification.pk}/decide/",
@@ -144,7 +145,7 @@ def test_moderator_revokes_a_verification(client, django_capture_on_commit_callb
 
 def test_approving_twice_is_refused_without_a_second_audit_row(client):
     verification = submit(UserFactory())
-    client.force_login(moderator())
+    force_login_with_second_factor(client, moderator())
     _decide(client, verification, "approve")
     _decide(client, verification, "approve")
     assert AuditEntry.objects.filter(action="accounts.verification.approved").count() == 1
@@ -155,7 +156,7 @@ def test_moderator_lifts_the_minor_mark_in_the_admin(client):
     with pytest.raises(Exception):  # noqa: B017 - VerificationRefused
         submit(user, birth=dt.date(2015, 1, 1))
     mod = moderator()
-    client.force_login(mod)
+    force_login_with_second_factor(client, mod)
     page = client.get(f"/admin/accounts/user/{user.pk}/change/")
     assert b"Lift the minor mark" in page.content
     response = client.post(f"/admin/accounts/user/{user.pk}/lift-minor/", {"reason": ""})
@@ -188,7 +189,7 @@ def test_impersonation_flags_are_queued_for_moderators(client):
         submit(impostor)
     flag = ImpersonationFlag.objects.get()
     mod = moderator()
-    client.force_login(mod)
+    force_login_with_second_factor(client, mod)
     listing = client.get("/admin/accounts/impersonationflag/")
     assert impostor.email in listing.content.decode()
     page = client.get(f"/admin/accounts/impersonationflag/{flag.pk}/change/")
@@ -218,7 +219,7 @@ def test_document_image_is_shown_to_the_owner_and_moderators_only(client):
     assert client.get(f"/verify/documents/{verification.pk}/selfie/").status_code == 200
 
     mod = moderator()
-    client.force_login(mod)
+    force_login_with_second_factor(client, mod)
     assert client.get(url).status_code == 200
     viewed = AuditEntry.objects.get(action="accounts.verification.document_viewed")
     assert viewed.actor == mod
@@ -268,7 +269,7 @@ def test_full_number_never_appears_in_html_admin_audit_or_logs(
     assert pages[-1].context["form"].errors
 
     mod = moderator()
-    client.force_login(mod)
+    force_login_with_second_factor(client, mod)
     with django_capture_on_commit_callbacks(execute=True):
         admin_pages = [
             client.get("/admin/accounts/pendingverification/"),

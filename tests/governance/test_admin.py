@@ -12,6 +12,7 @@ from accounts.permissions import MODERATORS_GROUP
 from governance import services
 from governance.apps import MODERATOR_PERMISSIONS
 from governance.models import Appeal, Report, Violation
+from tests.totp import force_login_with_second_factor
 
 from .conftest import confirm, make_moderator
 
@@ -21,7 +22,8 @@ QUEUE = "/admin/governance/report/"
 
 @pytest.fixture
 def mod_client(client, moderator):
-    client.force_login(moderator)  # TOTP is activated: the admin lets the moderator in
+    # TOTP is activated and the session passed it: the admin lets the moderator in
+    force_login_with_second_factor(client, moderator)
     return client
 
 
@@ -127,7 +129,7 @@ def test_appeal_is_decided_in_the_admin_by_another_moderator(client, moderator, 
     appeal = services.file_appeal(
         user=seller, violation_id=violation.pk, text="not forged", now=timezone.now()
     )
-    client.force_login(moderator)
+    force_login_with_second_factor(client, moderator)
     response = client.post(
         f"/admin/governance/appeal/{appeal.pk}/decide/",
         {"decision": "uphold", "reason": "x"},
@@ -135,7 +137,7 @@ def test_appeal_is_decided_in_the_admin_by_another_moderator(client, moderator, 
     )
     assert "another moderator must decide the appeal" in response.content.decode()
     assert Appeal.objects.get().status == "pending"
-    client.force_login(moderator2)
+    force_login_with_second_factor(client, moderator2)
     assert client.get(f"/admin/governance/appeal/{appeal.pk}/change/").status_code == 200
     response = client.post(
         f"/admin/governance/appeal/{appeal.pk}/decide/",
@@ -165,7 +167,7 @@ def test_an_operator_edits_a_rule_in_the_admin_and_a_new_version_is_kept(client)
 
     operator = UserFactory(is_staff=True, is_superuser=True)
     TOTP.activate(operator, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
-    client.force_login(operator)
+    force_login_with_second_factor(client, operator)
     rule = Rule.objects.get(code="LST-04")
     data = {f: getattr(rule, f) for f in Rule.SUBSTANCE_FIELDS}
     data.update(category=rule.category, is_active="on", description_en="Sharper wording.")

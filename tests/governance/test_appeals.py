@@ -24,6 +24,7 @@ from governance.models import Appeal, AppealFile, Sanction, Violation
 from governance.policy import can, payouts_held_until
 from governance.services.sanctions import points_lost_now
 from tests.factories import UserFactory, VerifiedUserFactory
+from tests.totp import force_login_with_second_factor
 
 from .conftest import confirm, make_moderator
 
@@ -193,7 +194,7 @@ def test_appeal_page_stores_files_privately_and_serves_them_only_to_allowed_user
     assert client.get(f"/appeals/files/{files[0].pk}/").status_code == 200
     client.force_login(UserFactory())
     assert client.get(f"/appeals/files/{files[0].pk}/").status_code == 404
-    client.force_login(moderator2)
+    force_login_with_second_factor(client, moderator2)
     assert client.get(f"/appeals/files/{files[0].pk}/").status_code == 200
 
 

@@ -9,6 +9,7 @@ from listings.models import Listing
 from listings.selectors import PAGE_SIZE, SORTS, CatalogueQuery, catalogue
 from tests.factories import ListingFactory, UserFactory, VerifiedUserFactory
 from tests.listings.helpers import draft, insert_published_rows, moderator, published
+from tests.totp import force_login_with_second_factor
 
 pytestmark = pytest.mark.django_db
 State = Listing.State
@@ -47,7 +48,7 @@ def test_unpublished_listings_are_404_except_for_the_seller_and_moderators(clien
     assert client.get(url).status_code == 404
     client.force_login(seller)
     assert client.get(url).status_code == 200
-    client.force_login(moderator())
+    force_login_with_second_factor(client, moderator())
     assert client.get(url).status_code == 200
 
 

@@ -10,6 +10,7 @@ from listings.exceptions import IllegalTransition, ListingError, OwnershipNotPro
 from listings.models import Listing
 from tests.factories import VerifiedUserFactory
 from tests.listings.helpers import draft, moderator
+from tests.totp import force_login_with_second_factor
 
 pytestmark = pytest.mark.django_db
 State = Listing.State
@@ -135,7 +136,7 @@ def test_remove_listings_of_a_banned_seller():
 def test_admin_review_queue_and_decisions(client):
     mod = moderator()
     listing = _pending(title="Queue item 美妆")
-    client.force_login(mod)
+    force_login_with_second_factor(client, mod)
 
     queue = client.get("/admin/listings/pendinglisting/?platform__exact=xiaohongshu&age=lt1")
     assert queue.status_code == 200
@@ -162,7 +163,7 @@ def test_admin_review_queue_and_decisions(client):
 def test_admin_reject_with_reason(client):
     mod = moderator()
     listing = _pending()
-    client.force_login(mod)
+    force_login_with_second_factor(client, mod)
     client.post(f"/admin/listings/listing/{listing.pk}/reject/", {"reason": "Wrong niche"})
     listing.refresh_from_db()
     assert listing.state == State.REJECTED and listing.moderation_reason == "Wrong niche"
@@ -176,7 +177,7 @@ def test_staff_without_the_permission_cannot_decide(client):
 
     TOTP.activate(staff, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
     listing = _pending()
-    client.force_login(staff)
+    force_login_with_second_factor(client, staff)
     response = client.post(f"/admin/listings/listing/{listing.pk}/approve/")
     assert response.status_code in (302, 403)
     listing.refresh_from_db()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 KINDS = {
     "access": "URL×role cases",
+    "mfa_less_staff": "URL×MFA-less staff cases",
     "fuzz": "fuzzed submissions",
     "uploads": "upload attacks",
     "webhooks": "webhook attacks",

@@ -27,6 +27,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 
 from accounts.permissions import MODERATORS_GROUP
+from tests.totp import force_login_with_second_factor
 
 from . import figures
 from .access import ALLOWED, C, build_path, classify, diff, fingerprint, lit, resolve_kwargs
@@ -276,15 +277,7 @@ def _clients(world) -> dict[str, Client]:
         client = Client()
         user = world.users[role]
         if user is not None:
-            client.force_login(user)
-            if role in ("mod", "admin"):
-                # allauth's MFA login stage already passed: mark the session as such.
-                session = client.session
-                session["account_authentication_methods"] = [
-                    {"method": "password", "at": 0, "email": user.email},
-                    {"method": "mfa", "at": 0, "type": "totp"},
-                ]
-                session.save()
+            _login(client, role, user)
         clients[role] = client
     return clients
 
@@ -313,20 +306,18 @@ def test_every_url_pattern_is_in_the_matrix():
     assert not stale, f"rows for URL patterns that no longer exist: {stale}"
 
 
-def test_access_matrix(world, settings):
-    settings.ACCOUNT_RATE_LIMITS_ENABLED = False  # hundreds of requests per role
-    discover = os.environ.get("SECURITY_MATRIX_DISCOVER") == "1"
-    clients = _clients(world)
-    failures: list[str] = []
-    checked = 0
+def _cases(world):
+    """Every case of the table, with the generated admin URLs: (pattern, kwargs,
+    expected GET outcome per role, expected POST outcome per role or None). A
+    pattern that is neither in ``MATRIX`` nor a generated admin URL comes back with
+    ``None`` expectations."""
     for pattern in all_patterns():
-        cases: list[tuple[dict, dict, dict | None, str]] = []
         target = admin_model_target(pattern)
         if pattern.key in MATRIX:
             for case in MATRIX[pattern.key]:
                 kwargs = resolve_kwargs(case, world, pattern.route)
                 post = case.expected("post") if case.post else None
-                cases.append((kwargs, case.expected("get"), post, case.note))
+                yield pattern, kwargs, case.expected("get"), post
         elif target is not None:
             model, action = target
             kwargs = {}
@@ -338,34 +329,44 @@ def test_access_matrix(world, settings):
                 post = {r: ("alogin" if v == "alogin" else ALLOWED) for r, v in expected.items()}
                 if expected["mod"] == "403":
                     post["mod"] = "403"
-            cases.append((kwargs, expected, post, ""))
+            yield pattern, kwargs, expected, post
         else:
+            yield pattern, {}, None, None
+
+
+def test_access_matrix(world, settings):
+    settings.ACCOUNT_RATE_LIMITS_ENABLED = False  # hundreds of requests per role
+    discover = os.environ.get("SECURITY_MATRIX_DISCOVER") == "1"
+    clients = _clients(world)
+    failures: list[str] = []
+    checked = 0
+    for pattern, kwargs, get_expected, post_expected in _cases(world):
+        if get_expected is None:
             failures.append(f"{pattern.key}: not in the matrix")
             continue
-        for kwargs, get_expected, post_expected, _note in cases:
-            path = build_path(pattern.route, kwargs)
-            for role in ROLES:
-                client = clients[role] if "logout" not in pattern.route else _fresh(world, role)
-                response = client.get(path)
-                actual = classify(response)
-                checked += 1
-                if response.status_code >= 500 or not _matches(get_expected[role], actual):
-                    failures.append(
-                        f"GET  {path} as {role}: expected {get_expected[role]}, got {actual}"
-                    )
-                if post_expected is None or post_expected[role] == ALLOWED:
-                    continue
-                before = fingerprint()
-                response = _fresh(world, role).post(path, {"reason": "x", "confirm": "yes"})
-                actual = classify(response)
-                checked += 1
-                changed = diff(before, fingerprint())
-                if response.status_code >= 500 or not _matches(post_expected[role], actual):
-                    failures.append(
-                        f"POST {path} as {role}: expected {post_expected[role]}, got {actual}"
-                    )
-                if changed:
-                    failures.append(f"POST {path} as {role}: refused but wrote {changed}")
+        path = build_path(pattern.route, kwargs)
+        for role in ROLES:
+            client = clients[role] if "logout" not in pattern.route else _fresh(world, role)
+            response = client.get(path)
+            actual = classify(response)
+            checked += 1
+            if response.status_code >= 500 or not _matches(get_expected[role], actual):
+                failures.append(
+                    f"GET  {path} as {role}: expected {get_expected[role]}, got {actual}"
+                )
+            if post_expected is None or post_expected[role] == ALLOWED:
+                continue
+            before = fingerprint()
+            response = _fresh(world, role).post(path, {"reason": "x", "confirm": "yes"})
+            actual = classify(response)
+            checked += 1
+            changed = diff(before, fingerprint())
+            if response.status_code >= 500 or not _matches(post_expected[role], actual):
+                failures.append(
+                    f"POST {path} as {role}: expected {post_expected[role]}, got {actual}"
+                )
+            if changed:
+                failures.append(f"POST {path} as {role}: refused but wrote {changed}")
     figures.record("access", checked=checked, failed=len(failures))
     if discover:
         with open("/tmp/security-matrix-discovery.txt", "w") as out:
@@ -375,16 +376,106 @@ def test_access_matrix(world, settings):
     )
 
 
+# ------------------------------------------------- staff without a second factor
+#
+# Staff whose session did not pass the second factor (a moderator or a superuser
+# who signed in with a password only, with or without an authenticator set up)
+# get what an ordinary user gets: every URL of the table answers them as it
+# answers Carol ("third": a verified user related to nothing), so 404 for other
+# people's files, deals and unpublished listings, and the admin's login for the
+# admin; a refused POST writes nothing. Only allauth's own MFA pages differ for an
+# account that has an authenticator: they answer as they answer the moderator.
+
+MFA_LESS_STAFF = {
+    # role: (superuser, authenticator set up)
+    "mod_password_only": (False, True),
+    "mod_without_mfa": (False, False),
+    "admin_password_only": (True, True),
+}
+
+
+def _mfa_less_staff():
+    from allauth.mfa.models import Authenticator
+
+    from tests.factories import VerifiedUserFactory
+
+    from .world import TOTP_SECRET
+
+    users = {}
+    for role, (superuser, with_totp) in MFA_LESS_STAFF.items():
+        user = VerifiedUserFactory(is_staff=True, is_superuser=superuser, display_name=role)
+        if not superuser:
+            user.groups.add(Group.objects.get(name=MODERATORS_GROUP))
+        if with_totp:
+            from allauth.mfa.totp.internal.auth import TOTP
+
+            TOTP.activate(user, TOTP_SECRET)
+        assert Authenticator.objects.filter(user=user).exists() == with_totp
+        users[role] = user
+    return users
+
+
+def _staff_expectation(pattern, expected: dict, role: str) -> str:
+    if pattern.key.startswith("mfa_") and MFA_LESS_STAFF[role][1]:
+        return expected["mod"]
+    return expected["third"]
+
+
+def test_staff_without_a_second_factor_get_what_an_ordinary_user_gets(world, settings):
+    settings.ACCOUNT_RATE_LIMITS_ENABLED = False
+    users = _mfa_less_staff()
+    clients = {}
+    for role, user in users.items():
+        clients[role] = Client()
+        clients[role].force_login(user)  # a password-only session: no MFA record
+    failures: list[str] = []
+    checked = 0
+    # Expectations first: a write that gets through must not change them mid-run.
+    for pattern, kwargs, get_expected, post_expected in list(_cases(world)):
+        if get_expected is None:
+            continue  # reported by test_access_matrix
+        path = build_path(pattern.route, kwargs)
+        for role, user in users.items():
+            expected = _staff_expectation(pattern, get_expected, role)
+            if "logout" in pattern.route:
+                clients[role] = Client()
+                clients[role].force_login(user)
+            response = clients[role].get(path)
+            actual = classify(response)
+            checked += 1
+            if response.status_code >= 500 or not _matches(expected, actual):
+                failures.append(f"GET  {path} as {role}: expected {expected}, got {actual}")
+            if post_expected is None or post_expected["third"] == ALLOWED:
+                continue
+            expected = _staff_expectation(pattern, post_expected, role)
+            poster = Client()
+            poster.force_login(user)
+            before = fingerprint()
+            response = poster.post(path, {"reason": "x", "confirm": "yes"})
+            actual = classify(response)
+            checked += 1
+            changed = diff(before, fingerprint())
+            if response.status_code >= 500 or not _matches(expected, actual):
+                failures.append(f"POST {path} as {role}: expected {expected}, got {actual}")
+            if changed:
+                failures.append(f"POST {path} as {role}: refused but wrote {changed}")
+    figures.record("mfa_less_staff", checked=checked, failed=len(failures))
+    assert not failures, f"{len(failures)} of {checked} URL×staff cases failed:\n  " + "\n  ".join(
+        failures
+    )
+
+
 def _fresh(world, role) -> Client:
     client = Client()
     user = world.users[role]
     if user is not None:
-        client.force_login(user)
-        if role in ("mod", "admin"):
-            session = client.session
-            session["account_authentication_methods"] = [
-                {"method": "password", "at": 0, "email": user.email},
-                {"method": "mfa", "at": 0, "type": "totp"},
-            ]
-            session.save()
+        _login(client, role, user)
     return client
+
+
+def _login(client, role, user) -> None:
+    if role in ("mod", "admin"):
+        # allauth's MFA login stage already passed: mark the session as such.
+        force_login_with_second_factor(client, user)
+    else:
+        client.force_login(user)

@@ -23,6 +23,7 @@ from django.test import Client, override_settings
 from django.urls import path
 
 from tests.factories import TEST_PASSWORD, UserFactory
+from tests.totp import force_login_with_second_factor
 
 from .world import build_world
 
@@ -73,7 +74,7 @@ def test_main_pages_have_csp_and_no_inline_script_or_style():
     for role, urls in _pages(w).items():
         client = Client()
         if w.users[role] is not None:
-            client.force_login(w.users[role])
+            force_login_with_second_factor(client, w.users[role])
         for url in urls:
             response = client.get(url)
             if response.status_code != 200:
