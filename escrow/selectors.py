@@ -23,6 +23,19 @@ def get_deal_for_user(user, deal_id: int) -> Deal:
     return deal
 
 
+def get_public_seller(user_id: int):
+    """The user behind ``/sellers/<id>/``: an active account that has ever published
+    a listing. Anyone else — buyers, staff, new or closed accounts — is a 404, the
+    same answer as an id that does not exist, so users cannot be enumerated."""
+    from accounts.models import User
+    from listings.selectors import has_ever_published
+
+    seller = User.objects.filter(pk=user_id, is_active=True).first()
+    if seller is None or not has_ever_published(seller.pk):
+        raise Http404
+    return seller
+
+
 def deals_for_user(user):
     return (
         Deal.objects.filter(Q(buyer=user) | Q(seller=user))

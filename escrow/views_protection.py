@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts.models import Standing, User
+from accounts.models import Standing
 from marketplace.private_files import private_file_response
 from marketplace.ratelimit import consume, too_many_requests
 
@@ -203,8 +203,8 @@ def review_reply(request, pk: int):
 
 def seller_profile(request, user_id: int):
     """A seller's public record: standing (rating, dispute rate, median time to
-    release) and reviews."""
-    seller = get_object_or_404(User, pk=user_id, is_active=True)
+    release) and reviews. Only sellers have one (404 for everyone else)."""
+    seller = selectors.get_public_seller(user_id)
     standing = Standing.objects.filter(user=seller).first()
     return render(
         request,

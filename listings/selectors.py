@@ -389,6 +389,12 @@ def can_see_unpublished(user, listing: Listing) -> bool:
     return listing.seller_id == user.pk or is_acting_moderator(user)
 
 
+def has_ever_published(user_id: int) -> bool:
+    """Whether the user is a seller: a listing of theirs was published at some point
+    (``published_at`` is set on publication and never cleared), whatever its state now."""
+    return Listing.objects.filter(seller_id=user_id, published_at__isnull=False).exists()
+
+
 def get_listing_for_user(user, listing_id: int) -> Listing:
     """The listing as ``user`` may see it: PUBLISHED for everyone; any other state
     only for its seller and moderators; 404 otherwise, so existence never leaks."""

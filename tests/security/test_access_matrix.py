@@ -185,7 +185,18 @@ MATRIX: dict[str, list[C]] = {
     "escrow:request_refund": [C("login 405 405 405 405 405 405", post="login . 302 404 404 404 404", kw={"pk": "deal_funded"})],
     "escrow:review": [C("login 405 405 405 405 405 405", post="login . 302 404 404 404 404", kw={"pk": "deal_released"})],
     "escrow:review_reply": [C("login 405 405 405 405 405 405", post="login 302 . 404 404 404 404", kw={"pk": "deal_released"})],
-    "escrow:seller_profile": [C(PUBLIC, kw={"user_id": "party"})],
+    "escrow:seller_profile": [
+        # Only sellers (a listing ever published) have a public page; any other
+        # account answers as an id that does not exist, so users cannot be enumerated.
+        C(PUBLIC, kw={"user_id": "party"}),
+        C(PUBLIC, kw={"user_id": "seller"}),
+        C("404 404 404 404 404 404 404", kw={"user_id": "buyer"}),
+        C("404 404 404 404 404 404 404", kw={"user_id": "third"}),
+        C("404 404 404 404 404 404 404", kw={"user_id": "mod"}),
+        C("404 404 404 404 404 404 404", kw={"user_id": "admin"}),
+        C("404 404 404 404 404 404 404", kw={"user_id": "unverified"}),
+        C("404 404 404 404 404 404 404", kw={"user_id": lit(999999)}),
+    ],
     # --------------------------------------------------------------- admin
     "admin:index": [C(ADMIN_CUSTOM.format(mod="200", admin="200"))],
     "admin:login": [C("login 403 403 403 403 302 302", post=". . . . . . .")],
