@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from . import documents, selectors, services
 from .countries import COUNTRY_NAMES
 from .exceptions import AccountsError
-from .forms import ModeratorDecisionForm, ReasonForm
+from .forms import AdminUserChangeForm, ModeratorDecisionForm, ReasonForm
 from .models import (
     AuditEntry,
     IdentityVerification,
@@ -66,6 +66,7 @@ class UserAdmin(DjangoUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
     change_form_template = "admin/accounts/user/change_form.html"
+    form = AdminUserChangeForm
 
     def get_urls(self):
         return [

@@ -1,10 +1,11 @@
 from django import forms
+from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.uploads import clean_image
 
-from . import documents
+from . import display_names, documents
 from .countries import COUNTRIES
 from .exceptions import InvalidDocument
 from .models import IdentityVerification, User
@@ -12,11 +13,29 @@ from .models import IdentityVerification, User
 IMAGE_ACCEPT = "image/jpeg,image/png,image/webp"
 
 
-class ProfileForm(forms.ModelForm):
-    class Meta:
-        model = User
-        fields = ["display_name"]
-        labels = {"display_name": _("Display name")}
+class ProfileForm(forms.Form):
+    """``/me/``: the display name, checked against rule ADM-04
+    (``accounts.display_names``). A plain form, so a refused name never reaches the
+    signed-in user's object (the page header keeps the saved name)."""
+
+    display_name = forms.CharField(
+        label=_("Display name"),
+        max_length=User._meta.get_field("display_name").max_length,
+        required=False,
+        help_text=User._meta.get_field("display_name").help_text,
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        kwargs.setdefault("initial", {"display_name": user.display_name})
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_display_name(self):
+        return display_names.validate_display_name(
+            self.cleaned_data["display_name"],
+            user=self.user,
+            allow_reserved=self.user.is_staff,
+        )
 
 
 class NoEchoTextInput(forms.TextInput):
@@ -162,3 +181,26 @@ class CloseAccountForm(forms.Form):
         label=_("I understand that closing my account cannot be undone."),
         required=True,
     )
+
+
+class AdminUserChangeForm(UserChangeForm):
+    """The admin's user form: a changed display name follows rule ADM-04 like
+    ``/me/`` (staff accounts may use the reserved words). An unchanged name is left
+    alone, so a name from before the rule never blocks other edits."""
+
+    class Meta(UserChangeForm.Meta):
+        model = User
+        fields = "__all__"
+
+    def clean(self):
+        data = super().clean()
+        if "display_name" in self.changed_data and "display_name" in data:
+            try:
+                data["display_name"] = display_names.validate_display_name(
+                    data["display_name"],
+                    user=self.instance,
+                    allow_reserved=bool(data.get("is_staff", self.instance.is_staff)),
+                )
+            except ValidationError as exc:
+                self.add_error("display_name", exc)
+        return data

@@ -83,6 +83,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         help_text=_("Shown to other users instead of your e-mail address."),
     )
+    # The display name as accounts.display_names compares names (case, width, spaces,
+    # look-alikes set aside): kept by save(), so "is this name taken?" is one lookup.
+    display_name_key = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
@@ -134,6 +137,19 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self):
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    def save(self, *args, **kwargs):
+        from .display_names import name_key
+
+        update_fields = kwargs.get("update_fields")
+        saves_name = "display_name" not in self.get_deferred_fields() and (
+            update_fields is None or "display_name" in update_fields
+        )
+        if saves_name:
+            self.display_name_key = name_key(self.display_name)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "display_name_key"}
+        super().save(*args, **kwargs)
 
     def is_verified_adult(self, *, now=None) -> bool:
         """Verified real name, currently valid, and not marked as a minor. No query."""

@@ -68,9 +68,20 @@ def record_audit(
 
 
 def update_display_name(*, user: User, display_name: str) -> User:
+    """Set the user's display name under rule ADM-04 (``accounts.display_names``).
+
+    Raises ``ValidationError`` (for the form's field) when the name is refused;
+    nothing is written then. Two members claiming look-alike names at once are
+    serialised on the name's key, so only one gets it.
+    """
+    from .display_names import lock_name_key, name_key, validate_display_name
+
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
-        locked.display_name = display_name.strip()
+        lock_name_key(name_key(display_name))
+        locked.display_name = validate_display_name(
+            display_name, user=locked, allow_reserved=locked.is_staff
+        )
         locked.save(update_fields=["display_name"])
         return locked
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,13 +32,17 @@ logger = logging.getLogger("handoff.accounts")
 @login_required
 def profile(request):
     """The signed-in user's own profile: name, security, verification, standing."""
-    form = ProfileForm(request.POST or None, instance=request.user)
+    form = ProfileForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        services.update_display_name(
-            user=request.user, display_name=form.cleaned_data["display_name"]
-        )
-        messages.success(request, _("Your profile was saved."))
-        return redirect("accounts:profile")
+        try:
+            services.update_display_name(
+                user=request.user, display_name=form.cleaned_data["display_name"]
+            )
+        except ValidationError as exc:  # claimed by someone else meanwhile
+            form.add_error("display_name", exc)
+        else:
+            messages.success(request, _("Your profile was saved."))
+            return redirect("accounts:profile")
     return render(
         request,
         "accounts/profile.html",
