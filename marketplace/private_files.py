@@ -3,6 +3,11 @@
 Private files live in ``storages["private"]``, outside any public URL. A view decides
 who may see a file, then returns ``private_file_response(...)``; names are random
 (uuid), so nothing is guessable even where paths leak.
+
+Only the image types we re-encode ourselves are shown inline. Everything else — PDFs
+included — is a download (``Content-Disposition: attachment``), so a browser's PDF
+viewer never runs it in our origin; and every response carries ``nosniff`` and a
+sandboxing Content-Security-Policy in case a browser renders it anyway.
 """
 
 from __future__ import annotations
@@ -11,6 +16,10 @@ import mimetypes
 
 from django.core.files.storage import storages
 from django.http import FileResponse, Http404
+
+INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
+SERVED_TYPES = INLINE_TYPES | {"application/pdf"}
+SANDBOX_CSP = "default-src 'none'; img-src 'self'; style-src 'none'; sandbox"
 
 
 def private_storage():
@@ -22,14 +31,19 @@ def private_file_response(name: str, *, download_name: str | None = None) -> Fil
     if not name or not storage.exists(name):
         raise Http404
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    if content_type not in {"image/jpeg", "image/png", "image/webp", "application/pdf"}:
+    if content_type not in SERVED_TYPES:
         content_type = "application/octet-stream"
-    response = FileResponse(storage.open(name, "rb"), content_type=content_type)
-    disposition = "inline" if content_type != "application/octet-stream" else "attachment"
-    response["Content-Disposition"] = (
-        f'{disposition}; filename="{download_name or name.rsplit("/", 1)[-1]}"'
+    filename = download_name or name.rsplit("/", 1)[-1]
+    if content_type in SERVED_TYPES and mimetypes.guess_type(filename)[0] != content_type:
+        filename += mimetypes.guess_extension(content_type)  # opens with the right program
+    response = FileResponse(
+        storage.open(name, "rb"),
+        content_type=content_type,
+        as_attachment=content_type not in INLINE_TYPES,
+        filename=filename,
     )
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    response["Content-Security-Policy"] = SANDBOX_CSP
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
     return response

@@ -4,7 +4,8 @@ Uploaded images are decoded with Pillow (not trusted by name or content type),
 refused when they are not a real JPEG/PNG/WebP, too large in bytes or pixels
 (decompression bombs), refused when something follows the image's own end
 (polyglots: an image that is also HTML, a ZIP or a script), and re-encoded so that
-metadata (EXIF, GPS) is dropped. SVG is never accepted.
+metadata (EXIF, GPS) is dropped. SVG is never accepted. PDFs are parsed and refused
+when they can act (``marketplace.pdfs``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .pdfs import ActivePdf, UnreadablePdf, check_pdf
 
 ALLOWED_IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 MAX_IMAGE_PIXELS = 40_000_000  # e.g. 8000 × 5000
@@ -148,15 +151,33 @@ def clean_image(upload, *, max_side: int = 2000, quality: int = 85) -> CleanImag
 
 
 def clean_document(upload) -> ContentFile:
-    """An evidence/appeal attachment: a valid image (re-encoded) or a PDF."""
+    """An evidence/appeal attachment: a valid image (re-encoded) or a passive PDF
+    (``marketplace.pdfs.check_pdf``: no scripts, automatic actions or attached files;
+    served only as a download)."""
     _check_size(upload)
     upload.seek(0)
     head = upload.read(5)
     upload.seek(0)
     if head == b"%PDF-":
         data = upload.read()
-        if b"/JavaScript" in data or b"/JS" in data or b"/Launch" in data:
-            raise ValidationError(_("PDF files with scripts are not accepted."), code="pdf_script")
+        try:
+            check_pdf(data)
+        except ActivePdf:
+            raise ValidationError(
+                _(
+                    "PDF files with scripts, automatic actions or attached files are not "
+                    "accepted. Print it to a new PDF or upload an image."
+                ),
+                code="pdf_active",
+            )
+        except UnreadablePdf:
+            raise ValidationError(
+                _(
+                    "This PDF could not be read (it may be damaged or password-protected). "
+                    "Save it again without a password or upload an image."
+                ),
+                code="pdf_unreadable",
+            )
         return ContentFile(data, name=f"{uuid.uuid4().hex}.pdf")
     return clean_image(upload).content
 

@@ -24,6 +24,7 @@ from governance.models import Appeal, AppealFile, Sanction, Violation
 from governance.policy import can, payouts_held_until
 from governance.services.sanctions import points_lost_now
 from tests.factories import UserFactory, VerifiedUserFactory
+from tests.security import pdf_samples
 from tests.totp import force_login_with_second_factor
 
 from .conftest import confirm, make_moderator
@@ -176,11 +177,8 @@ def test_appeal_page_stores_files_privately_and_serves_them_only_to_allowed_user
             "text": "These messages were written by my former assistant, see the attached proof.",
             "files": [
                 SimpleUploadedFile("proof.png", _png(), content_type="image/png"),
-                SimpleUploadedFile(
-                    "letter.pdf",
-                    b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF",
-                    content_type="application/pdf",
-                ),
+                # A real (passive) PDF: one pypdf cannot read is refused.
+                SimpleUploadedFile("letter.pdf", pdf_samples.passive(), "application/pdf"),
             ],
         },
     )

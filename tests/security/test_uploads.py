@@ -22,12 +22,13 @@ from django.urls import reverse
 from PIL import Image
 
 from accounts.models import IdentityVerification
+from escrow.models import DealMessage, Dispute, DisputeEvidence
 from governance.models import Appeal, AppealFile
 from listings.models import ListingScreenshot
 from tests.factories import UserFactory, VerifiedUserFactory
 
-from . import figures
-from .world import _listing, make_staff, png_bytes
+from . import figures, pdf_samples
+from .world import _listing, build_world, make_staff, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -83,6 +84,13 @@ ATTACKS = {
         b"%PDF-1.4\n1 0 obj << /Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>\nendobj\n%%EOF",
         "application/pdf",
     ),
+    # Active PDFs in the disguises a byte scan misses (built in pdf_samples.py).
+    **{
+        f"pdf_{name}": ("doc.pdf", data, "application/pdf")
+        for name, data in pdf_samples.ACTIVE.items()
+    },
+    "pdf_unreadable": ("doc.pdf", pdf_samples.unreadable(), "application/pdf"),
+    "pdf_encrypted": ("doc.pdf", pdf_samples.encrypted(), "application/pdf"),
     "empty": ("empty.png", b"", "image/png"),
     "oversized": ("big.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * (5 * 1024 * 1024 + 10), "image/png"),
 }
@@ -138,7 +146,23 @@ def endpoints(settings, tmp_path):
         data[field] = upload
         return data
 
+    world = build_world()
+    bob = world.users["buyer"]
     return [
+        (
+            "dispute:evidence",
+            client_for(bob),
+            reverse("escrow:open_dispute", args=[world["deal_delivered"].pk]),
+            lambda up: {"statement": "Not as described.", "evidence": [up]},
+            lambda: (Dispute.objects.count(), DisputeEvidence.objects.count()),
+        ),
+        (
+            "chat:attachment",
+            client_for(bob),
+            reverse("escrow:chat", args=[world["deal_funded"].pk]),
+            lambda up: {"body": "see file", "attachment": up},
+            lambda: DealMessage.objects.count(),
+        ),
         (
             "verify:document_image",
             client_for(newcomer),
@@ -184,9 +208,11 @@ def test_every_upload_attack_is_refused_at_every_endpoint(endpoints):
             if response.status_code != 200:
                 problems.append(f"status {response.status_code} (expected the form again)")
             elif not response.context or not any(
-                form.errors for key in ("form",) if (form := response.context.get(key))
+                set(form.errors) - {"__all__"}  # beside the upload field, not a later refusal
+                for key in ("form", "message_form")
+                if (form := response.context.get(key))
             ):
-                problems.append("no form error shown")
+                problems.append("no error beside the upload field")
             if rows() != before_rows:
                 problems.append("a row was written")
             if _files_on_disk() != before_files:
@@ -230,3 +256,98 @@ def test_accepted_uploads_are_reencoded_private_and_never_executable(endpoints, 
             assert client.get(f"/media/{relative}").status_code == 404
             assert client.get(f"/media/../private/{relative}").status_code in (400, 404)
             assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _pypdf_written() -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(300, 200)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+PASSIVE_PDFS = {
+    "classic": pdf_samples.passive(),
+    "object_stream": pdf_samples.passive_with_object_stream(),
+    "written_by_pypdf": _pypdf_written(),
+}
+
+
+@pytest.mark.parametrize("name", PASSIVE_PDFS)
+def test_a_passive_pdf_is_accepted(name):
+    from marketplace.uploads import clean_document
+
+    stored = clean_document(SimpleUploadedFile("doc.pdf", PASSIVE_PDFS[name], "application/pdf"))
+    assert stored.name.endswith(".pdf")
+    assert stored.read() == PASSIVE_PDFS[name]
+
+
+@pytest.mark.parametrize("name", sorted(pdf_samples.ACTIVE))
+def test_an_active_pdf_is_refused_with_its_reason(name):
+    from django.core.exceptions import ValidationError
+
+    from marketplace.uploads import clean_document
+
+    upload = SimpleUploadedFile("doc.pdf", pdf_samples.ACTIVE[name], "application/pdf")
+    with pytest.raises(ValidationError) as refused:
+        clean_document(upload)
+    assert refused.value.code == "pdf_active"
+
+
+def _assert_download(response, *, pdf: bool):
+    assert response.status_code == 200
+    disposition = response["Content-Disposition"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+    csp = response["Content-Security-Policy"]
+    assert "sandbox" in csp and "default-src 'none'" in csp
+    if pdf:
+        assert response["Content-Type"] == "application/pdf"
+        assert disposition.startswith("attachment;") and ".pdf" in disposition
+    else:
+        assert disposition.startswith("inline;")
+
+
+def test_pdfs_are_served_only_as_sandboxed_downloads(settings):
+    """Dispute evidence, chat attachments and appeal files: a PDF is a download
+    (attachment, nosniff, sandbox CSP); a re-encoded image may show inline."""
+    from django.test import Client
+
+    from escrow.models import DealMessage, DisputeEvidence
+
+    settings.ACCOUNT_RATE_LIMITS_ENABLED = False
+    world = build_world()
+    bob = world.users["buyer"]
+    client = Client()
+    client.force_login(bob)
+    pdf = pdf_samples.passive_with_object_stream()
+    funded, delivered = world["deal_funded"], world["deal_delivered"]
+
+    response = client.post(
+        reverse("escrow:chat", args=[funded.pk]),
+        {"body": "the contract", "attachment": SimpleUploadedFile("c.pdf", pdf, "application/pdf")},
+    )
+    assert response.status_code == 302
+    message = DealMessage.objects.filter(deal=funded).latest("id")
+    response = client.post(
+        reverse("escrow:open_dispute", args=[delivered.pk]),
+        {
+            "statement": "Not as described.",
+            "evidence": [SimpleUploadedFile("e.pdf", pdf, "application/pdf")],
+        },
+    )
+    assert response.status_code == 302
+    evidence = DisputeEvidence.objects.filter(dispute__deal=delivered).latest("id")
+
+    for url in (
+        reverse("escrow:message_attachment", args=[funded.pk, message.pk]),
+        reverse("escrow:evidence_file", args=[delivered.pk, evidence.pk]),
+    ):
+        response = client.get(url)
+        _assert_download(response, pdf=True)
+        assert b"".join(response.streaming_content) == pdf
+    # The image evidence of the world shows inline, still sandboxed.
+    image = world["evidence"]
+    response = client.get(reverse("escrow:evidence_file", args=[image.dispute.deal_id, image.pk]))
+    _assert_download(response, pdf=False)
