@@ -30,7 +30,18 @@ from accounts.permissions import MODERATORS_GROUP
 from tests.totp import force_login_with_second_factor
 
 from . import figures
-from .access import ALLOWED, C, build_path, classify, diff, fingerprint, lit, resolve_kwargs
+from .access import (
+    ALLOWED,
+    MFA_LESS_STAFF,
+    C,
+    build_path,
+    classify,
+    diff,
+    fingerprint,
+    lit,
+    resolve_kwargs,
+    staff_expectation,
+)
 from .access import url_patterns as all_patterns
 from .world import ROLES, build_world
 
@@ -181,7 +192,12 @@ MATRIX: dict[str, list[C]] = {
     "escrow:open_dispute": [C(DEAL_GET, post="login . . 404 404 404 404", kw={"pk": "deal_delivered"})],
     "escrow:open_recovery": [C(DEAL_GET, post="login . . 404 404 404 404", kw={"pk": "deal_delivered"})],
     "escrow:answer_case": [C(DEAL_GET, post="login . . 404 404 404 404", kw={"pk": "deal_disputed"})],
-    "escrow:evidence_file": [C("login 200 200 404 404 200 200", kw={"pk": "deal_disputed", "evidence_id": "evidence"})],
+    "escrow:evidence_file": [
+        C("login 200 200 404 404 200 200", kw={"pk": "deal_disputed", "evidence_id": "evidence"}),
+        C("login 200 200 404 404 200 200", kw={"pk": "deal_disputed", "evidence_id": "evidence_pdf"}),
+        # An evidence id under another deal's URL: 404 even for its parties.
+        C("login 404 404 404 404 404 404", kw={"pk": "deal_funded", "evidence_id": "evidence_pdf"}),
+    ],
     "escrow:request_refund": [C("login 405 405 405 405 405 405", post="login . 302 404 404 404 404", kw={"pk": "deal_funded"})],
     "escrow:review": [C("login 405 405 405 405 405 405", post="login . 302 404 404 404 404", kw={"pk": "deal_released"})],
     "escrow:review_reply": [C("login 405 405 405 405 405 405", post="login 302 . 404 404 404 404", kw={"pk": "deal_released"})],
@@ -397,13 +413,6 @@ def test_access_matrix(world, settings):
 # admin; a refused POST writes nothing. Only allauth's own MFA pages differ for an
 # account that has an authenticator: they answer as they answer the moderator.
 
-MFA_LESS_STAFF = {
-    # role: (superuser, authenticator set up)
-    "mod_password_only": (False, True),
-    "mod_without_mfa": (False, False),
-    "admin_password_only": (True, True),
-}
-
 
 def _mfa_less_staff():
     from allauth.mfa.models import Authenticator
@@ -426,12 +435,6 @@ def _mfa_less_staff():
     return users
 
 
-def _staff_expectation(pattern, expected: dict, role: str) -> str:
-    if pattern.key.startswith("mfa_") and MFA_LESS_STAFF[role][1]:
-        return expected["mod"]
-    return expected["third"]
-
-
 def test_staff_without_a_second_factor_get_what_an_ordinary_user_gets(world, settings):
     settings.ACCOUNT_RATE_LIMITS_ENABLED = False
     users = _mfa_less_staff()
@@ -447,7 +450,7 @@ def test_staff_without_a_second_factor_get_what_an_ordinary_user_gets(world, set
             continue  # reported by test_access_matrix
         path = build_path(pattern.route, kwargs)
         for role, user in users.items():
-            expected = _staff_expectation(pattern, get_expected, role)
+            expected = staff_expectation(pattern, get_expected, role)
             if "logout" in pattern.route:
                 clients[role] = Client()
                 clients[role].force_login(user)
@@ -458,7 +461,7 @@ def test_staff_without_a_second_factor_get_what_an_ordinary_user_gets(world, set
                 failures.append(f"GET  {path} as {role}: expected {expected}, got {actual}")
             if post_expected is None or post_expected["third"] == ALLOWED:
                 continue
-            expected = _staff_expectation(pattern, post_expected, role)
+            expected = staff_expectation(pattern, post_expected, role)
             poster = Client()
             poster.force_login(user)
             before = fingerprint()

@@ -107,6 +107,18 @@ def _listing(seller, mod, *, title, state="PUBLISHED"):
     return listing
 
 
+def _pdf_document():
+    """A passive PDF, cleaned the way evidence uploads are."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from marketplace.uploads import clean_document
+
+    from .pdf_samples import passive_with_object_stream
+
+    upload = SimpleUploadedFile("contract.pdf", passive_with_object_stream(), "application/pdf")
+    return clean_document(upload)
+
+
 def build_world() -> World:
     """Everything the security suites request, owned by Alice and Bob."""
     from escrow import services as escrow
@@ -218,12 +230,16 @@ def build_world() -> World:
         deal_id=disputed.pk,
         user=bob,
         statement="Not as described.",
-        evidence=[Upload(document_photo(), name="proof.png")],
+        evidence=[
+            Upload(document_photo(), name="proof.png"),
+            Upload(_pdf_document(), name="contract.pdf"),
+        ],
         now=now,
     )
     w.objects["deal_disputed"] = disputed
     w.objects["dispute"] = dispute
-    w.objects["evidence"] = dispute.evidence.first()
+    w.objects["evidence"] = dispute.evidence.filter(file__endswith=".png").get()
+    w.objects["evidence_pdf"] = dispute.evidence.filter(file__endswith=".pdf").get()
     # Reconciliation: the provider's fee on one payment disagrees with our books.
     from escrow.models import SimPaymentIntent
     from escrow.reconciliation import reconcile
