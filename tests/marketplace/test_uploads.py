@@ -75,8 +75,18 @@ def test_oversized_file_is_refused(settings):
 
 
 def test_pdf_with_javascript_is_refused_and_plain_pdf_accepted():
+    from tests.security import pdf_samples
+
     with pytest.raises(ValidationError):
         clean_document(upload(b"%PDF-1.4\n/JavaScript (app.alert(1))", "a.pdf", "application/pdf"))
-    assert clean_document(upload(b"%PDF-1.4\n1 0 obj\n", "a.pdf", "application/pdf")).name.endswith(
+    assert clean_document(upload(pdf_samples.passive(), "a.pdf", "application/pdf")).name.endswith(
         ".pdf"
     )
+
+
+def test_a_pdf_that_cannot_be_parsed_is_refused():
+    """Nothing can be checked in it, so it is not stored (tests/security/test_uploads.py
+    has the obfuscated active PDFs)."""
+    with pytest.raises(ValidationError) as refused:
+        clean_document(upload(b"%PDF-1.4\n1 0 obj\n", "a.pdf", "application/pdf"))
+    assert refused.value.code == "pdf_unreadable"
