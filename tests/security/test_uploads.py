@@ -19,6 +19,9 @@ from django.conf import settings
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from accounts.models import IdentityVerification
@@ -351,3 +354,35 @@ def test_pdfs_are_served_only_as_sandboxed_downloads(settings):
     image = world["evidence"]
     response = client.get(reverse("escrow:evidence_file", args=[image.dispute.deal_id, image.pk]))
     _assert_download(response, pdf=False)
+
+
+_PDF_SEEDS = [
+    pdf_samples.passive(),
+    pdf_samples.passive_with_object_stream(),
+    *pdf_samples.ACTIVE.values(),
+]
+
+
+@hypothesis_settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.sampled_from(_PDF_SEEDS),
+    cuts=st.lists(
+        st.tuples(st.integers(min_value=0, max_value=4000), st.binary(max_size=12)),
+        max_size=4,
+    ),
+)
+def test_a_mangled_pdf_is_accepted_or_refused_never_an_error(seed, cuts):
+    """Damaged PDFs (bytes replaced at random places) either pass the check or are
+    refused with a message: pypdf's own errors never escape as a 500."""
+    from django.core.exceptions import ValidationError
+
+    from marketplace.uploads import clean_document
+
+    data = bytearray(seed)
+    for at, junk in cuts:
+        at = 5 + at % max(1, len(data) - 5)  # the %PDF- header stays
+        data[at : at + len(junk)] = junk
+    try:
+        clean_document(SimpleUploadedFile("m.pdf", bytes(data), "application/pdf"))
+    except ValidationError as refused:
+        assert refused.code in {"pdf_active", "pdf_unreadable", "invalid"}
