@@ -9,6 +9,7 @@ from . import display_names, documents
 from .countries import COUNTRIES
 from .exceptions import InvalidDocument
 from .models import IdentityVerification, User
+from .permissions import is_acting_staff
 
 IMAGE_ACCEPT = "image/jpeg,image/png,image/webp"
 
@@ -29,12 +30,15 @@ class ProfileForm(forms.Form):
         kwargs.setdefault("initial", {"display_name": user.display_name})
         super().__init__(*args, **kwargs)
         self.user = user
+        # Staff may use the site's and staff's words, once their session passed the
+        # second factor (a password-only staff session is an ordinary member's).
+        self.allow_reserved = is_acting_staff(user)
 
     def clean_display_name(self):
         return display_names.validate_display_name(
             self.cleaned_data["display_name"],
             user=self.user,
-            allow_reserved=self.user.is_staff,
+            allow_reserved=self.allow_reserved,
         )
 
 

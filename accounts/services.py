@@ -67,9 +67,11 @@ def record_audit(
         )
 
 
-def update_display_name(*, user: User, display_name: str) -> User:
+def update_display_name(*, user: User, display_name: str, allow_reserved: bool = False) -> User:
     """Set the user's display name under rule ADM-04 (``accounts.display_names``).
 
+    ``allow_reserved``: the caller established that this is acting staff (second
+    factor passed), who may use the site's and staff's words.
     Raises ``ValidationError`` (for the form's field) when the name is refused;
     nothing is written then. Two members claiming look-alike names at once are
     serialised on the name's key, so only one gets it.
@@ -80,7 +82,7 @@ def update_display_name(*, user: User, display_name: str) -> User:
         locked = User.objects.select_for_update().get(pk=user.pk)
         lock_name_key(name_key(display_name))
         locked.display_name = validate_display_name(
-            display_name, user=locked, allow_reserved=locked.is_staff
+            display_name, user=locked, allow_reserved=allow_reserved and locked.is_staff
         )
         locked.save(update_fields=["display_name"])
         return locked

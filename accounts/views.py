@@ -36,7 +36,9 @@ def profile(request):
     if request.method == "POST" and form.is_valid():
         try:
             services.update_display_name(
-                user=request.user, display_name=form.cleaned_data["display_name"]
+                user=request.user,
+                display_name=form.cleaned_data["display_name"],
+                allow_reserved=form.allow_reserved,
             )
         except ValidationError as exc:  # claimed by someone else meanwhile
             form.add_error("display_name", exc)
