@@ -23,7 +23,8 @@ even when our side rolls back.
 
 ``FAULTS`` lets tests make the outside world misbehave: ``FAULTS["transfer"] =
 "before"`` fails the next transfer without doing it, ``"after"`` does it and then
-loses the response (the caller sees a retryable error).
+loses the response (the caller sees a retryable error); ``FAULTS["retrieve"]``
+makes the next read of a payment or dispute fail as if the provider were down.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from .base import (
     REQUIRES_ACTION,
     REQUIRES_PAYMENT_METHOD,
     SUCCEEDED,
+    DisputeResult,
     GatewayError,
     IdempotencyConflict,
     PaymentGateway,
@@ -54,9 +56,9 @@ from .base import (
     RefundResult,
     SellerAccount,
     TransferResult,
-    WebhookEvent,
     WebhookVerificationError,
 )
+from .payload import parse_stripe_shaped_event  # noqa: F401  (the Stripe gateway's too)
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +82,54 @@ TEST_CARDS_HELP = {
     "4000000000000002": "declined",
     "4000000000009995": "insufficient funds",
     "4000002500003155": "requires authentication",
+    "4000000000000069": "expired card",
+    "4000000000000127": "incorrect CVC",
 }
+
+#: Stripe's test numbers that fail at the card network (by their last four digits,
+#: as Stripe's own ``…0002`` family): the error code Stripe answers with.
+DECLINING_CARDS = {
+    "0002": "card_declined",
+    "9995": "insufficient_funds",
+    "9987": "card_declined",  # lost card (decline_code lost_card)
+    "9979": "card_declined",  # stolen card
+    "0019": "card_declined",  # 4100 0000 0000 0019: blocked as fraudulent
+    "0069": "expired_card",
+    "0127": "incorrect_cvc",
+    "0119": "processing_error",
+}
+
+
+def card_error(card: dict, now: datetime) -> str:
+    """The error code Stripe's test mode gives this card before the network is
+    asked (number, expiry, security code), or ``""``. ``card`` holds ``number``,
+    ``exp`` (``MM/YY``) or ``exp_month``/``exp_year``, and ``cvc``."""
+    number = "".join(ch for ch in str(card.get("number", "")) if ch.isdigit())
+    if not 12 <= len(number) <= 19 or not _luhn_ok(number):
+        return "incorrect_number"
+    month, year = _expiry(card)
+    if month is None or not 1 <= month <= 12:
+        return "invalid_expiry_month"
+    if year is None or year > now.year + 50:
+        return "invalid_expiry_year"
+    if (year, month) < (now.year, now.month):
+        return "expired_card"  # valid through the end of its month
+    cvc = str(card.get("cvc", "")).strip()
+    if not (cvc.isascii() and cvc.isdigit() and len(cvc) in (3, 4)):
+        return "invalid_cvc"
+    return ""
+
+
+def _expiry(card: dict) -> tuple[int | None, int | None]:
+    try:
+        if card.get("exp"):
+            month_text, year_text = str(card["exp"]).split("/", 1)
+            month, year = int(month_text.strip()), int(year_text.strip())
+        else:
+            month, year = int(card.get("exp_month")), int(card.get("exp_year"))
+    except (TypeError, ValueError):
+        return None, None
+    return month, (2000 + year if 0 <= year < 100 else year)
 
 
 def _new_id(prefix: str) -> str:
@@ -264,7 +313,14 @@ class SimulatedGateway(PaymentGateway):
         response = self._idempotent(idempotency_key, params, now, produce)
         return self._result(self._intent(response["id"]))
 
+    def _unreachable(self, operation: str) -> None:
+        if self._fault(operation):
+            raise GatewayError(
+                "Simulated network error.", code="api_connection_error", retryable=True
+            )
+
     def retrieve_payment(self, *, ref, now):
+        self._unreachable("retrieve")
         return self._result(self._intent(ref))
 
     def confirm_payment(self, *, ref, card, now):
@@ -275,12 +331,9 @@ class SimulatedGateway(PaymentGateway):
                 # A double click or a replay: the payment is already decided or
                 # waiting for its authentication step.
                 return self._result(pi)
-            if len(number) < 12 or not _luhn_ok(number):
-                pi.last_error = "incorrect_number"
-            elif number.endswith("0002"):
-                pi.last_error = "card_declined"
-            elif number.endswith("9995"):
-                pi.last_error = "insufficient_funds"
+            error = card_error(card, now) or DECLINING_CARDS.get(number[-4:], "")
+            if error:
+                pi.last_error = error
             elif number.endswith("3155"):
                 pi.status, pi.last_error = REQUIRES_ACTION, ""
             else:
@@ -472,6 +525,24 @@ class SimulatedGateway(PaymentGateway):
 
     # ----------------------------------------------------------------- webhooks
 
+    def retrieve_dispute(self, *, ref, now):
+        from ..models import SimDispute
+
+        self._unreachable("retrieve")
+
+        dispute = SimDispute.objects.select_related("payment_intent").filter(pk=ref).first()
+        if dispute is None:
+            raise GatewayError(f"No such dispute: {ref}", code="resource_missing")
+        return DisputeResult(
+            ref=dispute.id,
+            payment_ref=dispute.payment_intent_id,
+            amount=dispute.amount,
+            currency=dispute.payment_intent.currency.upper(),
+            fee=dispute.fee,
+            status=dispute.status,
+            reason=dispute.reason,
+        )
+
     def parse_webhook(self, *, payload, signature):
         verify_signature(payload, signature, settings.SIMULATED_GATEWAY_SECRET, SIGNATURE_TOLERANCE)
         return parse_stripe_shaped_event(payload)
@@ -585,43 +656,6 @@ class SimulatedGateway(PaymentGateway):
             for d in SimDispute.objects.all()
         ]
         return records
-
-
-def parse_stripe_shaped_event(payload: bytes | str) -> WebhookEvent:
-    try:
-        data = json.loads(payload)
-        obj = data["data"]["object"]
-        event_id, type_ = str(data["id"]), str(data["type"])
-    except (ValueError, KeyError, TypeError):
-        raise WebhookVerificationError("Malformed event body.")
-    if not isinstance(obj, dict):
-        raise WebhookVerificationError("Malformed event body: data.object is not an object.")
-    try:
-        return _stripe_shaped_event(data, obj, event_id, type_)
-    except (ValueError, TypeError, AttributeError):
-        raise WebhookVerificationError("Malformed event body.")
-
-
-def _stripe_shaped_event(data: dict, obj: dict, event_id: str, type_: str) -> WebhookEvent:
-    payment_ref = ""
-    if obj.get("object") == "payment_intent":
-        payment_ref = obj.get("id", "")
-    elif obj.get("payment_intent"):
-        pi = obj["payment_intent"]
-        payment_ref = pi if isinstance(pi, str) else pi.get("id", "")
-    error = obj.get("last_payment_error") or {}
-    return WebhookEvent(
-        id=event_id,
-        type=type_,
-        payment_ref=payment_ref,
-        status=str(obj.get("status") or ""),
-        amount=int(obj.get("amount") or 0),
-        processing_fee=int(obj.get("processing_fee") or 0),
-        account_ref=obj.get("id", "") if obj.get("object") == "account" else "",
-        payouts_enabled=obj.get("payouts_enabled") if obj.get("object") == "account" else None,
-        error_code=str(error.get("code") or "") if isinstance(error, dict) else "",
-        raw=data,
-    )
 
 
 def deliver_event(event_id: str, *, timestamp: int | None = None) -> int:
