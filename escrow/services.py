@@ -360,6 +360,8 @@ def _check_payable(deal: Deal, buyer: User, now: datetime) -> None:
         raise NotAllowed()
     if deal.state in Deal.FUNDED_STATES or deal.state == State.RELEASED:
         raise AlreadyPaid()
+    if deal.state == State.CANCELLED and deal.events.filter(kind="cancelled").exists():
+        raise PaymentCancelled()  # the buyer's own cancel, not a lapsed window
     if deal.state != State.PENDING_PAYMENT or (deal.due_at and deal.due_at <= now):
         raise PaymentWindowClosed()
     if deal.policy_acknowledged_at is None:
@@ -373,8 +375,6 @@ def _start_payment_attempt(*, deal_id: int, buyer: User, now: datetime) -> None:
     Refuses when the deal stopped awaiting payment meanwhile."""
     with transaction.atomic():
         deal = _lock_deal(deal_id)
-        if deal.state == State.CANCELLED:
-            raise PaymentCancelled()
         _check_payable(deal, buyer, now)
         deal.payment_attempt_at = now
         deal.save(update_fields=["payment_attempt_at", "updated_at"])
