@@ -48,7 +48,7 @@ class CardForm(forms.Form):
         expiry, security code), each message beside its field; the gateway makes
         them again."""
         from .exceptions import card_error
-        from .gateways.simulated import card_error as check_card
+        from .gateways.cards import card_error as check_card
 
         data = super().clean()
         if {"number", "exp", "cvc"} <= data.keys():

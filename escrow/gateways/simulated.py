@@ -1,10 +1,13 @@
 """The simulated gateway: the embedded default, a provider that lives in our own
 database and behaves like Stripe in test mode.
 
-- The card form is on our own site. Card numbers act like Stripe's test cards:
+- The card form is on our own site. Cards act like Stripe's test mode
+  (``escrow.gateways.cards``): a number failing its checksum, an expired card, a
+  bad expiry or security code are refused with Stripe's codes;
   ``4242 4242 4242 4242`` succeeds; a number ending ``0002`` is declined
-  (``card_declined``), ``9995`` is declined for insufficient funds; a number ending
-  ``3155`` requires authentication (a confirm step, like 3-D Secure).
+  (``card_declined``), ``9995`` for insufficient funds, ``0069`` as expired,
+  ``0127`` for an incorrect CVC; a number ending ``3155`` requires authentication
+  (a confirm step, like 3-D Secure).
 - Funds are captured at once; the provider keeps a processing fee of 2.9 % + 30
   minor units (rounded half up), also when the payment is later refunded.
 - Idempotency keys are remembered for 24 hours: a replay with the same parameters
@@ -58,7 +61,8 @@ from .base import (
     TransferResult,
     WebhookVerificationError,
 )
-from .payload import parse_stripe_shaped_event  # noqa: F401  (the Stripe gateway's too)
+from .cards import DECLINING_CARDS, TEST_CARDS_HELP, card_digits, card_error
+from .payload import parse_stripe_shaped_event
 
 logger = logging.getLogger(__name__)
 
@@ -77,75 +81,9 @@ PAYOUT_COUNTRIES = frozenset(
 #: operation name → "before" | "after"; consumed by the next call of that operation.
 FAULTS: dict[str, str] = {}
 
-TEST_CARDS_HELP = {
-    "4242424242424242": "succeeds",
-    "4000000000000002": "declined",
-    "4000000000009995": "insufficient funds",
-    "4000002500003155": "requires authentication",
-    "4000000000000069": "expired card",
-    "4000000000000127": "incorrect CVC",
-}
-
-#: Stripe's test numbers that fail at the card network (by their last four digits,
-#: as Stripe's own ``…0002`` family): the error code Stripe answers with.
-DECLINING_CARDS = {
-    "0002": "card_declined",
-    "9995": "insufficient_funds",
-    "9987": "card_declined",  # lost card (decline_code lost_card)
-    "9979": "card_declined",  # stolen card
-    "0019": "card_declined",  # 4100 0000 0000 0019: blocked as fraudulent
-    "0069": "expired_card",
-    "0127": "incorrect_cvc",
-    "0119": "processing_error",
-}
-
-
-def card_error(card: dict, now: datetime) -> str:
-    """The error code Stripe's test mode gives this card before the network is
-    asked (number, expiry, security code), or ``""``. ``card`` holds ``number``,
-    ``exp`` (``MM/YY``) or ``exp_month``/``exp_year``, and ``cvc``."""
-    number = "".join(ch for ch in str(card.get("number", "")) if ch.isdigit())
-    if not 12 <= len(number) <= 19 or not _luhn_ok(number):
-        return "incorrect_number"
-    month, year = _expiry(card)
-    if month is None or not 1 <= month <= 12:
-        return "invalid_expiry_month"
-    if year is None or year > now.year + 50:
-        return "invalid_expiry_year"
-    if (year, month) < (now.year, now.month):
-        return "expired_card"  # valid through the end of its month
-    cvc = str(card.get("cvc", "")).strip()
-    if not (cvc.isascii() and cvc.isdigit() and len(cvc) in (3, 4)):
-        return "invalid_cvc"
-    return ""
-
-
-def _expiry(card: dict) -> tuple[int | None, int | None]:
-    try:
-        if card.get("exp"):
-            month_text, year_text = str(card["exp"]).split("/", 1)
-            month, year = int(month_text.strip()), int(year_text.strip())
-        else:
-            month, year = int(card.get("exp_month")), int(card.get("exp_year"))
-    except (TypeError, ValueError):
-        return None, None
-    return month, (2000 + year if 0 <= year < 100 else year)
-
 
 def _new_id(prefix: str) -> str:
     return f"{prefix}_sim_{secrets.token_hex(10)}"
-
-
-def _luhn_ok(number: str) -> bool:
-    digits = [int(d) for d in number]
-    checksum = 0
-    for i, d in enumerate(reversed(digits)):
-        if i % 2:
-            d *= 2
-            if d > 9:
-                d -= 9
-        checksum += d
-    return checksum % 10 == 0
 
 
 def sign(payload: bytes, *, secret: str | None = None, timestamp: int | None = None) -> str:
@@ -324,7 +262,7 @@ class SimulatedGateway(PaymentGateway):
         return self._result(self._intent(ref))
 
     def confirm_payment(self, *, ref, card, now):
-        number = "".join(ch for ch in str(card.get("number", "")) if ch.isdigit())
+        number = card_digits(card)
         with transaction.atomic():
             pi = self._intent(ref, lock=True)
             if pi.status in (SUCCEEDED, CANCELED, REQUIRES_ACTION):

@@ -9,6 +9,7 @@ import html
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 from escrow import services
 from escrow.exceptions import CardError
@@ -16,6 +17,13 @@ from escrow.gateways.simulated import provider_totals
 from escrow.models import Deal, Payment
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _back_to_the_default_language():
+    """A request in Chinese leaves the language active in this thread."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def card(number, exp="12/34", cvc="123"):
