@@ -177,3 +177,24 @@ def test_stripe_dispute_event_is_recorded_with_stripes_figures(client, stub, loc
     )
     assert response.status_code == 200
     assert WebhookEvent.objects.get(event_id="evt_dp_bad").status == "refused"
+
+
+def test_stripe_cancel_asks_stripe_first_a_payment_that_won_is_kept(localstripe_url, now):
+    from escrow.exceptions import PaidBeforeCancel
+    from escrow.models import Refund
+
+    # Paid in the browser (Payment Element) a moment before the buyer's cancel.
+    deal, payment = unpaid(now)
+    browser_pays(localstripe_url, payment.provider_ref)
+    with pytest.raises(PaidBeforeCancel):
+        services.cancel_deal(deal_id=deal.pk, buyer=deal.buyer, now=now)
+    assert Deal.objects.get(pk=deal.pk).state == Deal.State.FUNDED
+    assert not Refund.objects.filter(deal=deal).exists()
+
+    # Not paid: Stripe cancels the intent, then the deal is cancelled; the card can
+    # no longer be charged.
+    other, other_payment = unpaid(now)
+    services.cancel_deal(deal_id=other.pk, buyer=other.buyer, now=now)
+    assert Deal.objects.get(pk=other.pk).state == Deal.State.CANCELLED
+    client = stripe.StripeClient("sk_test_handoff", base_addresses={"api": localstripe_url})
+    assert client.v1.payment_intents.retrieve(other_payment.provider_ref)["status"] == "canceled"
