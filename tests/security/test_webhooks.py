@@ -366,3 +366,45 @@ def test_signed_but_malformed_events_get_400_with_a_log_line_never_500(
         )
     figures.record("webhooks", checked=tally.checked, failed=len(tally.failures))
     assert not tally.failures, "\n".join(tally.failures)
+
+
+@override_settings(
+    IDENTITY_PROVIDER="accounts.identity.StripeIdentityProvider",
+    STRIPE_SECRET_KEY="sk_test_identity",
+    STRIPE_IDENTITY_WEBHOOK_SECRET=IDENTITY_SECRET,
+)
+def test_identity_webhook_signed_but_malformed_events_never_500(client):
+    verified = "identity.verification_session.verified"
+    failed = "identity.verification_session.requires_input"
+
+    def event(obj, type_=verified, **top):
+        body = {"id": "evt_idm", "type": type_, "data": {"object": obj}}
+        body.update(top)
+        return json.dumps(body)
+
+    session = {"id": "vs_1", "object": "identity.verification_session", "metadata": {}}
+    bodies = {
+        "session id of 2,000 characters": event(dict(session, id="v" * 2_000)),
+        "event id of 2,000 characters": event(session, id="e" * 2_000),
+        "NUL in the session id": event(dict(session, id="vs_\x00")),
+        "NUL in the event id": event(session, id="evt_\x00"),
+        "session id a number": event(dict(session, id=5)),
+        "session id missing": event({"object": "identity.verification_session"}),
+        "event id missing": json.dumps({"type": verified, "data": {"object": session}}),
+        "type a list": event(session, type=[verified]),
+        "data.object a list": event([1]),
+        "data a string": json.dumps({"id": "evt_x", "type": verified, "data": "x"}),
+        "metadata a list": event(dict(session, metadata=[1])),
+        "verification id of 400 digits": event(
+            dict(session, metadata={"verification_id": "9" * 400})
+        ),
+        "last_error a string": event(dict(session, last_error="x"), type_=failed),
+        "reason a number": event(dict(session, last_error={"reason": 7}), type_=failed),
+        "amount 1e400": event(dict(session, amount="@")).replace('"@"', "1e400"),
+        "a top-level list": "[1, 2]",
+    }
+    for name, body in bodies.items():
+        before = fingerprint()
+        response = _post(client, IDENTITY_URL, body, _stripe_signature(body, IDENTITY_SECRET))
+        assert response.status_code in (200, 400), (name, response.status_code)
+        assert not diff(before, fingerprint()), name
