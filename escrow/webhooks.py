@@ -99,7 +99,7 @@ def retry_pending_events(*, now: datetime, limit: int = RETRY_BATCH) -> int:
     due = StoredEvent.objects.filter(status=Status.PENDING, next_attempt_at__lte=now)
     for pk in due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit]:
         try:
-            if process_event(event_pk=pk, now=now) != Status.PENDING:
+            if process_event(event_pk=pk, now=now) not in (None, Status.PENDING):
                 settled += 1
         except Exception:
             logger.exception("webhook event %s could not be applied; it will be retried", pk)
@@ -114,12 +114,13 @@ class Decision:
     alert: bool = False
 
 
-def process_event(*, event_pk: int, now: datetime) -> str:
+def process_event(*, event_pk: int, now: datetime) -> str | None:
     """Ask the provider (no lock held), then apply under the stored event's lock so
-    that two runs apply it once. Returns the event's status afterwards."""
+    that two runs apply it once. Returns the status this run gave the event
+    (PENDING when it still waits), or None when another run had settled it."""
     stored = StoredEvent.objects.filter(pk=event_pk).first()
     if stored is None or stored.status != Status.PENDING:
-        return stored.status if stored is not None else Status.IGNORED
+        return None
     event = parse_stripe_shaped_event(json.dumps(stored.payload))
     try:
         decision = _decide(event, now=now)
@@ -132,7 +133,7 @@ def process_event(*, event_pk: int, now: datetime) -> str:
     with transaction.atomic():
         stored = StoredEvent.objects.select_for_update().get(pk=event_pk)
         if stored.status != Status.PENDING:
-            return stored.status
+            return None
         if decision.apply is not None:
             try:
                 with transaction.atomic():
@@ -156,11 +157,11 @@ def process_event(*, event_pk: int, now: datetime) -> str:
     return decision.status
 
 
-def _wait(event_pk: int, note: str, *, now: datetime) -> str:
+def _wait(event_pk: int, note: str, *, now: datetime) -> str | None:
     with transaction.atomic():
         stored = StoredEvent.objects.select_for_update().get(pk=event_pk)
         if stored.status != Status.PENDING:
-            return stored.status
+            return None
         stored.attempts += 1
         stored.next_attempt_at = now + services.backoff(stored.attempts)
         stored.note = note[:300]

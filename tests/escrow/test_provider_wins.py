@@ -312,3 +312,63 @@ def test_events_for_strangers_are_ignored(client, now):
     post_event(client, obj, type_="payment_intent.succeeded", event_id="evt_stranger")
     assert WebhookEvent.objects.get(event_id="evt_stranger").status == "ignored"
     assert not operator_alerts()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_retry_runs_at_once_apply_each_waiting_event_once_and_count_only_their_own(now):
+    import threading
+
+    from django.db import close_old_connections, connection
+
+    from escrow.webhooks import retry_pending_events
+    from tests.factories import ListingFactory
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row-lock behaviour is tested on PostgreSQL")
+    deals = []
+    for _ in range(6):
+        buyer = VerifiedUserFactory()
+        deal, payment = unpaid_deal(buyer, ListingFactory(seller=VerifiedUserFactory()), now)
+        SimPaymentIntent.objects.filter(pk=payment.provider_ref).update(
+            status="succeeded", processing_fee=100
+        )
+        simulated.FAULTS["retrieve"] = "before"
+        body = json.dumps(
+            {
+                "id": f"evt_r{deal.pk}",
+                "type": "payment_intent.succeeded",
+                "data": {"object": intent(payment)},
+            }
+        )
+        from escrow.webhooks import handle_webhook
+
+        assert handle_webhook(payload=body.encode(), signature=sign(body.encode())) == 200
+        deals.append(deal)
+    assert WebhookEvent.objects.filter(status="pending").count() == 6
+    later = now + timedelta(hours=1)
+    counts: list[int] = []
+    barrier = threading.Barrier(2)
+
+    def run():
+        try:
+            barrier.wait()
+            counts.append(retry_pending_events(now=later))
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sum(counts) == 6, counts
+    assert WebhookEvent.objects.filter(status="applied").count() == 6
+    assert all(Deal.objects.get(pk=d.pk).state == Deal.State.FUNDED for d in deals)
+    assert (
+        LedgerEntry.objects.filter(transaction__kind="payment")
+        .values("transaction")
+        .distinct()
+        .count()
+        == 6
+    )
