@@ -616,7 +616,7 @@ def expire_deal(*, deal_id: int, now: datetime, skip_locked: bool = False) -> De
         return deal
     try:
         cancelled_ref = _cancel_at_provider(deal_id=deal_id, now=now)
-    except (PaidBeforeCancel, LatePayment, PaymentInProgress, ProviderUnavailable):
+    except EscrowError:  # paid, in flight, unreachable or mismatched: not this run
         return Deal.objects.filter(pk=deal_id).first()
     return _close_unpaid(
         deal_id=deal_id,
@@ -683,7 +683,8 @@ def _close_unpaid(
         except GatewayError:
             try:
                 sync_payment(deal_id=deal_id, now=now)
-            except GatewayError:
+            except (GatewayError, EscrowError):
+                # The reconciliation job compares our books with the provider's.
                 logger.warning("deal %s cancelled; its payment could not be checked", deal_id)
     return deal
 
