@@ -198,3 +198,35 @@ def test_stripe_cancel_asks_stripe_first_a_payment_that_won_is_kept(localstripe_
     assert Deal.objects.get(pk=other.pk).state == Deal.State.CANCELLED
     client = stripe.StripeClient("sk_test_handoff", base_addresses={"api": localstripe_url})
     assert client.v1.payment_intents.retrieve(other_payment.provider_ref)["status"] == "canceled"
+
+
+def test_stripe_refund_events_are_checked_against_the_deal_not_applied(
+    localstripe_url, client, now
+):
+    from escrow.models import Refund
+
+    deal, payment = unpaid(now)
+    browser_pays(localstripe_url, payment.provider_ref)
+    services.sync_payment(deal_id=deal.pk, now=now)
+    charge = {
+        "id": "ch_x",
+        "object": "charge",
+        "payment_intent": payment.provider_ref,
+        "amount": payment.amount,
+        "amount_refunded": payment.amount + 1,
+        "currency": "usd",
+    }
+    post(client, charge, type_="charge.refunded", event_id="evt_s_re_1")
+    refund = {
+        "id": "re_x",
+        "object": "refund",
+        "payment_intent": payment.provider_ref,
+        "amount": 100,
+        "currency": "usd",
+        "metadata": {},
+    }
+    post(client, refund, type_="refund.created", event_id="evt_s_re_2")
+    for event_id in ("evt_s_re_1", "evt_s_re_2"):
+        assert WebhookEvent.objects.get(event_id=event_id).status == "refused"
+    assert not Refund.objects.exists()
+    assert Deal.objects.get(pk=deal.pk).state == Deal.State.FUNDED
