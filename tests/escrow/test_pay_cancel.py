@@ -189,3 +189,54 @@ def test_a_charge_that_still_arrives_for_a_cancelled_deal_is_refunded_and_said_s
     assert refund.amount == deal.total
     assert Notification.objects.filter(deal=deal, user=buyer, kind="late_payment_buyer").exists()
     assert Deal.objects.get(pk=deal.pk).state == Deal.State.CANCELLED
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("cancel_delay", [0.0, 0.1, 0.2, 0.4, 0.6, 0.8])
+def test_over_http_what_the_buyer_is_told_is_true_whichever_wins(slow_provider, cancel_delay, now):
+    """The outside test's race, through the pages: /pay/ and /cancel/ at once."""
+    from django.test import Client
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row-lock behaviour is tested on PostgreSQL")
+    deal, buyer = _unpaid(now)
+    told: dict[str, list[str]] = {}
+    barrier = threading.Barrier(2)
+
+    def run(name, url, data, delay):
+        try:
+            client = Client()
+            client.force_login(buyer)
+            barrier.wait()
+            time.sleep(delay)
+            response = client.post(url, data)
+            assert response.status_code in (200, 302), response.status_code
+            told[name] = [str(m) for m in get_messages(response.wsgi_request)]
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [
+        threading.Thread(
+            target=run,
+            args=("pay", f"/deals/{deal.pk}/pay/", {"step": "card", **GOOD_CARD}, 0.0),
+        ),
+        threading.Thread(
+            target=run, args=("cancel", f"/deals/{deal.pk}/cancel/", {}, cancel_delay)
+        ),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    deal.refresh_from_db()
+    totals = provider_totals()
+    said = " ".join(told["pay"] + told["cancel"])
+    if deal.state == Deal.State.FUNDED:
+        assert NO_MONEY not in said, told
+        assert "Payment received" in said and totals["refunded"] == 0
+    else:
+        assert deal.state == Deal.State.CANCELLED
+        assert totals["captured"] == 0 and totals["fees"] == 0
+        assert "Payment received" not in said, told
+        assert NO_MONEY in " ".join(told["cancel"]), told
