@@ -86,9 +86,10 @@ def apply_event(*, event: WebhookEvent, provider: str, now: datetime | None = No
         return False  # a concurrent delivery of the same event stored it first
     try:
         process_event(event_pk=stored.pk, now=now)
-    except Exception:
+    except Exception as exc:
         # Kept PENDING: the retry job tries again; the provider got its 200.
         logger.exception("webhook %s could not be applied; it will be retried", event.id)
+        _wait(stored.pk, f"error while applying: {type(exc).__name__}", now=now)
     return True
 
 
@@ -101,8 +102,10 @@ def retry_pending_events(*, now: datetime, limit: int = RETRY_BATCH) -> int:
         try:
             if process_event(event_pk=pk, now=now) not in (None, Status.PENDING):
                 settled += 1
-        except Exception:
+        except Exception as exc:
             logger.exception("webhook event %s could not be applied; it will be retried", pk)
+            # Later, with the backoff, so one failing event does not hold up the rest.
+            _wait(pk, f"error while applying: {type(exc).__name__}", now=now)
     return settled
 
 
@@ -129,6 +132,12 @@ def process_event(*, event_pk: int, now: datetime) -> str | None:
             return _wait(event_pk, f"provider not reachable: {exc.code}", now=now)
         decision = Decision(
             Status.REFUSED, f"the provider does not confirm it: {exc.code}", alert=True
+        )
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        # An answer we cannot read is not a confirmation.
+        logger.exception("webhook event %s: unreadable provider answer", event_pk)
+        decision = Decision(
+            Status.REFUSED, f"unreadable provider answer: {type(exc).__name__}", alert=True
         )
     with transaction.atomic():
         stored = StoredEvent.objects.select_for_update().get(pk=event_pk)

@@ -34,12 +34,17 @@ class OutsideWorld(ConnectStub):
     def __init__(self):
         super().__init__()
         self.down = False
+        self.garbled = False
         self.disputes: dict[str, dict] = {}
 
     def request(self, method, url, headers, post_data=None):
         path = url.split("?", 1)[0].split("/v1/", 1)[-1]
         if self.down and path.startswith("payment_intents/") and method == "get":
             raise stripe.APIConnectionError("connection refused")
+        if self.garbled and path.startswith("payment_intents/") and method == "get":
+            return self._reply(
+                {"id": path.rsplit("/", 1)[1], "object": "payment_intent", "status": "succeeded"}
+            )  # no amount, no currency
         if path.startswith("disputes/"):
             dispute = self.disputes.get(path.rsplit("/", 1)[1])
             if dispute is None:
@@ -230,3 +235,15 @@ def test_stripe_refund_events_are_checked_against_the_deal_not_applied(
         assert WebhookEvent.objects.get(event_id=event_id).status == "refused"
     assert not Refund.objects.exists()
     assert Deal.objects.get(pk=deal.pk).state == Deal.State.FUNDED
+
+
+def test_an_unreadable_answer_from_stripe_confirms_nothing(client, stub, now):
+    deal, payment = unpaid(now)
+    stub.garbled = True
+    response = post(
+        client, intent_obj(payment), type_="payment_intent.succeeded", event_id="evt_s_garbled"
+    )
+    assert response.status_code == 200
+    stored = WebhookEvent.objects.get(event_id="evt_s_garbled")
+    assert stored.status == "refused" and "unreadable" in stored.note
+    assert Deal.objects.get(pk=deal.pk).state == Deal.State.PENDING_PAYMENT
