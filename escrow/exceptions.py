@@ -194,6 +194,13 @@ CARD_ERRORS = {
     "invalid_expiry_year": ("exp", _("Your card's expiration year is invalid.")),
     "invalid_cvc": ("cvc", _("Your card's security code is invalid.")),
     "incorrect_cvc": ("cvc", _("Your card's security code is incorrect.")),
+    "test_mode_live_card": (
+        "number",
+        _(
+            "Your card was declined: this is a test payment form and takes only the test "
+            "cards shown below. No money was taken."
+        ),
+    ),
     "insufficient_funds": ("", _("Your card has insufficient funds. No money was taken.")),
     "processing_error": (
         "",

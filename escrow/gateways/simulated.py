@@ -4,10 +4,10 @@ database and behaves like Stripe in test mode.
 - The card form is on our own site. Cards act like Stripe's test mode
   (``escrow.gateways.cards``): a number failing its checksum, an expired card, a
   bad expiry or security code are refused with Stripe's codes;
-  ``4242 4242 4242 4242`` succeeds; a number ending ``0002`` is declined
-  (``card_declined``), ``9995`` for insufficient funds, ``0069`` as expired,
-  ``0127`` for an incorrect CVC; a number ending ``3155`` requires authentication
-  (a confirm step, like 3-D Secure).
+  ``4242 4242 4242 4242`` succeeds; ``4000 0000 0000 0002`` is declined
+  (``card_declined``), ``…9995`` for insufficient funds, ``…0069`` as expired,
+  ``…0127`` for an incorrect CVC; ``4000 0025 0000 3155`` requires authentication
+  (a confirm step, like 3-D Secure); a number that is not a test card is declined.
 - Funds are captured at once; the provider keeps a processing fee of 2.9 % + 30
   minor units (rounded half up), also when the payment is later refunded.
 - Idempotency keys are remembered for 24 hours: a replay with the same parameters
@@ -61,7 +61,13 @@ from .base import (
     TransferResult,
     WebhookVerificationError,
 )
-from .cards import DECLINING_CARDS, TEST_CARDS_HELP, card_digits, card_error
+from .cards import (
+    AUTHENTICATION_CARDS,
+    DECLINING_CARDS,
+    TEST_CARDS_HELP,
+    card_digits,
+    card_error,
+)
 from .payload import parse_stripe_shaped_event
 
 logger = logging.getLogger(__name__)
@@ -269,10 +275,10 @@ class SimulatedGateway(PaymentGateway):
                 # A double click or a replay: the payment is already decided or
                 # waiting for its authentication step.
                 return self._result(pi)
-            error = card_error(card, now) or DECLINING_CARDS.get(number[-4:], "")
+            error = card_error(card, now) or DECLINING_CARDS.get(number, "")
             if error:
                 pi.last_error = error
-            elif number.endswith("3155"):
+            elif number in AUTHENTICATION_CARDS:
                 pi.status, pi.last_error = REQUIRES_ACTION, ""
             else:
                 self._succeed(pi, now)

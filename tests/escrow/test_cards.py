@@ -53,6 +53,10 @@ REFUSED = [
     (card("4000000000009995"), "insufficient_funds", ""),
     (card("4000000000009987"), "card_declined", ""),  # lost card
     (card("4000000000000119"), "processing_error", ""),
+    (card("4100000000000019"), "card_declined", ""),  # blocked as fraudulent
+    # A real card (Luhn-valid, not a test number): test mode refuses it.
+    (card("4111111111111111"), "test_mode_live_card", "number"),
+    (card("5425233430109903"), "test_mode_live_card", "number"),
 ]
 
 
@@ -78,12 +82,21 @@ def test_a_card_valid_through_this_month_still_pays(deal, buyer, now):
     assert paid.state == Deal.State.FUNDED
 
 
+@pytest.mark.parametrize(
+    "number", ["5555555555554444", "378282246310005", "6200000000000005", "4000000760000002"]
+)
+def test_other_brands_test_cards_pay(deal, buyer, now, number):
+    cvc = "1234" if number.startswith("37") else "123"
+    paid = services.pay_deal(deal_id=deal.pk, buyer=buyer, card=card(number, cvc=cvc), now=now)
+    assert paid.state == Deal.State.FUNDED
+
+
 def test_stripes_other_test_cards_keep_working(deal, buyer, now):
     # Declined, then authentication required, then paid after the step.
     with pytest.raises(CardError):
         services.pay_deal(deal_id=deal.pk, buyer=buyer, card=card("4000000000000002"), now=now)
     pending = services.pay_deal(
-        deal_id=deal.pk, buyer=buyer, card=card("4000002500003155"), now=now
+        deal_id=deal.pk, buyer=buyer, card=card("4000000000003220"), now=now
     )
     assert pending.state == Deal.State.PENDING_PAYMENT
     assert Payment.objects.get(deal=deal).status == Payment.Status.REQUIRES_ACTION
