@@ -36,6 +36,8 @@ DECLINING_CARDS = {
     "4000000000000069": "expired_card",
     "4000000000000127": "incorrect_cvc",
     "4000000000000119": "processing_error",
+    "4000000000000101": "incorrect_cvc",  # the CVC check fails
+    "4000000000000341": "card_declined",  # attaches, then the charge fails
 }
 
 #: Stripe's test numbers that pay, outside the ``4000 00…`` family below (Visa,
