@@ -181,25 +181,52 @@ class StripeIdentityProvider(IdentityProvider):
             )
         except stripe.SignatureVerificationError as exc:
             raise ValueError("bad signature") from exc
+        except (AttributeError, TypeError, RecursionError) as exc:  # signed, not an event
+            raise ValueError("malformed event") from exc
         event = event.to_dict()
-        status = self.EVENTS.get(event["type"])
+        # A signed body is still checked field by field: a wrong type, a missing
+        # key or an id no column can hold is a 400, never a 500 (issue 18).
+        type_ = event.get("type")
+        status = self.EVENTS.get(type_) if isinstance(type_, str) else None
         if status is None:
             return None
-        session = event["data"]["object"]
+        data = event.get("data")
+        session = data.get("object") if isinstance(data, dict) else None
+        if not isinstance(session, dict):
+            raise ValueError("malformed event")
         metadata = session.get("metadata") or {}
+        error = session.get("last_error") or {}
+        if not isinstance(metadata, dict) or not isinstance(error, dict):
+            raise ValueError("malformed event")
         reason = ""
         if status == "requires_input":
-            error = session.get("last_error") or {}
-            reason = error.get("reason") or error.get("code") or ""
+            given = error.get("reason") or error.get("code") or ""
+            # Shown to the user: kept, without what cannot be shown or stored.
+            reason = (
+                "".join(ch for ch in given if ch.isprintable())[:500]
+                if isinstance(given, str)
+                else ""
+            )
         raw_id = metadata.get("verification_id", "")
+        ours = (
+            isinstance(raw_id, str) and raw_id.isascii() and raw_id.isdigit() and len(raw_id) < 18
+        )
         return IdentityCheckOutcome(
             provider=self.name,
-            reference=session["id"],
+            reference=_text(session.get("id"), 255),
             status=status,
-            event_id=event["id"],
-            reason=reason[:500],
-            verification_id=int(raw_id) if str(raw_id).isdigit() else None,
+            event_id=_text(event.get("id"), 255),
+            reason=reason,
+            verification_id=int(raw_id) if ours else None,
         )
+
+
+def _text(value, limit: int) -> str:
+    """A provider id we store: printable (no NUL, control characters or lone
+    surrogates), not empty, within ``limit``; raises ValueError otherwise."""
+    if not isinstance(value, str) or not value or len(value) > limit or not value.isprintable():
+        raise ValueError("malformed event")
+    return value
 
 
 @lru_cache(maxsize=1)

@@ -158,6 +158,11 @@ class DealAdmin(ReadOnlyAdmin):
             "differences": ReconciliationDifference.objects.filter(
                 resolved_at__isnull=True
             ).select_related("run")[:200],
+            # Provider events not applied: refused (they contradict the deal or the
+            # provider) or still waiting for the provider's answer.
+            "webhook_events": WebhookEvent.objects.filter(
+                status__in=[WebhookEvent.Status.REFUSED, WebhookEvent.Status.PENDING]
+            ).order_by("-received_at")[:100],
             "runs": ReconciliationRun.objects.all()[:10],
             "trial_balance": ledger.trial_balance(),
         }
@@ -280,9 +285,13 @@ class LedgerTransactionAdmin(ReadOnlyAdmin):
 
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(ReadOnlyAdmin):
-    list_display = ("event_id", "provider", "type", "received_at")
-    list_filter = ("provider", "type")
-    search_fields = ("event_id",)
+    """Provider events: REFUSED ones (an amount or currency that differs from the
+    deal's, an object the provider does not confirm) need an operator; PENDING
+    ones wait for the provider and are retried by a job."""
+
+    list_display = ("event_id", "provider", "type", "status", "note", "attempts", "received_at")
+    list_filter = ("status", "provider", "type")
+    search_fields = ("event_id", "note")
 
 
 # ------------------------------------------------------------------ disputes

@@ -179,3 +179,97 @@ class NotWatched(EscrowError):
     default_message = _(
         "This deal is not under moderator watch; a refund on request is not available."
     )
+
+
+# ------------------------------------------------------- paying and cancelling
+
+
+#: Card errors as Stripe's test mode names them → (form field, message). The field
+#: is where the message is shown; "" shows it above the form.
+CARD_ERRORS = {
+    "incorrect_number": ("number", _("Your card number is incorrect.")),
+    "invalid_number": ("number", _("Your card number is incorrect.")),
+    "expired_card": ("exp", _("Your card has expired.")),
+    "invalid_expiry_month": ("exp", _("Your card's expiration month is invalid.")),
+    "invalid_expiry_year": ("exp", _("Your card's expiration year is invalid.")),
+    "invalid_cvc": ("cvc", _("Your card's security code is invalid.")),
+    "incorrect_cvc": ("cvc", _("Your card's security code is incorrect.")),
+    "test_mode_live_card": (
+        "number",
+        _(
+            "Your card was declined: this is a test payment form and takes only the test "
+            "cards shown below. No money was taken."
+        ),
+    ),
+    "insufficient_funds": ("", _("Your card has insufficient funds. No money was taken.")),
+    "processing_error": (
+        "",
+        _("An error occurred while processing your card. No money was taken; try again."),
+    ),
+    "authentication_failed": (
+        "",
+        _("The card's authentication step failed. No money was taken; try again."),
+    ),
+}
+
+
+def card_error(code: str) -> tuple[str, str]:
+    """(field, message) for a provider's card error code; a generic decline
+    otherwise."""
+    return CARD_ERRORS.get(code, ("", PaymentDeclined.default_message))
+
+
+class CardError(PaymentDeclined):
+    """A declined card with the provider's reason, shown beside its field."""
+
+    def __init__(self, error_code: str):
+        self.field, message = card_error(error_code)
+        self.error_code = error_code
+        super().__init__(message)
+
+
+class PaymentInProgress(EscrowError):
+    code = "payment_in_progress"
+    default_message = _(
+        "A payment for this deal is being processed, so it cannot be cancelled now. "
+        "If the payment does not go through, you can cancel in a few minutes."
+    )
+
+
+class PaidBeforeCancel(IllegalTransition):
+    """A paid deal cannot be cancelled (also when the payment won a race)."""
+
+    code = "paid_before_cancel"
+    default_message = _(
+        "Your payment went through before the cancellation, so the deal is paid and was "
+        "not cancelled. Your money is held in escrow."
+    )
+
+
+class PaymentCancelled(EscrowError):
+    code = "payment_cancelled"
+    default_message = _("This deal was cancelled, so the payment was not made. No money was taken.")
+
+
+class LatePayment(EscrowError):
+    code = "late_payment"
+    default_message = _(
+        "This deal was cancelled before your payment went through. The payment is being "
+        "refunded to your card in full."
+    )
+
+
+class ProviderUnavailable(EscrowError):
+    code = "provider_unavailable"
+    default_message = _(
+        "The payment service is not reachable, so the deal could not be cancelled safely. "
+        "Try again shortly."
+    )
+
+
+class PaymentMismatch(EscrowError):
+    code = "payment_mismatch"
+    default_message = _(
+        "The payment could not be matched to this deal. Nothing was recorded; our team has "
+        "been told and will look into it."
+    )

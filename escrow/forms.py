@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .checklists import checklist_for
@@ -41,6 +42,21 @@ class CardForm(forms.Form):
         if not 12 <= len(digits) <= 19:
             raise forms.ValidationError(_("Enter the card number."))
         return digits
+
+    def clean(self):
+        """The checks Stripe's card form makes before anything is sent (checksum,
+        expiry, security code), each message beside its field; the gateway makes
+        them again."""
+        from .exceptions import card_error
+        from .gateways.cards import card_error as check_card
+
+        data = super().clean()
+        if {"number", "exp", "cvc"} <= data.keys():
+            code = check_card(data, timezone.now())
+            if code:
+                field, message = card_error(code)
+                self.add_error(field or None, message)
+        return data
 
 
 class HandoverForm(forms.Form):

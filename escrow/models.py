@@ -111,7 +111,18 @@ class LedgerEntry(models.Model):
 
 
 class WebhookEvent(models.Model):
-    """Every provider event we accepted, once: the unique event id de-duplicates."""
+    """Every provider event we accepted, once: the unique event id de-duplicates.
+
+    An event is applied only with the provider's own answer (``escrow.webhooks``):
+    while the provider cannot be reached it stays PENDING and a job retries it;
+    one that contradicts the deal (amount, currency) is REFUSED and shown to
+    operators."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the provider")
+        APPLIED = "applied", _("Applied")
+        IGNORED = "ignored", _("Ignored (not ours, or nothing to do)")
+        REFUSED = "refused", _("Refused — needs an operator")
 
     provider = models.CharField(max_length=20)
     event_id = models.CharField(max_length=255)
@@ -119,6 +130,12 @@ class WebhookEvent(models.Model):
     payload = models.JSONField()
     received_at = models.DateTimeField(default=timezone.now)
     processed_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.APPLIED)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    note = models.CharField(
+        max_length=300, blank=True, help_text="Why it waits or was refused (the last answer)."
+    )
 
     class Meta:
         verbose_name = _("webhook event")
@@ -295,6 +312,12 @@ class Deal(models.Model):
         blank=True, help_text="The transfer-policy note the buyer acknowledged, as shown."
     )
     credentials_first_viewed_at = models.DateTimeField(null=True, blank=True)
+    payment_attempt_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Set under the deal lock before the card is sent to the provider and "
+        "cleared when the answer is recorded: a cancel is refused while it is recent.",
+    )
     watched_since = models.DateTimeField(
         null=True,
         blank=True,

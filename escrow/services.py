@@ -44,18 +44,24 @@ from .exceptions import (
     AcknowledgementRequired,
     AlreadyPaid,
     CannotBuyOwnListing,
+    CardError,
     EscrowError,
     IllegalTransition,
     InspectionAlreadyExtended,
+    LatePayment,
     ListingUnavailable,
     NotAllowed,
-    PaymentDeclined,
+    PaidBeforeCancel,
+    PaymentCancelled,
     PaymentFailed,
+    PaymentInProgress,
+    PaymentMismatch,
     PaymentWindowClosed,
+    ProviderUnavailable,
     TooManyUnpaidDeals,
 )
 from .gateways import get_gateway
-from .gateways.base import REQUIRES_ACTION, SUCCEEDED, GatewayError, PaymentResult
+from .gateways.base import CANCELED, REQUIRES_ACTION, SUCCEEDED, GatewayError, PaymentResult
 from .models import (
     CredentialView,
     Deal,
@@ -354,31 +360,77 @@ def _check_payable(deal: Deal, buyer: User, now: datetime) -> None:
         raise NotAllowed()
     if deal.state in Deal.FUNDED_STATES or deal.state == State.RELEASED:
         raise AlreadyPaid()
+    if deal.state == State.CANCELLED and deal.events.filter(kind="cancelled").exists():
+        raise PaymentCancelled()  # the buyer's own cancel, not a lapsed window
     if deal.state != State.PENDING_PAYMENT or (deal.due_at and deal.due_at <= now):
         raise PaymentWindowClosed()
     if deal.policy_acknowledged_at is None:
         raise AcknowledgementRequired()
 
 
+def _start_payment_attempt(*, deal_id: int, buyer: User, now: datetime) -> None:
+    """Set the deal's payment-attempt marker under its lock, before the card goes
+    to the provider: from now until the answer is recorded a cancel is refused
+    (``PaymentInProgress``), so a payment and a cancel never race at the provider.
+    Refuses when the deal stopped awaiting payment meanwhile."""
+    with transaction.atomic():
+        deal = _lock_deal(deal_id)
+        _check_payable(deal, buyer, now)
+        deal.payment_attempt_at = now
+        deal.save(update_fields=["payment_attempt_at", "updated_at"])
+
+
+def _end_payment_attempt(deal_id: int) -> None:
+    Deal.objects.filter(pk=deal_id).exclude(payment_attempt_at=None).update(payment_attempt_at=None)
+
+
+def payment_attempt_in_flight(deal: Deal, now: datetime) -> bool:
+    return bool(
+        deal.payment_attempt_at and deal.payment_attempt_at > now - settings.PAYMENT_ATTEMPT_TIMEOUT
+    )
+
+
+def _after_confirm(*, deal_id: int, result: PaymentResult, now: datetime) -> Deal:
+    """Record the provider's answer to a confirm and tell the buyer the truth:
+    ``CardError`` (declined, with the reason), ``PaymentCancelled`` (the deal was
+    cancelled first: no charge), ``LatePayment`` (charged after a cancel: refunded)."""
+    try:
+        deal = record_payment_result(deal_id=deal_id, result=result, now=now, raise_on_decline=True)
+    finally:
+        _end_payment_attempt(deal_id)
+    if result.status == CANCELED:
+        raise PaymentCancelled()
+    if result.status == SUCCEEDED and deal.state not in Deal.FUNDED_STATES:
+        raise LatePayment()
+    return deal
+
+
 def pay_deal(*, deal_id: int, buyer: User, card: dict, now: datetime) -> Deal:
     """Pay with the on-site card form (simulated gateway).
 
     Returns the deal (FUNDED, or still PENDING_PAYMENT when the card asks for an
-    authentication step). Raises ``PaymentDeclined`` (no money moved),
-    ``PaymentWindowClosed`` (the deal is cancelled), ``AlreadyPaid``.
+    authentication step). Raises ``CardError`` (declined, no money moved, with the
+    field to show it beside), ``PaymentWindowClosed`` (the deal is cancelled),
+    ``AlreadyPaid``, ``PaymentCancelled`` / ``LatePayment`` when a cancel came
+    first. The deal's payment-attempt marker is held from before the provider
+    call until its answer is recorded.
     """
     deal = Deal.objects.get(pk=deal_id)
     if deal.state == State.PENDING_PAYMENT and deal.due_at and deal.due_at <= now:
-        expire_deal(deal_id=deal_id, now=now)
+        deal = expire_deal(deal_id=deal_id, now=now) or deal
+        if deal.is_funded:
+            raise AlreadyPaid()
         raise PaymentWindowClosed()
     _check_payable(deal, buyer, now)
     payment = prepare_payment(deal_id=deal_id, now=now)
+    _start_payment_attempt(deal_id=deal_id, buyer=buyer, now=now)
     try:
         result = get_gateway().confirm_payment(ref=payment.provider_ref, card=card, now=now)
     except GatewayError as exc:
+        _end_payment_attempt(deal_id)
         logger.warning("payment confirm failed for deal %s: %s", deal_id, exc)
         raise PaymentFailed()
-    return record_payment_result(deal_id=deal_id, result=result, now=now, raise_on_decline=True)
+    return _after_confirm(deal_id=deal_id, result=result, now=now)
 
 
 def complete_authentication(*, deal_id: int, buyer: User, success: bool, now: datetime) -> Deal:
@@ -387,10 +439,16 @@ def complete_authentication(*, deal_id: int, buyer: User, success: bool, now: da
     if deal.buyer_id != buyer.pk:
         raise NotAllowed()
     payment = deal.payment
-    result = get_gateway().complete_authentication(
-        ref=payment.provider_ref, success=success, now=now
-    )
-    return record_payment_result(deal_id=deal_id, result=result, now=now, raise_on_decline=True)
+    _start_payment_attempt(deal_id=deal_id, buyer=buyer, now=now)
+    try:
+        result = get_gateway().complete_authentication(
+            ref=payment.provider_ref, success=success, now=now
+        )
+    except GatewayError as exc:
+        _end_payment_attempt(deal_id)
+        logger.warning("authentication failed for deal %s: %s", deal_id, exc)
+        raise PaymentFailed()
+    return _after_confirm(deal_id=deal_id, result=result, now=now)
 
 
 def sync_payment(*, deal_id: int, now: datetime) -> Deal:
@@ -415,11 +473,28 @@ def record_payment_result(
     """
     declined = False
     late = False
+    expected = Payment.objects.filter(deal_id=deal_id).values_list("amount", "currency").first()
+    if result.status == SUCCEEDED and expected != (result.amount, result.currency.upper()):
+        # The provider's own answer disagrees with the deal: never fund it; an
+        # operator looks (the answer is in the log and the alert).
+        logger.error(
+            "payment of deal %s: provider reports %s %s, deal is %s",
+            deal_id,
+            result.amount,
+            result.currency,
+            expected,
+        )
+        alert_operators(
+            f"Payment of deal {deal_id} does not match",
+            f"The provider reports {result.ref} succeeded with {result.amount} "
+            f"{result.currency}; the deal's payment is {expected}. Nothing was recorded.",
+        )
+        raise PaymentMismatch()
     with transaction.atomic():
         deal = _lock_deal(deal_id)
         payment = Payment.objects.select_for_update().get(deal=deal)
         if result.ref and payment.provider_ref and result.ref != payment.provider_ref:
-            raise EscrowError("payment reference mismatch", code="payment_mismatch")
+            raise PaymentMismatch()
         if payment.status == Payment.Status.SUCCEEDED:
             pass  # already recorded: a replay, a double click or a late webhook
         elif result.status == SUCCEEDED:
@@ -459,14 +534,62 @@ def record_payment_result(
     if late:
         _enqueue_refunds(deal_id)
     if declined and raise_on_decline:
-        raise PaymentDeclined()
+        raise CardError(result.error_code)
     return deal
 
 
 def cancel_deal(*, deal_id: int, buyer: User, now: datetime) -> Deal:
-    """The buyer cancels an unpaid deal; the listing goes back on sale."""
-    deal = _close_unpaid(deal_id=deal_id, now=now, kind="cancelled", actor=buyer)
-    return deal
+    """The buyer cancels an unpaid deal; the listing goes back on sale.
+
+    The rule (docs/escrow.md, "Paying and cancelling"): a cancel is refused while
+    a payment attempt is in flight (``PaymentInProgress``); otherwise the provider
+    is asked to cancel the payment first, and its answer decides — cancelled: the
+    deal is cancelled and no money was taken; paid meanwhile: the payment is
+    recorded, the deal is FUNDED and the cancel refused (``PaidBeforeCancel``);
+    provider unreachable: refused (``ProviderUnavailable``), nothing changes.
+    """
+    deal = Deal.objects.filter(pk=deal_id).first()
+    if deal is None or deal.buyer_id != buyer.pk:
+        raise NotAllowed()
+    if deal.state == State.CANCELLED:
+        return deal  # a double click
+    if deal.state != State.PENDING_PAYMENT:
+        raise PaidBeforeCancel() if deal.is_funded else IllegalTransition()
+    if payment_attempt_in_flight(deal, now):
+        raise PaymentInProgress()
+    cancelled_ref = _cancel_at_provider(deal_id=deal_id, now=now)
+    return _close_unpaid(
+        deal_id=deal_id, now=now, kind="cancelled", actor=buyer, cancelled_ref=cancelled_ref
+    )
+
+
+def _cancel_at_provider(*, deal_id: int, now: datetime) -> str:
+    """Cancel the deal's payment at the provider before our side moves (no lock
+    held). Returns the reference the provider confirmed cancelled ("" when no
+    payment was ever started there). Raises ``PaidBeforeCancel`` after recording a payment
+    that succeeded meanwhile, ``PaymentInProgress`` when the provider is still
+    processing it, ``ProviderUnavailable`` when it cannot be asked."""
+    payment = Payment.objects.get(deal_id=deal_id)
+    if not payment.provider_ref:
+        return ""
+    gateway = get_gateway()
+    try:
+        result = gateway.cancel_payment(ref=payment.provider_ref, now=now)
+    except GatewayError as exc:
+        if exc.retryable:
+            raise ProviderUnavailable()
+        try:  # refused: most likely it succeeded meanwhile — ask what it is
+            result = gateway.retrieve_payment(ref=payment.provider_ref, now=now)
+        except GatewayError:
+            raise ProviderUnavailable()
+    if result.status == SUCCEEDED:
+        deal = record_payment_result(deal_id=deal_id, result=result, now=now)
+        if deal.is_funded:
+            raise PaidBeforeCancel()
+        raise LatePayment()  # cancelled before it succeeded: being refunded
+    if result.status != CANCELED:
+        raise PaymentInProgress()
+    return payment.provider_ref
 
 
 def cancel_deals_of_removed_listing(*, listing_id: int, now: datetime) -> int:
@@ -483,13 +606,40 @@ def cancel_deals_of_removed_listing(*, listing_id: int, now: datetime) -> int:
 
 
 def expire_deal(*, deal_id: int, now: datetime, skip_locked: bool = False) -> Deal | None:
-    """Cancel an unpaid deal whose payment window has passed (the job's step)."""
-    return _close_unpaid(deal_id=deal_id, now=now, kind="expired", skip_locked=skip_locked)
+    """Cancel an unpaid deal whose payment window has passed (the job's step).
+    Like the buyer's cancel it asks the provider first; a deal whose payment is in
+    flight, or whose provider cannot be asked, waits for the job's next run."""
+    deal = Deal.objects.filter(pk=deal_id).first()
+    if deal is None or deal.state != State.PENDING_PAYMENT or deal.due_at > now:
+        return deal
+    if payment_attempt_in_flight(deal, now):
+        return deal
+    try:
+        cancelled_ref = _cancel_at_provider(deal_id=deal_id, now=now)
+    except EscrowError:  # paid, in flight, unreachable or mismatched: not this run
+        return Deal.objects.filter(pk=deal_id).first()
+    return _close_unpaid(
+        deal_id=deal_id,
+        now=now,
+        kind="expired",
+        skip_locked=skip_locked,
+        cancelled_ref=cancelled_ref,
+    )
 
 
 def _close_unpaid(
-    *, deal_id: int, now: datetime, kind: str, actor=None, skip_locked: bool = False
+    *,
+    deal_id: int,
+    now: datetime,
+    kind: str,
+    actor=None,
+    skip_locked: bool = False,
+    cancelled_ref: str | None = None,
 ) -> Deal | None:
+    """Cancel an unpaid deal on our side. ``cancelled_ref``: the payment the
+    provider already confirmed cancelled ("" when none had been started), for the
+    buyer's cancel and the expiry; a payment attempt begun since then wins (the
+    cancel is refused, the expiry waits)."""
     with transaction.atomic():
         listing, deal = _lock_listing_then_deal(deal_id, skip_locked=skip_locked)
         if deal is None:
@@ -500,24 +650,42 @@ def _close_unpaid(
             return deal  # paid or handled meanwhile: nothing to do
         if kind in ("listing_removed", "account_measure") and deal.state != State.PENDING_PAYMENT:
             return deal
+        if kind == "cancelled" and deal.state != State.PENDING_PAYMENT:
+            if deal.state == State.CANCELLED:
+                return deal
+            raise PaidBeforeCancel() if deal.is_funded else IllegalTransition()
+        payment = Payment.objects.select_for_update().get(deal=deal)
+        if (
+            cancelled_ref is not None
+            and payment.provider_ref
+            and payment.provider_ref != cancelled_ref
+            and payment_attempt_in_flight(deal, now)
+        ):
+            if kind == "expired":
+                return deal
+            raise PaymentInProgress()
         transition_deal(deal=deal, to=State.CANCELLED, kind=kind, now=now, actor=actor)
         listing_services.release_reservation(
             listing_id=listing.pk, actor=actor, reason=f"deal {deal.pk} {kind}", now=now
         )
-        payment = Payment.objects.select_for_update().get(deal=deal)
         if payment.status != Payment.Status.SUCCEEDED:
             payment.status = Payment.Status.CANCELED
             payment.save(update_fields=["status"])
         notify(deal=deal, user=deal.buyer, kind=f"{kind}_buyer", now=now)
         notify(deal=deal, user=deal.seller, kind=f"{kind}_seller", now=now)
         ref = payment.provider_ref
-    if ref:
+    if ref and ref != cancelled_ref:
         # Best effort, after commit: if the payment succeeded meanwhile the
-        # provider refuses, and the late-payment path refunds it.
+        # provider refuses, and the late-payment path refunds it (and tells the
+        # buyer so).
         try:
             get_gateway().cancel_payment(ref=ref, now=now)
         except GatewayError:
-            sync_payment(deal_id=deal_id, now=now)
+            try:
+                sync_payment(deal_id=deal_id, now=now)
+            except (GatewayError, EscrowError):
+                # The reconciliation job compares our books with the provider's.
+                logger.warning("deal %s cancelled; its payment could not be checked", deal_id)
     return deal
 
 
@@ -948,6 +1116,35 @@ def _request_refund(
         next_attempt_at=now,
         created_at=now,
     )
+
+
+def recheck_refunds(*, payment_id: int, now: datetime) -> int:
+    """A provider event says a refund of this payment changed: our unfinished
+    refunds are made due now; ``execute_refund`` asks the provider (by metadata)
+    before anything is recorded. Returns how many were queued."""
+    from .tasks import execute_refund_task
+
+    open_refunds = Refund.objects.filter(
+        payment_id=payment_id, status__in=(Refund.Status.REQUESTED, Refund.Status.FAILED)
+    )
+    ids = list(open_refunds.values_list("pk", flat=True))
+    open_refunds.filter(status=Refund.Status.FAILED).update(next_attempt_at=now)
+    for refund_id in ids:
+        execute_refund_task.delay_on_commit(refund_id)
+    return len(ids)
+
+
+def recheck_payout(*, payout_id: int, now: datetime) -> bool:
+    """A provider event says a transfer changed: an unfinished payout is made due
+    now; ``execute_payout`` looks the transfer up at the provider first."""
+    from .tasks import execute_payout_task
+
+    changed = Payout.objects.filter(
+        pk=payout_id, status__in=(Payout.Status.REQUESTED, Payout.Status.FAILED)
+    ).update(next_attempt_at=now)
+    if changed:
+        execute_payout_task.delay_on_commit(payout_id)
+    return bool(changed)
 
 
 def _enqueue_refunds(deal_id: int) -> None:

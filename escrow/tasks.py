@@ -213,3 +213,4 @@ def reconcile(now: str | None = None) -> int:
 # Retention job (credentials after the deal ended): importing registers it, as
 # Celery autodiscovers only <app>.tasks.
 from .retention import erase_expired_credentials_task  # noqa: E402, F401
+from .webhooks import retry_webhook_events  # noqa: E402, F401

@@ -20,7 +20,7 @@ from marketplace.ratelimit import rate_limit
 
 from . import selectors, services
 from .checklists import checklist_for
-from .exceptions import EscrowError
+from .exceptions import CardError, EscrowError, LatePayment
 from .forms import AcknowledgeForm, CardForm, HandoverForm, ManualPayoutForm, PayoutCountryForm
 from .gateways import get_gateway
 from .gateways.base import GatewayError
@@ -28,6 +28,10 @@ from .models import Deal, Payment, SellerPayoutAccount
 from .webhooks import handle_webhook
 
 State = Deal.State
+#: After these the payment page has nothing more to offer: the deal page explains.
+LEAVES_PAY_PAGE = frozenset(
+    {"payment_window_closed", "already_paid", "payment_cancelled", "late_payment"}
+)
 
 
 def _policy(listing):
@@ -71,8 +75,11 @@ def pay(request, pk: int):
     if deal.state != State.PENDING_PAYMENT:
         return redirect("escrow:detail", pk)
     if deal.due_at and deal.due_at <= now:
-        services.expire_deal(deal_id=deal.pk, now=now)
-        messages.error(request, _("The time to pay for this deal has run out; it was cancelled."))
+        deal = services.expire_deal(deal_id=deal.pk, now=now) or deal
+        if deal.state == State.CANCELLED:
+            messages.error(
+                request, _("The time to pay for this deal has run out; it was cancelled.")
+            )
         return redirect("escrow:detail", pk)
     policy, general = _policy(deal.listing)
     gateway = get_gateway()
@@ -101,9 +108,12 @@ def pay(request, pk: int):
                         )
                         return redirect("escrow:detail", pk)
                     return redirect("escrow:authenticate", pk)
+        except CardError as exc:
+            # Beside the field it concerns, like the provider's own card form.
+            card_form.add_error(exc.field or None, exc.message)
         except EscrowError as exc:
             _error(request, exc)
-            if exc.code in ("payment_window_closed", "already_paid"):
+            if exc.code in LEAVES_PAY_PAGE:
                 return redirect("escrow:detail", pk)
         deal.refresh_from_db()
     payment = None
@@ -146,7 +156,7 @@ def authenticate(request, pk: int):
             )
         except EscrowError as exc:
             _error(request, exc)
-            return redirect("escrow:pay", pk)
+            return redirect("escrow:detail" if exc.code in LEAVES_PAY_PAGE else "escrow:pay", pk)
         if deal.state == State.FUNDED:
             messages.success(request, _("Payment received. Your money is held in escrow."))
         return redirect("escrow:detail", pk)
@@ -176,10 +186,16 @@ def pay_return(request, pk: int):
 def cancel(request, pk: int):
     deal = selectors.get_deal_for_user(request.user, pk)
     try:
-        services.cancel_deal(deal_id=deal.pk, buyer=request.user, now=timezone.now())
-        messages.success(request, _("The deal was cancelled. No money was taken."))
+        deal = services.cancel_deal(deal_id=deal.pk, buyer=request.user, now=timezone.now())
     except EscrowError as exc:
         _error(request, exc)
+        return redirect("escrow:detail", pk)
+    # Said only when it is true: the provider confirmed the payment cancelled (or
+    # none was started); a payment that still arrived is refunded and said so.
+    if Payment.objects.filter(deal=deal, status=Payment.Status.SUCCEEDED).exists():
+        messages.warning(request, LatePayment.default_message)
+    else:
+        messages.success(request, _("The deal was cancelled. No money was taken."))
     return redirect("escrow:detail", pk)
 
 

@@ -238,6 +238,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 600.0,
     },
     "escrow-reconcile": {"task": "escrow.reconcile", "schedule": crontab(minute=37)},
+    # provider events waiting for the provider's answer (escrow.webhooks)
+    "escrow-retry-webhook-events": {"task": "escrow.retry_webhook_events", "schedule": 60.0},
     # retention (data protection): daily, idempotent batches.
     "accounts-delete-expired-identity-documents": {
         "task": "accounts.delete_expired_identity_documents",
@@ -458,6 +460,9 @@ PLATFORM_FEE_BPS = env.int("PLATFORM_FEE_BPS", default=500)  # 5.00 %
 PLATFORM_FEE_MIN = env.int("PLATFORM_FEE_MIN", default=500)  # minor units
 MAX_UNPAID_DEALS = env.int("MAX_UNPAID_DEALS", default=3)
 PAYMENT_WINDOW = timedelta(minutes=env.int("PAYMENT_WINDOW_MINUTES", default=30))
+# A cancel is refused while a card payment is with the provider (docs/escrow.md);
+# an attempt whose answer never came stops blocking after this long.
+PAYMENT_ATTEMPT_TIMEOUT = timedelta(seconds=env.int("PAYMENT_ATTEMPT_TIMEOUT_SECONDS", default=300))
 DELIVERY_DEADLINE = timedelta(hours=env.int("DELIVERY_DEADLINE_HOURS", default=72))
 INSPECTION_PERIOD = timedelta(hours=env.int("INSPECTION_HOURS", default=72))
 PROTECTION_WINDOW = timedelta(days=env.int("PROTECTION_DAYS", default=7))

@@ -99,7 +99,28 @@ class WebhookEvent:
     account_ref: str = ""
     payouts_enabled: bool | None = None
     error_code: str = ""
+    #: the event's object (``payment_intent``, ``refund``, ``dispute`` …) and its id
+    object_type: str = ""
+    object_ref: str = ""
+    currency: str = ""
+    #: whether the event named an amount at all (``amount`` is 0 otherwise)
+    has_amount: bool = False
+    metadata: dict = field(default_factory=dict, compare=False)
     raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class DisputeResult:
+    """A card dispute as the provider reports it. ``status`` is Stripe's
+    (``needs_response`` … ``won`` / ``lost``); ``fee`` what the provider kept."""
+
+    ref: str
+    payment_ref: str
+    amount: int
+    currency: str
+    fee: int = 0
+    status: str = ""
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -191,6 +212,10 @@ class PaymentGateway:
         raise NotImplementedError
 
     def retrieve_seller_account(self, *, ref: str) -> SellerAccount:
+        raise NotImplementedError
+
+    def retrieve_dispute(self, *, ref: str, now: datetime) -> DisputeResult:
+        """The provider's own record of a card dispute (webhooks never decide alone)."""
         raise NotImplementedError
 
     # webhooks

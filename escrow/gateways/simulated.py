@@ -1,10 +1,13 @@
 """The simulated gateway: the embedded default, a provider that lives in our own
 database and behaves like Stripe in test mode.
 
-- The card form is on our own site. Card numbers act like Stripe's test cards:
-  ``4242 4242 4242 4242`` succeeds; a number ending ``0002`` is declined
-  (``card_declined``), ``9995`` is declined for insufficient funds; a number ending
-  ``3155`` requires authentication (a confirm step, like 3-D Secure).
+- The card form is on our own site. Cards act like Stripe's test mode
+  (``escrow.gateways.cards``): a number failing its checksum, an expired card, a
+  bad expiry or security code are refused with Stripe's codes;
+  ``4242 4242 4242 4242`` succeeds; ``4000 0000 0000 0002`` is declined
+  (``card_declined``), ``…9995`` for insufficient funds, ``…0069`` as expired,
+  ``…0127`` for an incorrect CVC; ``4000 0025 0000 3155`` requires authentication
+  (a confirm step, like 3-D Secure); a number that is not a test card is declined.
 - Funds are captured at once; the provider keeps a processing fee of 2.9 % + 30
   minor units (rounded half up), also when the payment is later refunded.
 - Idempotency keys are remembered for 24 hours: a replay with the same parameters
@@ -23,7 +26,8 @@ even when our side rolls back.
 
 ``FAULTS`` lets tests make the outside world misbehave: ``FAULTS["transfer"] =
 "before"`` fails the next transfer without doing it, ``"after"`` does it and then
-loses the response (the caller sees a retryable error).
+loses the response (the caller sees a retryable error); ``FAULTS["retrieve"]``
+makes the next read of a payment or dispute fail as if the provider were down.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from .base import (
     REQUIRES_ACTION,
     REQUIRES_PAYMENT_METHOD,
     SUCCEEDED,
+    DisputeResult,
     GatewayError,
     IdempotencyConflict,
     PaymentGateway,
@@ -54,9 +59,16 @@ from .base import (
     RefundResult,
     SellerAccount,
     TransferResult,
-    WebhookEvent,
     WebhookVerificationError,
 )
+from .cards import (
+    AUTHENTICATION_CARDS,
+    DECLINING_CARDS,
+    TEST_CARDS_HELP,
+    card_digits,
+    card_error,
+)
+from .payload import parse_stripe_shaped_event
 
 logger = logging.getLogger(__name__)
 
@@ -75,28 +87,9 @@ PAYOUT_COUNTRIES = frozenset(
 #: operation name → "before" | "after"; consumed by the next call of that operation.
 FAULTS: dict[str, str] = {}
 
-TEST_CARDS_HELP = {
-    "4242424242424242": "succeeds",
-    "4000000000000002": "declined",
-    "4000000000009995": "insufficient funds",
-    "4000002500003155": "requires authentication",
-}
-
 
 def _new_id(prefix: str) -> str:
     return f"{prefix}_sim_{secrets.token_hex(10)}"
-
-
-def _luhn_ok(number: str) -> bool:
-    digits = [int(d) for d in number]
-    checksum = 0
-    for i, d in enumerate(reversed(digits)):
-        if i % 2:
-            d *= 2
-            if d > 9:
-                d -= 9
-        checksum += d
-    return checksum % 10 == 0
 
 
 def sign(payload: bytes, *, secret: str | None = None, timestamp: int | None = None) -> str:
@@ -264,24 +257,28 @@ class SimulatedGateway(PaymentGateway):
         response = self._idempotent(idempotency_key, params, now, produce)
         return self._result(self._intent(response["id"]))
 
+    def _unreachable(self, operation: str) -> None:
+        if self._fault(operation):
+            raise GatewayError(
+                "Simulated network error.", code="api_connection_error", retryable=True
+            )
+
     def retrieve_payment(self, *, ref, now):
+        self._unreachable("retrieve")
         return self._result(self._intent(ref))
 
     def confirm_payment(self, *, ref, card, now):
-        number = "".join(ch for ch in str(card.get("number", "")) if ch.isdigit())
+        number = card_digits(card)
         with transaction.atomic():
             pi = self._intent(ref, lock=True)
             if pi.status in (SUCCEEDED, CANCELED, REQUIRES_ACTION):
                 # A double click or a replay: the payment is already decided or
                 # waiting for its authentication step.
                 return self._result(pi)
-            if len(number) < 12 or not _luhn_ok(number):
-                pi.last_error = "incorrect_number"
-            elif number.endswith("0002"):
-                pi.last_error = "card_declined"
-            elif number.endswith("9995"):
-                pi.last_error = "insufficient_funds"
-            elif number.endswith("3155"):
+            error = card_error(card, now) or DECLINING_CARDS.get(number, "")
+            if error:
+                pi.last_error = error
+            elif number in AUTHENTICATION_CARDS:
                 pi.status, pi.last_error = REQUIRES_ACTION, ""
             else:
                 self._succeed(pi, now)
@@ -472,6 +469,24 @@ class SimulatedGateway(PaymentGateway):
 
     # ----------------------------------------------------------------- webhooks
 
+    def retrieve_dispute(self, *, ref, now):
+        from ..models import SimDispute
+
+        self._unreachable("retrieve")
+
+        dispute = SimDispute.objects.select_related("payment_intent").filter(pk=ref).first()
+        if dispute is None:
+            raise GatewayError(f"No such dispute: {ref}", code="resource_missing")
+        return DisputeResult(
+            ref=dispute.id,
+            payment_ref=dispute.payment_intent_id,
+            amount=dispute.amount,
+            currency=dispute.payment_intent.currency.upper(),
+            fee=dispute.fee,
+            status=dispute.status,
+            reason=dispute.reason,
+        )
+
     def parse_webhook(self, *, payload, signature):
         verify_signature(payload, signature, settings.SIMULATED_GATEWAY_SECRET, SIGNATURE_TOLERANCE)
         return parse_stripe_shaped_event(payload)
@@ -585,43 +600,6 @@ class SimulatedGateway(PaymentGateway):
             for d in SimDispute.objects.all()
         ]
         return records
-
-
-def parse_stripe_shaped_event(payload: bytes | str) -> WebhookEvent:
-    try:
-        data = json.loads(payload)
-        obj = data["data"]["object"]
-        event_id, type_ = str(data["id"]), str(data["type"])
-    except (ValueError, KeyError, TypeError):
-        raise WebhookVerificationError("Malformed event body.")
-    if not isinstance(obj, dict):
-        raise WebhookVerificationError("Malformed event body: data.object is not an object.")
-    try:
-        return _stripe_shaped_event(data, obj, event_id, type_)
-    except (ValueError, TypeError, AttributeError):
-        raise WebhookVerificationError("Malformed event body.")
-
-
-def _stripe_shaped_event(data: dict, obj: dict, event_id: str, type_: str) -> WebhookEvent:
-    payment_ref = ""
-    if obj.get("object") == "payment_intent":
-        payment_ref = obj.get("id", "")
-    elif obj.get("payment_intent"):
-        pi = obj["payment_intent"]
-        payment_ref = pi if isinstance(pi, str) else pi.get("id", "")
-    error = obj.get("last_payment_error") or {}
-    return WebhookEvent(
-        id=event_id,
-        type=type_,
-        payment_ref=payment_ref,
-        status=str(obj.get("status") or ""),
-        amount=int(obj.get("amount") or 0),
-        processing_fee=int(obj.get("processing_fee") or 0),
-        account_ref=obj.get("id", "") if obj.get("object") == "account" else "",
-        payouts_enabled=obj.get("payouts_enabled") if obj.get("object") == "account" else None,
-        error_code=str(error.get("code") or "") if isinstance(error, dict) else "",
-        raw=data,
-    )
 
 
 def deliver_event(event_id: str, *, timestamp: int | None = None) -> int:

@@ -18,9 +18,11 @@ from __future__ import annotations
 import stripe
 from django.conf import settings
 
+from . import payload
 from .base import (
     SUCCEEDED,
     CardDeclined,
+    DisputeResult,
     GatewayError,
     PaymentGateway,
     PaymentResult,
@@ -30,7 +32,8 @@ from .base import (
     TransferResult,
     WebhookVerificationError,
 )
-from .simulated import PAYOUT_COUNTRIES, parse_stripe_shaped_event
+from .payload import parse_stripe_shaped_event
+from .simulated import PAYOUT_COUNTRIES
 
 SIGNATURE_TOLERANCE = 300
 
@@ -299,6 +302,24 @@ class StripeGateway(PaymentGateway):
         )
 
     # ----------------------------------------------------------------- webhooks
+
+    def retrieve_dispute(self, *, ref, now):
+        try:
+            dispute = _d(self.client.v1.disputes.retrieve(ref))
+        except stripe.StripeError as exc:
+            raise _error(exc)
+        try:
+            return DisputeResult(
+                ref=payload.ref(dispute.get("id"), field="id", required=True),
+                payment_ref=payload.ref(dispute.get("payment_intent"), field="payment_intent"),
+                amount=payload.amount(dispute.get("amount"), field="amount"),
+                currency=payload.currency(dispute.get("currency")),
+                fee=payload.fee_total(dispute.get("balance_transactions")),
+                status=payload.word(dispute.get("status"), field="status"),
+                reason=payload.word(dispute.get("reason"), field="reason"),
+            )
+        except payload.MalformedPayload as exc:
+            raise GatewayError(str(exc), code="malformed_response")
 
     def parse_webhook(self, *, payload, signature):
         try:

@@ -156,7 +156,9 @@ def test_a_payment_that_arrives_after_cancellation_is_refunded_in_full(buyer, li
         status="requires_payment_method"
     )
     result = gateway.confirm_payment(
-        ref=payment.provider_ref, card={"number": "4242424242424242"}, now=now
+        ref=payment.provider_ref,
+        card={"number": "4242424242424242", "exp": "12/34", "cvc": "123"},
+        now=now,
     )
     services.record_payment_result(deal_id=deal.pk, result=result, now=now)
     tasks.execute_due_refunds(now=now.isoformat())

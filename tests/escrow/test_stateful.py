@@ -36,9 +36,9 @@ from tests.factories import ListingFactory, VerifiedUserFactory
 from tests.governance.conftest import make_moderator
 
 CARDS = {
-    "good": {"number": "4242424242424242"},
-    "declined": {"number": "4000000000000002"},
-    "auth": {"number": "4000002500003155"},
+    "good": {"number": "4242424242424242", "exp": "12/34", "cvc": "123"},
+    "declined": {"number": "4000000000000002", "exp": "12/34", "cvc": "123"},
+    "auth": {"number": "4000002500003155", "exp": "12/34", "cvc": "123"},
 }
 STEPS = [
     timedelta(minutes=1),

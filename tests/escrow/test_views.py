@@ -125,7 +125,11 @@ def test_webhook_applies_a_signed_event_once_and_refuses_forged_or_stale_ones(
     deal = services.open_deal(buyer=buyer, listing_id=listing.pk, now=now)
     payment = services.prepare_payment(deal_id=deal.pk, now=now)
     gateway = simulated.SimulatedGateway()
-    gateway.confirm_payment(ref=payment.provider_ref, card={"number": "4242424242424242"}, now=now)
+    gateway.confirm_payment(
+        ref=payment.provider_ref,
+        card={"number": "4242424242424242", "exp": "12/34", "cvc": "123"},
+        now=now,
+    )
     event = SimEvent.objects.get(type="payment_intent.succeeded")
     payload = event.payload.encode()
 
@@ -151,8 +155,16 @@ def test_a_failure_event_arriving_after_success_changes_nothing(client, buyer, l
     deal = services.open_deal(buyer=buyer, listing_id=listing.pk, now=now)
     payment = services.prepare_payment(deal_id=deal.pk, now=now)
     gateway = simulated.SimulatedGateway()
-    gateway.confirm_payment(ref=payment.provider_ref, card={"number": "4000000000000002"}, now=now)
-    gateway.confirm_payment(ref=payment.provider_ref, card={"number": "4242424242424242"}, now=now)
+    gateway.confirm_payment(
+        ref=payment.provider_ref,
+        card={"number": "4000000000000002", "exp": "12/34", "cvc": "123"},
+        now=now,
+    )
+    gateway.confirm_payment(
+        ref=payment.provider_ref,
+        card={"number": "4242424242424242", "exp": "12/34", "cvc": "123"},
+        now=now,
+    )
     failed = SimEvent.objects.get(type="payment_intent.payment_failed").payload.encode()
     succeeded = SimEvent.objects.get(type="payment_intent.succeeded").payload.encode()
     assert _post_event(client, succeeded, sign(succeeded)).status_code == 200

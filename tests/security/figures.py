@@ -19,6 +19,7 @@ KINDS = {
     "fuzz": "fuzzed submissions",
     "uploads": "upload attacks",
     "webhooks": "webhook attacks",
+    "webhook-fuzz": "fuzzed webhook events",
     "faults": "fault scenarios",
 }
 _current: dict[str, dict[str, int]] = {}

@@ -275,3 +275,136 @@ def test_identity_webhook_refuses_forgeries_replays_and_strangers(client):
     tally.check("replay changed nothing", not diff(before, fingerprint()))
     figures.record("webhooks", checked=tally.checked, failed=len(tally.failures))
     assert not tally.failures, "\n".join(tally.failures)
+
+
+def _malformed_bodies(ref: str) -> dict[str, bytes]:
+    """Correctly signed bodies a provider never sends (issue 18, item 2)."""
+
+    def event(obj=None, **top):
+        body = {"id": "evt_bad", "type": "payment_intent.succeeded", "data": {"object": obj or {}}}
+        body.update(top)
+        return json.dumps(body).encode()
+
+    pi = {"id": ref, "object": "payment_intent", "currency": "usd"}
+    dispute = {"id": "dp_1", "object": "dispute", "payment_intent": ref, "amount": 100}
+    return {
+        "amount 1e400": event(dict(pi, amount="@")).replace(b'"@"', b"1e400"),
+        "amount NaN": event(dict(pi, amount="@")).replace(b'"@"', b"NaN"),
+        "amount 10**30": event(dict(pi, amount=10**30)),
+        "amount 1.5": event(dict(pi, amount=1.5)),
+        "amount as text": event(dict(pi, amount="100")),
+        "amount negative": event(dict(pi, amount=-5)),
+        "amount true": event(dict(pi, amount=True)),
+        "event id of 2,000 characters": event(pi, id="e" * 2_000),
+        "type of 2,000 characters": event(pi, type="t" * 2_000),
+        "object id of 2,000 characters": event(dict(pi, id="p" * 2_000)),
+        "NUL in the id": event(pi, id="evt_\x00"),
+        "NUL in the type": event(pi, type="payment_intent.\x00"),
+        "NUL deep inside": event(dict(pi, metadata={"note": "a\x00b"})),
+        "lone surrogate": event(dict(pi, metadata={"note": "@"})).replace(b'"@"', b'"\\ud800"'),
+        "non-numeric dispute fee": event(
+            dict(dispute, balance_transactions=[{"fee": "fifteen"}]), type="charge.dispute.created"
+        ),
+        "dispute fee 1e400": event(
+            dict(dispute, balance_transactions=[{"fee": "@"}]), type="charge.dispute.created"
+        ).replace(b'"@"', b"1e400"),
+        "balance transactions not a list": event(
+            dict(dispute, balance_transactions="x"), type="charge.dispute.created"
+        ),
+        "metadata a list": event(dict(pi, metadata=["payment_id", "1"])),
+        "payment_intent a number": event(dict(dispute, payment_intent=7)),
+        "data.object a list": event(None, data={"object": [1]}),
+        "data a string": event(None, data="x"),
+        "data.object missing": event(None, data={}),
+        "id missing": json.dumps({"type": "charge.refunded", "data": {"object": {}}}).encode(),
+        "type missing": json.dumps({"id": "evt_x", "data": {"object": {}}}).encode(),
+        "id a number": event(pi, id=12),
+        "type a list": event(pi, type=["payment_intent.succeeded"]),
+        "payouts_enabled a string": event(
+            {"id": "acct_1", "object": "account", "payouts_enabled": "yes"}, type="account.updated"
+        ),
+        "nested 5,000 deep": b'{"id":"evt_d","type":"x","data":{"object":'
+        + b'{"a":' * 5_000
+        + b"1"
+        + b"}" * 5_002,
+        "a top-level list": b"[1, 2]",
+        "not JSON": b"\xff\xfe not json",
+    }
+
+
+@pytest.mark.parametrize("gateway_name", ["simulated", "stripe"])
+def test_signed_but_malformed_events_get_400_with_a_log_line_never_500(
+    client, paid_deal, gateway_name, caplog, settings
+):
+    tally = Tally()
+    if gateway_name == "stripe":
+        settings.PAYMENT_GATEWAY = "escrow.gateways.stripe.StripeGateway"
+        settings.STRIPE_SECRET_KEY = "sk_test_security"
+        settings.STRIPE_WEBHOOK_SECRET = STRIPE_SECRET
+
+        def signed(body: bytes) -> str:
+            timestamp = int(time.time())
+            mac = hmac.new(STRIPE_SECRET.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+            return f"t={timestamp},v1={mac.hexdigest()}"
+    else:
+        signed = sign
+    for name, body in _malformed_bodies(paid_deal.payment.provider_ref).items():
+        before = fingerprint()
+        caplog.clear()
+        response = client.post(
+            ESCROW_URL,
+            body,
+            content_type="application/json",
+            headers={"Stripe-Signature": signed(body)},
+        )
+        tally.check(name, response.status_code == 400, f"status {response.status_code}")
+        tally.check(name + " wrote nothing", not diff(before, fingerprint()))
+        tally.check(
+            name + " logged",
+            any("webhook refused" in r.getMessage() for r in caplog.records),
+            "no log line",
+        )
+    figures.record("webhooks", checked=tally.checked, failed=len(tally.failures))
+    assert not tally.failures, "\n".join(tally.failures)
+
+
+@override_settings(
+    IDENTITY_PROVIDER="accounts.identity.StripeIdentityProvider",
+    STRIPE_SECRET_KEY="sk_test_identity",
+    STRIPE_IDENTITY_WEBHOOK_SECRET=IDENTITY_SECRET,
+)
+def test_identity_webhook_signed_but_malformed_events_never_500(client):
+    verified = "identity.verification_session.verified"
+    failed = "identity.verification_session.requires_input"
+
+    def event(obj, type_=verified, **top):
+        body = {"id": "evt_idm", "type": type_, "data": {"object": obj}}
+        body.update(top)
+        return json.dumps(body)
+
+    session = {"id": "vs_1", "object": "identity.verification_session", "metadata": {}}
+    bodies = {
+        "session id of 2,000 characters": event(dict(session, id="v" * 2_000)),
+        "event id of 2,000 characters": event(session, id="e" * 2_000),
+        "NUL in the session id": event(dict(session, id="vs_\x00")),
+        "NUL in the event id": event(session, id="evt_\x00"),
+        "session id a number": event(dict(session, id=5)),
+        "session id missing": event({"object": "identity.verification_session"}),
+        "event id missing": json.dumps({"type": verified, "data": {"object": session}}),
+        "type a list": event(session, type=[verified]),
+        "data.object a list": event([1]),
+        "data a string": json.dumps({"id": "evt_x", "type": verified, "data": "x"}),
+        "metadata a list": event(dict(session, metadata=[1])),
+        "verification id of 400 digits": event(
+            dict(session, metadata={"verification_id": "9" * 400})
+        ),
+        "last_error a string": event(dict(session, last_error="x"), type_=failed),
+        "reason a number": event(dict(session, last_error={"reason": 7}), type_=failed),
+        "amount 1e400": event(dict(session, amount="@")).replace('"@"', "1e400"),
+        "a top-level list": "[1, 2]",
+    }
+    for name, body in bodies.items():
+        before = fingerprint()
+        response = _post(client, IDENTITY_URL, body, _stripe_signature(body, IDENTITY_SECRET))
+        assert response.status_code in (200, 400), (name, response.status_code)
+        assert not diff(before, fingerprint()), name
