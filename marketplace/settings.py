@@ -310,6 +310,17 @@ SITE_RATE_LIMITS = {
     "listing_submit": env.str("RATE_LIMIT_LISTING_SUBMIT", default="30/h"),
     "appeal": env.str("RATE_LIMIT_APPEAL", default="10/h"),
 }
+# Reverse proxies in front of the web processes that append to X-Forwarded-For
+# (docs/deploy.md). 0: the header is ignored and REMOTE_ADDR is the client. One
+# setting for every reader of the client address (marketplace.http.client_ip):
+# the site's limiter, allauth's (through accounts.adapter) and allauth itself.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if not 0 <= TRUSTED_PROXY_COUNT <= 10:
+    raise ImproperlyConfigured(
+        f"TRUSTED_PROXY_COUNT must be between 0 and 10, not {TRUSTED_PROXY_COUNT}."
+    )
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Handoff"

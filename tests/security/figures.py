@@ -19,6 +19,7 @@ KINDS = {
     "uploads": "upload attacks",
     "webhooks": "webhook attacks",
     "faults": "fault scenarios",
+    "proxy": "proxy client-address cases",
 }
 _current: dict[str, dict[str, int]] = {}
 
