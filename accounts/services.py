@@ -596,9 +596,9 @@ def process_verification_expiry(*, now: datetime, batch_size: int = 200) -> dict
                 .order_by("pk")
                 .values_list("pk", flat=True)[:batch_size]
             )
-            for verification_id in ids:
-                _expire_one(verification_id, now=now)
-        counts["expired"] += len(ids)
+            # Only those this run expired: another run may have taken some meanwhile.
+            done = sum(_expire_one(verification_id, now=now) for verification_id in ids)
+        counts["expired"] += done
         if len(ids) < batch_size:
             break
     if counts["reminded"] or counts["expired"]:
@@ -606,10 +606,12 @@ def process_verification_expiry(*, now: datetime, batch_size: int = 200) -> dict
     return counts
 
 
-def _expire_one(verification_id: int, *, now: datetime) -> None:
+def _expire_one(verification_id: int, *, now: datetime) -> bool:
+    """Expire one verification (caller's transaction); False when another run
+    handled it meanwhile."""
     user, verification = _lock(verification_id)
     if verification.state != State.VERIFIED or verification.expires_at > now:
-        return  # handled by someone else meanwhile
+        return False  # handled by someone else meanwhile
     before = _snapshot(verification)
     _transition(verification, State.EXPIRED)
     verification.ended_at = now
@@ -624,6 +626,7 @@ def _expire_one(verification_id: int, *, now: datetime) -> None:
         after=_snapshot(verification),
     )
     emails.send_on_commit(verification.pk, "expired")
+    return True
 
 
 def record_deal_outcome(

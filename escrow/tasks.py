@@ -2,6 +2,10 @@
 runs), finds what is due in bounded batches and calls one service per row. The
 services lock with SKIP LOCKED and re-check the state, so a job run twice, or on
 several workers at once, does each thing once. Money tasks are ``acks_late``.
+
+Each job returns what this run changed: a step service returns None when the row
+was not its to change (locked or already handled by another run, not due), so
+two runs at once add up to the rows there were.
 """
 
 from __future__ import annotations
@@ -166,7 +170,7 @@ def execute_payout_task(payout_id: int) -> None:
 @shared_task(name="escrow.execute_payouts", acks_late=True, max_retries=0)
 def execute_payouts_task(payout_ids: list[int]) -> int:
     """A chunk of payouts created together (the release batch); each is the same
-    idempotent step as ``execute_payout``. Returns how many were handled."""
+    idempotent step as ``execute_payout``. Returns how many this run moved."""
     moment = timezone.now()
     return sum(
         1

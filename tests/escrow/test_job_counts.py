@@ -1,0 +1,151 @@
+"""Two runs of a job at once report only what each did (issue 18, item 13).
+
+Each job's number is the rows that run itself moved under its lock, so two
+overlapping runs add up to the number of rows, never more ("refunds 3 + 5 for 6
+deals" was a run counting deals the other run had just handled). Real PostgreSQL
+row locks, two threads released together by a barrier.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.db import close_old_connections, connection
+
+from escrow import services, tasks
+from escrow.models import Deal, Payout, Refund
+from tests.factories import ListingFactory, VerifiedUserFactory
+
+from .conftest import accepted_deal, after_protection, connect_seller, hand_over, open_and_pay
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+N = 8
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("row-lock behaviour is tested on PostgreSQL")
+
+
+def _twice_at_once(job, **kwargs) -> list[int]:
+    """Run ``job(**kwargs)`` in two threads at the same moment; their results."""
+    barrier = threading.Barrier(2)
+    results: list = [None, None]
+    errors: list[BaseException] = []
+
+    def run(i):
+        try:
+            barrier.wait()
+            results[i] = job(**kwargs)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == []
+    return results
+
+
+def _deals(make, now, *, connected=False):
+    deals = []
+    for _ in range(N):
+        seller = VerifiedUserFactory()
+        if connected:
+            connect_seller(seller)
+        listing = ListingFactory(seller=seller, price=150_000, platform="youtube")
+        deals.append(make(VerifiedUserFactory(), listing, now))
+    return deals
+
+
+def _pending(buyer, listing, now):
+    return services.open_deal(buyer=buyer, listing_id=listing.pk, now=now)
+
+
+def _delivered(buyer, listing, now):
+    deal = open_and_pay(buyer, listing, now)
+    hand_over(deal, now)
+    return deal
+
+
+def test_two_expiry_runs_add_up_to_the_deals(now):
+    _deals(_pending, now)
+    later = now + settings.PAYMENT_WINDOW + timedelta(seconds=1)
+    counts = _twice_at_once(tasks.expire_unpaid_deals, now=later.isoformat())
+    assert Deal.objects.filter(state="CANCELLED").count() == N
+    assert sum(counts) == N, counts
+
+
+def test_two_refund_runs_add_up_to_the_deals(now):
+    _deals(open_and_pay, now)
+    later = now + settings.DELIVERY_DEADLINE + timedelta(seconds=1)
+    counts = _twice_at_once(tasks.refund_undelivered_deals, now=later.isoformat())
+    assert Deal.objects.filter(state="REFUNDED").count() == N
+    assert sum(counts) == N, counts
+
+
+def test_two_refund_executions_add_up_to_the_refunds(now):
+    deals = _deals(open_and_pay, now)
+    later = now + settings.DELIVERY_DEADLINE + timedelta(seconds=1)
+    for deal in deals:
+        services.refund_undelivered(deal_id=deal.pk, now=later)
+    counts = _twice_at_once(tasks.execute_due_refunds, now=later.isoformat())
+    assert Refund.objects.filter(status="succeeded").count() == N
+    assert sum(counts) == N, counts
+
+
+def test_two_acceptance_runs_add_up_to_the_deals(now):
+    _deals(_delivered, now)
+    later = now + settings.INSPECTION_PERIOD + timedelta(seconds=1)
+    counts = _twice_at_once(tasks.accept_after_inspection, now=later.isoformat())
+    assert Deal.objects.filter(state="ACCEPTED").count() == N
+    assert sum(counts) == N, counts
+
+
+def test_two_release_runs_add_up_to_the_deals(now):
+    _deals(accepted_deal, now, connected=True)
+    later = after_protection(now)
+    counts = _twice_at_once(tasks.release_after_protection, now=later.isoformat())
+    assert Deal.objects.filter(state="RELEASED").count() == N
+    assert sum(counts) == N, counts
+
+
+def test_two_payout_runs_add_up_to_the_payouts(now):
+    deals = _deals(accepted_deal, now, connected=True)
+    later = after_protection(now)
+    for deal in deals:
+        services.release_deal(deal_id=deal.pk, now=later)
+    counts = _twice_at_once(tasks.execute_due_payouts, now=later.isoformat())
+    assert Payout.objects.filter(status="paid").count() == N
+    assert sum(counts) == N, counts
+
+
+def test_two_reminder_runs_add_up_to_the_deals(now):
+    _deals(open_and_pay, now)
+    soon = now + settings.DELIVERY_DEADLINE - timedelta(hours=1)
+    counts = _twice_at_once(tasks.send_deadline_reminders, now=soon.isoformat())
+    assert sum(counts) == N, counts
+
+
+def test_two_verification_expiry_runs_add_up_to_the_users():
+    from django.utils import timezone
+
+    from accounts.models import IdentityVerification
+    from accounts.tasks import process_verification_expiry
+
+    for _ in range(N):
+        VerifiedUserFactory()
+    ended = timezone.now() + timedelta(days=settings.VERIFICATION_VALIDITY_DAYS + 1)
+    counts = _twice_at_once(process_verification_expiry, now=ended.isoformat())
+    assert IdentityVerification.objects.filter(state="expired").count() == N
+    assert sum(c["expired"] for c in counts) == N, counts
