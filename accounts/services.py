@@ -396,7 +396,7 @@ def approve_verification(
                 after=_snapshot(verification),
             )
             logger.info("verification %s approved (user %s)", verification.pk, user.pk)
-            emails.send_on_commit(verification.pk, "approved")
+            emails.send_on_commit(verification.pk, "approved", user_id=verification.user_id)
     if refusal is not None:
         raise refusal
     return verification
@@ -428,7 +428,7 @@ def reject_verification(
             after=_snapshot(verification),
         )
         logger.info("verification %s rejected (user %s)", verification.pk, user.pk)
-        emails.send_on_commit(verification.pk, "rejected")
+        emails.send_on_commit(verification.pk, "rejected", user_id=verification.user_id)
     return verification
 
 
@@ -457,7 +457,7 @@ def revoke_verification(
             after=_snapshot(verification),
         )
         logger.info("verification %s revoked (user %s)", verification.pk, user.pk)
-        emails.send_on_commit(verification.pk, "revoked")
+        emails.send_on_commit(verification.pk, "revoked", user_id=verification.user_id)
     return verification
 
 
@@ -585,7 +585,7 @@ def process_verification_expiry(*, now: datetime, batch_size: int = 200) -> dict
             for verification in batch:
                 verification.reminder_sent_at = now
                 verification.save(update_fields=["reminder_sent_at"])
-                emails.send_on_commit(verification.pk, "reminder")
+                emails.send_on_commit(verification.pk, "reminder", user_id=verification.user_id)
         counts["reminded"] += len(batch)
         if len(batch) < batch_size:
             break
@@ -625,7 +625,19 @@ def _expire_one(verification_id: int, *, now: datetime) -> bool:
         before=before,
         after=_snapshot(verification),
     )
-    emails.send_on_commit(verification.pk, "expired")
+    emails.send_on_commit(verification.pk, "expired", user_id=verification.user_id)
+    return True
+
+
+def remember_language(*, user: User, language: str) -> bool:
+    """Store the language ``user`` chose or signed in with (one of ``LANGUAGES``;
+    anything else is ignored). Their e-mails are written in it. True when it
+    changed."""
+    codes = {code for code, _name in settings.LANGUAGES}
+    if language not in codes or user.language == language:
+        return False
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language
     return True
 
 

@@ -15,7 +15,6 @@ import time
 from datetime import datetime
 
 from celery import shared_task
-from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -96,20 +95,11 @@ def release_after_protection(now: str | None = None) -> int:
 
 @shared_task(name="escrow.send_due_emails")
 def send_due_emails(now: str | None = None) -> int:
-    """The e-mail outbox (``notifications.send_due_emails``), on beat every
-    ``EMAIL_OUTBOX_SECONDS``: chunks until nothing is due or
-    ``EMAIL_BUDGET_SECONDS`` have passed (checked before every e-mail; what is
-    left is given back). Several at once take different rows; beat's message
-    expires after one interval, so a stalled worker does not pile sweeps up."""
-    from .notifications import send_due_emails as send
+    """The outbox job's former name (messages beat queued before the outbox moved
+    to ``marketplace.send_due_emails``): the same sweep, every outbox."""
+    from marketplace.tasks import send_due
 
-    deadline = time.monotonic() + settings.EMAIL_BUDGET_SECONDS
-    total = 0
-    while True:
-        sent, failed = send(now=_now(now) if now else None, limit=BATCH, deadline=deadline)
-        total += sent
-        if sent + failed < BATCH or time.monotonic() > deadline:
-            return total
+    return send_due(now)
 
 
 @shared_task(name="escrow.send_notification_emails")

@@ -207,7 +207,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Search: a relevance search looks for a common word's newest matches among this
 # many newest listings first (Listing.search_recent, docs/listings.md).
 SEARCH_RECENT_LISTINGS = env.int("SEARCH_RECENT_LISTINGS", default=50_000)
-# Deal e-mails wait in an outbox (escrow.Notification), swept this often.
+# Every e-mail waits in the outbox (marketplace.outbox), swept this often.
 EMAIL_OUTBOX_SECONDS = env.float("EMAIL_OUTBOX_SECONDS", default=5.0)
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
@@ -220,8 +220,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     # escrow: deadlines are due_at columns; these jobs scan them (SKIP LOCKED).
     "escrow-expire-unpaid": {"task": "escrow.expire_unpaid_deals", "schedule": 60.0},
-    "escrow-send-due-emails": {
-        "task": "escrow.send_due_emails",
+    # The one e-mail outbox (marketplace.outbox): deal notifications and every
+    # other e-mail (accounts.Email).
+    "send-due-emails": {
+        "task": "marketplace.send_due_emails",
         "schedule": EMAIL_OUTBOX_SECONDS,
         "options": {"expires": EMAIL_OUTBOX_SECONDS},
     },
@@ -397,8 +399,8 @@ globals().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Handoff <no-reply@handoff.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 OPERATOR_EMAILS = env.list("OPERATOR_EMAILS", default=["operators@handoff.local"])
-# Deal e-mails wait in an outbox (escrow.Notification), swept every
-# EMAIL_OUTBOX_SECONDS by beat (above).
+# Every e-mail waits in the outbox (marketplace.outbox: escrow.Notification and
+# accounts.Email), swept every EMAIL_OUTBOX_SECONDS by beat (above).
 EMAIL_BUDGET_SECONDS = 60  # one sweep's time, in chunks of 200
 # A mail server that hangs: seconds per connection and command.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=EMAIL_CONFIG.get("EMAIL_TIMEOUT") or 10)
