@@ -149,3 +149,20 @@ def test_two_verification_expiry_runs_add_up_to_the_users():
     counts = _twice_at_once(process_verification_expiry, now=ended.isoformat())
     assert IdentityVerification.objects.filter(state="expired").count() == N
     assert sum(c["expired"] for c in counts) == N, counts
+
+
+def test_two_reconciliations_at_once_record_and_report_each_difference_once(now, settings):
+    from accounts.models import Email
+    from escrow.models import ReconciliationDifference, SimPaymentIntent, SimRefund
+
+    settings.OPERATOR_EMAILS = ["ops@example.com"]
+    deals = _deals(open_and_pay, now)
+    pi = SimPaymentIntent.objects.get(pk=deals[0].payment.provider_ref)
+    SimRefund.objects.create(
+        id="re_sim_injected", payment_intent=pi, amount=500, metadata={}, created_at=now
+    )
+    later = now + timedelta(hours=1)
+    _twice_at_once(tasks.reconcile, now=later.isoformat())  # neither run fails
+    assert ReconciliationDifference.objects.filter(resolved_at__isnull=True).count() == 1
+    alerts = Email.objects.filter(subject__contains="new difference")
+    assert alerts.count() == 1
