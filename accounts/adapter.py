@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
 from marketplace.http import client_ip
+
+logger = logging.getLogger(__name__)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -38,3 +42,24 @@ class AccountAdapter(DefaultAccountAdapter):
                 samesite=settings.LANGUAGE_COOKIE_SAMESITE,
             )
         return response
+
+    def send_mail(self, template_prefix: str, email, context: dict) -> None:
+        """allauth's messages (sign-up confirmation, password reset, sign-in
+        codes …) are sent at once, as the person is waiting for them; when the mail
+        server fails they go into the outbox (``accounts.outbox``) and are retried
+        there, instead of failing the request with a 500."""
+        from allauth.core import context as allauth_context
+        from django.contrib.sites.shortcuts import get_current_site
+
+        from .outbox import queue_email
+
+        request = allauth_context.request
+        ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
+        ctx.update(context)
+        message = self.render_mail(template_prefix, email, ctx)
+        try:
+            message.send()
+        except Exception:  # noqa: BLE001 - the outbox retries; the request goes on
+            logger.exception("mail server failed for %s; queued in the outbox", template_prefix)
+            for address in message.to:
+                queue_email(to=address, subject=message.subject, body=message.body)

@@ -100,6 +100,11 @@ def render(email: Email) -> outbox.Message:
 
 
 def after_sent(email: Email) -> None:
+    if not email.kind:
+        # Ready-made text (allauth's messages carry sign-in links and reset keys):
+        # no copy is kept once it went out.
+        Email.objects.filter(pk=email.pk).update(body="")
+        return
     kind = KINDS.get(email.kind)
     if kind is not None and kind.after_sent is not None:
         kind.after_sent(email)
