@@ -166,3 +166,24 @@ def test_two_reconciliations_at_once_record_and_report_each_difference_once(now,
     assert ReconciliationDifference.objects.filter(resolved_at__isnull=True).count() == 1
     alerts = Email.objects.filter(subject__contains="new difference")
     assert alerts.count() == 1
+
+
+def test_two_governance_runs_add_up_to_the_rows(now):
+    """The penalty jobs (already counting rows they locked, SKIP LOCKED): points
+    expiring and sanctions ending, two runs at once."""
+    from governance import tasks as governance_tasks
+    from governance.models import Sanction, Violation
+    from tests.governance.conftest import confirm, make_moderator
+
+    moderator = make_moderator()
+    for _ in range(N):
+        # A warning (S2, 3 points): a sanction that ends and points that expire.
+        confirm(user=VerifiedUserFactory(), rule="BEH-07", moderator=moderator, now=now)
+    ended = Sanction.objects.filter(ends_at__isnull=False).count()
+    assert ended > 0
+    later = now + timedelta(days=400)
+
+    counts = _twice_at_once(governance_tasks.expire_points, now=later.isoformat())
+    assert sum(counts) == Violation.objects.filter(points_expired_noted=True).count() == N
+    counts = _twice_at_once(governance_tasks.lift_expired_sanctions, now=later.isoformat())
+    assert sum(counts) == ended
