@@ -463,15 +463,20 @@ class Email(OutboxFields):
     text already (``subject``/``body``, e.g. an operator alert)."""
 
     user = models.ForeignKey(
-        User, on_delete=models.CASCADE, null=True, blank=True, related_name="emails"
+        User,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="emails",
     )
     #: The address when the recipient is not a user (operators).
-    to = models.EmailField(blank=True)
-    kind = models.CharField(max_length=60, blank=True)
-    params = models.JSONField(default=dict, blank=True)
-    subject = models.CharField(max_length=255, blank=True)
-    body = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    to = models.EmailField(_("recipient address"), blank=True)
+    kind = models.CharField(_("kind"), max_length=60, blank=True)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    subject = models.CharField(_("subject line"), max_length=255, blank=True)
+    body = models.TextField(_("message text"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("e-mail")

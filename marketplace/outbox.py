@@ -29,6 +29,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 logger = logging.getLogger(__name__)
@@ -46,13 +47,13 @@ class OutboxFields(models.Model):
     declares the same columns itself, with its own defaults)."""
 
     email_state = models.CharField(
-        max_length=8, choices=EmailState.choices, default=EmailState.PENDING
+        _("e-mail state"), max_length=8, choices=EmailState.choices, default=EmailState.PENDING
     )
     #: When the sweep may (next) take it: at once, a retry's backoff, or the end of
     #: a claim (a worker that died while sending is taken over then).
-    email_due_at = models.DateTimeField(null=True, blank=True)
-    email_attempts = models.PositiveSmallIntegerField(default=0)
-    emailed_at = models.DateTimeField(null=True, blank=True)
+    email_due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    emailed_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
         abstract = True
