@@ -44,10 +44,21 @@ def email_kind(name: str, *, after_sent: Callable[[Email], None] | None = None):
 
 
 def language_for(user: User | None) -> str:
-    """The language to write to ``user`` in: the one they chose or signed in with,
-    else the site's default."""
-    language = getattr(user, "language", "") or ""
+    """The language to write to ``user`` in: the one they chose or signed in with;
+    for an account from before languages were stored, the one they last submitted
+    their identity verification in; else the site's default."""
     codes = {code for code, _name in settings.LANGUAGES}
+    language = getattr(user, "language", "") or ""
+    if not language and user is not None and user.pk:
+        from .models import IdentityVerification
+
+        language = (
+            IdentityVerification.objects.filter(user_id=user.pk)
+            .exclude(language="")
+            .order_by("-pk")
+            .values_list("language", flat=True)
+            .first()
+        ) or ""
     return language if language in codes else settings.LANGUAGE_CODE
 
 

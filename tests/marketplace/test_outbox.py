@@ -281,3 +281,15 @@ def test_mail_server_down_sign_up_and_password_reset_succeed_and_mail_follows(
     assert "/accounts/confirm-email/" in bodies["new@example.com"]
     assert "/accounts/password/reset/key/" in bodies[user.email]
     assert set(queued.values_list("body", flat=True)) == {""}  # no reset key kept
+
+
+@pytest.mark.django_db
+def test_an_account_from_before_languages_were_stored_gets_its_verification_language():
+    from accounts.models import IdentityVerification
+    from accounts.outbox import language_for
+    from tests.factories import VerifiedUserFactory
+
+    user = VerifiedUserFactory()
+    IdentityVerification.objects.filter(user=user).update(language="zh-hans")
+    assert language_for(user) == "zh-hans"
+    assert language_for(UserFactory()) == "en"  # nothing known: the site's default
