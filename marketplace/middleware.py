@@ -16,7 +16,8 @@ class PrivateResponseMiddleware:
     name in the header …): ``Cache-Control: private, no-store``, so neither a
     shared proxy nor the browser's cache keeps it (the back button after signing
     out, a shared computer). A response that already says ``public`` was made
-    cacheable on purpose and is left alone.
+    cacheable on purpose and is left alone. The same for an anonymous page with
+    a form (it carries the visitor's CSRF token).
 
     2. Under HTTPS-only settings (``SESSION_COOKIE_SECURE``) every cookie carries
     ``Secure``, including the ones Django writes to delete a cookie
@@ -28,7 +29,7 @@ class PrivateResponseMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if _signed_in(request) and not _says_public(response):
+        if (_signed_in(request) or _per_visitor(response)) and not _says_public(response):
             patch_cache_control(response, private=True, no_store=True)
         if settings.SESSION_COOKIE_SECURE:
             for morsel in response.cookies.values():
@@ -43,6 +44,14 @@ def _signed_in(request) -> bool:
         return False
     user = getattr(request, "user", None)
     return bool(user is not None and user.is_authenticated)
+
+
+def _per_visitor(response) -> bool:
+    """A page with a form carries this visitor's CSRF token (the middleware sets
+    its cookie along): sign-in, sign-up, password reset, an e-mail confirmation
+    that shows the address. The anonymous catalogue has no form token and stays
+    cacheable."""
+    return settings.CSRF_COOKIE_NAME in response.cookies
 
 
 def _says_public(response) -> bool:

@@ -100,3 +100,28 @@ def test_deleted_cookies_carry_secure_under_production_settings():
     assert cookies, "sign-out set no cookie"
     for name, morsel in cookies.items():
         assert morsel["secure"], (name, morsel.OutputString())
+
+
+def test_anonymous_pages_with_a_form_or_a_session_are_private_no_store():
+    """Sign-in, sign-up, password reset and an e-mail confirmation (which shows the
+    address) are one visitor's page: never kept by a shared cache."""
+    from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+
+    user = UserFactory()
+    address = EmailAddress.objects.get_or_create(
+        user=user, email=user.email, defaults={"verified": False, "primary": True}
+    )[0]
+    EmailAddress.objects.filter(pk=address.pk).update(verified=False)
+    address.refresh_from_db()
+    key = EmailConfirmationHMAC(address).key
+    for path in (
+        "/accounts/login/",
+        "/accounts/signup/",
+        "/accounts/password/reset/",
+        f"/accounts/confirm-email/{key}/",
+    ):
+        response = Client().get(path)
+        assert response.status_code == 200, path
+        if "confirm-email" in path:
+            assert user.email in response.content.decode()
+        assert _no_store(response), (path, response.get("Cache-Control"))
