@@ -23,6 +23,7 @@ from .exceptions import AccountsError
 from .forms import AdminUserChangeForm, ModeratorDecisionForm, ReasonForm
 from .models import (
     AuditEntry,
+    Email,
     IdentityVerification,
     ImpersonationFlag,
     PendingVerification,
@@ -125,6 +126,35 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     search_fields = ["action", "target_repr", "reason", "actor__email"]
     date_hierarchy = "created_at"
     list_select_related = ["actor"]
+
+
+@admin.register(Email)
+class EmailAdmin(ReadOnlyAdmin):
+    """The outbox's e-mails other than deal notifications, for operators: what is
+    waiting, sent or given up (the mail server's last refusal is in the logs).
+    Ready-made text is not shown (allauth's carry sign-in links)."""
+
+    list_display = ["created_at", "kind", "recipient", "email_state", "email_attempts"]
+    list_filter = ["email_state", "kind"]
+    search_fields = ["to", "user__email", "kind"]
+    date_hierarchy = "created_at"
+    list_select_related = ["user"]
+    fields = [
+        "created_at",
+        "kind",
+        "user",
+        "to",
+        "subject",
+        "params",
+        "email_state",
+        "email_attempts",
+        "email_due_at",
+        "emailed_at",
+    ]
+
+    @admin.display(description=_("recipient address"))
+    def recipient(self, obj):
+        return obj.user.email if obj.user_id else obj.to
 
 
 @admin.register(Standing)

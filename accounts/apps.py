@@ -23,7 +23,12 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from marketplace import outbox
+
+        from . import emails, signals  # noqa: F401 - e-mail kinds, receivers
+        from .outbox import OUTBOX
+
+        outbox.register(OUTBOX)
         from .permissions import grant_moderator_permissions
 
         post_migrate.connect(

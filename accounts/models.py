@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from marketplace.crypto import EncryptedTextField
+from marketplace.outbox import OutboxFields
 from marketplace.private_files import private_storage
 from marketplace.rows import load_by_pk
 
@@ -111,6 +112,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         ),
     )
     minor_marked_at = models.DateTimeField(_("marked as a minor at"), null=True, blank=True)
+    #: The language the user last chose (the language menu) or signed in with; their
+    #: e-mails are written in it. Empty: never told (the site's default is used).
+    language = models.CharField(_("language"), max_length=10, blank=True, default="", db_default="")
 
     objects = UserManager()
 
@@ -463,3 +467,43 @@ class ImpersonationFlag(models.Model):
 
     def __str__(self) -> str:
         return f"possible impersonation ···{self.document_last4} by {self.user_id}"
+
+
+class Email(OutboxFields):
+    """An e-mail in the outbox (``marketplace.outbox``) that is not a deal
+    notification: governance decisions, verification news, operator alerts.
+
+    Written by ``accounts.outbox.queue_email`` in the transaction of the step that
+    caused it; rendered when it is sent, from ``kind`` and ``params`` (ids), in the
+    recipient's language (``User.language``). Rows with no ``kind`` carry their
+    text already (``subject``/``body``, e.g. an operator alert)."""
+
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="emails",
+    )
+    #: The address when the recipient is not a user (operators).
+    to = models.EmailField(_("recipient address"), blank=True)
+    kind = models.CharField(_("kind"), max_length=60, blank=True)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    subject = models.CharField(_("subject line"), max_length=255, blank=True)
+    body = models.TextField(_("message text"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("e-mail")
+        verbose_name_plural = _("e-mails")
+        indexes = [
+            models.Index(
+                fields=["email_due_at", "id"],
+                name="accounts_email_due",
+                condition=models.Q(email_state="pending"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind or self.subject[:40]} to {self.user_id or self.to}"

@@ -409,7 +409,7 @@ def approve_verification(
                 after=_snapshot(verification),
             )
             logger.info("verification %s approved (user %s)", verification.pk, user.pk)
-            emails.send_on_commit(verification.pk, "approved")
+            emails.send_on_commit(verification.pk, "approved", user_id=verification.user_id)
     if refusal is not None:
         raise refusal
     return verification
@@ -441,7 +441,7 @@ def reject_verification(
             after=_snapshot(verification),
         )
         logger.info("verification %s rejected (user %s)", verification.pk, user.pk)
-        emails.send_on_commit(verification.pk, "rejected")
+        emails.send_on_commit(verification.pk, "rejected", user_id=verification.user_id)
     return verification
 
 
@@ -470,7 +470,7 @@ def revoke_verification(
             after=_snapshot(verification),
         )
         logger.info("verification %s revoked (user %s)", verification.pk, user.pk)
-        emails.send_on_commit(verification.pk, "revoked")
+        emails.send_on_commit(verification.pk, "revoked", user_id=verification.user_id)
     return verification
 
 
@@ -598,7 +598,7 @@ def process_verification_expiry(*, now: datetime, batch_size: int = 200) -> dict
             for verification in batch:
                 verification.reminder_sent_at = now
                 verification.save(update_fields=["reminder_sent_at"])
-                emails.send_on_commit(verification.pk, "reminder")
+                emails.send_on_commit(verification.pk, "reminder", user_id=verification.user_id)
         counts["reminded"] += len(batch)
         if len(batch) < batch_size:
             break
@@ -609,9 +609,9 @@ def process_verification_expiry(*, now: datetime, batch_size: int = 200) -> dict
                 .order_by("pk")
                 .values_list("pk", flat=True)[:batch_size]
             )
-            for verification_id in ids:
-                _expire_one(verification_id, now=now)
-        counts["expired"] += len(ids)
+            # Only those this run expired: another run may have taken some meanwhile.
+            done = sum(_expire_one(verification_id, now=now) for verification_id in ids)
+        counts["expired"] += done
         if len(ids) < batch_size:
             break
     if counts["reminded"] or counts["expired"]:
@@ -619,10 +619,12 @@ def process_verification_expiry(*, now: datetime, batch_size: int = 200) -> dict
     return counts
 
 
-def _expire_one(verification_id: int, *, now: datetime) -> None:
+def _expire_one(verification_id: int, *, now: datetime) -> bool:
+    """Expire one verification (caller's transaction); False when another run
+    handled it meanwhile."""
     user, verification = _lock(verification_id)
     if verification.state != State.VERIFIED or verification.expires_at > now:
-        return  # handled by someone else meanwhile
+        return False  # handled by someone else meanwhile
     before = _snapshot(verification)
     _transition(verification, State.EXPIRED)
     verification.ended_at = now
@@ -636,7 +638,20 @@ def _expire_one(verification_id: int, *, now: datetime) -> None:
         before=before,
         after=_snapshot(verification),
     )
-    emails.send_on_commit(verification.pk, "expired")
+    emails.send_on_commit(verification.pk, "expired", user_id=verification.user_id)
+    return True
+
+
+def remember_language(*, user: User, language: str) -> bool:
+    """Store the language ``user`` chose or signed in with (one of ``LANGUAGES``;
+    anything else is ignored). Their e-mails are written in it. True when it
+    changed."""
+    codes = {code for code, _name in settings.LANGUAGES}
+    if language not in codes or user.language == language:
+        return False
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language
+    return True
 
 
 def record_deal_outcome(

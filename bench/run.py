@@ -453,7 +453,7 @@ def main() -> None:
     for size in sizes:
         log(f"seed_demo --listings {size}")
         t0 = time.monotonic()
-        manage("seed_demo", "--listings", str(size), "-v", "0")
+        manage("seed_demo", "--listings", str(size), "--allow-production-settings", "-v", "0")
         result.setdefault("seed_seconds", {})[str(size)] = round(time.monotonic() - t0, 1)
         connection.close()
         if "growth" not in skip:
@@ -519,7 +519,7 @@ def main() -> None:
     if args.growth_1m and "growth" not in skip:
         log("seed_demo --listings 1000000")
         t0 = time.monotonic()
-        manage("seed_demo", "--listings", "1000000", "-v", "0")
+        manage("seed_demo", "--listings", "1000000", "--allow-production-settings", "-v", "0")
         result["seed_seconds"]["1000000"] = round(time.monotonic() - t0, 1)
         connection.close()
         result["growth"]["1000000"] = growth_step(

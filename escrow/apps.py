@@ -22,8 +22,12 @@ class EscrowConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.permissions import grant_moderator_permissions
+        from marketplace import outbox
 
         from . import receivers
+        from .notifications import OUTBOX
+
+        outbox.register(OUTBOX)
 
         receivers.connect()
         receivers.register()

@@ -1,27 +1,27 @@
 """In-app and e-mail notifications for every deal step and before every deadline.
 
 ``notify`` is called inside the service's transaction: the in-app row commits with
-the step, and the same row is the e-mail's place in the outbox (``PENDING``). A beat
-job (``escrow.send_due_emails``, every ``EMAIL_OUTBOX_SECONDS``) renders and sends
-what is due, so no request or job waits for rendering, SMTP or the broker, and no
-e-mail is lost between a commit and a task message.
+the step, and the same row is the e-mail's place in the one outbox
+(``marketplace.outbox``, ``PENDING``). The outbox job
+(``marketplace.send_due_emails``, every ``EMAIL_OUTBOX_SECONDS``) renders what is
+due in the recipient's language and sends it, so no request or job waits for
+rendering, SMTP or the broker, and no e-mail is lost between a commit and a task
+message.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from datetime import datetime, timedelta
 
-from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.mail import get_connection, send_mail
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import connection
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from accounts.outbox import language_for, queue_email
+from marketplace import outbox
 from marketplace.batch import WriteBatch, insert_select
 
 from .models import Deal, Notification
@@ -155,15 +155,12 @@ def message_for(notification_or_kind, deal: Deal) -> str:
 
 
 def _outbox_fields(*, receipt: bool = False) -> dict:
-    """A new notification's place in the e-mail outbox: due at once (the wall
-    clock, not the step's ``now``: the e-mail goes out as soon as it can)."""
-    if not getattr(settings, "NOTIFICATION_EMAILS", True):
-        return {"email_state": EmailState.SKIPPED}  # e.g. seed_demo: not real users
-    return {
-        "email_state": EmailState.PENDING,
-        "email_due_at": timezone.now(),
-        "email_receipt": receipt,
-    }
+    """A new notification's place in the e-mail outbox (``outbox.due_fields``:
+    due at once; skipped for ``seed_demo``'s demo users)."""
+    fields = outbox.due_fields()
+    if fields["email_state"] == EmailState.PENDING:
+        fields["email_receipt"] = receipt
+    return fields
 
 
 def notify(*, deal: Deal, user, kind: str, now: datetime, receipt: bool = False) -> Notification:
@@ -225,109 +222,51 @@ def notify_parties(
 
 
 def retry_delay(attempts: int) -> timedelta:
-    """The wait after the ``attempts``-th refused try: 1, 2, 4, 8, 16 ×
-    ``EMAIL_RETRY_SECONDS``."""
-    return timedelta(seconds=settings.EMAIL_RETRY_SECONDS * 2 ** (attempts - 1))
+    """The wait after the ``attempts``-th refused try (``outbox.retry_delay``)."""
+    return outbox.retry_delay(attempts)
+
+
+def render_email(note: Notification) -> outbox.Message:
+    """A deal notification's e-mail, in the recipient's language."""
+    deal = note.deal
+    with translation.override(language_for(note.user)):
+        text = message_for(note, deal)
+        context = {
+            "deal": deal,
+            "text": text,
+            "receipt": note.email_receipt,
+            "url": f"{settings.SITE_URL}/deals/{deal.pk}/",
+            "user": note.user,
+        }
+        subject = f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{text[:70]}"
+        body = render_to_string("escrow/email/notification.txt", context)
+    return outbox.Message(subject, body, [note.user.email])
+
+
+OUTBOX = outbox.Outbox(
+    label="deal notification",
+    model=Notification,
+    render=render_email,
+    select_related=("deal__listing", "user"),
+)
 
 
 def send_due_emails(
     *, now: datetime | None = None, limit: int = 200, deadline: float | None = None
 ) -> tuple[int, int]:
-    """Send up to ``limit`` e-mails that are due; returns (sent, failed).
-
-    The due rows are claimed first (``SKIP LOCKED``, then their due time moved
-    ``EMAIL_CLAIM_SECONDS`` ahead, committed): two sweeps at once take different
-    rows, and the rows of a worker that died while sending come due again when
-    its claim ends (at least once: an e-mail sent just before the crash can go
-    out twice). Each row is marked sent right after its e-mail, and only while it
-    is still this sweep's claim (its due time the claim's end: a sweep that
-    outlived its claim does not touch the next one's). An e-mail that failed (the
-    mail server refused it, or it could not be rendered) is tried again after
-    ``retry_delay``; after ``EMAIL_RETRIES`` retries, or claimed that often
-    without an answer, it is given up (logged; the in-app notification stays).
-    Past ``deadline`` (``time.monotonic()``) the rows not yet tried are given
-    back, due at once. One mail-server connection for the chunk."""
-    now = now or timezone.now()
-    claim_end = now + timedelta(seconds=settings.EMAIL_CLAIM_SECONDS)
-    with transaction.atomic():
-        ids = list(
-            Notification.objects.select_for_update(skip_locked=True)
-            .filter(email_state=EmailState.PENDING, email_due_at__lte=now)
-            .order_by("email_due_at", "id")
-            .values_list("pk", flat=True)[:limit]
-        )
-        if not ids:
-            return 0, 0
-        Notification.objects.filter(pk__in=ids).update(
-            email_due_at=claim_end, email_attempts=F("email_attempts") + 1
-        )
-    notes = Notification.objects.select_related("deal__listing", "user").in_bulk(ids)
-    sent = failed = 0
-    with get_connection(fail_silently=False) as mail_server:
-        for n, pk in enumerate(ids):
-            note = notes.get(pk)
-            if note is None:
-                continue  # deleted since it was claimed (its deal erased)
-            mine = Notification.objects.filter(
-                pk=pk, email_state=EmailState.PENDING, email_due_at=claim_end
-            )
-            if deadline is not None and time.monotonic() > deadline:
-                Notification.objects.filter(pk__in=ids[n:], email_due_at=claim_end).update(
-                    email_due_at=now, email_attempts=F("email_attempts") - 1
-                )
-                break
-            if note.email_attempts <= settings.EMAIL_RETRIES + 1 and _send_email(note, mail_server):
-                sent += 1
-                mine.update(email_state=EmailState.SENT, emailed_at=timezone.now())
-                continue
-            failed += 1
-            if note.email_attempts > settings.EMAIL_RETRIES:
-                logger.error("gave up e-mailing deal notification %s", pk)
-                mine.update(email_state=EmailState.FAILED)
-            else:
-                mine.update(email_due_at=now + retry_delay(note.email_attempts))
-    return sent, failed
-
-
-def _send_email(note: Notification, mail_server) -> bool:
-    """True when the mail server took the e-mail; False when it failed or the
-    e-mail could not be rendered (logged either way)."""
-    try:
-        deal = note.deal
-        with translation.override(settings.LANGUAGE_CODE):
-            text = message_for(note, deal)
-            context = {
-                "deal": deal,
-                "text": text,
-                "receipt": note.email_receipt,
-                "url": f"{settings.SITE_URL}/deals/{deal.pk}/",
-                "user": note.user,
-            }
-            subject = f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{text[:70]}"
-            body = render_to_string("escrow/email/notification.txt", context)
-        send_mail(
-            subject, body, settings.DEFAULT_FROM_EMAIL, [note.user.email], connection=mail_server
-        )
-    except SoftTimeLimitExceeded:
-        raise  # the task's time is up: not the e-mail's fault
-    except Exception:  # an e-mail outage must not undo a money step
-        logger.exception("could not e-mail notification %s", note.pk)
-        return False
-    return True
+    """Send up to ``limit`` deal e-mails that are due; returns (sent, failed)
+    (``outbox.sweep``: claimed with SKIP LOCKED, retried with backoff, given up
+    after ``EMAIL_RETRIES``)."""
+    return outbox.sweep(OUTBOX, now=now, limit=limit, deadline=deadline)
 
 
 def alert_operators(subject: str, body: str) -> None:
-    """Failed payouts and reconciliation differences (after commit)."""
-
-    def send():
-        try:
-            send_mail(
-                f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}[operators] {subject}",
-                body,
-                settings.DEFAULT_FROM_EMAIL,
-                settings.OPERATOR_EMAILS,
-            )
-        except Exception:
-            logger.exception("could not alert operators: %s", subject)
-
-    transaction.on_commit(send)
+    """Failed payouts and reconciliation differences: one e-mail per operator
+    address, in the outbox with the caller's transaction (none for a step that
+    rolled back; a mail server that is down delays it)."""
+    for address in settings.OPERATOR_EMAILS:
+        queue_email(
+            to=address,
+            subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}[operators] {subject}",
+            body=body,
+        )

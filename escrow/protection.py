@@ -704,11 +704,12 @@ REFUNDABLE_ON_WATCH = frozenset({State.FUNDED, State.DELIVERED, State.ACCEPTED})
 def watch_deal(*, deal_id: int, reason: str, now: datetime) -> Deal | None:
     """Put a funded deal under moderator watch (its listing was removed, or its
     seller banned or frozen): the buyer is offered a refund and the seller's
-    payout for it is held until a moderator ends the watch. Idempotent."""
+    payout for it is held until a moderator ends the watch. Idempotent: returns
+    the deal when this call put it under watch, None when there was nothing to do."""
     with transaction.atomic():
         _listing, deal = _lock_listing_then_deal(deal_id)
         if deal is None or deal.state not in WATCH_STATES or deal.watched_since is not None:
-            return deal
+            return None
         deal.watched_since = now
         deal.watch_reason = reason[:200]
         deal.save(update_fields=["watched_since", "watch_reason", "updated_at"])
@@ -741,8 +742,7 @@ def protect_deals(
     for deal_id in (
         unpaid.filter(state=State.PENDING_PAYMENT).order_by("pk").values_list("pk", flat=True)
     ):
-        deal = _close_unpaid(deal_id=deal_id, now=now, kind=kind)
-        if deal is not None and deal.state == State.CANCELLED:
+        if _close_unpaid(deal_id=deal_id, now=now, kind=kind) is not None:
             cancelled += 1
     for deal_id in (
         funded.filter(state__in=WATCH_STATES, watched_since__isnull=True)

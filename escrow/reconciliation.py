@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 
 from . import ledger
@@ -267,6 +267,21 @@ def compare(
     return found, our_totals, their_totals
 
 
+#: Key of the PostgreSQL advisory lock that serialises reconciliation runs.
+RECONCILE_LOCK = 0x48414E44_5245434F  # "HAND" "RECO"
+
+
+def _one_run_at_a_time() -> None:
+    """Two runs at once (beat's and a retried one) would both record the same new
+    difference (the second failing on the open-difference constraint) and alert
+    twice: the second waits for the first, then sees its rows. A transaction-level
+    lock (released at commit; works behind PgBouncer in transaction mode). SQLite
+    serialises writers anyway (IMMEDIATE transactions)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECONCILE_LOCK])
+
+
 def reconcile(*, now: datetime) -> ReconciliationRun | None:
     """Run one reconciliation; returns the run (None when the provider could not
     be read — the next run tries again)."""
@@ -280,6 +295,7 @@ def reconcile(*, now: datetime) -> ReconciliationRun | None:
         )
         return None
     with transaction.atomic():
+        _one_run_at_a_time()
         found, ours, theirs = compare(records, provider=gateway.name, now=now)
         run = ReconciliationRun.objects.create(
             provider=gateway.name, started_at=now, finished_at=now, ours=ours, theirs=theirs

@@ -608,16 +608,18 @@ def cancel_deals_of_removed_listing(*, listing_id: int, now: datetime) -> int:
 def expire_deal(*, deal_id: int, now: datetime, skip_locked: bool = False) -> Deal | None:
     """Cancel an unpaid deal whose payment window has passed (the job's step).
     Like the buyer's cancel it asks the provider first; a deal whose payment is in
-    flight, or whose provider cannot be asked, waits for the job's next run."""
+    flight, or whose provider cannot be asked, waits for the job's next run.
+    Returns the deal when this call cancelled it; None when there was nothing to
+    do (not due, paid, in flight, unreachable, handled or locked by another run)."""
     deal = Deal.objects.filter(pk=deal_id).first()
     if deal is None or deal.state != State.PENDING_PAYMENT or deal.due_at > now:
-        return deal
+        return None
     if payment_attempt_in_flight(deal, now):
-        return deal
+        return None
     try:
         cancelled_ref = _cancel_at_provider(deal_id=deal_id, now=now)
     except EscrowError:  # paid, in flight, unreachable or mismatched: not this run
-        return Deal.objects.filter(pk=deal_id).first()
+        return None
     return _close_unpaid(
         deal_id=deal_id,
         now=now,
@@ -646,10 +648,12 @@ def _close_unpaid(
             return None
         if actor is not None and deal.buyer_id != actor.pk:
             raise NotAllowed()
+        # Not this call's to do (paid, or handled by another run meanwhile): None,
+        # so a job counts only the deals it cancelled itself.
         if kind == "expired" and (deal.state != State.PENDING_PAYMENT or deal.due_at > now):
-            return deal  # paid or handled meanwhile: nothing to do
+            return None
         if kind in ("listing_removed", "account_measure") and deal.state != State.PENDING_PAYMENT:
-            return deal
+            return None
         if kind == "cancelled" and deal.state != State.PENDING_PAYMENT:
             if deal.state == State.CANCELLED:
                 return deal
@@ -662,7 +666,7 @@ def _close_unpaid(
             and payment_attempt_in_flight(deal, now)
         ):
             if kind == "expired":
-                return deal
+                return None
             raise PaymentInProgress()
         transition_deal(deal=deal, to=State.CANCELLED, kind=kind, now=now, actor=actor)
         listing_services.release_reservation(
@@ -807,22 +811,24 @@ def extend_inspection(*, deal_id: int, buyer: User, now: datetime) -> Deal:
 
 
 def accept_after_inspection(*, deal_id: int, now: datetime) -> Deal | None:
-    """Silence is acceptance: a DELIVERED deal whose inspection ended is accepted."""
+    """Silence is acceptance: a DELIVERED deal whose inspection ended is accepted.
+    Returns the deal when this call accepted it, else None (see ``expire_deal``)."""
     with transaction.atomic():
         deal = _lock_deal(deal_id, skip_locked=True)
         if deal is None or deal.state != State.DELIVERED or deal.due_at > now:
-            return deal
+            return None
         _accept(deal, now=now, actor=None, kind="auto_accepted")
     return deal
 
 
 def refund_undelivered(*, deal_id: int, now: datetime) -> Deal | None:
     """A FUNDED deal past its delivery deadline is refunded in full; the listing
-    goes back on sale (nothing was shown) and the seller's standing records it."""
+    goes back on sale (nothing was shown) and the seller's standing records it.
+    Returns the deal when this call refunded it, else None (see ``expire_deal``)."""
     with transaction.atomic():
         listing, deal = _lock_listing_then_deal(deal_id, skip_locked=True)
         if deal is None or deal.state != State.FUNDED or deal.due_at > now:
-            return deal
+            return None
         transition_deal(deal=deal, to=State.REFUNDED, kind="refunded_undelivered", now=now)
         _after_refund_decision(deal, listing, now=now)
         payment = Payment.objects.select_for_update().get(deal=deal)
@@ -876,13 +882,14 @@ def _after_refund_decision(deal: Deal, listing: Listing, *, now: datetime) -> No
 def release_deal(*, deal_id: int, now: datetime) -> Deal | None:
     """ACCEPTED past its protection window → RELEASED: the held money is booked to
     the seller (and the fee to the platform), a payout is created, the listing is
-    SOLD and both standings are updated. Idempotent; safe with several workers."""
+    SOLD and both standings are updated. Idempotent; safe with several workers.
+    Returns the deal when this call released it, else None (see ``expire_deal``)."""
     with transaction.atomic():
         listing, deal = _lock_listing_then_deal(deal_id, skip_locked=True)
         if deal is None or deal.state != State.ACCEPTED or deal.due_at > now:
-            return deal
+            return None
         if deal.watched_since is not None:
-            return deal  # under moderator watch: released once the watch ends
+            return None  # under moderator watch: released once the watch ends
         deal.released_at = now
         transition_deal(
             deal=deal,
@@ -1161,6 +1168,9 @@ def execute_refund(*, refund_id: int, now: datetime) -> Refund | None:
 
     Marks the attempt in flight and commits before calling; a retry of an attempt
     that may have reached the provider first looks the refund up by metadata.
+    Returns the refund when this call recorded an outcome (sent, or a failed
+    attempt); None when it had nothing to do (settled, not due, or another run's),
+    so a job counts only its own.
     """
     with transaction.atomic():
         refund = Refund.objects.select_for_update(skip_locked=True).filter(pk=refund_id).first()
@@ -1168,11 +1178,11 @@ def execute_refund(*, refund_id: int, now: datetime) -> Refund | None:
             Refund.Status.SUCCEEDED,
             Refund.Status.NEEDS_ATTENTION,
         ):
-            return refund
+            return None
         if refund.in_flight_since and refund.in_flight_since > now - IN_FLIGHT_TIMEOUT:
-            return refund  # another attempt is talking to the provider right now
+            return None  # another attempt is talking to the provider right now
         if refund.next_attempt_at and refund.next_attempt_at > now:
-            return refund
+            return None
         retry = refund.attempts > 0
         refund.attempts += 1
         refund.in_flight_since = now
@@ -1199,23 +1209,24 @@ def execute_refund(*, refund_id: int, now: datetime) -> Refund | None:
     with transaction.atomic():
         deal = _lock_deal(refund.deal_id)
         refund = Refund.objects.select_for_update().get(pk=refund_id)
-        if refund.status != Refund.Status.SUCCEEDED:
-            refund.status = Refund.Status.SUCCEEDED
-            refund.provider_ref = result.ref
-            refund.succeeded_at = now
-            refund.in_flight_since = None
-            refund.next_attempt_at = None
-            refund.save()
-            ledger.post_refund(deal=deal, refund=refund, now=now)
-            notify(deal=deal, user=deal.buyer, kind="refund_paid_buyer", now=now)
+        if refund.status == Refund.Status.SUCCEEDED:
+            return None  # recorded meanwhile (the provider's event)
+        refund.status = Refund.Status.SUCCEEDED
+        refund.provider_ref = result.ref
+        refund.succeeded_at = now
+        refund.in_flight_since = None
+        refund.next_attempt_at = None
+        refund.save()
+        ledger.post_refund(deal=deal, refund=refund, now=now)
+        notify(deal=deal, user=deal.buyer, kind="refund_paid_buyer", now=now)
     return refund
 
 
-def _refund_failed(refund_id: int, exc: GatewayError, *, now: datetime) -> Refund:
+def _refund_failed(refund_id: int, exc: GatewayError, *, now: datetime) -> Refund | None:
     with transaction.atomic():
         refund = Refund.objects.select_for_update().get(pk=refund_id)
         if refund.status == Refund.Status.SUCCEEDED:
-            return refund
+            return None
         refund.in_flight_since = None
         refund.last_error = f"{exc.code}: {exc}"[:200]
         if refund.attempts >= MAX_ATTEMPTS or not exc.retryable:
@@ -1268,6 +1279,10 @@ def execute_payout(*, payout_id: int, now: datetime) -> Payout | None:
     (on a retry, first look the transfer up by metadata) create the transfer with
     the key ``payout-<deal>``, then re-lock and record PAID or the failure with a
     backoff. A crashed attempt is retried after ``IN_FLIGHT_TIMEOUT``.
+
+    Returns the payout when this call moved it (paid, a failed attempt recorded,
+    or newly held, on hold or manual); None when it had nothing to do (settled,
+    not due, still held, or another run's), so a job counts only its own.
     """
     gateway = get_gateway()
     with transaction.atomic():
@@ -1277,11 +1292,11 @@ def execute_payout(*, payout_id: int, now: datetime) -> Payout | None:
             Payout.Status.MANUAL,
             Payout.Status.NEEDS_ATTENTION,
         ):
-            return payout
+            return None
         if payout.in_flight_since and payout.in_flight_since > now - IN_FLIGHT_TIMEOUT:
-            return payout
+            return None
         if payout.next_attempt_at and payout.next_attempt_at > now:
-            return payout
+            return None
         held, until = payout_hold(payout, now=now)
         if held:
             first_time = payout.status != Payout.Status.HELD
@@ -1292,7 +1307,7 @@ def execute_payout(*, payout_id: int, now: datetime) -> Payout | None:
             payout.save(update_fields=["status", "next_attempt_at"])
             if first_time:
                 notify(deal=payout.deal, user=payout.seller, kind="payout_held_seller", now=now)
-            return payout
+            return payout if first_time else None
         account = SellerPayoutAccount.objects.filter(user_id=payout.seller_id).first()
         if (
             account is not None
@@ -1314,7 +1329,7 @@ def execute_payout(*, payout_id: int, now: datetime) -> Payout | None:
             payout.save(update_fields=["status", "next_attempt_at"])
             if first_time:
                 notify(deal=payout.deal, user=payout.seller, kind="payout_on_hold_seller", now=now)
-            return payout
+            return payout if first_time else None
         retry = payout.attempts > 0
         payout.rail = account.rail
         payout.status = Payout.Status.REQUESTED
@@ -1378,11 +1393,12 @@ def payout_hold(payout: Payout, *, now: datetime) -> tuple[bool, datetime | None
 
 def _payout_paid(
     payout_id: int, *, provider_ref: str = "", manual_reference: str = "", now: datetime
-) -> Payout:
+) -> Payout | None:
+    """Record the payout paid; None when it already was (nothing done here)."""
     with transaction.atomic():
         payout = Payout.objects.select_for_update().get(pk=payout_id)
         if payout.status == Payout.Status.PAID:
-            return payout
+            return None
         payout.status = Payout.Status.PAID
         payout.provider_ref = provider_ref or payout.provider_ref
         payout.manual_reference = manual_reference or payout.manual_reference
@@ -1396,11 +1412,11 @@ def _payout_paid(
         return payout
 
 
-def _payout_failed(payout_id: int, exc: GatewayError, *, now: datetime) -> Payout:
+def _payout_failed(payout_id: int, exc: GatewayError, *, now: datetime) -> Payout | None:
     with transaction.atomic():
         payout = Payout.objects.select_for_update().get(pk=payout_id)
         if payout.status == Payout.Status.PAID:
-            return payout
+            return None
         payout.in_flight_since = None
         payout.last_error = f"{exc.code}: {exc}"[:200]
         if payout.attempts >= MAX_ATTEMPTS:

@@ -2,6 +2,10 @@
 runs), finds what is due in bounded batches and calls one service per row. The
 services lock with SKIP LOCKED and re-check the state, so a job run twice, or on
 several workers at once, does each thing once. Money tasks are ``acks_late``.
+
+Each job returns what this run changed: a step service returns None when the row
+was not its to change (locked or already handled by another run, not due), so
+two runs at once add up to the rows there were.
 """
 
 from __future__ import annotations
@@ -11,7 +15,6 @@ import time
 from datetime import datetime
 
 from celery import shared_task
-from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -92,20 +95,11 @@ def release_after_protection(now: str | None = None) -> int:
 
 @shared_task(name="escrow.send_due_emails")
 def send_due_emails(now: str | None = None) -> int:
-    """The e-mail outbox (``notifications.send_due_emails``), on beat every
-    ``EMAIL_OUTBOX_SECONDS``: chunks until nothing is due or
-    ``EMAIL_BUDGET_SECONDS`` have passed (checked before every e-mail; what is
-    left is given back). Several at once take different rows; beat's message
-    expires after one interval, so a stalled worker does not pile sweeps up."""
-    from .notifications import send_due_emails as send
+    """The outbox job's former name (messages beat queued before the outbox moved
+    to ``marketplace.send_due_emails``): the same sweep, every outbox."""
+    from marketplace.tasks import send_due
 
-    deadline = time.monotonic() + settings.EMAIL_BUDGET_SECONDS
-    total = 0
-    while True:
-        sent, failed = send(now=_now(now) if now else None, limit=BATCH, deadline=deadline)
-        total += sent
-        if sent + failed < BATCH or time.monotonic() > deadline:
-            return total
+    return send_due(now)
 
 
 @shared_task(name="escrow.send_notification_emails")
@@ -166,7 +160,7 @@ def execute_payout_task(payout_id: int) -> None:
 @shared_task(name="escrow.execute_payouts", acks_late=True, max_retries=0)
 def execute_payouts_task(payout_ids: list[int]) -> int:
     """A chunk of payouts created together (the release batch); each is the same
-    idempotent step as ``execute_payout``. Returns how many were handled."""
+    idempotent step as ``execute_payout``. Returns how many this run moved."""
     moment = timezone.now()
     return sum(
         1

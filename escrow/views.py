@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from marketplace.http import client_ip
 from marketplace.ratelimit import rate_limit
 
 from . import selectors, services
@@ -312,7 +313,7 @@ def _credentials_after_reauthentication(request, pk: int):
             deal_id=deal.pk,
             buyer=request.user,
             now=timezone.now(),
-            ip=request.META.get("REMOTE_ADDR"),
+            ip=client_ip(request),
         )
     except EscrowError as exc:
         _error(request, exc)

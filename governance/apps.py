@@ -25,6 +25,7 @@ class GovernanceConfig(AppConfig):
     def ready(self) -> None:
         from accounts.permissions import grant_moderator_permissions
 
+        from . import notifications  # noqa: F401 - registers its e-mail kinds
         from .registry import _register_users
 
         _register_users()

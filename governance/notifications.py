@@ -1,69 +1,77 @@
 """E-mails to users: statements of reasons, report outcomes, appeal outcomes.
 
-Sent after the deciding transaction commits (``transaction.on_commit``). The site
-keeps no language preference per user, so each message carries English and
-Simplified Chinese, one after the other.
+Queued in the deciding transaction through the one outbox (``accounts.outbox``):
+the e-mail exists exactly when the decision does, a mail server that is down
+delays it (the outbox sweep retries) and never fails the moderator's request. Each
+is written in the recipient's language (``User.language``).
 """
 
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
+
+from accounts.outbox import email_kind, queue_email
 
 from .models import Appeal, Report, StatementOfReasons
 
-log = logging.getLogger(__name__)
-LANGUAGES = ("en", "zh-hans")
+
+def _render(template: str, context: dict) -> tuple[str, str]:
+    """The template's first line is the subject, the rest the body."""
+    text = render_to_string(template, {**context, "site_url": settings.SITE_URL}).strip()
+    subject, _, body = text.partition("\n")
+    return subject.strip(), body.strip() + "\n"
 
 
-def _bilingual(template: str, context: dict) -> tuple[str, str]:
-    subjects, bodies = [], []
-    for lang in LANGUAGES:
-        with translation.override(lang):
-            text = render_to_string(template, {**context, "site_url": settings.SITE_URL}).strip()
-        subject, _, body = text.partition("\n")
-        subjects.append(subject.strip())
-        bodies.append(body.strip())
-    return " / ".join(subjects), "\n\n— — —\n\n".join(bodies) + "\n"
-
-
-def _send(to: str, template: str, context: dict) -> None:
-    subject, body = _bilingual(template, context)
-    send_mail(f"[Handoff] {subject}", body, None, [to])
-
-
-def send_statements(statement_ids: list[int]) -> None:
-    statements = list(
+def _statements(email) -> list[StatementOfReasons]:
+    return list(
         StatementOfReasons.objects.select_related("user", "sanction")
-        .filter(pk__in=statement_ids)
+        .filter(pk__in=email.params["statements"])
         .order_by("pk")
     )
-    if not statements:
-        return
-    user = statements[0].user
-    try:
-        _send(
-            user.email, "governance/email/statement.txt", {"user": user, "statements": statements}
-        )
-    except Exception:  # noqa: BLE001 - the decision stands; the page shows the statement
-        log.exception("could not e-mail statements %s", statement_ids)
-        return
-    StatementOfReasons.objects.filter(pk__in=[s.pk for s in statements]).update(
+
+
+def _statements_sent(email) -> None:
+    StatementOfReasons.objects.filter(pk__in=email.params["statements"]).update(
         emailed_at=timezone.now()
     )
 
 
-def send_report_outcome(report_id: int) -> None:
-    report = Report.objects.select_related("reporter", "rule").get(pk=report_id)
-    if report.reporter is None:
+@email_kind("governance.statements", after_sent=_statements_sent)
+def _render_statements(email) -> tuple[str, str]:
+    statements = _statements(email)
+    return _render("governance/email/statement.txt", {"user": email.user, "statements": statements})
+
+
+@email_kind("governance.report_outcome")
+def _render_report_outcome(email) -> tuple[str, str]:
+    report = Report.objects.select_related("reporter", "rule").get(pk=email.params["report"])
+    return _render("governance/email/report_outcome.txt", {"report": report})
+
+
+@email_kind("governance.appeal_outcome")
+def _render_appeal_outcome(email) -> tuple[str, str]:
+    appeal = Appeal.objects.select_related("user", "violation__rule").get(pk=email.params["appeal"])
+    return _render("governance/email/appeal_outcome.txt", {"appeal": appeal})
+
+
+def queue_statements(statement_ids: list[int]) -> None:
+    """One e-mail with the statements of one decision (all of one user), in the
+    caller's transaction."""
+    if not statement_ids:
         return
-    _send(report.reporter.email, "governance/email/report_outcome.txt", {"report": report})
+    user = StatementOfReasons.objects.select_related("user").get(pk=statement_ids[0]).user
+    queue_email(kind="governance.statements", user=user, params={"statements": list(statement_ids)})
 
 
-def send_appeal_outcome(appeal_id: int) -> None:
-    appeal = Appeal.objects.select_related("user", "violation__rule").get(pk=appeal_id)
-    _send(appeal.user.email, "governance/email/appeal_outcome.txt", {"appeal": appeal})
+def queue_report_outcome(report: Report) -> None:
+    if report.reporter_id is None:
+        return
+    queue_email(
+        kind="governance.report_outcome", user=report.reporter, params={"report": report.pk}
+    )
+
+
+def queue_appeal_outcome(appeal: Appeal) -> None:
+    queue_email(kind="governance.appeal_outcome", user=appeal.user, params={"appeal": appeal.pk})

@@ -3,7 +3,8 @@ verification submissions, checkout …). Login, sign-up and password reset are
 limited by allauth itself (ACCOUNT_RATE_LIMITS).
 
 Fixed windows counted in the shared cache (Redis in production), keyed by user
-(or IP for anonymous requests). A limited request gets the 429 page.
+(or, for anonymous requests, the client's address as ``marketplace.http`` reads
+it behind ``TRUSTED_PROXY_COUNT`` proxies). A limited request gets the 429 page.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import render
+
+from .http import client_bucket
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -30,8 +33,7 @@ def parse_rate(rate: str) -> tuple[int, int]:
 def _client_key(request) -> str:
     if getattr(request, "user", None) is not None and request.user.is_authenticated:
         return f"u{request.user.pk}"
-    ip = request.META.get("REMOTE_ADDR", "")
-    return "ip" + hashlib.sha256(ip.encode()).hexdigest()[:16]
+    return "ip" + hashlib.sha256(client_bucket(request).encode()).hexdigest()[:16]
 
 
 def consume(request, action: str) -> bool:

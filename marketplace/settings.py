@@ -99,6 +99,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside sessions, messages and auth: sees their cookies and the user.
+    "marketplace.middleware.PrivateResponseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -206,7 +208,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Search: a relevance search looks for a common word's newest matches among this
 # many newest listings first (Listing.search_recent, docs/listings.md).
 SEARCH_RECENT_LISTINGS = env.int("SEARCH_RECENT_LISTINGS", default=50_000)
-# Deal e-mails wait in an outbox (escrow.Notification), swept this often.
+# Every e-mail waits in the outbox (marketplace.outbox), swept this often.
 EMAIL_OUTBOX_SECONDS = env.float("EMAIL_OUTBOX_SECONDS", default=5.0)
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
@@ -219,8 +221,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     # escrow: deadlines are due_at columns; these jobs scan them (SKIP LOCKED).
     "escrow-expire-unpaid": {"task": "escrow.expire_unpaid_deals", "schedule": 60.0},
-    "escrow-send-due-emails": {
-        "task": "escrow.send_due_emails",
+    # The one e-mail outbox (marketplace.outbox): deal notifications and every
+    # other e-mail (accounts.Email).
+    "send-due-emails": {
+        "task": "marketplace.send_due_emails",
         "schedule": EMAIL_OUTBOX_SECONDS,
         "options": {"expires": EMAIL_OUTBOX_SECONDS},
     },
@@ -313,6 +317,17 @@ SITE_RATE_LIMITS = {
     "listing_submit": env.str("RATE_LIMIT_LISTING_SUBMIT", default="30/h"),
     "appeal": env.str("RATE_LIMIT_APPEAL", default="10/h"),
 }
+# Reverse proxies in front of the web processes that append to X-Forwarded-For
+# (docs/deploy.md). 0: the header is ignored and REMOTE_ADDR is the client. One
+# setting for every reader of the client address (marketplace.http.client_ip):
+# the site's limiter, allauth's (through accounts.adapter) and allauth itself.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if not 0 <= TRUSTED_PROXY_COUNT <= 10:
+    raise ImproperlyConfigured(
+        f"TRUSTED_PROXY_COUNT must be between 0 and 10, not {TRUSTED_PROXY_COUNT}."
+    )
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Handoff"
@@ -387,8 +402,8 @@ globals().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Handoff <no-reply@handoff.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 OPERATOR_EMAILS = env.list("OPERATOR_EMAILS", default=["operators@handoff.local"])
-# Deal e-mails wait in an outbox (escrow.Notification), swept every
-# EMAIL_OUTBOX_SECONDS by beat (above).
+# Every e-mail waits in the outbox (marketplace.outbox: escrow.Notification and
+# accounts.Email), swept every EMAIL_OUTBOX_SECONDS by beat (above).
 EMAIL_BUDGET_SECONDS = 60  # one sweep's time, in chunks of 200
 # A mail server that hangs: seconds per connection and command.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=EMAIL_CONFIG.get("EMAIL_TIMEOUT") or 10)

@@ -11,7 +11,7 @@ urlpatterns = [
     path("", listings_home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/switch/", views.switch_language, name="switch_language"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),

@@ -102,6 +102,7 @@ def switch_language(request):
     response = HttpResponseRedirect(next_url)
     language = request.GET.get("language", "")
     if language and check_for_language(language):
+        _remember_language(request, language)
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME,
             language,
@@ -113,3 +114,23 @@ def switch_language(request):
             samesite=settings.LANGUAGE_COOKIE_SAMESITE,
         )
     return response
+
+
+def set_language(request):
+    """Django's ``set_language`` (POST ``/i18n/setlang/``), and a signed-in user's
+    choice is remembered on their account (their e-mails are written in it)."""
+    from django.views.i18n import set_language as django_set_language
+
+    response = django_set_language(request)
+    chosen = response.cookies.get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen is not None and chosen.value:
+        _remember_language(request, chosen.value)
+    return response
+
+
+def _remember_language(request, language: str) -> None:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        from accounts.services import remember_language
+
+        remember_language(user=user, language=language)

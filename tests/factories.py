@@ -67,9 +67,13 @@ class VerifiedUserFactory(UserFactory):
             ),
             document_image=document_photo(),
         )
-        services.approve_verification(
-            verification_id=verification.pk, actor=None, reason="test factory"
-        )
+        from django.test import override_settings
+
+        # Set-up, not the behaviour under test: no "verified" e-mail in the outbox.
+        with override_settings(NOTIFICATION_EMAILS=False):
+            services.approve_verification(
+                verification_id=verification.pk, actor=None, reason="test factory"
+            )
         self.refresh_from_db()
 
 

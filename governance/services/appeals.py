@@ -105,7 +105,7 @@ def decide_appeal(*, appeal_id: int, moderator, upheld: bool, reason: str, now: 
             before={"status": "pending", "violation": "confirmed"},
             after={"status": appeal.status, "violation": violation.status},
         )
-        from ..notifications import send_appeal_outcome
+        from ..notifications import queue_appeal_outcome
 
-        transaction.on_commit(lambda: send_appeal_outcome(appeal.pk))
+        queue_appeal_outcome(appeal)
         return appeal

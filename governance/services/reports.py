@@ -378,7 +378,7 @@ def confirm_report(
         statement_ids = list(
             StatementOfReasons.objects.filter(violation=violation).values_list("pk", flat=True)
         )
-        sx.on_commit_send_statements(statement_ids)
+        sx.queue_statements_email(statement_ids)
         _notify_reporter(report)
         return violation
 
@@ -443,12 +443,12 @@ def freeze_user(*, report_id: int, moderator, reason: str, now: datetime) -> San
             reason=reason,
             after={"report": report.pk, "sanction": sanction.pk},
         )
-        sx.on_commit_send_statements([sanction.statement.pk])
+        sx.queue_statements_email([sanction.statement.pk])
         return sanction
 
 
 def _notify_reporter(report: Report) -> None:
     if report.reporter_id and report.source == Report.Source.USER:
-        from ..notifications import send_report_outcome
+        from ..notifications import queue_report_outcome
 
-        transaction.on_commit(lambda: send_report_outcome(report.pk))
+        queue_report_outcome(report)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import transaction
-
 from .. import points as pts
 from .. import signals
 from ..enforcement import TERMS
@@ -309,8 +307,8 @@ def reassess(user, *, now: datetime, reason: str) -> list[Sanction]:
     return lifted
 
 
-def on_commit_send_statements(statement_ids: list[int]) -> None:
-    from ..notifications import send_statements
+def queue_statements_email(statement_ids: list[int]) -> None:
+    """The statements' e-mail, in the outbox with the decision (caller's transaction)."""
+    from ..notifications import queue_statements
 
-    if statement_ids:
-        transaction.on_commit(lambda: send_statements(statement_ids))
+    queue_statements(statement_ids)

@@ -15,6 +15,7 @@ from accounts.permissions import MODERATORS_GROUP
 from governance.policy import can
 from tests.accounts.identity_helpers import form_data, moderator, ric, submit
 from tests.factories import UserFactory
+from tests.mail import outbox_sent, send_outbox
 from tests.totp import force_login_with_second_factor
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +72,7 @@ def test_moderator_approves_in_the_admin_and_the_user_is_told(
     assert 'value="approve"' in html
     assert "/media/" not in html
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with outbox_sent(), django_capture_on_commit_callbacks(execute=True):
         response = _decide(client, verification, "approve", "Matches the card.")
     assert response.status_code == 302
     verification.refresh_from_db()
@@ -91,7 +92,7 @@ def test_rejection_reason_reaches_the_user_by_mail_and_on_the_profile(
     user = UserFactory()
     verification = submit(user)
     force_login_with_second_factor(client, moderator())
-    with django_capture_on_commit_callbacks(execute=True):
+    with outbox_sent(), django_capture_on_commit_callbacks(execute=True):
         _decide(client, verification, "reject", "The photo is blurred; the number is unreadable.")
     verification.refresh_from_db()
     assert verification.state == "rejected"
@@ -132,7 +133,9 @@ def test_moderator_revokes_a_verification(client, django_capture_on_commit_callb
     verification = submit(user)
     services.approve_verification(verification_id=verification.pk, actor=None)
     force_login_with_second_factor(client, moderator())
-    with django_capture_on_commit_callbacks(execute=True):
+    send_outbox()  # the "verified" e-mail
+    mail.outbox.clear()
+    with outbox_sent(), django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             f"/admin/accounts/identityverification/{verification.pk}/decide/",
             {"decision": "revoke", "reason": "The card belongs to someone else."},
@@ -254,7 +257,7 @@ def test_full_number_never_appears_in_html_admin_audit_or_logs(
     forms_of_it = {number, number.lower(), f"{number[:6]} {number[6:14]} {number[14:]}"}
     user = UserFactory()
     client.force_login(user)
-    with django_capture_on_commit_callbacks(execute=True):
+    with outbox_sent(), django_capture_on_commit_callbacks(execute=True):
         client.post(
             "/verify/",
             form_data(document_number=f"{number[:6]} {number[6:14]} {number[14:]}", birth=birth),
@@ -270,7 +273,7 @@ def test_full_number_never_appears_in_html_admin_audit_or_logs(
 
     mod = moderator()
     force_login_with_second_factor(client, mod)
-    with django_capture_on_commit_callbacks(execute=True):
+    with outbox_sent(), django_capture_on_commit_callbacks(execute=True):
         admin_pages = [
             client.get("/admin/accounts/pendingverification/"),
             client.get(f"/admin/accounts/pendingverification/{verification.pk}/change/"),

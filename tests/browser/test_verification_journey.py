@@ -11,6 +11,7 @@ from accounts.models import IdentityVerification
 from governance.policy import can
 from tests.accounts.identity_helpers import TOTP_SECRET, moderator, png_bytes, ric
 from tests.factories import TEST_PASSWORD, UserFactory
+from tests.mail import send_outbox
 from tests.totp import fresh_totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -101,6 +102,7 @@ def test_user_verifies_moderator_approves_user_sees_badge(live_server, page, bro
     assert can(user, "sell")
     verification.refresh_from_db()
     assert verification.state == "verified" and verification.decided_by == mod
+    send_outbox()  # beat's outbox job: the decision only queued the e-mail
     assert any("verified" in m.subject.lower() for m in mail.outbox)
 
     page.get_by_label("Language").select_option("zh-hans")

@@ -6,13 +6,14 @@ from django.core import mail
 
 from escrow import tasks
 from escrow.models import ReconciliationDifference, SimPaymentIntent, SimRefund
+from tests.mail import outbox_sent
 
 from .conftest import open_and_pay
 
 
 def test_books_that_agree_report_nothing(buyer, listing, now, django_capture_on_commit_callbacks):
     open_and_pay(buyer, listing, now)
-    with django_capture_on_commit_callbacks(execute=True):
+    with outbox_sent(), django_capture_on_commit_callbacks(execute=True):
         assert tasks.reconcile(now=now.isoformat()) == 0
     assert not ReconciliationDifference.objects.exists()
     assert not [m for m in mail.outbox if "[operators]" in m.subject]
@@ -31,7 +32,7 @@ def test_reconciliation_finds_an_injected_difference_and_emails_operators(
     )
     SimPaymentIntent.objects.filter(pk=pi.pk).update(processing_fee=pi.processing_fee + 7)
     later = now.replace(microsecond=0) + __import__("datetime").timedelta(hours=1)
-    with django_capture_on_commit_callbacks(execute=True):
+    with outbox_sent(), django_capture_on_commit_callbacks(execute=True):
         found = tasks.reconcile(now=later.isoformat())
     assert found == 2
     kinds = set(ReconciliationDifference.objects.values_list("kind", flat=True))
@@ -40,7 +41,7 @@ def test_reconciliation_finds_an_injected_difference_and_emails_operators(
     assert len(alert) == 1 and alert[0].to == ["ops@example.com"]
     assert "re_sim_injected" in alert[0].body
     # the same differences are not reported again; once fixed they are resolved
-    with django_capture_on_commit_callbacks(execute=True):
+    with outbox_sent(), django_capture_on_commit_callbacks(execute=True):
         tasks.reconcile(now=later.isoformat())
     assert len([m for m in mail.outbox if "[operators]" in m.subject]) == 1
     SimRefund.objects.filter(pk="re_sim_injected").delete()

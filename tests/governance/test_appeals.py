@@ -24,6 +24,7 @@ from governance.models import Appeal, AppealFile, Sanction, Violation
 from governance.policy import can, payouts_held_until
 from governance.services.sanctions import points_lost_now
 from tests.factories import UserFactory, VerifiedUserFactory
+from tests.mail import outbox_sent
 from tests.security import pdf_samples
 from tests.totp import force_login_with_second_factor
 
@@ -113,7 +114,7 @@ def test_a_rejected_appeal_says_why_and_changes_nothing(
 ):
     violation = confirm(user=seller, rule="BEH-07", moderator=moderator, now=now)
     appeal = services.file_appeal(user=seller, violation_id=violation.pk, text="unfair", now=now)
-    with django_capture_on_commit_callbacks(execute=True):
+    with outbox_sent(), django_capture_on_commit_callbacks(execute=True):
         services.decide_appeal(
             appeal_id=appeal.pk,
             moderator=moderator2,

@@ -16,6 +16,7 @@ from governance.models import Report, Rule, Sanction, StatementOfReasons, Violat
 from governance.policy import can, payouts_held_until
 from governance.services.sanctions import points_lost_now
 from tests.factories import VerifiedUserFactory
+from tests.mail import outbox_sent
 
 from .conftest import confirm
 
@@ -144,7 +145,7 @@ def test_dismissing_needs_a_reason_and_tells_the_reporter(
     report = services.file_report(
         reporter=reporter, subject=seller, rule="BEH-07", details="rude", now=now
     )
-    with django_capture_on_commit_callbacks(execute=True):
+    with outbox_sent(), django_capture_on_commit_callbacks(execute=True):
         services.dismiss_report(
             report_id=report.pk, moderator=moderator, reason="Polite messages only.", now=now
         )

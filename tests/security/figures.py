@@ -21,6 +21,7 @@ KINDS = {
     "webhooks": "webhook attacks",
     "webhook-fuzz": "fuzzed webhook events",
     "faults": "fault scenarios",
+    "proxy": "proxy client-address cases",
 }
 _current: dict[str, dict[str, int]] = {}
 

@@ -7,10 +7,30 @@ the dependency order); they share a ``context`` dict of the objects made so far.
 from importlib import import_module
 from importlib.util import find_spec
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 
 SEEDERS = ["accounts.seed", "governance.seed", "listings.seed", "escrow.seed"]
+
+
+def production_reason() -> str | None:
+    """Why these settings look like production, or None. The demo data includes a
+    superuser whose password and TOTP secret are published in the README, so a
+    live site must never get it."""
+    if getattr(settings, "HANDOFF_ENV", "development") == "production" or getattr(
+        settings, "PRODUCTION", False
+    ):
+        return "HANDOFF_ENV is production"
+    if not settings.DEBUG and (
+        settings.SESSION_COOKIE_SECURE
+        or settings.SECURE_SSL_REDIRECT
+        or not settings.PAYMENT_GATEWAY.endswith(".SimulatedGateway")
+    ):
+        # Production-like settings under another name (secure cookies, HTTPS
+        # redirect or a real payment gateway) with DEBUG off.
+        return "DEBUG is off with production settings"
+    return None
 
 
 class Command(BaseCommand):
@@ -20,8 +40,21 @@ class Command(BaseCommand):
         parser.add_argument(
             "--listings", type=int, default=40, help="How many demo listings to have (default 40)."
         )
+        parser.add_argument(
+            "--allow-production-settings",
+            action="store_true",
+            help="Seed even under production settings: only for a throwaway database "
+            "(the benchmark's). Never on a live site.",
+        )
 
     def handle(self, *args, **options):
+        reason = production_reason()
+        if reason and not options["allow_production_settings"]:
+            raise CommandError(
+                f"seed_demo refuses to run in production ({reason}): it creates demo users, "
+                "including a superuser, whose password and TOTP secret are published. "
+                "Nothing was written."
+            )
         from accounts.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET, recovery_codes
 
         context: dict = {}
