@@ -63,11 +63,11 @@ _ADD = (
 )
 _GLUE = (
     r"(?:[ \t:：=\-–—~～→>|/,，(\[【]|id|no\.?|number|num|handle|username|user|name|is|me|at|on|via|my"
-    r"|hao(?:ma)?|号码?|是|为|搜[一1]?搜?|叫|上|找我|联系|的|我|账号|同号)"
+    r"|hao(?:ma)?|号码?|是|为|搜[一1]?搜?|叫|私?聊|dm|私信|找|上|找我|联系|的|我|账号|同号)"
 )
 # labels strong enough to take a plain word as a handle ("line: osaka", "微信号 abcdef")
 _LABELS = re.compile(r"[:：=]|\bid\b|是|号|username|handle|\bname\b")
-_HANDLE = r"@?[a-z][a-z0-9_.\-]{1,30}[a-z0-9_]"
+_HANDLE = r"(?:@\s?)?[a-z][a-z0-9_.\-]{1,30}[a-z0-9_]"
 _NUMBER = r"\+?\d(?:" + _SEP + r"\d){3,16}"
 
 _WX_KEYS = (
@@ -163,9 +163,12 @@ _MIN_DIGITS = {
 _EMAIL = re.compile(
     r"(?<![\w.%+-])[a-z0-9._%+-]{2,64}\s?@\s?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,10}" + _E
 )
+_DOT = r"(?:\.|点|\(dot\)|\[dot\]|\{dot\}|\sdot\s)"
 _EMAIL_DISGUISED = re.compile(
-    r"(?<![\w.])[a-z0-9._%+-]{2,64}\s?(?:\(at\)|\[at\]|\{at\}|\sat\s|#|艾特|圈a|\(@\))\s?[a-z0-9-]{2,}\s?"
-    r"(?:\.|点|\(dot\)|\[dot\]|\{dot\}|\sdot\s)\s?(?:com|cn|net|org|io|me|co)" + _E
+    rf"(?<![\w.])[a-z0-9_%+-]{{1,64}}(?:\s?{_DOT}\s?[a-z0-9_%+-]{{1,32}}){{0,3}}"
+    r"\s?(?:\(at\)|\[at\]|\{at\}|\sat\s|#|艾特|圈a|\(@\))\s?[a-z0-9-]{2,}"
+    rf"(?:\s?{_DOT}\s?[a-z0-9-]{{2,}}){{0,2}}?\s?{_DOT}\s?(?:com|cn|net|org|io|me|co|uk|de|fr|jp|ru|edu)"
+    + _E
 )
 _TLDS = (
     r"(?:com|cn|net|org|io|me|ly|co|cc|top|xyz|info|app|link|gg|tv|uk|hk|tw|sg|ru|biz|site|online"
@@ -362,6 +365,7 @@ def _handle_ok(cue: str, gap: str, handle: str) -> bool:
         return False
     bare = handle.lstrip("@")
     labelled = bool(_LABELS.search(gap)) or handle.startswith("@")
+    bare = bare.strip()
     if bare in _STOP:
         return False
     if cue == "amb" and not labelled:

@@ -20,7 +20,8 @@ _NEG_EN = re.compile(
 _DISAPPROVAL_AFTER = re.compile(
     r"[^。！？!?；;\n，,]{0,12}?(?:is|are|was|were)?\s*(?:against\s+the\s+rules|not\s+allowed|prohibited|forbidden|banned"
     r"|a\s+scam|risky|unsafe|not\s+protected|dangerous)"
-    r"|[^。！？!?；;\n，,]{0,4}?(?:是违规|违规|不允许|被禁止|是骗局|骗局|有风险|风险(?:大|高|很大)|不安全|容易被骗|不受保护|是诈骗|诈骗)"
+    r"|[^。！？!?；;\n，,]{0,4}?(?:是违规|违规|不允许|被禁止|是骗局|骗局|有风险|风险(?:大|高|很大)|不安全|容易被骗|是诈骗|诈骗)"
+    r"|[^。！？!?；;\n，,]{0,10}?(?:举报|报警|别信|不要信|要小心|当心|不受[^，。,]{0,4}保护|没有保障|无保障|不可信|是违规)"
 )
 
 ZH_WINDOW = 10

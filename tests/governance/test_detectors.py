@@ -157,3 +157,19 @@ def test_scanning_is_fast_enough_for_every_message(corpus):
     elapsed = time.process_time() - started
     print(f"\n10,000 messages scanned in {elapsed:.2f}s of CPU")
     assert elapsed < 3.0  # generous for a shared machine; the bench measures the rate
+
+
+def test_the_gates_never_hide_a_match(corpus, monkeypatch):
+    """Each pattern runs only when one of its gate substrings is in the text; a
+    gate that forgot a substring would silently lose matches."""
+    from governance.detectors import contacts, phrases
+
+    texts = [c["text"] for c in corpus["dev"] + corpus["held-out"]]
+    gated = [scan_text(t) for t in texts]
+    monkeypatch.setattr(
+        phrases, "_SCANNERS", [(r, k, c, ("",), rx) for r, k, c, _g, rx in phrases._SCANNERS]
+    )
+    monkeypatch.setattr(contacts, "_SELF", [(rx, ("",), k, c) for rx, _g, k, c in contacts._SELF])
+    monkeypatch.setattr(contacts, "_CUE_ID", [(n, ("",), rx) for n, _k, rx in contacts._CUE_ID])
+    monkeypatch.setattr(contacts, "_INVITE_KEYS", ("",))
+    assert [scan_text(t) for t in texts] == gated
