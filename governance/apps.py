@@ -26,8 +26,10 @@ class GovernanceConfig(AppConfig):
         from accounts.permissions import grant_moderator_permissions
 
         from .registry import _register_users
+        from .validators import attach_validators
 
         _register_users()
+        attach_validators()
         post_migrate.connect(
             lambda **kw: grant_moderator_permissions("governance", MODERATOR_PERMISSIONS),
             sender=self,

@@ -143,6 +143,7 @@ __all__ = [
     "ENGAGEMENT_BAIT",
     "OFF_PLATFORM_DEAL",
     "PROHIBITED_CLAIM",
+    "MASKED_KINDS",
     "Finding",
     "contact_spans",
     "mask_contact_details",
