@@ -67,73 +67,32 @@ _GLUE = (
 )
 # labels strong enough to take a plain word as a handle ("line: osaka", "微信号 abcdef")
 _LABELS = re.compile(r"[:：=]|\bid\b|是|号|username|handle|\bname\b")
+_LABEL_END = re.compile(r"(?:[:：=]|是|号)\s*$")
 _HANDLE = r"(?:@\s?)?[a-z][a-z0-9_.\-]{1,30}[a-z0-9_]"
 _NUMBER = r"\+?\d(?:" + _SEP + r"\d){3,16}"
 
-_WX_KEYS = (
-    "微",
-    "薇",
-    "徽",
-    "嶶",
-    "维",
-    "威",
-    "信",
-    "芯",
-    "心",
-    "❤",
-    "♥",
-    "wei",
-    "vx",
-    "v x",
-    "v.x",
-    "wx",
-    "w x",
-)
-_WX_KEYS += ("w.x", "chat", "绿泡泡", "卫星")
-_PHONE_KEYS = (
-    "电话",
-    "手机",
-    "号码",
-    "联系",
-    "座机",
-    "致电",
-    "拨打",
-    "打这个",
-    "短信",
-    "来电",
-    "同号",
-    "tel",
-)
-_PHONE_KEYS += (
-    "phone",
-    "mobile",
-    "cell",
-    "call",
-    "number",
-    "text",
-    "ring",
-    "sms",
-    "contact",
-    "reach",
-    "hit me",
-)
-# (cue name, cue pattern, gate substrings: a cue cannot match without one of them)
+# (cue name, cue pattern, gate: space-separated substrings, one of which every
+# match of the cue contains; checked first, in C)
 _CUE_FAMILIES = [
-    ("add", _ADD, ("加", "+", "➕", "找我", "私我")),
-    ("wx", _WECHAT, _WX_KEYS),
-    ("qq", _QQ, ("扣", "抠", "寇", "叩", "蔻", "口口", "企", "🐧", "q")),
-    ("v", rf"{_B}v(?=\s?[:=])", ("v:", "v :", "v=")),
-    ("grp", _QQ_GROUP, ("群", "裙")),
-    ("q", _LONE_Q, ("q",)),
-    ("tg", _TELEGRAM, ("电报", "飞机", "tg", "t g", "tele")),
+    ("add", _ADD, "加 + ➕ 找我 私我"),
+    ("wx", _WECHAT, "微 薇 徽 嶶 维 威 信 芯 心 ❤ ♥ wei vx v_x v.x wx w_x w.x chat 绿泡泡 卫星"),
+    ("qq", _QQ, "扣 抠 寇 叩 蔻 口口 企 🐧 q"),
+    ("v", rf"{_B}v(?=\s?[:=])", "v: v_: v="),
+    ("grp", _QQ_GROUP, "群 裙"),
+    ("q", _LONE_Q, "q"),
+    ("tg", _TELEGRAM, "电报 飞机 tg t_g tele"),
     (
         "app",
         _APP_CLEAR,
-        ("whats", "skype", "discord", "snapchat", "kik", "kakao", "viber", "insta", "facebook"),
+        "whats skype discord snapchat kik kakao viber insta facebook messenger zalo icq imessage",
     ),
-    ("app", _APP_CLEAR, ("messenger", "zalo", "icq", "imessage")),
-    ("amb", _APP_AMBIGUOUS, ("line", "signal", "snap", "sc", "ig", "ins", "wa", "fb", "threads")),
-    ("ph", _PHONE, _PHONE_KEYS),
+    ("amb", _APP_AMBIGUOUS, "line signal snap sc ig ins wa fb threads"),
+    (
+        "ph",
+        _PHONE,
+        "电话 手机 号码 联系 座机 致电 拨打 打这个 短信 来电 同号 tel phone mobile cell call number text ring sms "
+        "contact reach hit_me",
+    ),
 ]
 _CUE_ID = [
     (
@@ -141,7 +100,9 @@ _CUE_ID = [
         keys,
         re.compile(rf"(?:{cue})(?P<gap>{_GLUE}{{0,8}})(?P<id>{_HANDLE}|{_NUMBER})(?![a-z0-9_])"),
     )
-    for name, cue, keys in _CUE_FAMILIES
+    for name, cue, keys in [
+        (n, c, tuple(k.replace("_", " ") for k in g.split())) for n, c, g in _CUE_FAMILIES
+    ]
 ]
 _MIN_DIGITS = {
     "add": 5,
@@ -172,7 +133,7 @@ _EMAIL_DISGUISED = re.compile(
 )
 _TLDS = (
     r"(?:com|cn|net|org|io|me|ly|co|cc|top|xyz|info|app|link|gg|tv|uk|hk|tw|sg|ru|biz|site|online"
-    r"|shop|vip|club|store|live|page)(?![a-z0-9\-])"
+    r"|shop|vip|club|store|live|page|ee|de|fr|jp|kr|ai|gl|bio|nz|au|ca|es|nl|pl|vn|th|ph)(?![a-z0-9\-])"
 )
 _TLD_GATE = re.compile(r"\." + _TLDS)
 _LINK = re.compile(
@@ -233,6 +194,8 @@ _INVITE = re.compile(
     rf"|(?P<alone>[薇徽嶶][ _.*\-]{{0,2}}(?:信|芯|亻言|❤|♥)|微[ _.*\-]{{1,2}}信|微(?:❤|♥|芯|亻言)"
     rf"|v[ _.*\-]{{0,2}}(?:信|❤|♥)|绿泡泡|卫星号|{_B}(?:vx|wx){_E}"
     r"|(?:微信|vx|wx|v信|qq|扣扣)\s?(?:同号|同手机|同电话|同步))"
+    r"|(?P<chat>(?:微信|vx|wx|v信|qq|扣扣|电报|飞机|tg|whatsapp|telegram|line)\s?上?\s?(?:聊(?!天)|说|谈|沟通|详谈|细聊|私聊)"
+    r"|(?<![a-z])(?:上|去|转|换)\s?(?:微信|vx|qq|扣扣|电报|tg|whatsapp|telegram)(?![号群公支小视钱红a-z]))"
     r"|(?P<en>(?:add|contact|message|msg|text|dm|pm|reach|find|ping|hit|call|chat\s+with|talk\s+to|write\s+to)"
     r"\s+(?:me|us)\s+(?:up\s+)?(?:on|at|via|through|in|over)\s+(?:my\s+)?"
     + _APPS_EN
@@ -246,49 +209,9 @@ _INVITE = re.compile(
     + _APPS_EN
     + ")"
 )
-_INVITE_KEYS = (
-    "hmu",
-    "同",
-    "加",
-    "+",
-    "➕",
-    "找我",
-    "私我",
-    "走",
-    "薇",
-    "徽",
-    "嶶",
-    "微",
-    "信",
-    "❤",
-    "♥",
-    "绿泡泡",
-    "卫星",
-)
-_INVITE_KEYS += (
-    "vx",
-    "wx",
-    "telegram",
-    "whats",
-    "line",
-    "signal",
-    "skype",
-    "discord",
-    "kakao",
-    "viber",
-)
-_INVITE_KEYS += (
-    "snap",
-    "insta",
-    "ig",
-    "facebook",
-    "messenger",
-    "wechat",
-    "weixin",
-    "tg",
-    "wa",
-    "kik",
-    "qq",
+_INVITE_KEYS = tuple(
+    "hmu 同 加 + ➕ 找我 私我 走 薇 徽 嶶 微 信 ❤ ♥ 绿泡泡 卫星 扣 电报 飞机 上 去 到 转 换 vx wx telegram whats line "
+    "signal skype discord kakao viber snap insta ig facebook messenger wechat weixin tg wa kik qq".split()
 )
 # a platform named as a topic right after the cue: "微信公众号", "+ 微信小店"
 _TOPIC_AFTER = re.compile(
@@ -374,7 +297,8 @@ def _handle_ok(cue: str, gap: str, handle: str) -> bool:
         return bool(re.search(r"[0-9_]", bare))
     if re.search(r"[0-9_.\-]", bare) or handle.startswith("@"):
         return True
-    return labelled and len(bare) >= 4
+    # a plain word only right after "…:" / "…是" ("Instagram handle will be …" is prose)
+    return bool(_LABEL_END.search(gap)) and len(bare) >= 4
 
 
 def find_contacts(folded: str, digits: str):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from .context import negated
+from .context import clause_before, negated
 
 _NUM_ZH = r"[\d一二三四五六七八九十两几百千万]"
 
@@ -29,6 +29,7 @@ _OFF_PLATFORM_ZH = (
     r"|(?:支付宝|微信|v信|vx|银行卡|usdt|比特币|红包|收款码|付款码)(?:直接|扫码)?(?:转账?|付款|打款|扫码?|收款|转我|发你)"
     r"|(?:支付宝|微信|v信|vx|银行卡|卡号|usdt|比特币|paypal)[^。.!！?？]{0,24}?(?:转过来|打过来|汇过来|付过来|转给我|打给我|转我|直接转|直接付|直接打)"
     rf"|(?:转账?|打款|付款|汇款|打钱)(?:到|至|给|进)[^，。,.!！?？]{{0,24}}?{_PAY_CHANNEL_ZH}"
+    r"|(?:支付宝|微信|银行卡|收款码|收款账户|paypal|usdt)(?:账号|账户|号|卡号|地址)?(?:发|给|告诉)我"
     r"|钱(?:直接)?(?:打|转|走)(?!平台|担保|官方)(?:我|到|支付宝|微信|卡)"
     rf"|{_PAY_CHANNEL_ZH}\s?(?:给我|转我|打给我|转给我|付给我)"
     r"|直接(?:给我)?(?:转账|打款|打钱|转钱|付款给我)|(?:转账|打款|打钱|付款)给我|(?:不用|别|不要|无需)(?:在这里?|在平台)?下单"
@@ -36,7 +37,7 @@ _OFF_PLATFORM_ZH = (
 _PAY_CHANNEL_EN = (
     r"(?:pay\s?pal|zelle|venmo|cash\s?app|crypto|usdt|btc|bitcoin|eth|ethereum|wallet|bank(?:\s+(?:transfer|account|wire))?"
     r"|wire(?:\s+transfer)?|alipay|wechat\s?pay|western\s+union|wise|revolut|gift\s?cards?|skrill|payoneer"
-    r"|apple\s?pay|google\s?pay|card)"
+    r"|apple\s?pay|google\s?pay|(?:my|your)\s+(?:bank\s+)?card)"
 )
 _OFF_PLATFORM_EN = (
     r"\bpay(?:\s+(?:me|us|it|him|her|them|anyone|the\s+\w+|\$?\d[\d,.]*k?|\w+)){0,2}\s+(?:directly|outside|off\b|instead"
@@ -45,6 +46,7 @@ _OFF_PLATFORM_EN = (
     rf"\s+(?:via|by|through|with|on|using|to|into)\s+(?:my\s+|our\s+)?{_PAY_CHANNEL_EN}\b"
     r"|\b(?:send|wire|transfer)\s+(?:me\s+)?(?:the\s+)?(?:money|cash|funds|payment)\s+(?:directly|outside|off\b)"
     r"|\b(?:venmo|zelle|cash\s?app|paypal)\s+(?:me|us)\b"
+    rf"|\b(?:payment|paying)\s+(?:is\s+)?(?:only\s+)?(?:via|by|through|in|with|using)\s+(?:my\s+)?{_PAY_CHANNEL_EN}"
     r"|\b(?:skip|avoid|bypass|go\s+around|cut\s+out|circumvent|save)\s+(?:the\s+|on\s+)?(?:escrow|platform|site|middleman)(?:'s)?(?:\s+fees?)?"
     r"|\bfriends\s*(?:and|&)\s*family\b|\bf&f\b|\bgoods\s+and\s+services\s+outside"
     r"|\b(?:off|outside)\s+(?:of\s+)?(?:the\s+|this\s+)?(?:site|platform|escrow|app)\b|\boff[- ]platform\b"
@@ -63,7 +65,7 @@ _BAIT_ZH = (
     r"|(?:关注|点赞|转发)我?(?:每天|每周)?(?:抽奖|抽|送)|转发(?:此条|本条|这条)?(?:到|至)"
     + _NUM_ZH
     + r"*个?(?:群|朋友圈)"
-    r"|截图(?:找我|私信)?领|点个赞|点点赞|给个赞|点赞支持|关注一下|关注走一波|双击(?:屏幕|666|支持|关注)"
+    r"|截图(?:找我|私信)?领|(?:点个|点点|点下|点一下|顺手|求个)关注|点个赞|点点赞|给个赞|点赞支持|关注一下|关注走一波|双击(?:屏幕|666|支持|关注)"
     r"|评论区?(?:扣|打|回复)\s?\d|扣\s?1领|评论区?(?:留言|回复|扣|打)?\s?[“\"「‘'][^”\"」’']{1,8}[”\"」’']"
     r"|(?:好评(?!率|数|度|如潮)|五星|晒图|晒单)[^。.!！?？]{0,10}?(?:返现|返\d|返钱|返红包|红包)"
     r"|(?:关注|点赞|转发|评论)(?:我|本号|一下|主页)?[，,\s]{0,2}(?:每天|每周|每月)?(?:抽奖|抽\s?\d|抽[一二三两几]|送福利|送号)"
@@ -133,6 +135,7 @@ _SCANNERS = [
     ]
 ]
 _NEGATION_INSIDE = re.compile(r"\b(?:not|no|never|nothing|none|isn't|aren't)\b|n't\b")
+_PAST = re.compile(r"以前|之前|曾经|过去|used\s+to|in\s+the\s+past|previously")
 _QUESTION_AFTER = re.compile(r"\s?(?:吗|么|嘛|\?|？)")
 
 
@@ -146,6 +149,8 @@ def find_phrases(folded: str):
             start, end = m.start(), m.end()
             if negated(folded, start, end):
                 continue
+            if rule == "BEH-01" and _PAST.search(clause_before(folded, start)):
+                continue  # "以前做过互推": the account's history, not an ask
             if rule == "LST-12" and _QUESTION_AFTER.match(folded, end):
                 continue  # "这个号不会封号吗？" asks, it does not claim
             if rule == "LST-12" and m.group().endswith("guaranteed"):
