@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-_UP_TO_LAST_BREAK = re.compile(r".*[。！？!?；;\n，,、:：]", re.S)
+# "、" lists things under one negation ("没有刷粉、互粉"): not a break
+_UP_TO_LAST_BREAK = re.compile(r".*[。！？!?；;\n，,:：]", re.S)
 _NEG_ZH = re.compile(
     r"不|勿|别|禁止|严禁|切勿|谨防|警惕|小心|防止|拒绝|杜绝|没有|无需|避免|举报|谨慎|提防|严防|打击|反对|拒|未"
 )
@@ -24,7 +25,7 @@ _DISAPPROVAL_AFTER = re.compile(
     r"|[^。！？!?；;\n，,]{0,10}?(?:举报|报警|别信|不要信|要小心|当心|不受[^，。,]{0,4}保护|没有保障|无保障|不可信|是违规)"
 )
 
-ZH_WINDOW = 10
+ZH_WINDOW = 12
 EN_WINDOW = 40
 
 

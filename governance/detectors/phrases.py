@@ -46,6 +46,8 @@ _OFF_PLATFORM_EN = (
     rf"\s+(?:via|by|through|with|on|using|to|into)\s+(?:my\s+|our\s+)?{_PAY_CHANNEL_EN}\b"
     r"|\b(?:send|wire|transfer)\s+(?:me\s+)?(?:the\s+)?(?:money|cash|funds|payment)\s+(?:directly|outside|off\b)"
     r"|\b(?:venmo|zelle|cash\s?app|paypal)\s+(?:me|us)\b"
+    r"|\b(?:do|use|accept|take)\s+(?:paypal|zelle|venmo|cash\s?app|wise|revolut|usdt|crypto|bitcoin|btc|western\s+union"
+    r"|alipay|wechat\s?pay)\b|\b(?:send|wire|transfer|deposit)\b[^.!?\n]{0,20}?\bto\s+my\s+(?:bank\s+)?account\b"
     rf"|\b(?:payment|paying)\s+(?:is\s+)?(?:only\s+)?(?:via|by|through|in|with|using)\s+(?:my\s+)?{_PAY_CHANNEL_EN}"
     r"|\b(?:skip|avoid|bypass|go\s+around|cut\s+out|circumvent|save)\s+(?:the\s+|on\s+)?(?:escrow|platform|site|middleman)(?:'s)?(?:\s+fees?)?"
     r"|\bfriends\s*(?:and|&)\s*family\b|\bf&f\b|\bgoods\s+and\s+services\s+outside"
@@ -58,7 +60,8 @@ _OFF_PLATFORM_EN = (
 _BAIT_ZH = (
     r"求(?:点赞|关注|转发|收藏|三连|互粉|互关|评论|好评|赞|打call)|一键三连|三连(?:支持|走一波|一下|安排)|(?<!相)互(?:粉|关(?!系)|赞|推|刷|评|助)"
     r"|集(?:满)?" + _NUM_ZH + r"*个?赞|转发集赞"
-    r"|(?:点赞|关注|转发|收藏|评论|分享|留言)\s?[+＋、和加与&/]?\s?(?:点赞|关注|转发|收藏|评论)(?!比|率|数|量|都|均|总|平均|情况|数据|互动|占比)"
+    r"|(?:点赞|关注|转发|收藏|评论|分享|留言)\s?[+＋、和加与&/]?\s?(?:点赞|关注|转发|收藏|评论)"
+    r"(?!(?:\s?[+＋、和加与&/及]?\s?(?:点赞|关注|转发|收藏|评论|分享))*\s?(?:比|率|数|量|都|均|总|平均|情况|数据|互动|占比|记录|截图))"
     r"|(?:点赞|关注|转发|收藏|评论|私信|分享|留言)(?:本条|此条|这条)?(?:后|即可|就送|并|送|领|抽|有礼|有奖|返|截图|到朋友圈|到群|过\s?"
     + _NUM_ZH
     + r")(?!数|量|率|比)"
@@ -115,7 +118,7 @@ _CLAIM_EN = (
 _GATES = {
     "off_zh": "私下 线下 站外 场外 平台 系统 外面 网站 担保 中介 官方 绕 跳过 支付宝 微信 v信 vx 银行 卡 账户 钱包 "
     "usdt 比特币 收款 付款 红包 paypal zelle venmo wise 钱 直接 给我 下单",
-    "off_en": "pay send wire transfer deposit venmo zelle cash skip avoid bypass around cut circumvent save "
+    "off_en": "do use accept take pay send wire transfer deposit venmo zelle cash skip avoid bypass around cut circumvent save "
     "friends f&f goods off outside escrow directly direct not instead rather without",
     "bait_zh": "求 三连 互 集 赞 关注 转发 收藏 评论 分享 留言 私信 截图 双击 扣 好评 晒 五星",
     "bait_en": "like follow f4f l4l s4s sub share smash repost retweet comment tag tap drop give leave star "
