@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 
+from .context import gate as _gate
 from .context import negated
 
 _B = r"(?<![a-z0-9_])"
@@ -97,7 +98,7 @@ _CUE_FAMILIES = [
 _CUE_ID = [
     (
         name,
-        keys,
+        _gate(keys),
         re.compile(rf"(?:{cue})(?P<gap>{_GLUE}{{0,8}})(?P<id>{_HANDLE}|{_NUMBER})(?![a-z0-9_])"),
     )
     for name, cue, keys in [
@@ -150,15 +151,18 @@ _SKYPE = re.compile(r"live:[.a-z0-9_\-]{3,}")
 _DISCORD = re.compile(r"(?<![\w#])[a-z][a-z0-9_.]{1,31}#\d{4}(?!\d)")
 _AT = re.compile(r"(?<![\w.@])@[a-z0-9_][a-z0-9_.]{1,29}[a-z0-9_]")
 _SELF = [
-    # (regex, gate substrings, kind, confidence)
-    (_EMAIL, ("@",), "email", 0.97),
-    (_EMAIL_DISGUISED, ("at", "#", "艾特", "圈a", "(@)"), "email", 0.9),
-    (_LINK, ("http", "www."), "link", 0.93),
-    (_LINK_DISGUISED, ("点", "dot"), "link", 0.85),
-    (_WXID, ("wxid_",), "wechat", 0.97),
-    (_SKYPE, ("live:",), "messenger", 0.95),
-    (_DISCORD, ("#",), "messenger", 0.9),
-    (_AT, ("@",), "handle", 0.8),
+    # (regex, gate: substrings one of which its match contains, kind, confidence)
+    (regex, _gate(tuple(keys.split())), kind, confidence)
+    for regex, keys, kind, confidence in [
+        (_EMAIL, "@", "email", 0.97),
+        (_EMAIL_DISGUISED, "at # 艾特 圈a (@)", "email", 0.9),
+        (_LINK, "http www.", "link", 0.93),
+        (_LINK_DISGUISED, "点 dot", "link", 0.85),
+        (_WXID, "wxid_", "wechat", 0.97),
+        (_SKYPE, "live:", "messenger", 0.95),
+        (_DISCORD, "#", "messenger", 0.9),
+        (_AT, "@", "handle", 0.8),
+    ]
 ]
 
 _PHONES = re.compile(
@@ -209,9 +213,11 @@ _INVITE = re.compile(
     + _APPS_EN
     + ")"
 )
-_INVITE_KEYS = tuple(
-    "hmu 同 加 + ➕ 找我 私我 走 薇 徽 嶶 微 信 ❤ ♥ 绿泡泡 卫星 扣 电报 飞机 上 去 到 转 换 vx wx telegram whats line "
-    "signal skype discord kakao viber snap insta ig facebook messenger wechat weixin tg wa kik qq".split()
+_INVITE_GATE = _gate(
+    tuple(
+        "hmu 同 加 + ➕ 找我 私我 走 薇 徽 嶶 微 信 ❤ ♥ 绿泡泡 卫星 扣 电报 飞机 上 去 到 转 换 vx wx telegram whats line "
+        "signal skype discord kakao viber snap insta ig facebook messenger wechat weixin tg wa kik qq".split()
+    )
 )
 # a platform named as a topic right after the cue: "微信公众号", "+ 微信小店"
 _TOPIC_AFTER = re.compile(
@@ -306,7 +312,7 @@ def find_contacts(folded: str, digits: str):
     for regex, gate, kind, confidence in _SELF:
         if regex is _LINK and _TLD_GATE.search(folded):
             pass  # a bare domain may be there
-        elif not any(g in folded for g in gate):
+        elif not gate.search(folded):
             continue
         for m in regex.finditer(folded):
             if regex is _LINK:
@@ -331,7 +337,7 @@ def find_contacts(folded: str, digits: str):
             continue
         yield "phone", 0.95 if m.lastgroup in ("cn", "intl") else 0.85, start, m.end()
     for cue, keys, regex in _CUE_ID:
-        if not any(k in folded for k in keys):
+        if not keys.search(folded):
             continue
         for m in regex.finditer(digits):
             ident = m.group("id")
@@ -349,7 +355,7 @@ def find_contacts(folded: str, digits: str):
             if cue in ("wx", "add", "v"):
                 kind = "wechat"
             yield kind, 0.95, m.start(), m.end()
-    if not any(k in folded for k in _INVITE_KEYS):
+    if not _INVITE_GATE.search(folded):
         return
     for m in _INVITE.finditer(folded):
         if m.lastgroup == "addzh" and _TOPIC_AFTER.match(folded, m.end()):

@@ -26,6 +26,21 @@ _DISAPPROVAL_AFTER = re.compile(
 )
 
 ZH_WINDOW = 12
+
+_GATES: dict[tuple[str, ...], re.Pattern] = {}
+
+
+def gate(keys: tuple[str, ...]) -> re.Pattern:
+    """One regex of literal alternatives for a gate's substrings: a single C
+    scan (all branches start with a literal, so ``re`` skips ahead by charset)."""
+    regex = _GATES.get(keys)
+    if regex is None:
+        regex = _GATES[keys] = re.compile(
+            "|".join(map(re.escape, sorted(keys, key=len, reverse=True)))
+        )
+    return regex
+
+
 EN_WINDOW = 40
 
 

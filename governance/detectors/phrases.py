@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 
 from .context import clause_before, negated
+from .context import gate as _gate
 
 _NUM_ZH = r"[\d一二三四五六七八九十两几百千万]"
 
@@ -127,7 +128,7 @@ _GATES = {
     "claim_en": "guarantee ban suspended flagged removed restricted 100% risk rich easy earn make making",
 }
 _SCANNERS = [
-    (rule, kind, confidence, tuple(_GATES[gate].split()), re.compile(pattern))
+    (rule, kind, confidence, _gate(tuple(_GATES[gate].split())), re.compile(pattern))
     for rule, kind, confidence, gate, pattern in [
         ("BEH-09", "off_platform", 0.9, "off_zh", _OFF_PLATFORM_ZH),
         ("BEH-09", "off_platform", 0.85, "off_en", _OFF_PLATFORM_EN),
@@ -146,7 +147,7 @@ def find_phrases(folded: str):
     """Yield ``(rule_code, kind, confidence, start, end)`` for phrase matches
     that are not negated in their clause."""
     for rule, kind, confidence, gate, regex in _SCANNERS:
-        if not any(g in folded for g in gate):
+        if not gate.search(folded):
             continue
         for m in regex.finditer(folded):
             start, end = m.start(), m.end()

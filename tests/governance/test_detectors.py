@@ -3,6 +3,7 @@ marketplace text with traps), disguises, masking, spans, versions and speed."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -166,10 +167,17 @@ def test_the_gates_never_hide_a_match(corpus, monkeypatch):
 
     texts = [c["text"] for c in corpus["dev"] + corpus["held-out"]]
     gated = [scan_text(t) for t in texts]
+    everything = re.compile("")
     monkeypatch.setattr(
-        phrases, "_SCANNERS", [(r, k, c, ("",), rx) for r, k, c, _g, rx in phrases._SCANNERS]
+        phrases,
+        "_SCANNERS",
+        [(r, k, c, everything, rx) for r, k, c, _g, rx in phrases._SCANNERS],
     )
-    monkeypatch.setattr(contacts, "_SELF", [(rx, ("",), k, c) for rx, _g, k, c in contacts._SELF])
-    monkeypatch.setattr(contacts, "_CUE_ID", [(n, ("",), rx) for n, _k, rx in contacts._CUE_ID])
-    monkeypatch.setattr(contacts, "_INVITE_KEYS", ("",))
+    monkeypatch.setattr(
+        contacts, "_SELF", [(rx, everything, k, c) for rx, _g, k, c in contacts._SELF]
+    )
+    monkeypatch.setattr(
+        contacts, "_CUE_ID", [(n, everything, rx) for n, _k, rx in contacts._CUE_ID]
+    )
+    monkeypatch.setattr(contacts, "_INVITE_GATE", everything)
     assert [scan_text(t) for t in texts] == gated
