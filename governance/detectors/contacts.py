@@ -78,7 +78,7 @@ _CUE_FAMILIES = [
     ("add", _ADD, "加 + ➕ 找我 私我"),
     ("wx", _WECHAT, "微 薇 徽 嶶 维 威 信 芯 心 ❤ ♥ wei vx v_x v.x wx w_x w.x chat 绿泡泡 卫星"),
     ("qq", _QQ, "扣 抠 寇 叩 蔻 口口 企 🐧 q"),
-    ("v", rf"{_B}v(?=\s?[:=])", "v: v_: v="),
+    ("v", rf"(?:{_B}v|微|薇)(?=\s?[:=])", "v: v_: v= 微 薇"),
     ("grp", _QQ_GROUP, "群 裙"),
     ("q", _LONE_Q, "q"),
     ("tg", _TELEGRAM, "电报 飞机 tg t_g tele"),

@@ -23,7 +23,8 @@ def _build() -> tuple[dict[int, str], dict[int, str]]:
     for code in range(ord("A"), ord("Z") + 1):
         fold[code] = chr(code).lower()
     fold[0x3000] = " "  # ideographic space
-    for code in (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00A0):
+    # zero-width characters, variation selectors and the keycap mark ("1️⃣")
+    for code in (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00A0, 0xFE0F, 0xFE0E, 0x20E3):
         fold[code] = " "
     for start in (0x24B6, 0x24D0, 0x249C, 0x1F130, 0x1F150, 0x1F170, 0x1F1E6):
         _letters(fold, start)  # Ⓐ ⓐ ⒜ 🄰 🅐 🅰 and regional indicators

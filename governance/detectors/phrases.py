@@ -23,6 +23,7 @@ _NUM_ZH = r"[\d一二三四五六七八九十两几百千万]"
 _PAY_CHANNEL_ZH = r"(?:支付宝|微信|v信|vx|银行卡|卡上|卡里|账户|钱包|usdt|比特币|收款码|收款账户|钱包地址|u地址|paypal|zelle|venmo|wise)"
 _OFF_PLATFORM_ZH = (
     r"(?:私下|线下|站外|场外|平台外|系统外|外面)(?:交易|转账|转|付款|付|打款|成交|支付|收款|汇款|结算|交)"
+    r"|面交|当面交易|(?:去|走)(?:闲鱼|转转|咸鱼)|(?:去|走)(?:淘宝|拼多多)(?:交易|拍|下单|成交|付款)"
     r"|(?:不|别|无需|不用|不必|没必要|省得|不想)(?:再)?(?:走|通过|经过|用|经)(?:平台|担保|中介|官方|系统|网站)"
     r"|绕(?:过|开)(?:平台|担保|中介|系统)|跳过(?:平台|担保|中介)|(?:省|免)(?:掉|去)?(?:平台|中介|担保)(?:的)?(?:费|手续费|抽成|佣金)"
     rf"|(?:转|付|打|汇|充)(?:钱|款|账|定金|尾款|全款|红包)?(?:直接)?(?:到|进|至)?我(?:的)?{_PAY_CHANNEL_ZH}"
@@ -46,7 +47,7 @@ _OFF_PLATFORM_EN = (
     r"|\b(?:send|wire|transfer|deposit)\b(?:\s+(?:me|us|it|the|my|your|\$?\d[\d,.]*k?|money|cash|funds|payment|\w+)){0,3}?"
     rf"\s+(?:via|by|through|with|on|using|to|into)\s+(?:my\s+|our\s+)?{_PAY_CHANNEL_EN}\b"
     r"|\b(?:send|wire|transfer)\s+(?:me\s+)?(?:the\s+)?(?:money|cash|funds|payment)\s+(?:directly|outside|off\b)"
-    r"|\b(?:venmo|zelle|cash\s?app|paypal)\s+(?:me|us)\b"
+    r"|\b(?:venmo|zelle|cash\s?app|paypal)\s+(?:me|us)\b|\b(?:deal|trade|transact)\s+(?:with\s+me\s+)?directly\b"
     r"|\b(?:do|use|accept|take)\s+(?:paypal|zelle|venmo|cash\s?app|wise|revolut|usdt|crypto|bitcoin|btc|western\s+union"
     r"|alipay|wechat\s?pay)\b|\b(?:send|wire|transfer|deposit)\b[^.!?\n]{0,20}?\bto\s+my\s+(?:bank\s+)?account\b"
     rf"|\b(?:payment|paying)\s+(?:is\s+)?(?:only\s+)?(?:via|by|through|in|with|using)\s+(?:my\s+)?{_PAY_CHANNEL_EN}"
@@ -77,6 +78,8 @@ _BAIT_ZH = (
 )
 _BAIT_EN = (
     r"\blike\s*(?:and|&|\+|,)\s*(?:subscribe|follow|share|comment)\b"
+    r"|\b(?:follow|share|subscribe|repost|retweet)\s*(?:,|&|and|\+)\s*(?:follow|like|share|subscribe|repost|retweet|comment)\b"
+    r"(?!\s*(?:counts?|ratios?|rates?|numbers|data|stats|buttons?))"
     r"|\b(?:follow|like|sub|share)\s?-?(?:4|for)-?\s?(?:follow|like|sub|share)\b"
     r"|\b(?:f4f|l4l|s4s|sub4sub|like4like|followback|follow\s+back)\b|\bsmash\s+(?:that|the)\s+(?:like|follow|subscribe)"
     r"|\b(?:like|follow|share|repost|retweet|comment|subscribe|tag)\b[^.!?\n]{0,40}?\b(?:to|and|for\s+a\s+chance\s+to)\s+"
@@ -105,6 +108,7 @@ _CLAIM_EN = (
     r"|\b(?:income|earnings|profits?|revenue|returns?|followers|growth|monetis\w+|monetiz\w+|approval)\s+(?:[^\s;.,!?]+\s+){0,3}?guaranteed\b"
     r"|\b(?:will\s+never|won'?t\s+ever|won'?t|can\s*not|can'?t|can\s+never|guaranteed\s+(?:not|never)\s+to|never\s+gets?)\s+"
     r"(?:ever\s+)?(?:be\s+|get\s+)?(?:banned|suspended|shadow\s?banned|flagged|removed|restricted)\b"
+    r"|\b(?:zero|no)\s+ban\s+risk\b|\bguaranteed\s+(?:roi|engagement|likes|subscribers|traffic|reach)\b"
     r"|\bban[- ]?(?:proof|free)\b|\b100%\s+(?:safe|legit|secure|guaranteed)\b|\brisk[- ]free\b|\bzero\s+risk\b"
     r"|\bno\s+risk\s+(?:at\s+all|whatsoever)\b|\bget\s+rich\s+quick\b|\beasy\s+money\b"
     r"|\b(?:earn|make|making|earning)\s+(?:at\s+least\s+|up\s+to\s+|over\s+)?\$?\d[\d,.]*k?\+?\s*(?:\$|usd|dollars)?\s*"
@@ -118,8 +122,8 @@ _CLAIM_EN = (
 # compares gated and ungated scans).
 _GATES = {
     "off_zh": "私下 线下 站外 场外 平台 系统 外面 网站 担保 中介 官方 绕 跳过 支付宝 微信 v信 vx 银行 卡 账户 钱包 "
-    "usdt 比特币 收款 付款 红包 paypal zelle venmo wise 钱 直接 给我 下单",
-    "off_en": "do use accept take pay send wire transfer deposit venmo zelle cash skip avoid bypass around cut circumvent save "
+    "usdt 比特币 收款 付款 红包 paypal zelle venmo wise 钱 直接 给我 下单 面交 当面 闲鱼 咸鱼 转转 淘宝 拼多多",
+    "off_en": "deal trade transact do use accept take pay send wire transfer deposit venmo zelle cash skip avoid bypass around cut circumvent save "
     "friends f&f goods off outside escrow directly direct not instead rather without",
     "bait_zh": "求 三连 互 集 赞 关注 转发 收藏 评论 分享 留言 私信 截图 双击 扣 好评 晒 五星",
     "bait_en": "like follow f4f l4l s4s sub share smash repost retweet comment tag tap drop give leave star "
