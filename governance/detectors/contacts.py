@@ -99,7 +99,7 @@ _CUE_ID = [
     (
         name,
         _gate(keys),
-        re.compile(rf"(?:{cue})(?P<gap>{_GLUE}{{0,8}})(?P<id>{_HANDLE}|{_NUMBER})(?![a-z0-9_])"),
+        re.compile(rf"(?:{cue})(?P<gap>{_GLUE}{{0,10}})(?P<id>{_HANDLE}|{_NUMBER})(?![a-z0-9_])"),
     )
     for name, cue, keys in [
         (n, c, tuple(k.replace("_", " ") for k in g.split())) for n, c, g in _CUE_FAMILIES
