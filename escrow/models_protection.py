@@ -8,6 +8,8 @@ integers in minor units of the deal's currency.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -59,16 +61,27 @@ class DealMessage(models.Model):
     def __str__(self) -> str:
         return f"message {self.pk} on deal {self.deal_id}"
 
+    @cached_property
+    def masked_body(self) -> str:
+        """The body as the other party sees it, masked by the current detectors
+        (``body_masked`` is the snapshot taken when it was posted: a detector fix
+        also covers messages posted before it)."""
+        if self.author_role == "moderator":
+            return self.body
+        from governance.detectors import mask_contact_details
+
+        return mask_contact_details(self.body)
+
     @property
     def was_masked(self) -> bool:
-        return self.body_masked != self.body
+        return self.masked_body != self.body
 
     def text_for(self, user) -> str:
         """What ``user`` sees: the author their own words, everyone else the
         masked text."""
         if user is not None and user.pk == self.author_id:
             return self.body
-        return self.body_masked
+        return self.masked_body
 
 
 class Dispute(models.Model):

@@ -828,6 +828,15 @@ def end_deal_watch(*, deal_id: int, moderator: User, reason: str, now: datetime)
 # ---------------------------------------------------------------------- reviews
 
 
+def _record_text_findings(subject, text: str, now: datetime) -> None:
+    """The detectors read what was written (the public copy is masked); findings
+    become automatic reports on ``subject`` for moderators."""
+    from governance.services import record_automatic_findings
+
+    if text:
+        record_automatic_findings(subject=subject, text=text, now=now)
+
+
 def leave_review(*, deal_id: int, buyer: User, rating, text: str, now: datetime) -> Review:
     """The buyer of a released deal rates the seller 1–5 with a text, once.
     Contact details in the text are masked (it is public)."""
@@ -858,6 +867,7 @@ def leave_review(*, deal_id: int, buyer: User, rating, text: str, now: datetime)
                 )
         except IntegrityError:
             raise AlreadyReviewed()
+        _record_text_findings(review, _clean_text(text, 2000), now)
         record_review(seller_id=deal.seller_id, rating=rating)
         notify(deal=deal, user=deal.seller, kind="reviewed_seller", now=now)
     return review
@@ -877,6 +887,8 @@ def reply_to_review(*, review_id: int, seller: User, text: str, now: datetime) -
         review.reply = mask_contact_details(text)
         review.replied_at = now
         review.save(update_fields=["reply", "replied_at"])
+        # the reply is the seller's: findings accuse the seller, not the reviewer
+        _record_text_findings(seller, text, now)
     return review
 
 

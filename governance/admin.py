@@ -22,6 +22,7 @@ from accounts.admin import ReadOnlyAdmin
 
 from . import points as pts
 from . import services
+from .detectors import mask_contact_details
 from .exceptions import GovernanceError
 from .forms import AppealDecisionForm, DecisionForm
 from .models import (
@@ -383,12 +384,13 @@ class ReportAdmin(admin.ModelAdmin):
         excerpts = [
             e.get("excerpt") or e.get("facts")
             for e in report.evidence or []
-            if e.get("excerpt") or e.get("facts")
+            if (e.get("excerpt") or e.get("facts")) and e.get("source") != "report_text"
         ]
         parts = [f"{report.subject_repr}:"]
         parts += [f"“{e}”" for e in excerpts[:5]]
         if report.details and not excerpts:
-            parts.append(report.details)
+            # facts go to the accused: the reporter's contact details stay hidden
+            parts.append(mask_contact_details(report.details))
         return " ".join(parts)[:2000]
 
     def _decision_page(self, request, reports, decision, form, *, single: bool):

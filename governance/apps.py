@@ -27,8 +27,10 @@ class GovernanceConfig(AppConfig):
 
         from . import notifications  # noqa: F401 - registers its e-mail kinds
         from .registry import _register_users
+        from .validators import attach_validators
 
         _register_users()
+        attach_validators()
         post_migrate.connect(
             lambda **kw: grant_moderator_permissions("governance", MODERATOR_PERMISSIONS),
             sender=self,

@@ -450,6 +450,8 @@ def update_listing(
             listing.save(update_fields=sorted(fields | {"updated_at"}))
         if SEARCH_FIELDS & fields:
             refresh_search_vector(listing)
+        if listing.state == State.PENDING_REVIEW and {"title", "niche", "description"} & fields:
+            _record_text_findings(listing, now)  # edited text in the moderators' queue
         return listing, sent_back
 
 
@@ -516,6 +518,15 @@ def delete_screenshot(
         transaction.on_commit(lambda: [storage.delete(n) for n in names if n])
 
 
+def _record_text_findings(listing: Listing, now: datetime) -> None:
+    """The detectors read the text moderators are about to review; findings
+    become automatic reports in their queue (never a sanction by themselves)."""
+    from governance.registry import text_of
+    from governance.services import record_automatic_findings
+
+    record_automatic_findings(subject=listing, text=text_of(listing), now=now)
+
+
 def submit_listing(*, seller, listing_id: int, now: datetime | None = None) -> Listing:
     """DRAFT/REJECTED/WITHDRAWN → PENDING_REVIEW.
 
@@ -558,6 +569,7 @@ def submit_listing(*, seller, listing_id: int, now: datetime | None = None) -> L
             now=now,
             update_fields=fields,
         )
+        _record_text_findings(listing, now)
         checker = get_ownership_checker()
         if checker is not None and checker.supports(listing.platform):
             from .tasks import check_listing_ownership

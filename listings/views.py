@@ -19,7 +19,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from governance.detectors import scan_text
 from governance.policy import can
+from governance.registry import text_of
 from marketplace.ratelimit import rate_limit
 
 from . import fragments, selectors, services
@@ -323,6 +325,15 @@ def _edit_step(request, pk: int, form_class, step: str, next_step: str):
         else:
             if sent_back:
                 _sent_back_message(request)
+            if scan_text(text_of(listing)):
+                messages.warning(
+                    request,
+                    _(
+                        "Saved, but your text seems to break a rule (contact details, paying "
+                        "outside the platform, bait or forbidden promises). Please check the "
+                        "warning before you submit."
+                    ),
+                )
             return _next_or_dashboard(request, listing, next_step)
     return render(
         request,

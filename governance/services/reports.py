@@ -98,6 +98,10 @@ def file_report(*, reporter, subject, rule, details: str = "", now: datetime) ->
                 accused=owner,
                 rule=rule,
                 details=details.strip(),
+                # the report's own text is read too: moderators see what it carries
+                evidence=[
+                    {**f.as_evidence(), "source": "report_text"} for f in scan_text(details.strip())
+                ][:MAX_EVIDENCE],
             )
     except IntegrityError:  # a concurrent identical report won the race
         raise DuplicateReport()

@@ -55,3 +55,55 @@ def category_label(code: str) -> str:
         return Category(code).label
     except ValueError:
         return code
+
+
+# ------------------------------------------------------------- detected text
+# One scan for every text other people read: templates mask what others see
+# (``|masked``), warn the author (``text_warning``) and show moderators the
+# findings (``text_findings``).
+
+DETECTOR_RULE_LABELS = {
+    "BEH-08": _("contact details that lead off the platform"),
+    "BEH-09": _("paying outside the platform"),
+    "BEH-01": _("asking for likes, follows, shares or reviews"),
+    "LST-12": _("a promise the platform forbids (ban-proof, guaranteed income …)"),
+}
+
+
+@register.filter
+def masked(text) -> str:
+    """``text`` with contact details (and bank card numbers) hidden — for text
+    shown to anyone but its author."""
+    from ..detectors import mask_contact_details
+
+    return mask_contact_details(str(text)) if text else ""
+
+
+def _findings(obj_or_text) -> list[dict]:
+    from ..detectors import scan_text
+    from ..registry import text_of
+
+    text = obj_or_text if isinstance(obj_or_text, str) else text_of(obj_or_text)
+    return [
+        {
+            "rule_code": f.rule_code,
+            "label": DETECTOR_RULE_LABELS.get(f.rule_code, f.rule_code),
+            "excerpt": f.excerpt,
+            "confidence": round(f.confidence * 100),
+            "version": f.version,
+        }
+        for f in scan_text(text)
+    ]
+
+
+@register.inclusion_tag("governance/_text_warning.html")
+def text_warning(obj_or_text):
+    """A warning for the author: what in their text breaks a rule (before they
+    submit it; moderators will see the same)."""
+    return {"findings": _findings(obj_or_text)}
+
+
+@register.inclusion_tag("governance/_text_findings.html")
+def text_findings(obj_or_text):
+    """The detectors' findings on an object's text, for moderators."""
+    return {"findings": _findings(obj_or_text)}

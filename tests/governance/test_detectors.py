@@ -1,82 +1,132 @@
-"""Detectors: the labelled corpus (zh + en, half ordinary marketplace text),
-disguises, masking, spans and speed."""
+"""Detectors: the labelled corpus (zh + en, dev and held-out parts, ordinary
+marketplace text with traps), disguises, masking, spans, versions and speed."""
 
 from __future__ import annotations
 
-import json
+import re
 import time
-from pathlib import Path
 
 import pytest
 
-from governance.detectors import DETECTOR_RULES, Finding, mask_contact_details, scan_text
-
-CORPUS = Path(__file__).parent / "data" / "detector_corpus.jsonl"
-
-
-def _cases():
-    with CORPUS.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
-def test_corpus_is_large_balanced_and_bilingual():
-    cases = _cases()
-    negatives = [c for c in cases if not c["expect"]]
-    assert len(cases) >= 200
-    assert len(negatives) >= len(cases) * 0.45
-    assert {c["lang"] for c in cases} == {"zh", "en"}
-    assert all(set(c["expect"]) <= set(DETECTOR_RULES) for c in cases)
+from governance.detectors import (
+    DETECTOR_RULES,
+    DETECTOR_VERSION,
+    Finding,
+    mask_contact_details,
+    scan_text,
+)
+from governance.detectors.evaluate import PARTS, evaluate, load
 
 
-def test_precision_and_recall_on_the_labelled_corpus_are_at_least_95_percent():
-    tp = fp = fn = 0
-    mistakes = []
-    for case in _cases():
-        got = {f.rule_code for f in scan_text(case["text"])}
-        expected = set(case["expect"])
-        tp += len(got & expected)
-        fp += len(got - expected)
-        fn += len(expected - got)
-        if got != expected:
-            mistakes.append((case["text"], sorted(expected), sorted(got)))
-    precision = tp / (tp + fp)
-    recall = tp / (tp + fn)
-    print(
-        f"\ndetector corpus: precision={precision:.3f} recall={recall:.3f} (tp={tp} fp={fp} fn={fn})"
-    )
-    for text, expected, got in mistakes:
-        print(f"  expected {expected} got {got}: {text}")
-    assert precision >= 0.95
-    assert recall >= 0.95
+@pytest.fixture(scope="module")
+def corpus():
+    return {part: load(path) for part, path in PARTS.items()}
+
+
+def test_corpus_is_large_split_balanced_bilingual_and_covers_every_rule(corpus):
+    dev, held_out = corpus["dev"], corpus["held-out"]
+    assert len(dev) + len(held_out) >= 600
+    assert len(held_out) >= 300
+    assert not {c["text"] for c in dev} & {c["text"] for c in held_out}
+    for cases in (dev, held_out):
+        negatives = [c for c in cases if not c["expect"]]
+        assert len(negatives) >= len(cases) * 0.3
+        assert {c["lang"] for c in cases} == {"zh", "en"}
+        assert all(set(c["expect"]) <= set(DETECTOR_RULES) for c in cases)
+        for rule in DETECTOR_RULES:
+            for lang in ("zh", "en"):
+                assert sum(rule in c["expect"] and c["lang"] == lang for c in cases) >= 8, (
+                    rule,
+                    lang,
+                )
+
+
+@pytest.mark.parametrize("part", ["dev", "held-out"])
+def test_precision_and_recall_per_rule_are_at_least_97_percent(corpus, part):
+    result = evaluate(corpus[part])
+    for mistake in result["mistakes"]:
+        print(f"  expected {mistake['expect']} got {mistake['got']}: {mistake['text']}")
+    for rule, counts in result["rules"].items():
+        assert counts["precision"] >= 0.97, (part, rule, counts)
+        assert counts["recall"] >= 0.97, (part, rule, counts)
+
+
+@pytest.mark.parametrize("part", ["dev", "held-out"])
+def test_masking_hides_every_contact_detail_of_the_corpus(corpus, part):
+    for case in corpus[part]:
+        masked = mask_contact_details(case["text"])
+        for secret in case.get("secret", []):
+            assert secret not in masked, (case["text"], masked)
+        if not case["expect"]:
+            assert masked == case["text"]
 
 
 @pytest.mark.parametrize(
     "text",
-    ["10万粉丝", "¥12,800", "2023-05-01", "订单号 202405011234", "浏览量 1,234,567", "获赞120万"],
+    [
+        "10万粉丝",
+        "¥12,800",
+        "2023-05-01",
+        "订单号 202405011234",
+        "浏览量 1,234,567",
+        "获赞120万",
+        "本店不接受私下交易",
+        "请勿私下转账",
+        "Version 2.13.8.1 of the app",
+        "Build 1.3.8.0013.8000",
+        "微信 8.0.47.2501 版本以上可用",
+        "Order #13800138000 is complete",
+        "Q3 2024 revenue was $12,000",
+        "微信公众号转让，粉丝 2.3 万",
+        "Telegram channel with 25,000 subscribers",
+    ],
 )
-def test_ordinary_figures_are_never_flagged(text):
+def test_ordinary_text_and_the_platforms_own_warnings_are_never_flagged(text):
     assert scan_text(text) == []
 
 
 @pytest.mark.parametrize(
-    ("text", "excerpt"),
+    ("text", "secret"),
     [
         ("联系 １３８００１３８０００ 谢谢", "１３８００１３８０００"),
         ("号码 一三八零零一三八零零零", "一三八零零一三八零零零"),
         ("call 138-0013-8000 now", "138-0013-8000"),
-        ("V信：lily2023", "V信：lily2023"),
-        ("加微", "加微"),
+        ("V信：lily2023", "lily2023"),
+        ("My WeChat ID is wxid_abc123", "wxid_abc123"),
+        ("WeChat me: wxid_seller2", "wxid_seller2"),
+        ("wechat id - sunny_trader88", "sunny_trader88"),
+        ("威 xin：fangfang_888", "fangfang_888"),
+        ("ⓠⓠ 31415926", "31415926"),
+        ("🐧 1234567890", "1234567890"),
+        ("进Q群 628731902 拿资料", "628731902"),
+        ("q: 554433221", "554433221"),
+        ("Reach me on skype: live:seller_mike", "seller_mike"),
+        ("Discord: ghost_rider#0420", "ghost_rider"),
+        ("tele: @quickflip", "quickflip"),
+        ("add my snap: jess.sells", "jess.sells"),
+        ("LINE id is tokyo_deals", "tokyo_deals"),
+        ("You can check @growth_hacker_x", "growth_hacker_x"),
     ],
 )
-def test_disguised_contact_details_are_found_with_spans_into_the_original_text(text, excerpt):
+def test_disguised_contact_details_are_found_and_masked_with_spans_into_the_original(text, secret):
     findings = [f for f in scan_text(text) if f.rule_code == "BEH-08"]
     assert findings, text
-    finding = findings[0]
-    assert isinstance(finding, Finding)
-    start, end = finding.span
-    assert text[start:end] == finding.excerpt
-    assert excerpt in finding.excerpt
-    assert 0 < finding.confidence <= 1
+    for finding in findings:
+        assert isinstance(finding, Finding)
+        start, end = finding.span
+        assert text[start:end] == finding.excerpt
+        assert 0 < finding.confidence <= 1
+        assert finding.version == DETECTOR_VERSION
+        assert finding.as_evidence()["detector_version"] == DETECTOR_VERSION
+    assert any(secret in f.excerpt for f in findings)
+    assert secret not in mask_contact_details(text)
+
+
+def test_payment_steered_off_the_platform_with_a_phone_number_is_both_rules():
+    rules = {f.rule_code for f in scan_text("转账到我支付宝 13912345678 就行")}
+    assert rules == {"BEH-08", "BEH-09"}
+    rules = {f.rule_code for f in scan_text("Pay via Alipay to 13800138000 and I'll hand over")}
+    assert rules == {"BEH-08", "BEH-09"}
 
 
 def test_masking_hides_contact_details_and_keeps_the_rest():
@@ -86,18 +136,48 @@ def test_masking_hides_contact_details_and_keeps_the_rest():
     assert "¥12,800" in masked and masked.count("[***]") == 3
     assert mask_contact_details("10万粉丝，售价¥12,800") == "10万粉丝，售价¥12,800"
     assert mask_contact_details("") == ""
+    assert mask_contact_details(None) == ""
 
 
 def test_bait_and_claims_are_not_masked():
     assert mask_contact_details("求点赞！保证不封号") == "求点赞！保证不封号"
 
 
-def test_scanning_is_fast_enough_for_every_message():
-    texts = [c["text"] for c in _cases()]
-    batch = (texts * 50)[:10_000]
-    started = time.perf_counter()
+def test_a_bank_card_number_is_off_platform_payment_and_masked():
+    text = "银行卡号 6217 0000 1234 5678 901，转这里"
+    assert {f.rule_code for f in scan_text(text)} == {"BEH-09"}
+    assert "1234 5678" not in mask_contact_details(text)
+
+
+def test_scanning_is_fast_enough_for_every_message(corpus):
+    texts = [c["text"] for c in corpus["dev"] + corpus["held-out"]]
+    batch = (texts * 30)[:10_000]
+    started = time.process_time()
     for text in batch:
         scan_text(text)
-    elapsed = time.perf_counter() - started
-    print(f"\n10,000 messages scanned in {elapsed:.2f}s")
-    assert elapsed < 5.0  # about 0.5 s on the reference machine
+    elapsed = time.process_time() - started
+    print(f"\n10,000 messages scanned in {elapsed:.2f}s of CPU")
+    assert elapsed < 3.0  # generous for a shared machine; the bench measures the rate
+
+
+def test_the_gates_never_hide_a_match(corpus, monkeypatch):
+    """Each pattern runs only when one of its gate substrings is in the text; a
+    gate that forgot a substring would silently lose matches."""
+    from governance.detectors import contacts, phrases
+
+    texts = [c["text"] for c in corpus["dev"] + corpus["held-out"]]
+    gated = [scan_text(t) for t in texts]
+    everything = re.compile("")
+    monkeypatch.setattr(
+        phrases,
+        "_SCANNERS",
+        [(r, k, c, everything, rx) for r, k, c, _g, rx in phrases._SCANNERS],
+    )
+    monkeypatch.setattr(
+        contacts, "_SELF", [(rx, everything, k, c) for rx, _g, k, c in contacts._SELF]
+    )
+    monkeypatch.setattr(
+        contacts, "_CUE_ID", [(n, everything, rx) for n, _k, rx in contacts._CUE_ID]
+    )
+    monkeypatch.setattr(contacts, "_INVITE_GATE", everything)
+    assert [scan_text(t) for t in texts] == gated

@@ -1,0 +1,387 @@
+"""Off-platform contact details (rule ``BEH-08``): extract candidates, then judge
+each in its context.
+
+Candidates come in two sorts:
+
+- *self-evident* — an e-mail address, a link, a phone number in a phone's shape
+  (Chinese mobile, ``+``/``00`` international, landline, North American, UK), a
+  WeChat ``wxid_``, a Skype ``live:`` id, a Discord ``name#1234``, an ``@handle``.
+  Only their own shape can clear them: an order or version number written like a
+  phone ("Order #13800138000", "Build 1.3.8.0013.8000").
+- *a channel and an identifier* — a cue naming a channel (WeChat and its
+  homophones, QQ / 🐧 / a lone ``q`` / a QQ group, Telegram, WhatsApp, Line,
+  Skype, Discord, Snapchat …, or a phone word) followed, across label words only
+  ("号", "ID", "is", ":", "搜"), by a handle or a number. A platform named as a
+  topic is not a channel: a topic word after the cue ("微信公众号", "Telegram
+  channel") breaks the chain, and a number followed by a unit ("QQ群 500 人",
+  "12k followers") is a count, not an identifier.
+- *a channel invitation without an identifier* ("加我微信", "add me on
+  WhatsApp", "V信") counts unless negated ("请勿加微信", "do not move to Telegram").
+
+Numbers are read in the ``digits`` view (Chinese numerals as digits), everything
+else in the ``fold`` view; both index the original text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .context import gate as _gate
+from .context import negated
+
+_B = r"(?<![a-z0-9_])"
+_E = r"(?![a-z0-9_])"
+_SEP = r"[ \t\-_.·•*/|~—–()\[\]]{0,3}"  # what people put between digits
+_D = _SEP + r"\d"
+
+# ---------------------------------------------------------------- channel cues
+
+_WECHAT = (
+    r"微信|[薇徽嶶维威][ _.*\-]{0,2}(?:信|芯|心|亻言|❤|♥|❤️|xin)|[薇徽嶶][ _.*\-]{0,2}x(?![a-z])"
+    r"|微[ _.*\-]{1,2}信|微[ _.*\-]{0,2}(?:芯|心(?!愿|博)|亻言|❤|♥|xin|x(?![a-z]))"
+    r"|v[ _.*\-]{0,2}(?:信|芯|心|❤|♥)|wei[ _]?(?:xin|信)"
+    rf"|{_B}(?:v[ .]?x|w[ .]?x|we[ ]?chat|weixin|wei[ _]?xin){_E}|绿泡泡|卫星号"
+)
+_QQ = rf"扣[ _.*\-]?扣|抠抠|寇寇|叩叩|蔻蔻|口口|企[ _.*\-]?鹅|🐧|扣(?![1款分费除钱])|{_B}q[ ]?q{_E}"
+_QQ_GROUP = rf"(?:{_B}q{{1,2}}|扣扣|企鹅)?[ ]?群(?:号码?|号)?|裙号"
+_LONE_Q = rf"{_B}q(?:号)?(?![a-z_])"
+_TELEGRAM = rf"电报|纸飞机|小飞机|飞机号?|{_B}(?:telegram|tele|t[ ]?g){_E}"
+_APP_CLEAR = (
+    rf"{_B}(?:whats[ ]?app|skype|discord|snapchat|kik|kakao(?:[ ]?talk)?|viber|instagram|insta"
+    rf"|facebook|messenger|zalo|icq|imessage){_E}"
+)
+# Everyday English words too: an identifier must be labelled ("line: …", "snap me @…").
+_APP_AMBIGUOUS = rf"{_B}(?:line|signal|snap|sc|ig|ins|wa|fb|threads){_E}"
+_PHONE = (
+    r"电话|手机号?码?|号码|联系方式|联系电话|座机|致电|拨打|打这个|短信|来电|同号|"
+    rf"{_B}(?:tel|phone|mobile|cell|call|number|text(?:[ ]?me)?|ring(?:[ ]?me)?|sms|contact|reach\s+me"
+    rf"|hit\s+me\s+up){_E}"
+)
+
+_ADD = (
+    r"(?:(?<![已未没])加|\+|➕|添加|加个|加下|加1下|加我|\+我|加好友|找我|私我)\s?"
+    r"(?:v|vx|wx|微|薇|威|徽|q|企鹅|扣扣|飞机|tg|电报)(?![a-z])"
+)
+_GLUE = (
+    r"(?:[ \t:：=\-–—~～→>|/,，(\[【]|id|no\.?|number|num|handle|username|user|name|is|me|at|on|via|my"
+    r"|hao(?:ma)?|号码?|是|为|搜[一1]?搜?|叫|私?聊|dm|私信|找|上|找我|联系|的|我|账号|同号)"
+)
+# labels strong enough to take a plain word as a handle ("line: osaka", "微信号 abcdef")
+_LABELS = re.compile(r"[:：=]|\bid\b|是|号|username|handle|\bname\b")
+_LABEL_END = re.compile(r"(?:[:：=]|是|号)\s*$")
+_HANDLE = r"(?:@\s?)?[a-z][a-z0-9_.\-]{1,30}[a-z0-9_]"
+_NUMBER = r"\+?\d(?:" + _SEP + r"\d){3,16}"
+
+# (cue name, cue pattern, gate: space-separated substrings, one of which every
+# match of the cue contains; checked first, in C)
+_CUE_FAMILIES = [
+    ("add", _ADD, "加 + ➕ 找我 私我"),
+    ("wx", _WECHAT, "微 薇 徽 嶶 维 威 信 芯 心 ❤ ♥ wei vx v_x v.x wx w_x w.x chat 绿泡泡 卫星"),
+    ("qq", _QQ, "扣 抠 寇 叩 蔻 口口 企 🐧 q"),
+    ("v", rf"(?:{_B}v|微|薇)(?=\s?[:=])", "v: v_: v= 微 薇"),
+    ("grp", _QQ_GROUP, "群 裙"),
+    ("q", _LONE_Q, "q"),
+    ("tg", _TELEGRAM, "电报 飞机 tg t_g tele"),
+    (
+        "app",
+        _APP_CLEAR,
+        "whats skype discord snapchat kik kakao viber insta facebook messenger zalo icq imessage",
+    ),
+    ("amb", _APP_AMBIGUOUS, "line signal snap sc ig ins wa fb threads"),
+    (
+        "ph",
+        _PHONE,
+        "电话 手机 号码 联系 座机 致电 拨打 打这个 短信 来电 同号 tel phone mobile cell call number text ring sms "
+        "contact reach hit_me",
+    ),
+]
+_CUE_ID = [
+    (
+        name,
+        _gate(keys),
+        re.compile(rf"(?:{cue})(?P<gap>{_GLUE}{{0,10}})(?P<id>{_HANDLE}|{_NUMBER})(?![a-z0-9_])"),
+    )
+    for name, cue, keys in [
+        (n, c, tuple(k.replace("_", " ") for k in g.split())) for n, c, g in _CUE_FAMILIES
+    ]
+]
+_MIN_DIGITS = {
+    "add": 5,
+    "wx": 6,
+    "v": 6,
+    "qq": 5,
+    "grp": 5,
+    "q": 5,
+    "tg": 7,
+    "app": 7,
+    "amb": 7,
+    "ph": 7,
+}
+
+# ----------------------------------------------------------- self-evident shapes
+
+# Each shape has its own regex and a cheap gate (substrings its match must
+# contain), so a message runs only the regexes it could match.
+_EMAIL = re.compile(
+    r"(?<![\w.%+-])[a-z0-9._%+-]{2,64}\s?@\s?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,10}" + _E
+)
+_DOT = r"(?:\.|点|\(dot\)|\[dot\]|\{dot\}|\sdot\s)"
+_EMAIL_DISGUISED = re.compile(
+    rf"(?<![\w.])[a-z0-9_%+-]{{1,64}}(?:\s?{_DOT}\s?[a-z0-9_%+-]{{1,32}}){{0,3}}"
+    r"\s?(?:\(at\)|\[at\]|\{at\}|\sat\s|#|艾特|圈a|\(@\))\s?[a-z0-9-]{2,}"
+    rf"(?:\s?{_DOT}\s?[a-z0-9-]{{2,}}){{0,2}}?\s?{_DOT}\s?(?:com|cn|net|org|io|me|co|uk|de|fr|jp|ru|edu)"
+    + _E
+)
+_TLDS = (
+    r"(?:com|cn|net|org|io|me|ly|co|cc|top|xyz|info|app|link|gg|tv|uk|hk|tw|sg|ru|biz|site|online"
+    r"|shop|vip|club|store|live|page|ee|de|fr|jp|kr|ai|gl|bio|nz|au|ca|es|nl|pl|vn|th|ph)(?![a-z0-9\-])"
+)
+_TLD_GATE = re.compile(r"\." + _TLDS)
+_LINK = re.compile(
+    r"(?:https?://|www\.)[^\s，。！？、）)\]】>\"'<]+"
+    r"|(?<![@\w.\-])(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+"
+    + _TLDS
+    + r"(?:/[^\s，。！？、）)\]】>\"'<]*)?"
+)
+_LINK_DISGUISED = re.compile(
+    r"(?<![\w.])[a-z0-9\-]{2,}\s?(?:点|\(dot\)|\[dot\])\s?(?:com|cn|net|org|me|io)" + _E
+)
+_WXID = re.compile(r"wxid_[a-z0-9_\-]{3,}")
+_SKYPE = re.compile(r"live:[.a-z0-9_\-]{3,}")
+_DISCORD = re.compile(r"(?<![\w#])[a-z][a-z0-9_.]{1,31}#\d{4}(?!\d)")
+_AT = re.compile(r"(?<![\w.@])@[a-z0-9_][a-z0-9_.]{1,29}[a-z0-9_]")
+_SELF = [
+    # (regex, gate: substrings one of which its match contains, kind, confidence)
+    (regex, _gate(tuple(keys.split())), kind, confidence)
+    for regex, keys, kind, confidence in [
+        (_EMAIL, "@", "email", 0.97),
+        (_EMAIL_DISGUISED, "at # 艾特 圈a (@)", "email", 0.9),
+        (_LINK, "http www.", "link", 0.93),
+        (_LINK_DISGUISED, "点 dot", "link", 0.85),
+        (_WXID, "wxid_", "wechat", 0.97),
+        (_SKYPE, "live:", "messenger", 0.95),
+        (_DISCORD, "#", "messenger", 0.9),
+        (_AT, "@", "handle", 0.8),
+    ]
+]
+
+_PHONES = re.compile(
+    "|".join(
+        [
+            # Chinese mobile numbers, also "+86", spaced, in full-width or Chinese numerals
+            rf"(?P<cn>(?<![\d+#.])(?<!\d[ \-])(?:(?:\+|00)?86{_SEP})?1{_SEP}[3-9](?:{_D}){{9}}(?!\d))",
+            # international numbers with a leading + or 00
+            rf"(?P<intl>(?<![\w+#.])(?:\+|00){_SEP}?[1-9]\d{{0,2}}(?:{_D}){{6,13}}(?!\d))",
+            # landlines: "010-12345678", "(0755) 8888 6666"
+            r"(?P<land>(?<![\d.])(?<!\d[ \-])(?:\(0\d{2,3}\)\s?|0\d{2,3}[\-\s])\d{3,4}[\-\s]?\d{4}(?!\d)(?![ \-]\d))",
+            # North American: "(415) 555-0132", "415.555.0132", "917 555 0142"
+            r"(?P<na>(?<![\d\-.,#])(?<!\d[ \-])(?:\(\d{3}\)\s?|\d{3}[\-.\s])\d{3}[\-.\s]\d{4}(?![\d\-,])(?![ \-]\d))",
+            # UK and similar trunk-prefixed mobiles: "07700 900 461"
+            r"(?P<uk>(?<![\d.,#])(?<!\d[ \-])0[1-9]\d{3}\s\d{3}\s?\d{3}(?!\d)(?![ \-]\d))",
+        ]
+    )
+)
+
+# ------------------------------------------------------ invitations without an id
+
+_ADD_VERB = r"(?:(?<![已未没])加|\+|➕|添加|加个|加下|加一下|加我|\+我|加好友|找我|私我|走)"
+_ADD_TARGET = (
+    r"(?:微信|薇信|威信|徽信|v信|微(?![博软商店视])|薇|威(?!望|力|胁|信度)|v(?![ ]?(?:认证|标|用户|博主|号主|账号|会员|\d))"
+    r"|vx|wx|扣扣|企鹅|q ?q|q(?![a-z0-9])|电报|飞机|tg|whatsapp|line|绿泡泡)"
+)
+_APPS_EN = (
+    rf"{_B}(?:telegram|whats\s?app|line|signal|skype|discord|kakao(?:talk)?|viber|snapchat|snap|instagram|insta"
+    rf"|ig|facebook|messenger|wechat|weixin|tg|wa|kik|qq){_E}"
+)
+_INVITE = re.compile(
+    rf"(?P<addzh>{_ADD_VERB}\s?{_ADD_TARGET})"
+    rf"|(?P<alone>[薇徽嶶][ _.*\-]{{0,2}}(?:信|芯|亻言|❤|♥)|微[ _.*\-]{{1,2}}信|微(?:❤|♥|芯|亻言)"
+    rf"|v[ _.*\-]{{0,2}}(?:信|❤|♥)|绿泡泡|卫星号|{_B}(?:vx|wx){_E}"
+    r"|(?:微信|vx|wx|v信|qq|扣扣)\s?(?:同号|同手机|同电话|同步))"
+    r"|(?P<chat>(?:微信|vx|wx|v信|qq|扣扣|电报|飞机|tg|whatsapp|telegram|line)\s?上?\s?(?:聊(?!天)|说|谈|沟通|详谈|细聊|私聊)"
+    r"|(?<![a-z])(?:上|去|转|换)\s?(?:微信|vx|qq|扣扣|电报|tg|whatsapp|telegram)(?![号群公支小视钱红a-z]))"
+    r"|(?P<en>(?:add|contact|message|msg|text|dm|pm|reach|find|ping|hit|call|chat\s+with|talk\s+to|write\s+to)"
+    r"\s+(?:me|us)\s+(?:up\s+)?(?:on|at|via|through|in|over)\s+(?:my\s+)?"
+    + _APPS_EN
+    + r"|(?:move|switch|continue|talk|chat|go|take\s+(?:this|it))\s+(?:this\s+)?(?:to|on|over\s+to)\s+"
+    + _APPS_EN
+    + r"|(?:my|our)\s+"
+    + _APPS_EN
+    + r"\s+(?:is|number|id|handle)\b"
+    + rf"|{_B}(?:whats\s?app|telegram|wechat|skype|viber|kik|snapchat|kakao|discord)\s+(?:me|us)\b"
+    + r"|\bhmu\s+(?:on|at|via)\s+"
+    + _APPS_EN
+    + ")"
+)
+_INVITE_GATE = _gate(
+    tuple(
+        "hmu 同 加 + ➕ 找我 私我 走 薇 徽 嶶 微 信 ❤ ♥ 绿泡泡 卫星 扣 电报 飞机 上 去 到 转 换 vx wx telegram whats line "
+        "signal skype discord kakao viber snap insta ig facebook messenger wechat weixin tg wa kik qq".split()
+    )
+)
+# a platform named as a topic right after the cue: "微信公众号", "+ 微信小店"
+_TOPIC_AFTER = re.compile(
+    r"\s?(?:公众号|视频号|小店|小程序|群(?!号)|空间|支付|钱包|红包|运动|认证|读书|指数|生态|音乐|会员|等级|官方|频道|商城|店铺"
+    r"|official|channel|group|server|business|shop|store|pay|account|story|streak)"
+)
+
+# ------------------------------------------------------------------- the guards
+
+_COUNT_AFTER = re.compile(
+    r"\s?(?:[万千百亿人粉个次条元块位岁级天年月日多余+%w]|k\b|m\b|followers?|fans|members?|subs|subscribers?"
+    r"|views?|likes?|friends|订阅|播放|点赞|赞|粉丝|关注|在线|楼|版本?|version)"
+)
+_ORDER_BEFORE = re.compile(
+    r"(?:订单|单号|编号|流水|运单|快递|工单|发票|序列号|货号|order|invoice|ticket|tracking|item|sku|ref|case|no\.?|nr\.?|#)"
+    r"\s*(?:号|number|no\.?|id)?\s*[:：#]?\s*$"
+)
+_ORDER_CUE = re.compile(
+    r"(?:订单|单号|编号|运单|快递|工单|发票|order|invoice|ticket|tracking|sku)\s*(?:号|number|no\.?|id|#)"
+)
+_VERSION_BEFORE = re.compile(
+    r"(?:\bv|version|ver\.?|build|版本|固件|firmware|ios|android|python|系统|升级|更新)\s*(?:号|:|：)?\s*$"
+)
+_STOP = frozenset(
+    "account official channel group server business shop store pay payment wallet moments mini program "
+    "video story streak streaks friends followers members subscribers views web app desktop version ads "
+    "me us here there now only please and or the a an for to with of in not no chat call id number handle "
+    "username name message messages group groups page pages chart era up out it this that then".split()
+)
+_PLATFORM_DOMAINS = frozenset(
+    "tiktok.com douyin.com youtube.com instagram.com facebook.com twitter.com x.com weibo.com "
+    "xiaohongshu.com bilibili.com kuaishou.com taobao.com amazon.com etsy.com shopify.com "
+    "twitch.tv linkedin.com pinterest.com reddit.com".split()
+)
+_DISCORD_NOT = re.compile(r"(?:order|invoice|ticket|issue|pr|case|item|no|sku|ref|room|page|订单)#")
+
+
+_NO_DIGITS = {ord(c): None for c in "0123456789"}
+
+
+def _digit_count(s: str) -> int:
+    return sum(ch.isdigit() for ch in s)
+
+
+def _version_like(d: str, start: int, number: str) -> bool:
+    """Dotted groups (``1.3.8.0013.8000``) or a version word right before."""
+    if number.count(".") >= 3 or (
+        number.count(".") >= 2 and len(number.split(".")[0].strip()) <= 2
+    ):
+        return True
+    return bool(_VERSION_BEFORE.search(d, max(0, start - 12), start))
+
+
+def _order_like(d: str, start: int) -> bool:
+    return bool(_ORDER_BEFORE.search(d, max(0, start - 14), start))
+
+
+def _number_ok(cue: str, d: str, id_start: int, number: str, end: int) -> bool:
+    if _digit_count(number) < _MIN_DIGITS[cue]:
+        return False
+    if _COUNT_AFTER.match(d, end) or _version_like(d, id_start, number):
+        return False
+    if _order_like(d, id_start) or _ORDER_CUE.search(d, max(0, id_start - 24), id_start):
+        return False
+    if cue == "q":  # "Q3 2024": a lone q needs a number that starts like one
+        first = re.match(r"\d+", number)
+        if first and len(first.group()) < 3 and len(number) > len(first.group()):
+            return False
+    return True
+
+
+def _handle_ok(cue: str, gap: str, handle: str) -> bool:
+    if cue in ("qq", "grp", "q", "ph"):
+        return False
+    bare = handle.lstrip("@")
+    labelled = bool(_LABELS.search(gap)) or handle.startswith("@")
+    bare = bare.strip()
+    if bare in _STOP:
+        return False
+    if cue == "amb" and not labelled:
+        return False
+    if cue == "v":  # "V: abc_123" but not "Season V: The Return"
+        return bool(re.search(r"[0-9_]", bare))
+    if re.search(r"[0-9_.\-]", bare) or handle.startswith("@"):
+        return True
+    # a plain word only right after "…:" / "…是" ("Instagram handle will be …" is prose)
+    return bool(_LABEL_END.search(gap)) and len(bare) >= 4
+
+
+def find_contacts(folded: str, digits: str):
+    """Yield ``(kind, confidence, start, end)`` for every contact detail."""
+    for regex, gate, kind, confidence in _SELF:
+        if regex is _LINK and _TLD_GATE.search(folded):
+            pass  # a bare domain may be there
+        elif not gate.search(folded):
+            continue
+        for m in regex.finditer(folded):
+            if regex is _LINK:
+                bare = m.group().split("://")[-1].removeprefix("www.").rstrip("/")
+                if bare in _PLATFORM_DOMAINS:
+                    continue  # "sold on tiktok.com": the platform as a topic
+            elif regex is _DISCORD and _DISCORD_NOT.search(folded, max(0, m.start() - 8), m.end()):
+                continue
+            yield kind, confidence, m.start(), m.end()
+    if len(digits) - len(digits.translate(_NO_DIGITS)) < 7:
+        phones = ()
+    else:
+        phones = _PHONES.finditer(digits)
+    for m in phones:
+        number = m.group()
+        start = m.start()
+        if _order_like(digits, start) or (
+            "." in number and _version_like(digits, start, number.strip())
+        ):
+            continue
+        if _COUNT_AFTER.match(digits, m.end()) and m.lastgroup != "cn":
+            continue
+        yield "phone", 0.95 if m.lastgroup in ("cn", "intl") else 0.85, start, m.end()
+    for cue, keys, regex in _CUE_ID:
+        if not keys.search(folded):
+            continue
+        for m in regex.finditer(digits):
+            ident = m.group("id")
+            id_start = m.start("id")
+            if ident.lstrip("+")[:1].isdigit():
+                if not _number_ok(cue, digits, id_start, ident, m.end()):
+                    continue
+                kind = (
+                    "qq" if cue in ("qq", "grp", "q") else ("phone" if cue == "ph" else "messenger")
+                )
+            else:
+                if not _handle_ok(cue, m.group("gap"), ident):
+                    continue
+                kind = "telegram" if cue == "tg" else "messenger"
+            if cue in ("wx", "add", "v"):
+                kind = "wechat"
+            yield kind, 0.95, m.start(), m.end()
+    if not _INVITE_GATE.search(folded):
+        return
+    for m in _INVITE.finditer(folded):
+        if m.lastgroup == "addzh" and _TOPIC_AFTER.match(folded, m.end()):
+            continue
+        if m.lastgroup == "alone" and _TOPIC_AFTER.match(folded, m.end()):
+            continue
+        if negated(folded, m.start(), m.end()):
+            continue
+        yield "invite", 0.75 if m.lastgroup == "alone" else 0.85, m.start(), m.end()
+
+
+# A bank card number is where the seller wants the money: it steers the payment
+# off the platform (BEH-09) and is masked like a contact detail.
+_CARD = re.compile(
+    r"(?<![\d.])(?<!\d[ \-])(?:[3-6]\d{3}(?:[ \-]\d{4}){3}(?:[ \-]?\d{1,3})?|[3-6]\d{15,18})(?!\d)(?![ \-]\d)"
+)
+_CARD_CUE = re.compile(r"(?:卡号?|银行|账号|账户|card|iban|acct|account)[^\d]{0,8}$")
+
+
+def find_card_numbers(digits: str):
+    """Yield ``(start, end)`` of bank card numbers: grouped by four, or a long
+    run right after a card word (an order number is neither)."""
+    if len(digits) - len(digits.translate(_NO_DIGITS)) < 15:
+        return
+    for m in _CARD.finditer(digits):
+        grouped = not m.group().isdigit()
+        if grouped or _CARD_CUE.search(digits, max(0, m.start() - 12), m.start()):
+            if not _order_like(digits, m.start()):
+                yield m.start(), m.end()

@@ -1,0 +1,59 @@
+"""What the words around a match say: negation before it ("请勿私下转账",
+"never pay outside escrow"), disapproval after it ("… is against the rules").
+
+The window stops at the clause's start, so a negation in an earlier clause
+("不用担心，私下交易更便宜") does not cancel a later match.
+"""
+
+from __future__ import annotations
+
+import re
+
+# "、" lists things under one negation ("没有刷粉、互粉"): not a break
+_UP_TO_LAST_BREAK = re.compile(r".*[。！？!?；;\n，,:：]", re.S)
+_NEG_ZH = re.compile(
+    r"不|勿|别|禁止|严禁|切勿|谨防|警惕|小心|防止|拒绝|杜绝|没有|无需|避免|举报|谨慎|提防|严防|打击|反对|拒|未"
+)
+_NEG_EN = re.compile(
+    r"\b(?:not|no|never|don'?t|doesn'?t|didn'?t|won'?t|wouldn'?t|cannot|can'?t|shouldn'?t|mustn'?t"
+    r"|isn'?t|aren'?t|avoid|beware|refuse|against|nor|stop|warning|scams?|scammers?|report)\b"
+)
+_DISAPPROVAL_AFTER = re.compile(
+    r"[^。！？!?；;\n，,]{0,12}?(?:is|are|was|were)?\s*(?:against\s+the\s+rules|not\s+allowed|prohibited|forbidden|banned"
+    r"|a\s+scam|risky|unsafe|not\s+protected|dangerous)"
+    r"|[^。！？!?；;\n，,]{0,4}?(?:是违规|违规|不允许|被禁止|是骗局|骗局|有风险|风险(?:大|高|很大)|不安全|容易被骗|是诈骗|诈骗)"
+    r"|[^。！？!?；;\n，,]{0,10}?(?:举报|报警|别信|不要信|要小心|当心|不受[^，。,]{0,4}保护|没有保障|无保障|不可信|是违规)"
+)
+
+ZH_WINDOW = 12
+
+_GATES: dict[tuple[str, ...], re.Pattern] = {}
+
+
+def gate(keys: tuple[str, ...]) -> re.Pattern:
+    """One regex of literal alternatives for a gate's substrings: a single C
+    scan (all branches start with a literal, so ``re`` skips ahead by charset)."""
+    regex = _GATES.get(keys)
+    if regex is None:
+        regex = _GATES[keys] = re.compile(
+            "|".join(map(re.escape, sorted(keys, key=len, reverse=True)))
+        )
+    return regex
+
+
+EN_WINDOW = 40
+
+
+def clause_before(text: str, start: int, width: int = EN_WINDOW) -> str:
+    window = text[max(0, start - width) : start]
+    cut = _UP_TO_LAST_BREAK.match(window)
+    return window[cut.end() :] if cut is not None else window
+
+
+def negated(text: str, start: int, end: int) -> bool:
+    """Is the match ``text[start:end]`` negated or disapproved of in its clause?
+    ``text`` is the folded (lower-case) text."""
+    before = clause_before(text, start)
+    if _NEG_EN.search(before) or _NEG_ZH.search(before[-ZH_WINDOW:]):
+        return True
+    return bool(_DISAPPROVAL_AFTER.match(text, end, min(len(text), end + 40)))

@@ -1,0 +1,168 @@
+"""Phrase rules, read in the folded (lower-case) text, each match then judged in
+its clause: a negation before it or a disapproval after it ("本店不接受私下交易",
+"never pay outside escrow", "禁止互粉", "like-for-like is against the rules")
+turns it into the platform's own warning, not a violation.
+
+- ``BEH-09`` steering the payment off the platform: a private/offline deal, a
+  payment verb aimed at a channel of the seller's (支付宝, 银行卡, USDT, PayPal,
+  Zelle, a wallet …), skipping escrow or its fee;
+- ``BEH-01`` engagement bait: asking for likes/follows/shares/reviews, or paying
+  for them (集赞, 好评返现, "like and share to win");
+- ``LST-12`` prohibited claims: ban-proof, risk-free, guaranteed income or growth.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .context import clause_before, negated
+from .context import gate as _gate
+
+_NUM_ZH = r"[\d一二三四五六七八九十两几百千万]"
+
+_PAY_CHANNEL_ZH = r"(?:支付宝|微信|v信|vx|银行卡|卡上|卡里|账户|钱包|usdt|比特币|收款码|收款账户|钱包地址|u地址|paypal|zelle|venmo|wise)"
+_OFF_PLATFORM_ZH = (
+    r"(?:私下|线下|站外|场外|平台外|系统外|外面)(?:交易|转账|转|付款|付|打款|成交|支付|收款|汇款|结算|交)"
+    r"|面交|当面交易|(?:去|走)(?:闲鱼|转转|咸鱼)|(?:去|走)(?:淘宝|拼多多)(?:交易|拍|下单|成交|付款)"
+    r"|(?:不|别|无需|不用|不必|没必要|省得|不想)(?:再)?(?:走|通过|经过|用|经)(?:平台|担保|中介|官方|系统|网站)"
+    r"|绕(?:过|开)(?:平台|担保|中介|系统)|跳过(?:平台|担保|中介)|(?:省|免)(?:掉|去)?(?:平台|中介|担保)(?:的)?(?:费|手续费|抽成|佣金)"
+    rf"|(?:转|付|打|汇|充)(?:钱|款|账|定金|尾款|全款|红包)?(?:直接)?(?:到|进|至)?我(?:的)?{_PAY_CHANNEL_ZH}"
+    rf"|(?:转|付|打|汇)(?:钱|款|账|定金|尾款|全款)(?:直接)?(?:到|进|至)(?:我的?)?{_PAY_CHANNEL_ZH}"
+    r"|(?:支付宝|微信|v信|vx|银行卡|usdt|比特币|红包|收款码|付款码)(?:直接|扫码)?(?:转账?|付款|打款|扫码?|收款|转我|发你)"
+    r"|(?:支付宝|微信|v信|vx|银行卡|卡号|usdt|比特币|paypal)[^。.!！?？]{0,24}?(?:转过来|打过来|汇过来|付过来|转给我|打给我|转我|直接转|直接付|直接打)"
+    rf"|(?:转账?|打款|付款|汇款|打钱)(?:到|至|给|进)[^，。,.!！?？]{{0,24}}?{_PAY_CHANNEL_ZH}"
+    r"|(?:支付宝|微信|银行卡|收款码|收款账户|paypal|usdt)(?:账号|账户|号|卡号|地址)?(?:发|给|告诉)我"
+    r"|钱(?:直接)?(?:打|转|走)(?!平台|担保|官方)(?:我|到|支付宝|微信|卡)"
+    rf"|{_PAY_CHANNEL_ZH}\s?(?:给我|转我|打给我|转给我|付给我)"
+    r"|直接(?:给我)?(?:转账|打款|打钱|转钱|付款给我)|(?:转账|打款|打钱|付款)给我|(?:不用|别|不要|无需)(?:在这里?|在平台)?下单"
+)
+_PAY_CHANNEL_EN = (
+    r"(?:pay\s?pal|zelle|venmo|cash\s?app|crypto|usdt|btc|bitcoin|eth|ethereum|wallet|bank(?:\s+(?:transfer|account|wire))?"
+    r"|wire(?:\s+transfer)?|alipay|wechat\s?pay|western\s+union|wise|revolut|gift\s?cards?|skrill|payoneer"
+    r"|apple\s?pay|google\s?pay|(?:my|your)\s+(?:bank\s+)?card)"
+)
+_OFF_PLATFORM_EN = (
+    r"\bpay(?:\s+(?:me|us|it|him|her|them|anyone|the\s+\w+|\$?\d[\d,.]*k?|\w+)){0,2}\s+(?:directly|outside|off\b|instead"
+    rf"|(?:via|by|through|with|on|using|to\s+my|into\s+my|to|into)\s+(?:my\s+|our\s+)?{_PAY_CHANNEL_EN})"
+    r"|\b(?:send|wire|transfer|deposit)\b(?:\s+(?:me|us|it|the|my|your|\$?\d[\d,.]*k?|money|cash|funds|payment|\w+)){0,3}?"
+    rf"\s+(?:via|by|through|with|on|using|to|into)\s+(?:my\s+|our\s+)?{_PAY_CHANNEL_EN}\b"
+    r"|\b(?:send|wire|transfer)\s+(?:me\s+)?(?:the\s+)?(?:money|cash|funds|payment)\s+(?:directly|outside|off\b)"
+    r"|\b(?:venmo|zelle|cash\s?app|paypal)\s+(?:me|us)\b|\b(?:deal|trade|transact)\s+(?:with\s+me\s+)?directly\b"
+    r"|\b(?:do|use|accept|take)\s+(?:paypal|zelle|venmo|cash\s?app|wise|revolut|usdt|crypto|bitcoin|btc|western\s+union"
+    r"|alipay|wechat\s?pay)\b|\b(?:send|wire|transfer|deposit)\b[^.!?\n]{0,20}?\bto\s+my\s+(?:bank\s+)?account\b"
+    rf"|\b(?:payment|paying)\s+(?:is\s+)?(?:only\s+)?(?:via|by|through|in|with|using)\s+(?:my\s+)?{_PAY_CHANNEL_EN}"
+    r"|\b(?:skip|avoid|bypass|go\s+around|cut\s+out|circumvent|save)\s+(?:the\s+|on\s+)?(?:escrow|platform|site|middleman)(?:'s)?(?:\s+fees?)?"
+    r"|\bfriends\s*(?:and|&)\s*family\b|\bf&f\b|\bgoods\s+and\s+services\s+outside"
+    r"|\b(?:off|outside)\s+(?:of\s+)?(?:the\s+|this\s+)?(?:site|platform|escrow|app)\b|\boff[- ]platform\b"
+    r"|\b(?:not|instead\s+of|rather\s+than|without\s+using)\s+(?:through|via|using|on|with)\s+(?:the\s+)?(?:escrow|platform|site)\b"
+    r"|\bdirect\s+(?:bank\s+)?(?:transfer|payment|deposit|wire)\b"
+    r"|\bno\s+(?:need\s+for\s+)?escrow(?:\s+needed)?\b|\bescrow\s+(?:is\s+)?not\s+needed|\bdirectly\s+from\s+me\b"
+)
+
+_BAIT_ZH = (
+    r"求(?:点赞|关注|转发|收藏|三连|互粉|互关|评论|好评|赞|打call)|一键三连|三连(?:支持|走一波|一下|安排)|(?<!相)互(?:粉|关(?!系)|赞|推|刷|评|助)"
+    r"|集(?:满)?" + _NUM_ZH + r"*个?赞|转发集赞"
+    r"|(?:点赞|关注|转发|收藏|评论|分享|留言)\s?[+＋、和加与&/]?\s?(?:点赞|关注|转发|收藏|评论)"
+    r"(?!(?:\s?[+＋、和加与&/及]?\s?(?:点赞|关注|转发|收藏|评论|分享))*\s?(?:比|率|数|量|都|均|总|平均|情况|数据|互动|占比|记录|截图))"
+    r"|(?:点赞|关注|转发|收藏|评论|私信|分享|留言)(?:本条|此条|这条)?(?:后|即可|就送|并|送|领|抽|有礼|有奖|返|截图|到朋友圈|到群|过\s?"
+    + _NUM_ZH
+    + r")(?!数|量|率|比)"
+    r"|(?:关注|点赞|转发)我?(?:每天|每周)?(?:抽奖|抽|送)|转发(?:此条|本条|这条)?(?:到|至)"
+    + _NUM_ZH
+    + r"*个?(?:群|朋友圈)"
+    r"|截图(?:找我|私信)?领|(?:点个|点点|点下|点一下|顺手|求个)关注|点个赞|点点赞|给个赞|点赞支持|关注一下|关注走一波|双击(?:屏幕|666|支持|关注)"
+    r"|评论区?(?:扣|打|回复)\s?\d|扣\s?1领|评论区?(?:留言|回复|扣|打)?\s?[“\"「‘'][^”\"」’']{1,8}[”\"」’']"
+    r"|(?:好评(?!率|数|度|如潮)|五星|晒图|晒单)[^。.!！?？]{0,10}?(?:返现|返\d|返钱|返红包|红包)"
+    r"|(?:关注|点赞|转发|评论)(?:我|本号|一下|主页)?[，,\s]{0,2}(?:每天|每周|每月)?(?:抽奖|抽\s?\d|抽[一二三两几]|送福利|送号)"
+    r"|好评返现?|晒(?:图|单)(?:好评)?返|五星好评(?:返|送|有礼)|好评(?:送|有礼|返)|给(?:个)?五星好评"
+)
+_BAIT_EN = (
+    r"\blike\s*(?:and|&|\+|,)\s*(?:subscribe|follow|share|comment)\b"
+    r"|\b(?:follow|share|subscribe|repost|retweet)\s*(?:,|&|and|\+)\s*(?:follow|like|share|subscribe|repost|retweet|comment)\b"
+    r"(?!\s*(?:counts?|ratios?|rates?|numbers|data|stats|buttons?))"
+    r"|\b(?:follow|like|sub|share)\s?-?(?:4|for)-?\s?(?:follow|like|sub|share)\b"
+    r"|\b(?:f4f|l4l|s4s|sub4sub|like4like|followback|follow\s+back)\b|\bsmash\s+(?:that|the)\s+(?:like|follow|subscribe)"
+    r"|\b(?:like|follow|share|repost|retweet|comment|subscribe|tag)\b[^.!?\n]{0,40}?\b(?:to|and|for\s+a\s+chance\s+to)\s+"
+    r"(?:win|enter|get\s+(?:a|the|your|free)|receive|claim)\b"
+    r"|\btag\s+(?:\d+|two|three|four|five|a|your)\s+friends?\b|\bshare\s+(?:this\s+)?with\s+\d+\s+friends"
+    r"|\bdouble\s+tap\s+(?:if|to)\b|\bdrop\s+a\s+(?:like|follow|comment)\b|\bcomment\s+['\"“]?\w+['\"”]?\s+(?:below|to\s+get)\b"
+    r"|\b(?:give|leave)\s+(?:us|me)?\s*(?:a\s+)?(?:5|five)[- ]?stars?\b(?:\s+review)?\s+(?:and|for|to\s+get|=)"
+    r"|\b(?:5|five)[- ]?stars?(?:\s+review)?\s*(?:=|for|and\s+get|to\s+get|gets\s+you)\s*(?:a\s+)?(?:free|refund|cash|discount|gift|bonus|\$)"
+    r"|\b(?:rate|give|leave)\s+(?:us\s+|me\s+)?(?:a\s+)?(?:5|five)[- ]?stars?\b[^.!?\n]{0,30}?\b(?:refund|cash\s?back|gift|discount|bonus|free|\$)"
+    r"|\bcash\s?back\s+for\s+(?:a\s+)?(?:positive|good|5[- ]star|five[- ]star)?\s*reviews?"
+)
+
+_CLAIM_ZH = (
+    r"(?:保证|包|确保|承诺|绝对|永久|永远)(?:永久|永远)?(?:不|永不|绝不)(?:会)?(?:被)?(?:封号|封|掉粉|限流|降权|违规)"
+    r"|(?:100%|百分百|百分之百|绝对|完全)(?:不|永不)(?:会)?(?:被)?(?:封|违规|掉粉|限流)"
+    r"|(?:不会|绝不|决不|永不)(?:会)?(?:被)?(?:封号|封|掉粉|限流)|包涨|保涨|稳涨粉"
+    r"|永不封号|永久不封|不会被封|不可能被封|(?:永久)?防封号?|(?:100%|百分百|百分之百|绝对|完全)安全"
+    r"|(?<![低高])(?:零|0|无)风险(?!提示|评估|等级|警告)|稳赚(?:不赔|不亏)?|躺(?:着)?(?:赚|挣)|包赚|保赚|必赚|包回本|稳回本|保本|保底收益"
+    r"|保证[^，。,.!！?？;；]{0,6}?(?:收益|涨粉|上热门|赚钱|回本|月入|日入)|收益有保障|(?:日|月|周|年)(?:入|赚)(?:过|破)?\s?"
+    + _NUM_ZH
+    + r"|包涨粉|包上热门|包过审|包火|必火|包爆|必爆|全网第一|全网最低|史上最低"
+)
+_CLAIM_EN = (
+    r"\bguarantee(?:d|s)?\s+(?:\S+\s+){0,3}?(?:income|earnings|profits?|revenue|returns?|followers|growth|views|monetis\w+"
+    r"|monetiz\w+|approval|sales|virality|to\s+(?:earn|make|grow|go\s+viral))\b"
+    r"|\b(?:income|earnings|profits?|revenue|returns?|followers|growth|monetis\w+|monetiz\w+|approval)\s+(?:[^\s;.,!?]+\s+){0,3}?guaranteed\b"
+    r"|\b(?:will\s+never|won'?t\s+ever|won'?t|can\s*not|can'?t|can\s+never|guaranteed\s+(?:not|never)\s+to|never\s+gets?)\s+"
+    r"(?:ever\s+)?(?:be\s+|get\s+)?(?:banned|suspended|shadow\s?banned|flagged|removed|restricted)\b"
+    r"|\b(?:zero|no)\s+ban\s+risk\b|\bguaranteed\s+(?:roi|engagement|likes|subscribers|traffic|reach)\b"
+    r"|\bban[- ]?(?:proof|free)\b|\b100%\s+(?:safe|legit|secure|guaranteed)\b|\brisk[- ]free\b|\bzero\s+risk\b"
+    r"|\bno\s+risk\s+(?:at\s+all|whatsoever)\b|\bget\s+rich\s+quick\b|\beasy\s+money\b"
+    r"|\b(?:earn|make|making|earning)\s+(?:at\s+least\s+|up\s+to\s+|over\s+)?\$?\d[\d,.]*k?\+?\s*(?:\$|usd|dollars)?\s*"
+    r"(?:a|per|every|/)\s*(?:day|week|month|hour)\b"
+)
+
+# Gates: substrings every match of the pattern contains (checked first, in C).
+# Gates: substrings one of which every match of the pattern contains, checked
+# first (in C) so that a message runs only the patterns it could match.
+# Space-separated; a pattern change must keep its gate true (the corpus test
+# compares gated and ungated scans).
+_GATES = {
+    "off_zh": "私下 线下 站外 场外 平台 系统 外面 网站 担保 中介 官方 绕 跳过 支付宝 微信 v信 vx 银行 卡 账户 钱包 "
+    "usdt 比特币 收款 付款 红包 paypal zelle venmo wise 钱 直接 给我 下单 面交 当面 闲鱼 咸鱼 转转 淘宝 拼多多",
+    "off_en": "deal trade transact do use accept take pay send wire transfer deposit venmo zelle cash skip avoid bypass around cut circumvent save "
+    "friends f&f goods off outside escrow directly direct not instead rather without",
+    "bait_zh": "求 三连 互 集 赞 关注 转发 收藏 评论 分享 留言 私信 截图 双击 扣 好评 晒 五星",
+    "bait_en": "like follow f4f l4l s4s sub share smash repost retweet comment tag tap drop give leave star "
+    "cash rate",
+    "claim_zh": "封 掉粉 限流 降权 违规 安全 风险 赚 挣 回本 保本 保底 保证 收益 入 涨 热门 过审 火 爆 全网 史上",
+    "claim_en": "guarantee ban suspended flagged removed restricted 100% risk rich easy earn make making",
+}
+_SCANNERS = [
+    (rule, kind, confidence, _gate(tuple(_GATES[gate].split())), re.compile(pattern))
+    for rule, kind, confidence, gate, pattern in [
+        ("BEH-09", "off_platform", 0.9, "off_zh", _OFF_PLATFORM_ZH),
+        ("BEH-09", "off_platform", 0.85, "off_en", _OFF_PLATFORM_EN),
+        ("BEH-01", "bait", 0.85, "bait_zh", _BAIT_ZH),
+        ("BEH-01", "bait", 0.85, "bait_en", _BAIT_EN),
+        ("LST-12", "claim", 0.85, "claim_zh", _CLAIM_ZH),
+        ("LST-12", "claim", 0.85, "claim_en", _CLAIM_EN),
+    ]
+]
+_NEGATION_INSIDE = re.compile(r"\b(?:not|no|never|nothing|none|isn't|aren't)\b|n't\b")
+_PAST = re.compile(r"以前|之前|曾经|过去|used\s+to|in\s+the\s+past|previously")
+_QUESTION_AFTER = re.compile(r"\s?(?:吗|么|嘛|\?|？)")
+
+
+def find_phrases(folded: str):
+    """Yield ``(rule_code, kind, confidence, start, end)`` for phrase matches
+    that are not negated in their clause."""
+    for rule, kind, confidence, gate, regex in _SCANNERS:
+        if not gate.search(folded):
+            continue
+        for m in regex.finditer(folded):
+            start, end = m.start(), m.end()
+            if negated(folded, start, end):
+                continue
+            if rule == "BEH-01" and _PAST.search(clause_before(folded, start)):
+                continue  # "以前做过互推": the account's history, not an ask
+            if rule == "LST-12" and _QUESTION_AFTER.match(folded, end):
+                continue  # "这个号不会封号吗？" asks, it does not claim
+            if rule == "LST-12" and m.group().endswith("guaranteed"):
+                # "income is not guaranteed": the negation sits inside the match
+                if _NEGATION_INSIDE.search(m.group()):
+                    continue
+            yield rule, kind, confidence, start, end
