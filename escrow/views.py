@@ -199,6 +199,12 @@ def my_deals(request):
 @login_required
 def detail(request, pk: int):
     deal = selectors.get_deal_for_user(request.user, pk)
+    return render_deal_page(request, deal)
+
+
+def render_deal_page(request, deal, *, review_form=None, reply_form=None, status=200):
+    """The deal page. The review and reply views pass their bound form back on an
+    error, so it re-renders with what was typed and each error beside its field."""
     role = "buyer" if deal.buyer_id == request.user.pk else "seller"
     events = list(deal.events.select_related("actor"))
     deal.notifications.filter(user=request.user, read_at__isnull=True).update(
@@ -215,6 +221,14 @@ def detail(request, pk: int):
     cases = selectors.cases_for_deal(deal)
     case = next((c for c in cases if c.is_open), None)
     review = Review.objects.filter(deal=deal).first()
+    if role == "buyer" and review is None and deal.state == State.RELEASED:
+        review_form = review_form or ReviewForm()
+    else:
+        review_form = None
+    if role == "seller" and review is not None and review.replied_at is None:
+        reply_form = reply_form or ReplyForm()
+    else:
+        reply_form = None
     return render(
         request,
         "escrow/detail.html",
@@ -232,12 +246,8 @@ def detail(request, pk: int):
             and role
             == ("seller" if case.kind == "chargeback" or case.opener_role == "buyer" else "buyer"),
             "review": review,
-            "review_form": ReviewForm()
-            if role == "buyer" and review is None and deal.state == State.RELEASED
-            else None,
-            "reply_form": ReplyForm()
-            if role == "seller" and review is not None and review.replied_at is None
-            else None,
+            "review_form": review_form,
+            "reply_form": reply_form,
             "can_request_refund": role == "buyer"
             and deal.watched_since is not None
             and deal.state in protection.REFUNDABLE_ON_WATCH,
@@ -250,6 +260,7 @@ def detail(request, pk: int):
             "credential_states": services.CREDENTIAL_STATES,
             "views_count": deal.credential_views.count(),
         },
+        status=status,
     )
 
 
@@ -353,6 +364,24 @@ def extend(request, pk: int):
 # ------------------------------------------------------------------ payouts
 
 
+def _payouts_page(request, *, account=None, country_form=None, manual_form=None):
+    account = account or SellerPayoutAccount.objects.filter(user=request.user).first()
+    initial = {"country": account.country if account else ""}
+    return render(
+        request,
+        "escrow/payouts.html",
+        {
+            "account": account,
+            "country_form": country_form or PayoutCountryForm(initial=initial),
+            "manual_form": manual_form or ManualPayoutForm(initial=initial),
+            # The manual form also shows while the seller fixes what they typed in it.
+            "show_manual": bool(manual_form)
+            or (account is not None and account.rail == SellerPayoutAccount.Rail.MANUAL),
+            "payouts": selectors.payouts_for_seller(request.user)[:50],
+        },
+    )
+
+
 @login_required
 def payouts(request):
     """The seller's payout settings and payouts."""
@@ -366,34 +395,32 @@ def payouts(request):
             account = services.refresh_payout_account(user=request.user)
         except GatewayError:
             messages.error(request, _("The payment service is not reachable. Try again shortly."))
-    return render(
-        request,
-        "escrow/payouts.html",
-        {
-            "account": account,
-            "country_form": PayoutCountryForm(
-                initial={"country": account.country if account else ""}
-            ),
-            "manual_form": ManualPayoutForm(
-                initial={"country": account.country if account else ""}
-            ),
-            "payouts": selectors.payouts_for_seller(request.user)[:50],
-        },
-    )
+    return _payouts_page(request, account=account)
 
 
 @login_required
 @require_POST
 @reauthentication_required
 def payouts_connect(request):
+    """Connect (or move) the payout account. An invalid or refused country comes
+    back beside the field, as typed."""
     form = PayoutCountryForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Enter the two-letter country of your bank account."))
-        return redirect("escrow:payouts")
+        return _payouts_page(request, country_form=form)
     back = request.build_absolute_uri(reverse("escrow:payouts")) + "?refresh=1"
-    account, url = services.connect_payout_account(
-        user=request.user, country=form.cleaned_data["country"], return_url=back, refresh_url=back
-    )
+    try:
+        account, url = services.connect_payout_account(
+            user=request.user,
+            country=form.cleaned_data["country"],
+            return_url=back,
+            refresh_url=back,
+        )
+    except EscrowError as exc:
+        form.add_error("country", exc.message)
+        return _payouts_page(request, country_form=form)
+    except GatewayError:
+        form.add_error(None, _("The payment service is not reachable. Try again shortly."))
+        return _payouts_page(request, country_form=form)
     if account.rail == SellerPayoutAccount.Rail.MANUAL:
         messages.info(
             request,
@@ -414,15 +441,18 @@ def payouts_connect(request):
 def payouts_manual(request):
     form = ManualPayoutForm(request.POST)
     if form.is_valid():
-        services.save_manual_payout_details(
-            user=request.user,
-            country=form.cleaned_data["country"],
-            bank_details=form.cleaned_data["bank_details"],
-        )
-        messages.success(request, _("Your bank details were saved (encrypted)."))
-    else:
-        messages.error(request, _("Enter the country and your bank details."))
-    return redirect("escrow:payouts")
+        try:
+            services.save_manual_payout_details(
+                user=request.user,
+                country=form.cleaned_data["country"],
+                bank_details=form.cleaned_data["bank_details"],
+            )
+        except EscrowError as exc:
+            form.add_error("country", exc.message)
+        else:
+            messages.success(request, _("Your bank details were saved (encrypted)."))
+            return redirect("escrow:payouts")
+    return _payouts_page(request, manual_form=form)
 
 
 # ------------------------------------------------------------------ webhooks

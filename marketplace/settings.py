@@ -237,6 +237,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 600.0,
     },
     "escrow-reconcile": {"task": "escrow.reconcile", "schedule": crontab(minute=37)},
+    # listings: saved-search e-mails (new matches since each search's last check).
+    "listings-saved-search-alerts": {
+        "task": "listings.send_saved_search_alerts",
+        "schedule": 300.0,
+    },
     # retention (data protection): daily, idempotent batches.
     "accounts-delete-expired-identity-documents": {
         "task": "accounts.delete_expired_identity_documents",
