@@ -84,12 +84,15 @@ def test_each_example_in_the_search_box_finds_a_demo_listing(client):
     from django.core.management import call_command
 
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    placeholder = CatalogueFilterForm().fields["q"].widget.attrs["placeholder"]
-    examples = [e.strip() for e in placeholder.split(":", 1)[-1].replace("e.g.", "").split(",")]
-    assert len(examples) >= 3
-    for example in examples:
-        response = client.get("/listings/", {"q": example})
-        assert response.context["page_obj"].listings, example
+    catalogue = CatalogueFilterForm().fields["q"].widget.attrs["placeholder"]
+    home = re.search(r'id="home-q"[^>]*placeholder="([^"]+)"', client.get("/").content.decode())
+    for placeholder in (str(catalogue), home.group(1)):
+        words = placeholder.split(":", 1)[-1].replace("e.g.", "").rstrip("…")
+        examples = [e.strip() for e in words.split(",")]
+        assert len(examples) >= 3, placeholder
+        for example in examples:
+            response = client.get("/listings/", {"q": example})
+            assert response.context["page_obj"].listings, (placeholder, example)
 
 
 def test_the_featured_row_is_topped_up_to_a_full_row():
