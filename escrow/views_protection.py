@@ -19,6 +19,7 @@ from marketplace.private_files import private_file_response
 from marketplace.ratelimit import consume, too_many_requests
 
 from . import protection, selectors
+from .deal_page import chat_context, render_deal_page
 from .exceptions import EscrowError
 from .forms import AnswerForm, DisputeForm, MessageForm, ReplyForm, ReviewForm
 from .models import Deal, DealMessage, Dispute, DisputeEvidence, Review
@@ -28,16 +29,6 @@ State = Deal.State
 
 def _is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
-
-
-def chat_context(request, deal, form=None) -> dict:
-    msgs = list(selectors.messages_for_deal(deal))
-    return {
-        "deal": deal,
-        "chat_messages": msgs,
-        "message_form": form or MessageForm(),
-        "last_message_id": msgs[-1].pk if msgs else 0,
-    }
 
 
 @never_cache
@@ -162,8 +153,6 @@ def request_refund(request, pk: int):
 def review(request, pk: int):
     """Publish the buyer's review; on an error the deal page comes back with the
     stars and text as typed and the error beside its field."""
-    from .views import render_deal_page
-
     deal = selectors.get_deal_for_user(request.user, pk)
     form = ReviewForm(request.POST)
     if form.is_valid():
@@ -196,8 +185,6 @@ def review(request, pk: int):
 @require_POST
 def review_reply(request, pk: int):
     """The seller's public reply to the review; on an error the text comes back."""
-    from .views import render_deal_page
-
     deal = selectors.get_deal_for_user(request.user, pk)
     form = ReplyForm(request.POST)
     existing = getattr(deal, "review", None) if hasattr(deal, "review") else None
