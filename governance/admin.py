@@ -322,7 +322,7 @@ class ReportAdmin(admin.ModelAdmin):
             ok, failed = self._decide([report], request, decision, form.cleaned_data)
             if ok:
                 return HttpResponseRedirect(reverse("admin:governance_report_changelist"))
-            return HttpResponseRedirect(reverse("admin:governance_report_change", args=[report_id]))
+            # Refused (said above the form): the page again, with the facts as typed.
         return self._decision_page(request, [report], decision, form, single=True)
 
     # -- bulk actions (intermediate page for the reason)
@@ -596,12 +596,11 @@ class AppealAdmin(admin.ModelAdmin):
                     now=timezone.now(),
                 )
             except GovernanceError as exc:
-                self.message_user(request, exc.message, messages.ERROR)
-                return HttpResponseRedirect(
-                    reverse("admin:governance_appeal_change", args=[appeal_id])
-                )
-            self.message_user(request, _("The appeal was decided."), messages.SUCCESS)
-            return HttpResponseRedirect(reverse("admin:governance_appeal_changelist"))
+                # Beside the form, which keeps the reason as typed.
+                form.add_error(None, exc.message)
+            else:
+                self.message_user(request, _("The appeal was decided."), messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:governance_appeal_changelist"))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
