@@ -394,7 +394,7 @@ class SavedSearch(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches"
     )
     #: The catalogue's own query string, canonical (sorted keys; page and cursor dropped).
-    query = models.CharField(_("search"), max_length=500)
+    query = models.CharField(_("search"), max_length=2000)
     alerts = models.BooleanField(_("e-mail me new matches"), default=True)
     created_at = models.DateTimeField(default=timezone.now)
     #: Listings published after this moment are new to this search.

@@ -133,6 +133,8 @@ def save_search(*, user, params, now) -> SavedSearch:
     query = canonical_query(params)
     if not query:
         raise WatchError(_("Search or filter first: there is nothing to save yet."))
+    if len(query) > SavedSearch._meta.get_field("query").max_length:
+        raise WatchError(_("This search is too long to save: shorten it first."))
     existing = SavedSearch.objects.filter(user=user, query=query).first()
     if existing is not None:
         return existing

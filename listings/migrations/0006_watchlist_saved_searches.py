@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
             name='SavedSearch',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('query', models.CharField(max_length=500, verbose_name='search')),
+                ('query', models.CharField(max_length=2000, verbose_name='search')),
                 ('alerts', models.BooleanField(default=True, verbose_name='e-mail me new matches')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('checked_at', models.DateTimeField(default=django.utils.timezone.now)),

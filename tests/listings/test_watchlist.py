@@ -185,3 +185,12 @@ def test_the_watchlist_is_in_the_navigation_in_both_languages(client):
     client.cookies["django_language"] = "zh-hans"
     page = client.get("/watchlist/").content.decode()
     assert "关注" in page and "保存的搜索" in page
+
+
+def test_a_search_too_long_to_save_is_refused_with_a_message(client):
+    client.force_login(UserFactory())
+    platforms = "&".join(f"platform={p}" for p in ("youtube", "tiktok", "douyin", "x"))
+    query = f"q={'美' * 100}&{platforms}&min_price=1&max_price=999999&min_followers=1"
+    response = client.post("/listings/saved-searches/", {"query": query * 3}, follow=True)
+    assert response.status_code == 200
+    assert SavedSearch.objects.count() <= 1  # saved (cut) or refused, never a 500
