@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -45,6 +46,14 @@ class CardForm(forms.Form):
         return digits
 
 
+def _tick_item(label) -> str:
+    # The item's own full stop would double up inside the quotes ("…。”。").
+    return str(_("Tick “{item}” once you have done it.")).format(item=str(label).rstrip("。. "))
+
+
+_tick_message = lazy(_tick_item, str)
+
+
 class HandoverForm(forms.Form):
     login = forms.CharField(label=_("Login (user name, e-mail or phone)"), max_length=300)
     password = forms.CharField(
@@ -72,9 +81,7 @@ class HandoverForm(forms.Form):
             self.fields[f"check_{key}"] = forms.BooleanField(
                 label=label,
                 required=True,
-                error_messages={
-                    "required": format_lazy(_("Tick “{item}” once you have done it."), item=label)
-                },
+                error_messages={"required": _tick_message(label)},
             )
 
     def checked(self) -> list[str]:

@@ -355,3 +355,39 @@ def test_deal_pages_fit_a_phone_and_open_the_chat_on_the_newest(live_server, bro
         assert buy.bounding_box()["y"] < main_top
     snap(page, "listing-buy", lang)
     page.context.close()
+
+
+@pytest.mark.parametrize("lang,phone", LOOKS)
+def test_moderator_pages_say_what_the_moderator_may_do(live_server, browser, lang, phone):
+    from governance import services as governance
+    from tests.accounts.identity_helpers import submit as submit_verification
+
+    base, now = live_server.url, timezone.now()
+    mod = make_moderator(display_name="Mod One")
+    make_moderator(display_name="Mod Two")
+    seller = VerifiedUserFactory(display_name="Sanctioned Seller")
+    case = governance.open_moderator_case(
+        moderator=mod, subject=seller, rule="BEH-11", details="seen", now=now
+    )
+    violation = governance.confirm_report(
+        report_id=case.pk, moderator=mod, facts="Edited screenshot.", now=now
+    )
+    appeal = governance.file_appeal(
+        user=seller, violation_id=violation.pk, text="not forged", now=now
+    )
+    verification = submit_verification(UserFactory(display_name="Applicant"))
+
+    page = new_page(browser, lang, phone=phone)
+    set_language(page, base, lang)
+    login_moderator(page, base, mod.email, lang)
+    page.goto(f"{base}/admin/")
+    queue = page.locator("a[href='/admin/governance/appeal/?to_decide=me']")
+    expect(queue).to_be_visible()
+    page.goto(f"{base}/admin/governance/appeal/{appeal.pk}/change/")
+    expect(page.locator(".errornote")).to_be_visible()
+    expect(page.locator(f"a[href$='/appeal/{appeal.pk}/decide/']")).to_have_count(0)
+    snap(page, "admin-own-appeal", lang)
+    page.goto(f"{base}/admin/accounts/identityverification/{verification.pk}/change/")
+    expect(page.locator("#decision")).to_be_visible()
+    snap(page, "admin-identity", lang)
+    page.context.close()
