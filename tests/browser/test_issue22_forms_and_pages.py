@@ -308,7 +308,7 @@ def test_deal_pages_fit_a_phone_and_open_the_chat_on_the_newest(live_server, bro
             deal_id=chatty.pk,
             author=buyer if n % 2 else seller,
             body=f"Message number {n + 1}",
-            now=now + timedelta(seconds=n),
+            now=now - timedelta(seconds=60 - n),
         )
     page = open_as(browser, base, buyer, lang, phone, "/deals/")
     width = page.viewport_size["width"]
