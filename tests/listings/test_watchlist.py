@@ -194,3 +194,28 @@ def test_a_search_too_long_to_save_is_refused_with_a_message(client):
     response = client.post("/listings/saved-searches/", {"query": query * 3}, follow=True)
     assert response.status_code == 200
     assert SavedSearch.objects.count() <= 1  # saved (cut) or refused, never a 500
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_the_beat_job_runs_in_a_real_worker_and_sends_the_alert(celery_worker):
+    import time
+
+    from listings.tasks import send_saved_search_alerts_task
+
+    buyer = UserFactory(email="watcher@example.com")
+    watch.save_search(user=buyer, params="platform=tiktok", now=timezone.now())
+    ListingFactory(
+        seller=VerifiedUserFactory(),
+        platform="tiktok",
+        title="Dance clips",
+        published_at=timezone.now() + timedelta(seconds=1),
+    )
+    mail.outbox.clear()
+    later = timezone.now() + timedelta(seconds=2)
+    send_saved_search_alerts_task.delay(now=later.isoformat())
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not mail.outbox:
+        time.sleep(0.1)
+    assert [m.to for m in mail.outbox] == [["watcher@example.com"]]
+    assert "Dance clips" in mail.outbox[0].body
