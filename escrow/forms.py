@@ -88,11 +88,23 @@ class HandoverForm(forms.Form):
         return [key for key, _label in self.items if self.cleaned_data.get(f"check_{key}")]
 
 
+def _payout_choices():
+    # Evaluated per form, so the list is in the reader's language and order.
+    return [("", "—")] + sorted(PAYOUT_COUNTRIES, key=lambda item: str(item[1]))
+
+
+class CountryField(forms.ChoiceField):
+    """An ISO country code from ``PAYOUT_COUNTRIES`` ("gb" is read as "GB"; a long
+    value is cut before the error message quotes it)."""
+
+    def to_python(self, value):
+        return super().to_python(value).strip().upper()[:12]
+
+
 def _country_field(label):
-    return forms.TypedChoiceField(
+    return CountryField(
         label=label,
-        choices=[("", "—")] + PAYOUT_COUNTRIES,
-        coerce=str.upper,
+        choices=_payout_choices,
         error_messages={
             "invalid_choice": _(
                 "We cannot pay out to “%(value)s”: choose the country of your bank account from the list."
