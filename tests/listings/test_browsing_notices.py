@@ -80,15 +80,19 @@ def test_a_maximum_below_the_minimum_is_said_and_ignored(client, params, field):
     assert len(response.context["page_obj"].listings) == 1
 
 
-def test_each_example_in_the_search_box_finds_a_demo_listing(client):
+@pytest.mark.parametrize("lang", ["en", "zh-hans"])
+def test_each_example_in_the_search_box_finds_a_demo_listing(client, lang):
     from django.core.management import call_command
+    from django.utils import translation
 
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    catalogue = CatalogueFilterForm().fields["q"].widget.attrs["placeholder"]
+    client.cookies["django_language"] = lang
+    with translation.override(lang):
+        catalogue = str(CatalogueFilterForm().fields["q"].widget.attrs["placeholder"])
     home = re.search(r'id="home-q"[^>]*placeholder="([^"]+)"', client.get("/").content.decode())
-    for placeholder in (str(catalogue), home.group(1)):
-        words = placeholder.split(":", 1)[-1].replace("e.g.", "").rstrip("…")
-        examples = [e.strip() for e in words.split(",")]
+    for placeholder in (catalogue, home.group(1)):
+        words = re.split(r"[:：]", placeholder.replace("e.g.", "").replace("例如", ""))[-1]
+        examples = [e.strip() for e in re.split(r"[,、]", words.rstrip("…"))]
         assert len(examples) >= 3, placeholder
         for example in examples:
             response = client.get("/listings/", {"q": example})
