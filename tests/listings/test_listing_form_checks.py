@@ -161,3 +161,11 @@ def test_the_screenshot_step_names_an_html_file_and_keeps_the_caption(client):
     assert "This file is an HTML page, although its name ends in “.pdf”." in page
     assert 'value="Analytics"' in page
     assert not listing.screenshots.exists()
+
+
+def test_demo_handles_fit_their_platforms_limits():
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    for listing in Listing.objects.all():
+        clean_handle_for(listing.platform, listing.handle)  # raises if too long
