@@ -4,6 +4,8 @@ more of a document number than its last 4 characters."""
 
 from __future__ import annotations
 
+import copy
+
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -307,11 +309,18 @@ class VerificationAdminBase(ReadOnlyAdmin):
 
     def render_change_form(self, request, context, *args, obj=None, **kwargs):
         context["can_review"] = request.user.has_perm(REVIEW_PERMISSION)
-        context["decision_form"] = ModeratorDecisionForm()
+        context.setdefault("decision_form", ModeratorDecisionForm())
         context["decide_url"] = (
             reverse(f"admin:accounts_{self.opts.model_name}_decide", args=[obj.pk]) if obj else ""
         )
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    def _review_again(self, request, object_id, form):
+        """The review page again with the reason as typed and its error beside it
+        (the admin's change view renders only on GET)."""
+        as_get = copy.copy(request)
+        as_get.method = "GET"
+        return self.change_view(as_get, str(object_id), extra_context={"decision_form": form})
 
     def decide_view(self, request, object_id: int):
         if request.method != "POST":
@@ -321,10 +330,10 @@ class VerificationAdminBase(ReadOnlyAdmin):
         if not IdentityVerification.objects.filter(pk=object_id).exists():
             raise Http404
         form = ModeratorDecisionForm(request.POST)
-        back = reverse(f"admin:accounts_{self.opts.model_name}_change", args=[object_id])
         if not form.is_valid():
-            messages.error(request, gettext("Choose a decision."))
-            return redirect(back)
+            if "decision" in form.errors:
+                messages.error(request, gettext("Choose a decision."))
+            return self._review_again(request, object_id, form)
         decision, reason = form.cleaned_data["decision"], form.cleaned_data["reason"]
         action = {
             "approve": services.approve_verification,
@@ -334,8 +343,10 @@ class VerificationAdminBase(ReadOnlyAdmin):
         try:
             action(verification_id=object_id, actor=request.user, reason=reason)
         except AccountsError as exc:
-            messages.error(request, exc.message)
-            return redirect(back)
+            # The review page again, the reason as typed and the error beside it
+            # (the admin's change view renders only on GET).
+            form.add_error("reason", exc.message)
+            return self._review_again(request, object_id, form)
         messages.success(
             request,
             {

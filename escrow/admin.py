@@ -4,6 +4,8 @@ the one write — recording a manual bank payout — goes through
 
 from __future__ import annotations
 
+import copy
+
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -13,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import ledger, protection, services
-from .exceptions import EscrowError
+from .exceptions import EscrowError, SplitDoesNotAddUp
 from .forms import DecisionForm, WatchForm
 from .models import (
     Chargeback,
@@ -367,8 +369,15 @@ class DisputeAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         dispute = get_object_or_404(Dispute, pk=object_id)
         context = {**self._case_context(request, dispute), **(extra_context or {})}
-        context["decision_form"] = DecisionForm(initial={"buyer_amount": None})
+        context.setdefault("decision_form", DecisionForm(initial={"buyer_amount": None}))
         return super().change_view(request, object_id, form_url, context)
+
+    def _case_with_form(self, request, dispute: Dispute, form: DecisionForm):
+        """The case screen again with the moderator's typed decision and its errors
+        beside the fields (the admin's change view only renders on GET)."""
+        as_get = copy.copy(request)
+        as_get.method = "GET"
+        return self.change_view(as_get, str(dispute.pk), extra_context={"decision_form": form})
 
     def decide_view(self, request, dispute_id: int):
         dispute = get_object_or_404(Dispute, pk=dispute_id)
@@ -377,10 +386,7 @@ class DisputeAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(back)
         form = DecisionForm(request.POST)
         if not form.is_valid():
-            for errors in form.errors.values():
-                for error in errors:
-                    self.message_user(request, error, messages.ERROR)
-            return HttpResponseRedirect(back)
+            return self._case_with_form(request, dispute, form)
         data = form.cleaned_data
         try:
             protection.decide_dispute(
@@ -393,8 +399,14 @@ class DisputeAdmin(admin.ModelAdmin):
                 now=timezone.now(),
             )
             self.message_user(request, _("The case was decided."), messages.SUCCESS)
+        except SplitDoesNotAddUp as exc:
+            form.add_error("buyer_amount", exc.message)
+            return self._case_with_form(request, dispute, form)
         except EscrowError as exc:
+            # Shown above the case (the form may be gone: e.g. decided meanwhile).
             self.message_user(request, exc.message, messages.ERROR)
+            dispute.refresh_from_db()
+            return self._case_with_form(request, dispute, form)
         return HttpResponseRedirect(back)
 
     def message_view(self, request, dispute_id: int):

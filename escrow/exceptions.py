@@ -273,3 +273,18 @@ class PaymentMismatch(EscrowError):
         "The payment could not be matched to this deal. Nothing was recorded; our team has "
         "been told and will look into it."
     )
+
+
+class PayoutCountryUnsupported(EscrowError):
+    code = "payout_country_unsupported"
+    default_message = _(
+        "We cannot pay out to that country: choose the country of your bank account from the list."
+    )
+
+
+class PayoutAccountReady(EscrowError):
+    code = "payout_account_ready"
+    default_message = _(
+        "Your connected payout account is ready to receive payouts, so it was kept. "
+        "To be paid in another country, contact support: we never replace a working payout account silently."
+    )

@@ -2,9 +2,12 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .checklists import checklist_for
+from .countries import PAYOUT_COUNTRIES
 
 
 class AcknowledgeForm(forms.Form):
@@ -59,6 +62,14 @@ class CardForm(forms.Form):
         return data
 
 
+def _tick_item(label) -> str:
+    # The item's own full stop would double up inside the quotes ("…。”。").
+    return str(_("Tick “{item}” once you have done it.")).format(item=str(label).rstrip("。. "))
+
+
+_tick_message = lazy(_tick_item, str)
+
+
 class HandoverForm(forms.Form):
     login = forms.CharField(label=_("Login (user name, e-mail or phone)"), max_length=300)
     password = forms.CharField(
@@ -81,28 +92,72 @@ class HandoverForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.items = checklist_for(platform)
         for key, label in self.items:
-            self.fields[f"check_{key}"] = forms.BooleanField(label=label, required=True)
+            # Each unticked item says which step is missing (not six identical
+            # "This field is required.").
+            self.fields[f"check_{key}"] = forms.BooleanField(
+                label=label,
+                required=True,
+                error_messages={"required": _tick_message(label)},
+            )
 
     def checked(self) -> list[str]:
         return [key for key, _label in self.items if self.cleaned_data.get(f"check_{key}")]
 
 
-class PayoutCountryForm(forms.Form):
-    country = forms.RegexField(
-        label=_("Country of your bank account (two letters, e.g. US, GB, CN)"),
-        regex=r"^[A-Za-z]{2}$",
-        max_length=2,
-        error_messages={"invalid": _("Two letters, e.g. US.")},
+def _payout_choices():
+    # Evaluated per form, so the list is in the reader's language and order.
+    return [("", "—")] + sorted(PAYOUT_COUNTRIES, key=lambda item: str(item[1]))
+
+
+class CountryField(forms.ChoiceField):
+    """An ISO country code from ``PAYOUT_COUNTRIES`` ("gb" is read as "GB"; a long
+    value is cut before the error message quotes it)."""
+
+    def to_python(self, value):
+        return super().to_python(value).strip().upper()[:12]
+
+
+def _country_field(label):
+    return CountryField(
+        label=label,
+        choices=_payout_choices,
+        error_messages={
+            "invalid_choice": _(
+                "We cannot pay out to “%(value)s”: choose the country of your bank account from the list."
+            ),
+            "required": _("Choose the country of your bank account."),
+        },
     )
 
 
+class PayoutCountryForm(forms.Form):
+    """Connect a payout account. Ids are prefixed (``connect_``) so the page's two
+    country fields never share ``id="id_country"``."""
+
+    country = _country_field(_("Country of your bank account"))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "connect_%s")
+        super().__init__(*args, **kwargs)
+
+    def clean_country(self):
+        return self.cleaned_data["country"].upper()
+
+
 class ManualPayoutForm(forms.Form):
-    country = forms.RegexField(label=_("Country"), regex=r"^[A-Za-z]{2}$", max_length=2)
+    country = _country_field(_("Country"))
     bank_details = forms.CharField(
         label=_("Bank details (account holder, bank, account number, SWIFT/BIC)"),
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "manual_%s")
+        super().__init__(*args, **kwargs)
+
+    def clean_country(self):
+        return self.cleaned_data["country"].upper()
 
 
 # ----------------------------------------------------------------- protection
@@ -221,6 +276,10 @@ class ReviewForm(forms.Form):
         coerce=int,
         choices=[(n, "★" * n) for n in range(5, 0, -1)],
         widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose a rating from 1 to 5 stars."),
+            "invalid_choice": _("Choose a rating from 1 to 5 stars."),
+        },
     )
     text = forms.CharField(
         label=_("Your review"),
@@ -229,15 +288,38 @@ class ReviewForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "review_%s")
+        super().__init__(*args, **kwargs)
+
 
 class ReplyForm(forms.Form):
     text = forms.CharField(
-        label=_("Your reply"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Your reply"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Write your reply.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "reply_%s")
+        super().__init__(*args, **kwargs)
+
+
+def _share_field(label, who):
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        min_value=0,
+        error_messages={
+            "min_value": format_lazy(_("{who} cannot be negative."), who=who),
+            "invalid": format_lazy(_("{who}: enter a whole number of minor units."), who=who),
+        },
     )
 
 
 class DecisionForm(forms.Form):
-    """The moderator's decision on a case (admin)."""
+    """The moderator's decision on a case (admin). Every error names its field."""
 
     outcome = forms.ChoiceField(
         label=_("Decision"),
@@ -247,18 +329,31 @@ class DecisionForm(forms.Form):
             ("split", _("Split: enter both shares")),
         ],
         widget=forms.RadioSelect,
+        error_messages={"required": _("Choose a decision: release, refund or split.")},
     )
-    buyer_amount = forms.IntegerField(
-        label=_("Buyer's share (minor units, e.g. cents)"), required=False, min_value=0
+    buyer_amount = _share_field(
+        _("Buyer's share (minor units, e.g. cents)"), _("The buyer's share")
     )
-    seller_amount = forms.IntegerField(
-        label=_("Seller's share (minor units, e.g. cents)"), required=False, min_value=0
+    seller_amount = _share_field(
+        _("Seller's share (minor units, e.g. cents)"), _("The seller's share")
     )
     reason = forms.CharField(
         label=_("Reason (both parties see it)"),
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Write the reason: both parties see it.")},
     )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("outcome") == "split":
+            for name, who in (
+                ("buyer_amount", _("The buyer's share")),
+                ("seller_amount", _("The seller's share")),
+            ):
+                if data.get(name) is None and name not in self.errors:
+                    self.add_error(name, format_lazy(_("{who} is needed for a split."), who=who))
+        return data
 
 
 class WatchForm(forms.Form):

@@ -44,9 +44,23 @@ def deals_for_user(user):
     )
 
 
+#: Notifications that ask for an action, and the deal state in which the action is
+#: still possible: once the deal has moved on ("Pay within the payment window" on
+#: a cancelled deal) they are not listed as new.
+CALLS_TO_ACTION = {
+    "opened_buyer": Deal.State.PENDING_PAYMENT,
+    "paid_seller": Deal.State.FUNDED,
+    "delivered_buyer": Deal.State.DELIVERED,
+}
+
+
 def unread_notifications(user, limit: int = 20):
+    stale = Q()
+    for kind, state in CALLS_TO_ACTION.items():
+        stale |= Q(kind=kind) & ~Q(deal__state=state)
     return (
         Notification.objects.filter(user=user, read_at__isnull=True)
+        .exclude(stale)
         .select_related("deal__listing")
         .order_by("-created_at", "-id")[:limit]
     )

@@ -1463,15 +1463,34 @@ def connect_payout_account(
     *, user: User, country: str, return_url: str, refresh_url: str
 ) -> tuple[SellerPayoutAccount, str]:
     """Start (or resume) provider onboarding; returns the account and the URL to
-    send the seller to. A country the provider cannot pay gets the manual rail."""
+    send the seller to. A country the provider cannot pay gets the manual rail.
+
+    Raises ``PayoutCountryUnsupported`` for a country outside ``PAYOUT_COUNTRIES``
+    and ``PayoutAccountReady`` rather than move a ready provider account to
+    another country or to the manual rail (payouts would stop without a word)."""
+    from .countries import PAYOUT_COUNTRIES
+    from .exceptions import PayoutAccountReady, PayoutCountryUnsupported
+
     gateway = get_gateway()
     country = country.upper()
+    if country not in dict(PAYOUT_COUNTRIES):
+        raise PayoutCountryUnsupported()
+    existing = SellerPayoutAccount.objects.filter(user=user).first()
+    if (
+        existing is not None
+        and existing.rail == SellerPayoutAccount.Rail.PROVIDER
+        and existing.can_receive
+        and existing.country != country
+    ):
+        raise PayoutAccountReady()
     account, _created = SellerPayoutAccount.objects.get_or_create(
         user=user, defaults={"country": country, "provider": gateway.name}
     )
     if country not in gateway.payout_countries:
         with transaction.atomic():
             account = SellerPayoutAccount.objects.select_for_update().get(pk=account.pk)
+            if account.rail == SellerPayoutAccount.Rail.PROVIDER and account.can_receive:
+                raise PayoutAccountReady()
             account.country, account.rail = country, SellerPayoutAccount.Rail.MANUAL
             account.save()
         return account, ""
@@ -1497,11 +1516,19 @@ def connect_payout_account(
 def save_manual_payout_details(
     *, user: User, country: str, bank_details: str
 ) -> SellerPayoutAccount:
-    """Bank details for the manual rail (encrypted at rest)."""
+    """Bank details for the manual rail (encrypted at rest). Refused
+    (``PayoutAccountReady``) while a provider account is ready to receive."""
+    from .countries import PAYOUT_COUNTRIES
+    from .exceptions import PayoutAccountReady, PayoutCountryUnsupported
+
+    if country.upper() not in dict(PAYOUT_COUNTRIES):
+        raise PayoutCountryUnsupported()
     with transaction.atomic():
         account, _created = SellerPayoutAccount.objects.select_for_update().get_or_create(
             user=user, defaults={"country": country.upper()}
         )
+        if account.rail == SellerPayoutAccount.Rail.PROVIDER and account.can_receive:
+            raise PayoutAccountReady()
         account.country = country.upper()
         account.rail = SellerPayoutAccount.Rail.MANUAL
         account.bank_details = bank_details.strip()

@@ -21,6 +21,7 @@ from marketplace.ratelimit import rate_limit
 
 from . import selectors, services
 from .checklists import checklist_for
+from .deal_page import render_deal_page
 from .exceptions import CardError, EscrowError, LatePayment
 from .forms import AcknowledgeForm, CardForm, HandoverForm, ManualPayoutForm, PayoutCountryForm
 from .gateways import get_gateway
@@ -216,58 +217,7 @@ def my_deals(request):
 @login_required
 def detail(request, pk: int):
     deal = selectors.get_deal_for_user(request.user, pk)
-    role = "buyer" if deal.buyer_id == request.user.pk else "seller"
-    events = list(deal.events.select_related("actor"))
-    deal.notifications.filter(user=request.user, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
-    payout = getattr(deal, "payout", None) if role == "seller" else None
-    show_handle = deal.is_funded or deal.state in (State.RELEASED, State.SPLIT)
-    from . import protection
-    from .forms import ReplyForm, ReviewForm
-    from .models import Review
-    from .views_protection import chat_context
-
-    now = timezone.now()
-    cases = selectors.cases_for_deal(deal)
-    case = next((c for c in cases if c.is_open), None)
-    review = Review.objects.filter(deal=deal).first()
-    return render(
-        request,
-        "escrow/detail.html",
-        {
-            **chat_context(request, deal),
-            "cases": cases,
-            "case": case,
-            "can_dispute": protection.dispute_window_open(deal, role, now=now, kind="dispute"),
-            "can_claim_recovery": protection.dispute_window_open(
-                deal, role, now=now, kind="recovery"
-            ),
-            "can_answer": case is not None
-            and case.responded_at is None
-            and (case.response_due_at is None or case.response_due_at > now)
-            and role
-            == ("seller" if case.kind == "chargeback" or case.opener_role == "buyer" else "buyer"),
-            "review": review,
-            "review_form": ReviewForm()
-            if role == "buyer" and review is None and deal.state == State.RELEASED
-            else None,
-            "reply_form": ReplyForm()
-            if role == "seller" and review is not None and review.replied_at is None
-            else None,
-            "can_request_refund": role == "buyer"
-            and deal.watched_since is not None
-            and deal.state in protection.REFUNDABLE_ON_WATCH,
-            "deal": deal,
-            "role": role,
-            "events": events,
-            "payout": payout,
-            "refunds": list(deal.refunds.all()),
-            "show_handle": show_handle,
-            "credential_states": services.CREDENTIAL_STATES,
-            "views_count": deal.credential_views.count(),
-        },
-    )
+    return render_deal_page(request, deal)
 
 
 @login_required
@@ -370,6 +320,24 @@ def extend(request, pk: int):
 # ------------------------------------------------------------------ payouts
 
 
+def _payouts_page(request, *, account=None, country_form=None, manual_form=None):
+    account = account or SellerPayoutAccount.objects.filter(user=request.user).first()
+    initial = {"country": account.country if account else ""}
+    return render(
+        request,
+        "escrow/payouts.html",
+        {
+            "account": account,
+            "country_form": country_form or PayoutCountryForm(initial=initial),
+            "manual_form": manual_form or ManualPayoutForm(initial=initial),
+            # The manual form also shows while the seller fixes what they typed in it.
+            "show_manual": bool(manual_form)
+            or (account is not None and account.rail == SellerPayoutAccount.Rail.MANUAL),
+            "payouts": selectors.payouts_for_seller(request.user)[:50],
+        },
+    )
+
+
 @login_required
 def payouts(request):
     """The seller's payout settings and payouts."""
@@ -383,34 +351,32 @@ def payouts(request):
             account = services.refresh_payout_account(user=request.user)
         except GatewayError:
             messages.error(request, _("The payment service is not reachable. Try again shortly."))
-    return render(
-        request,
-        "escrow/payouts.html",
-        {
-            "account": account,
-            "country_form": PayoutCountryForm(
-                initial={"country": account.country if account else ""}
-            ),
-            "manual_form": ManualPayoutForm(
-                initial={"country": account.country if account else ""}
-            ),
-            "payouts": selectors.payouts_for_seller(request.user)[:50],
-        },
-    )
+    return _payouts_page(request, account=account)
 
 
 @login_required
 @require_POST
 @reauthentication_required
 def payouts_connect(request):
+    """Connect (or move) the payout account. An invalid or refused country comes
+    back beside the field, as typed."""
     form = PayoutCountryForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Enter the two-letter country of your bank account."))
-        return redirect("escrow:payouts")
+        return _payouts_page(request, country_form=form)
     back = request.build_absolute_uri(reverse("escrow:payouts")) + "?refresh=1"
-    account, url = services.connect_payout_account(
-        user=request.user, country=form.cleaned_data["country"], return_url=back, refresh_url=back
-    )
+    try:
+        account, url = services.connect_payout_account(
+            user=request.user,
+            country=form.cleaned_data["country"],
+            return_url=back,
+            refresh_url=back,
+        )
+    except EscrowError as exc:
+        form.add_error("country", exc.message)
+        return _payouts_page(request, country_form=form)
+    except GatewayError:
+        form.add_error(None, _("The payment service is not reachable. Try again shortly."))
+        return _payouts_page(request, country_form=form)
     if account.rail == SellerPayoutAccount.Rail.MANUAL:
         messages.info(
             request,
@@ -431,15 +397,18 @@ def payouts_connect(request):
 def payouts_manual(request):
     form = ManualPayoutForm(request.POST)
     if form.is_valid():
-        services.save_manual_payout_details(
-            user=request.user,
-            country=form.cleaned_data["country"],
-            bank_details=form.cleaned_data["bank_details"],
-        )
-        messages.success(request, _("Your bank details were saved (encrypted)."))
-    else:
-        messages.error(request, _("Enter the country and your bank details."))
-    return redirect("escrow:payouts")
+        try:
+            services.save_manual_payout_details(
+                user=request.user,
+                country=form.cleaned_data["country"],
+                bank_details=form.cleaned_data["bank_details"],
+            )
+        except EscrowError as exc:
+            form.add_error("country", exc.message)
+        else:
+            messages.success(request, _("Your bank details were saved (encrypted)."))
+            return redirect("escrow:payouts")
+    return _payouts_page(request, manual_form=form)
 
 
 # ------------------------------------------------------------------ webhooks

@@ -19,25 +19,16 @@ from marketplace.private_files import private_file_response
 from marketplace.ratelimit import consume, too_many_requests
 
 from . import protection, selectors
+from .deal_page import chat_context, render_deal_page
 from .exceptions import EscrowError
 from .forms import AnswerForm, DisputeForm, MessageForm, ReplyForm, ReviewForm
-from .models import Deal, DealMessage, Dispute, DisputeEvidence
+from .models import Deal, DealMessage, Dispute, DisputeEvidence, Review
 
 State = Deal.State
 
 
 def _is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
-
-
-def chat_context(request, deal, form=None) -> dict:
-    msgs = list(selectors.messages_for_deal(deal))
-    return {
-        "deal": deal,
-        "chat_messages": msgs,
-        "message_form": form or MessageForm(),
-        "last_message_id": msgs[-1].pk if msgs else 0,
-    }
 
 
 @never_cache
@@ -160,45 +151,63 @@ def request_refund(request, pk: int):
 @login_required
 @require_POST
 def review(request, pk: int):
+    """Publish the buyer's review; on an error the deal page comes back with the
+    stars and text as typed and the error beside its field."""
     deal = selectors.get_deal_for_user(request.user, pk)
     form = ReviewForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a rating from 1 to 5 stars."))
+    if form.is_valid():
+        try:
+            protection.leave_review(
+                deal_id=deal.pk,
+                buyer=request.user,
+                rating=form.cleaned_data["rating"],
+                text=form.cleaned_data["text"],
+                now=timezone.now(),
+            )
+        except EscrowError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Thank you: your review is published."))
+            return redirect(reverse("escrow:detail", args=[pk]) + "#review")
+    if (
+        deal.buyer_id != request.user.pk
+        or deal.state != State.RELEASED
+        or Review.objects.filter(deal=deal).exists()
+    ):
+        # No review form on the page any more (e.g. already reviewed): say why.
+        errors = form.non_field_errors() or [_("You cannot review this deal.")]
+        messages.error(request, errors[0])
         return redirect(reverse("escrow:detail", args=[pk]) + "#review")
-    try:
-        protection.leave_review(
-            deal_id=deal.pk,
-            buyer=request.user,
-            rating=form.cleaned_data["rating"],
-            text=form.cleaned_data["text"],
-            now=timezone.now(),
-        )
-        messages.success(request, _("Thank you: your review is published."))
-    except EscrowError as exc:
-        messages.error(request, exc.message)
-    return redirect(reverse("escrow:detail", args=[pk]) + "#review")
+    return render_deal_page(request, deal, review_form=form)
 
 
 @login_required
 @require_POST
 def review_reply(request, pk: int):
+    """The seller's public reply to the review; on an error the text comes back."""
     deal = selectors.get_deal_for_user(request.user, pk)
     form = ReplyForm(request.POST)
     existing = getattr(deal, "review", None) if hasattr(deal, "review") else None
-    if not form.is_valid() or existing is None:
-        messages.error(request, _("Write your reply."))
+    if existing is None or deal.seller_id != request.user.pk:
+        messages.error(request, _("There is no review to reply to."))
         return redirect(reverse("escrow:detail", args=[pk]) + "#review")
-    try:
-        protection.reply_to_review(
-            review_id=existing.pk,
-            seller=request.user,
-            text=form.cleaned_data["text"],
-            now=timezone.now(),
-        )
-        messages.success(request, _("Your reply is published."))
-    except EscrowError as exc:
-        messages.error(request, exc.message)
-    return redirect(reverse("escrow:detail", args=[pk]) + "#review")
+    if form.is_valid():
+        try:
+            protection.reply_to_review(
+                review_id=existing.pk,
+                seller=request.user,
+                text=form.cleaned_data["text"],
+                now=timezone.now(),
+            )
+        except EscrowError as exc:
+            form.add_error("text", exc.message)
+        else:
+            messages.success(request, _("Your reply is published."))
+            return redirect(reverse("escrow:detail", args=[pk]) + "#review")
+    if existing.replied_at is not None:
+        messages.error(request, " ".join(form.errors.get("text", [])) or _("Write your reply."))
+        return redirect(reverse("escrow:detail", args=[pk]) + "#review")
+    return render_deal_page(request, deal, reply_form=form)
 
 
 def seller_profile(request, user_id: int):

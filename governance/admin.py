@@ -23,7 +23,7 @@ from accounts.admin import ReadOnlyAdmin
 from . import points as pts
 from . import services
 from .detectors import mask_contact_details
-from .exceptions import GovernanceError
+from .exceptions import GovernanceError, SameModerator
 from .forms import AppealDecisionForm, DecisionForm
 from .models import (
     Appeal,
@@ -323,7 +323,7 @@ class ReportAdmin(admin.ModelAdmin):
             ok, failed = self._decide([report], request, decision, form.cleaned_data)
             if ok:
                 return HttpResponseRedirect(reverse("admin:governance_report_changelist"))
-            return HttpResponseRedirect(reverse("admin:governance_report_change", args=[report_id]))
+            # Refused (said above the form): the page again, with the facts as typed.
         return self._decision_page(request, [report], decision, form, single=True)
 
     # -- bulk actions (intermediate page for the reason)
@@ -454,6 +454,26 @@ class ReportAdmin(admin.ModelAdmin):
         return ok, failed
 
 
+class AppealsToDecideFilter(admin.SimpleListFilter):
+    """``?to_decide=me``: pending appeals this moderator may decide (not those of
+    their own decisions: another moderator decides an appeal)."""
+
+    title = _("to decide")
+    parameter_name = "to_decide"
+
+    def lookups(self, request, model_admin):
+        return [("me", _("by me"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return (
+                queryset.filter(status="pending")
+                .exclude(violation__decided_by=request.user)
+                .exclude(user=request.user)
+            )
+        return queryset
+
+
 @admin.register(Appeal)
 class AppealAdmin(admin.ModelAdmin):
     list_display = [
@@ -465,7 +485,7 @@ class AppealAdmin(admin.ModelAdmin):
         "status",
         "decided_by",
     ]
-    list_filter = ["status", "violation__rule__category"]
+    list_filter = [AppealsToDecideFilter, "status", "violation__rule__category"]
     search_fields = ["user__email", "text", "violation__rule__code"]
     list_select_related = ["user", "violation__rule", "violation__decided_by", "decided_by"]
     ordering = ["created_at", "id"]
@@ -539,8 +559,22 @@ class AppealAdmin(admin.ModelAdmin):
             )
         ] + super().get_urls()
 
+    @staticmethod
+    def _made_the_decision(request, appeal) -> bool:
+        return appeal.violation.decided_by_id == request.user.pk
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {**(extra_context or {}), "can_decide": self.has_decide_permission(request)}
+        appeal = (
+            Appeal.objects.select_related("violation").filter(pk=object_id).first()
+            if str(object_id).isdigit()
+            else None
+        )
+        own = appeal is not None and self._made_the_decision(request, appeal)
+        extra_context = {
+            **(extra_context or {}),
+            "can_decide": self.has_decide_permission(request) and not own,
+            "own_decision": own,
+        }
         return super().change_view(request, object_id, form_url, extra_context)
 
     def decide_view(self, request, appeal_id: int):
@@ -548,6 +582,10 @@ class AppealAdmin(admin.ModelAdmin):
             Appeal.objects.select_related("violation__rule", "user"), pk=appeal_id
         )
         if not self.has_decide_permission(request):
+            return HttpResponseRedirect(reverse("admin:governance_appeal_change", args=[appeal_id]))
+        if self._made_the_decision(request, appeal):
+            # Said before the form is filled in, not after it is submitted.
+            self.message_user(request, SameModerator().message, messages.WARNING)
             return HttpResponseRedirect(reverse("admin:governance_appeal_change", args=[appeal_id]))
         form = AppealDecisionForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
@@ -560,12 +598,11 @@ class AppealAdmin(admin.ModelAdmin):
                     now=timezone.now(),
                 )
             except GovernanceError as exc:
-                self.message_user(request, exc.message, messages.ERROR)
-                return HttpResponseRedirect(
-                    reverse("admin:governance_appeal_change", args=[appeal_id])
-                )
-            self.message_user(request, _("The appeal was decided."), messages.SUCCESS)
-            return HttpResponseRedirect(reverse("admin:governance_appeal_changelist"))
+                # Beside the form, which keeps the reason as typed.
+                form.add_error(None, exc.message)
+            else:
+                self.message_user(request, _("The appeal was decided."), messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:governance_appeal_changelist"))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

@@ -76,3 +76,10 @@ class TooManyScreenshots(ListingError):
 class DuplicateListing(ListingError):
     code = "duplicate"
     default_message = _("This account is already listed in another active listing.")
+
+
+class WatchError(ListingError):
+    """A watchlist or saved-search request that cannot be done."""
+
+    code = "watch_error"
+    default_message = _("This cannot be saved.")

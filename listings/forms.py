@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import forms
 from django.conf import settings
+from django.core.validators import URLValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -69,8 +70,69 @@ class MoneyField(forms.DecimalField):
         return value
 
 
+#: The longest handle each platform allows (its own sign-up rules, rounded up
+#: where a platform counts differently); a profile URL may be longer.
+HANDLE_MAX_LENGTH = {
+    Platform.DOUYIN: 20,
+    Platform.TIKTOK: 24,
+    Platform.INSTAGRAM: 30,
+    Platform.YOUTUBE: 30,
+    Platform.BILIBILI: 16,
+    Platform.XIAOHONGSHU: 24,
+    Platform.KUAISHOU: 20,
+    Platform.WEIBO: 30,
+    Platform.X: 15,
+    Platform.TWITCH: 25,
+    Platform.OTHER: 50,
+}
+PROFILE_URL_MAX_LENGTH = 200
+#: Average likes above this many times the follower count ask the seller to confirm.
+LIKES_PER_FOLLOWER_WARNING = 1
+
+
+def clean_handle_for(platform: str, value: str) -> str:
+    """``value`` as a handle (``@name``) or a profile URL for ``platform``; raises
+    ``ValidationError`` with a message that says the rule broken."""
+    value = (value or "").strip()
+    if not value:
+        raise forms.ValidationError(_("Enter the account's handle or profile URL."))
+    if any(ch in value for ch in "<>\"'`") or any(not ch.isprintable() for ch in value):
+        raise forms.ValidationError(
+            _("A handle cannot contain <, >, quotes or control characters."), code="markup"
+        )
+    if value.lower().startswith(("http://", "https://")):
+        if len(value) > PROFILE_URL_MAX_LENGTH:
+            raise forms.ValidationError(
+                _("A profile URL has at most %(n)s characters (this one has %(len)s).")
+                % {"n": PROFILE_URL_MAX_LENGTH, "len": len(value)},
+                code="too_long",
+            )
+        URLValidator(message=_("Enter a complete profile URL, e.g. https://…"))(value)
+        return value
+    name = value.removeprefix("@")
+    limit = HANDLE_MAX_LENGTH.get(platform, HANDLE_MAX_LENGTH[Platform.OTHER])
+    if len(name) > limit:
+        label = dict(Platform.choices).get(platform, platform)
+        raise forms.ValidationError(
+            _("A %(platform)s handle has at most %(n)s characters (this one has %(len)s).")
+            % {"platform": label, "n": limit, "len": len(name)},
+            code="too_long",
+        )
+    if any(ch.isspace() for ch in name):
+        raise forms.ValidationError(
+            _("A handle has no spaces: enter it as it appears after the @."), code="spaces"
+        )
+    return value
+
+
 class AccountStepForm(forms.ModelForm):
     """Step 1: the account and its figures."""
+
+    confirm_figures = forms.BooleanField(
+        label=_("These figures are right: I can show them in the account's analytics."),
+        required=False,
+        widget=forms.HiddenInput,
+    )
 
     follower_count = forms.IntegerField(
         label=_("Followers"),
@@ -122,6 +184,9 @@ class AccountStepForm(forms.ModelForm):
             "Private: buyers see it only after their payment is held in escrow."
         )
 
+    def clean_handle(self):
+        return clean_handle_for(self.data.get("platform", ""), self.cleaned_data.get("handle"))
+
     def clean_account_created_on(self):
         value = self.cleaned_data.get("account_created_on")
         if value and value > timezone.localdate():
@@ -137,7 +202,40 @@ class AccountStepForm(forms.ModelForm):
             self.add_error(
                 "monetised", _("Tick “monetisation enabled” if the account earns revenue.")
             )
+        self._check_engagement(data)
         return data
+
+    def _check_engagement(self, data: dict) -> None:
+        """Likes above views are impossible (refused); likes above the follower
+        count are unusual: the seller confirms them before they are saved."""
+        followers, views, likes = (
+            data.get("follower_count"),
+            data.get("avg_views"),
+            data.get("avg_likes"),
+        )
+        if likes is None or followers is None or "avg_likes" in self.errors:
+            return
+        if views and likes > views:
+            self.add_error(
+                "avg_likes",
+                _("Average likes (%(likes)s) cannot be more than average views (%(views)s).")
+                % {"likes": f"{likes:,}", "views": f"{views:,}"},
+            )
+            return
+        if likes > max(followers, 1) * LIKES_PER_FOLLOWER_WARNING and not data.get(
+            "confirm_figures"
+        ):
+            # Show the confirmation box from now on (it is hidden until needed).
+            self.fields["confirm_figures"].widget = forms.CheckboxInput()
+            self.add_error(
+                "avg_likes",
+                _(
+                    "%(likes)s average likes on %(followers)s followers is unusual. Buyers and "
+                    "moderators check it against your screenshots: correct it, or tick the box "
+                    "below to confirm it."
+                )
+                % {"likes": f"{likes:,}", "followers": f"{followers:,}"},
+            )
 
 
 class OfferStepForm(forms.ModelForm):
@@ -196,7 +294,10 @@ class CatalogueFilterForm(forms.Form):
         ("relevance", _("Best match")),
     ]
 
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    #: Longer searches are cut to this many characters (with a notice), never dropped.
+    Q_MAX_LENGTH = 100
+
+    q = forms.CharField(label=_("Search"), required=False)
     platform = forms.MultipleChoiceField(
         label=_("Platform"),
         choices=Platform.choices,
@@ -221,14 +322,60 @@ class CatalogueFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.notices: list[str] = []
         currency = settings.SETTLEMENT_CURRENCY
         self.fields["min_price"].label = _("Min. price (%(currency)s)") % {"currency": currency}
         self.fields["max_price"].label = _("Max. price (%(currency)s)") % {"currency": currency}
         for name in ("min_followers", "max_followers", "min_price", "max_price"):
             self.fields[name].widget.attrs.update({"inputmode": "numeric", "placeholder": "0"})
         self.fields["q"].widget.attrs.update(
-            {"type": "search", "placeholder": _("e.g. gaming, 美妆, travel vlog")}
+            {
+                "type": "search",
+                # Each example finds a demo listing (listings/seed.py); keep them in step.
+                "placeholder": _("e.g. gaming, 美食, travel"),
+            }
         )
+
+    def clean_q(self):
+        """Cut an over-long search and drop one with nothing searchable; each case
+        leaves a notice (``self.notices``) that the results page shows."""
+        from .search import has_terms
+
+        q = " ".join((self.cleaned_data.get("q") or "").split())
+        if len(q) > self.Q_MAX_LENGTH:
+            q = q[: self.Q_MAX_LENGTH].rstrip()
+            self.notices.append(
+                _("Your search was longer than %(n)s characters; only its start was used.")
+                % {"n": self.Q_MAX_LENGTH}
+            )
+        if q and not has_terms(q):
+            self.notices.append(
+                _("Your search “%(q)s” has no letters or digits, so it was ignored.") % {"q": q}
+            )
+            q = ""
+        return q
+
+    def clean(self):
+        data = super().clean()
+        for low, high, message in (
+            (
+                "min_price",
+                "max_price",
+                _("The maximum price is below the minimum price (%(min)s), so it was ignored."),
+            ),
+            (
+                "min_followers",
+                "max_followers",
+                _(
+                    "The maximum followers are below the minimum (%(min)s), so the maximum "
+                    "was ignored."
+                ),
+            ),
+        ):
+            lo, hi = data.get(low), data.get(high)
+            if lo is not None and hi is not None and hi < lo:
+                self.add_error(high, message % {"min": f"{lo:,}"})
+        return data
 
     def safe_data(self) -> dict:
         """cleaned_data with invalid fields left out (a bad parameter is ignored)."""

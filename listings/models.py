@@ -363,3 +363,51 @@ class ListingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.listing_id}: {self.from_state} → {self.to_state}"
+
+
+class WatchedListing(models.Model):
+    """A listing on a buyer's watchlist."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watched_listings"
+    )
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="watchers")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("watched listing")
+        verbose_name_plural = _("watched listings")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "listing"], name="watch_once_per_listing")
+        ]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} watches listing {self.listing_id}"
+
+
+class SavedSearch(models.Model):
+    """A buyer's saved catalogue search. With ``alerts`` on, a job e-mails the
+    listings published after ``checked_at`` that match it (``listings.watch``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches"
+    )
+    #: The catalogue's own query string, canonical (sorted keys; page and cursor dropped).
+    query = models.CharField(_("search"), max_length=2000)
+    alerts = models.BooleanField(_("e-mail me new matches"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    #: Listings published after this moment are new to this search.
+    checked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("saved search")
+        verbose_name_plural = _("saved searches")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "query"], name="saved_search_once_per_user")
+        ]
+        indexes = [models.Index(fields=["alerts", "checked_at"], name="saved_search_due")]
+
+    def __str__(self) -> str:
+        return f"saved search {self.pk} of user {self.user_id}"

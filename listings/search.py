@@ -153,6 +153,12 @@ def _query_terms(q: str) -> list[str]:
     return terms
 
 
+def has_terms(q: str) -> bool:
+    """Whether ``q`` holds anything searchable (letters or digits); a query of
+    only emoji or punctuation has none and is ignored, with a notice."""
+    return bool(_WORD.search(q or ""))
+
+
 def build_query(q: str) -> SearchQuery | None:
     """A tsquery for the user's words (all required), or None if nothing searchable."""
     terms = _query_terms(q)

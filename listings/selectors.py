@@ -22,6 +22,7 @@ import functools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
@@ -33,6 +34,7 @@ from marketplace.rows import load_by_pk
 
 from . import bands, search
 from .models import Listing, ListingScreenshot
+from .money import currency_exponent
 
 State = Listing.State
 PAGE_SIZE = 50
@@ -256,15 +258,30 @@ def _relevance_keys(qs: QuerySet, window: list, offset: int, limit: int) -> list
     return keys
 
 
-def catalogue(query: CatalogueQuery, *, page_size: int = PAGE_SIZE) -> CataloguePage:
-    """One page of PUBLISHED listings matching ``query``.
+def query_from_data(data: dict) -> CatalogueQuery:
+    """A ``CatalogueQuery`` from the filter form's cleaned data (prices in major
+    units there, minor units here)."""
+    scale = 10 ** currency_exponent(settings.SETTLEMENT_CURRENCY)
+    min_price = data.get("min_price")
+    max_price = data.get("max_price")
+    return CatalogueQuery(
+        q=data.get("q") or "",
+        platforms=data.get("platform") or [],
+        min_followers=data.get("min_followers"),
+        max_followers=data.get("max_followers"),
+        min_price=min_price * scale if min_price is not None else None,
+        max_price=max_price * scale if max_price is not None else None,
+        sort=data.get("sort") or ("relevance" if data.get("q") else "newest"),
+        page=data.get("page") or 1,
+        after=data.get("after") or "",
+    )
 
-    Ordering is total (sort key, then id), so the ``after`` cursor (keyset
-    pagination) yields every listing exactly once however deep the walk goes.
-    ``relevance`` (only with ``q`` on PostgreSQL) pages by offset: the newest
-    ``COUNT_CAP`` matches by rank, then older matches newest first.
-    """
-    qs = published()
+
+def matching(query: CatalogueQuery, qs: QuerySet | None = None) -> tuple[QuerySet, bool]:
+    """PUBLISHED listings (or ``qs``) matching ``query``'s filters and words, and
+    whether a ``rank`` annotation exists. The catalogue and saved-search alerts
+    share it, so an alert finds what the search page shows."""
+    qs = published() if qs is None else qs
     if query.platforms:
         qs = qs.filter(platform__in=query.platforms)
     if query.min_followers is not None:
@@ -275,7 +292,18 @@ def catalogue(query: CatalogueQuery, *, page_size: int = PAGE_SIZE) -> Catalogue
         qs = qs.filter(price__gte=query.min_price)
     if query.max_price is not None:
         qs = qs.filter(price__lte=query.max_price)
-    qs, ranked = search.apply_search(qs, query.q)
+    return search.apply_search(qs, query.q)
+
+
+def catalogue(query: CatalogueQuery, *, page_size: int = PAGE_SIZE) -> CataloguePage:
+    """One page of PUBLISHED listings matching ``query``.
+
+    Ordering is total (sort key, then id), so the ``after`` cursor (keyset
+    pagination) yields every listing exactly once however deep the walk goes.
+    ``relevance`` (only with ``q`` on PostgreSQL) pages by offset: the newest
+    ``COUNT_CAP`` matches by rank, then older matches newest first.
+    """
+    qs, ranked = matching(query)
 
     sort = query.sort
     if sort == "relevance" and not ranked:
@@ -367,6 +395,44 @@ def newest(limit: int = 8) -> list[Listing]:
 
 def featured(limit: int = 4) -> list[Listing]:
     return list(_cards(published().filter(featured=True).order_by("-published_at", "-id"))[:limit])
+
+
+def new_matches(query: CatalogueQuery, *, since, until, limit: int = 10) -> list[Listing]:
+    """Listings published in (``since``, ``until``] that match ``query``, newest first."""
+    qs, _ranked = matching(query)
+    qs = qs.filter(published_at__gt=since, published_at__lte=until)
+    return list(_cards(qs.order_by("-published_at", "-id"))[:limit])
+
+
+def watchlist(user, limit: int = 200) -> list[Listing]:
+    """The listings ``user`` watches, most recently added first, in any state
+    (a sold one says so on its card's page)."""
+    from .models import WatchedListing
+
+    ids = list(
+        WatchedListing.objects.filter(user=user)
+        .order_by("-created_at", "-id")
+        .values_list("listing_id", flat=True)[:limit]
+    )
+    found = {row.pk: row for row in _cards(Listing.objects.filter(pk__in=ids))}
+    return [found[pk] for pk in ids if pk in found]
+
+
+def published_of_seller(seller_id: int, limit: int = 24) -> list[Listing]:
+    """A seller's PUBLISHED listings, newest first (their public page)."""
+    qs = published().filter(seller_id=seller_id).order_by("-published_at", "-id")
+    return list(_cards(qs)[:limit])
+
+
+def featured_row(size: int = 4) -> list[Listing]:
+    """The home page's Featured row, full when there are enough listings: the
+    featured ones first (newest first), then the most-followed others, so the row
+    has no hole. Empty when nothing is featured. Two queries, whatever the data
+    (each reads at most ``size`` rows through the catalogue's indexes)."""
+    row = featured(size)
+    others = _cards(published().filter(featured=False).order_by(*SORTS["followers_desc"]))
+    row += list(others[:size])[: size - len(row)]
+    return row if row and row[0].featured else []
 
 
 # ---------------------------------------------------------------- detail

@@ -32,3 +32,15 @@ def check_listing_ownership(listing_id: int) -> bool:
 def refresh_search_recency_task() -> int:
     """Hourly: the recent-search flags follow the newest listings (idempotent)."""
     return refresh_search_recency()
+
+
+@shared_task(name="listings.send_saved_search_alerts", time_limit=300, soft_time_limit=280)
+def send_saved_search_alerts_task(now: str | None = None) -> int:
+    """Every few minutes: e-mail saved searches their new matches."""
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    from .watch import send_saved_search_alerts
+
+    return send_saved_search_alerts(now=datetime.fromisoformat(now) if now else timezone.now())

@@ -1,11 +1,19 @@
 from django.urls import path
 
-from . import views
+from . import views, views_watch
 
 app_name = "listings"
 urlpatterns = [
     path("listings/", views.catalogue, name="catalogue"),
     path("listings/<int:pk>/", views.detail, name="detail"),
+    path("listings/<int:pk>/watch/", views_watch.watch_listing, name="watch"),
+    path("listings/saved-searches/", views_watch.save_search, name="save_search"),
+    path(
+        "listings/saved-searches/<int:search_id>/",
+        views_watch.saved_search_action,
+        name="saved_search_action",
+    ),
+    path("watchlist/", views_watch.watchlist, name="watchlist"),
     path("sell/", views.sell, name="sell"),
     path("sell/new/", views.create, name="create"),
     path("sell/<int:pk>/account/", views.edit_account, name="edit_account"),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -28,7 +27,6 @@ from . import fragments, selectors, services
 from .exceptions import ListingError, ListingLocked, NotAllowedToList
 from .forms import AccountStepForm, CatalogueFilterForm, OfferStepForm, ScreenshotForm
 from .models import MAX_SCREENSHOTS, Listing
-from .money import currency_exponent
 from .policies import GENERAL_NOTE, policy_for
 
 State = Listing.State
@@ -51,7 +49,7 @@ def home(request):
             return render(request, "listings/home.html", {"sections_html": entry["html"]})
     sections_html = render_to_string(
         "listings/_home_listings.html",
-        {"featured": selectors.featured(), "newest": selectors.newest()},
+        {"featured": selectors.featured_row(), "newest": selectors.newest()},
     )
     if cache_key is not None:
         fragments.store(cache_key, gen, {"html": sections_html})
@@ -59,20 +57,7 @@ def home(request):
 
 
 def _catalogue_query(data: dict) -> selectors.CatalogueQuery:
-    scale = 10 ** currency_exponent(settings.SETTLEMENT_CURRENCY)
-    min_price = data.get("min_price")
-    max_price = data.get("max_price")
-    return selectors.CatalogueQuery(
-        q=data.get("q") or "",
-        platforms=data.get("platform") or [],
-        min_followers=data.get("min_followers"),
-        max_followers=data.get("max_followers"),
-        min_price=min_price * scale if min_price is not None else None,
-        max_price=max_price * scale if max_price is not None else None,
-        sort=data.get("sort") or ("relevance" if data.get("q") else "newest"),
-        page=data.get("page") or 1,
-        after=data.get("after") or "",
-    )
+    return selectors.query_from_data(data)
 
 
 def catalogue(request):
@@ -100,6 +85,12 @@ def catalogue(request):
         form.is_valid()
     context = {
         "form": form if request.GET else CatalogueFilterForm(),
+        "notices": form.notices if request.GET else [],
+        "range_errors": [
+            error
+            for name in ("max_price", "max_followers")
+            for error in (form.errors.get(name, []) if request.GET else [])
+        ],
         "page_obj": page,
         "query": query,
         "filtered": any(

@@ -42,6 +42,9 @@ class QueueSpec:
     waiting: Q
     query: str = ""  # appended to the changelist URL
     urgent_after: int = 1  # counts at or above this are highlighted
+    #: Fields naming users who may NOT take the row (e.g. who made the decision
+    #: appealed, or the appellant): rows they cannot take are not counted for them.
+    not_for: tuple[str, ...] = ()
 
 
 QUEUES: tuple[QueueSpec, ...] = (
@@ -81,7 +84,8 @@ QUEUES: tuple[QueueSpec, ...] = (
         hint=_("Another moderator made the decision: you decide the appeal."),
         model="governance.Appeal",
         waiting=Q(status="pending"),
-        query="status__exact=pending",
+        query="to_decide=me",
+        not_for=("violation__decided_by", "user"),
     ),
     QueueSpec(
         key="payouts",
@@ -130,7 +134,10 @@ class HandoffAdminSite(admin.AdminSite):
             if model_admin is None or not model_admin.has_view_or_change_permission(request):
                 continue
             try:
-                count = model._default_manager.filter(spec.waiting).count()
+                rows_waiting = model._default_manager.filter(spec.waiting)
+                for field in spec.not_for:
+                    rows_waiting = rows_waiting.exclude(**{field: request.user})
+                count = rows_waiting.count()
                 url = reverse(
                     f"{self.name}:{model._meta.app_label}_{model._meta.model_name}_changelist"
                 )

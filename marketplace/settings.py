@@ -244,6 +244,11 @@ CELERY_BEAT_SCHEDULE = {
     "escrow-reconcile": {"task": "escrow.reconcile", "schedule": crontab(minute=37)},
     # provider events waiting for the provider's answer (escrow.webhooks)
     "escrow-retry-webhook-events": {"task": "escrow.retry_webhook_events", "schedule": 60.0},
+    # listings: saved-search e-mails (new matches since each search's last check).
+    "listings-saved-search-alerts": {
+        "task": "listings.send_saved_search_alerts",
+        "schedule": 300.0,
+    },
     # retention (data protection): daily, idempotent batches.
     "accounts-delete-expired-identity-documents": {
         "task": "accounts.delete_expired_identity_documents",

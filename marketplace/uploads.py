@@ -97,6 +97,81 @@ def _trailing_data(data: bytes, fmt: str) -> bool:
     return end < 0 or len(data) > end
 
 
+#: Leading bytes of common files that are not images, and what to call them; so
+#: an HTML page named ``.pdf`` is refused as an HTML page, not "not a valid image".
+_KNOWN_KINDS = (
+    ((b"<!doctype html", b"<html", b"<head", b"<body", b"<script", b"<iframe"), _("an HTML page")),
+    ((b"%pdf-",), _("a PDF document")),
+    ((b"pk\x03\x04",), _("a ZIP archive (or an Office document)")),
+    ((b"gif87a", b"gif89a"), _("a GIF image (not accepted)")),
+    ((b"ii*\x00", b"mm\x00*"), _("a TIFF image (not accepted)")),
+    ((b"bm",), _("a BMP image (not accepted)")),
+    ((b"mz", b"\x7felf"), _("a program")),
+    ((b"{\\rtf",), _("an RTF document")),
+    ((b"\xd0\xcf\x11\xe0",), _("an old Office document")),
+    ((b"rar!", b"7z\xbc\xaf"), _("a compressed archive")),
+)
+
+
+def describe_content(head: bytes) -> str | None:
+    """What a file that is not a JPEG/PNG/WebP actually is, from its first bytes
+    (``None`` when it looks like an accepted image or is unknown)."""
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    for prefixes, kind in _KNOWN_KINDS:
+        if start.startswith(prefixes):
+            return str(kind)
+    if start.startswith((b"\xff\xd8", b"\x89png", b"riff", b"<svg", b"<?xml")):
+        return None  # an image, or SVG (refused with its own message)
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if text and all(ch.isprintable() or ch in "\r\n\t" for ch in text):
+        return str(_("a text file"))
+    return None
+
+
+def _refuse_other_kinds(upload, accepted) -> None:
+    """Refuse, naming what it is, a file whose bytes say it is not an image (or
+    not what ``accepted`` allows); ``accepted`` is the text of what is allowed."""
+    upload.seek(0)
+    head = upload.read(512)
+    upload.seek(0)
+    kind = describe_content(head)
+    if kind is None:
+        return
+    name = str(getattr(upload, "name", "") or "")
+    if "." in name:
+        message = _(
+            "This file is %(kind)s, although its name ends in “.%(ext)s”. Upload %(accepted)s."
+        ) % {"kind": kind, "ext": name.rsplit(".", 1)[1][:10], "accepted": accepted}
+    else:
+        message = _("This file is %(kind)s. Upload %(accepted)s.") % {
+            "kind": kind,
+            "accepted": accepted,
+        }
+    raise ValidationError(message, code="wrong_kind")
+
+
+def _too_large_message(width: int | None = None, height: int | None = None):
+    limits = {
+        "side": f"{MAX_IMAGE_SIDE:,}",
+        "mp": MAX_IMAGE_PIXELS // 1_000_000,
+    }
+    if width and height:
+        return _(
+            "The image is too large (%(w)s × %(h)s pixels): at most %(side)s pixels on a side "
+            "and %(mp)s million pixels in all. Scale it down and upload it again."
+        ) % {"w": f"{width:,}", "h": f"{height:,}", **limits}
+    return (
+        _(
+            "The image is too large: at most %(side)s pixels on a side and %(mp)s million "
+            "pixels in all. Scale it down and upload it again."
+        )
+        % limits
+    )
+
+
 def clean_image(upload, *, max_side: int = 2000, quality: int = 85) -> CleanImage:
     """Validate an uploaded image and return it re-encoded (metadata stripped).
 
@@ -111,6 +186,7 @@ def clean_image(upload, *, max_side: int = 2000, quality: int = 85) -> CleanImag
         raise ValidationError(
             _("SVG files are not accepted; upload a JPEG, PNG or WebP image."), code="svg"
         )
+    _refuse_other_kinds(upload, _("a JPEG, PNG or WebP image"))
     try:
         with Image.open(upload) as probe:
             fmt = probe.format
@@ -118,7 +194,7 @@ def clean_image(upload, *, max_side: int = 2000, quality: int = 85) -> CleanImag
             if fmt not in ALLOWED_IMAGE_FORMATS:
                 raise ValidationError(_("Upload a JPEG, PNG or WebP image."), code="format")
             if width * height > MAX_IMAGE_PIXELS or max(width, height) > MAX_IMAGE_SIDE:
-                raise ValidationError(_("The image's dimensions are too large."), code="dimensions")
+                raise ValidationError(_too_large_message(width, height), code="dimensions")
             upload.seek(0)
             if _trailing_data(upload.read(), fmt):
                 raise ValidationError(
@@ -144,7 +220,10 @@ def clean_image(upload, *, max_side: int = 2000, quality: int = 85) -> CleanImag
             size = image.size
     except ValidationError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        # Pillow refuses to even open an image far past the limit (e.g. 20000 × 20000).
+        raise ValidationError(_too_large_message(), code="dimensions")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise ValidationError(_("This file is not a valid image."), code="invalid")
     name = f"{uuid.uuid4().hex}.{ALLOWED_IMAGE_FORMATS[fmt]}"
     return CleanImage(ContentFile(out.getvalue(), name=name), size[0], size[1], fmt)
@@ -179,6 +258,7 @@ def clean_document(upload) -> ContentFile:
                 code="pdf_unreadable",
             )
         return ContentFile(data, name=f"{uuid.uuid4().hex}.pdf")
+    _refuse_other_kinds(upload, _("a JPEG, PNG or WebP image or a PDF"))
     return clean_image(upload).content
 
 

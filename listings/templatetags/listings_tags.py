@@ -53,3 +53,20 @@ def query_with(context, **changes):
             params[key] = value
     encoded = params.urlencode()
     return "?" + encoded if encoded else "?"
+
+
+@register.simple_tag
+def seller_listings(seller):
+    """``{% seller_listings seller as listings %}``: the seller's published listings,
+    for their public page (escrow's template; the view stays escrow's)."""
+    from listings.selectors import published_of_seller
+
+    return published_of_seller(seller.pk)
+
+
+@register.simple_tag(takes_context=True)
+def is_watched(context, listing) -> bool:
+    """``{% is_watched listing as watched %}``: on the visitor's watchlist?"""
+    from listings.watch import is_watched as watched
+
+    return watched(context["user"], listing.pk)

@@ -15,6 +15,16 @@
   relaxValidation(document);
   document.addEventListener("htmx:afterSwap", function (event) { relaxValidation(event.target); });
 
+  // "Save this search" (catalogue): htmx swaps only the results and pushes the new
+  // address, so the form's hidden query follows the address bar.
+  function syncSavedSearch() {
+    document.querySelectorAll("input[data-current-query]").forEach(function (input) {
+      input.value = window.location.search.replace(/^\?/, "");
+    });
+  }
+  document.addEventListener("htmx:pushedIntoHistory", syncSavedSearch);
+  document.addEventListener("htmx:afterSettle", syncSavedSearch);
+
   // After a failed submit, bring the first field with an error into view and focus.
   var invalid = document.querySelector("main [aria-invalid=true]");
   if (invalid && typeof invalid.focus === "function") { invalid.focus({ preventScroll: false }); }

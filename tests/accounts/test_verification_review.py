@@ -110,7 +110,7 @@ def test_reject_without_reason_is_refused_and_nothing_changes(client):
     verification = submit(UserFactory())
     force_login_with_second_factor(client, moderator())
     response = _decide(client, verification, "reject", "  ")
-    assert response.status_code == 302
+    assert response.status_code == 200  # the review page again, the error beside the reason
     verification.refresh_from_db()
     assert verification.state == "pending"
     assert not AuditEntry.objects.filter(action__startswith="accounts.verification").exists()
@@ -339,3 +339,19 @@ def test_number_is_stored_encrypted():
         stored, stored_hash = cursor.fetchone()
     assert number not in stored and number not in stored_hash
     assert IdentityVerification.objects.get(pk=verification.pk).document_number == number
+
+
+def test_a_refused_or_too_long_reason_comes_back_as_typed_beside_its_field(client):
+    """Issue 22: the moderator's decision form keeps what was typed."""
+    verification = submit(UserFactory())
+    client.force_login(moderator())
+    too_long = "The photo is blurred; " * 100  # past the 2,000-character limit
+    response = _decide(client, verification, "reject", too_long)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert too_long.strip()[:300] in page
+    assert 'class="errorlist' in page
+    response = _decide(client, verification, "reject", "")
+    assert response.status_code == 200 and 'class="errorlist' in response.content.decode()
+    verification.refresh_from_db()
+    assert verification.state == "pending"

@@ -120,7 +120,9 @@ def test_moderator_works_the_queues(live_server, browser):
     page.get_by_label("Seller's share (minor units, e.g. cents)").fill(str(seller_share + 1))
     page.get_by_label("Reason (both parties see it)").fill("Shares that do not add up.")
     page.get_by_role("button", name="Record the decision").click()
-    expect(page.locator(".messagelist .error")).to_be_visible()
+    # Refused beside the buyer's share, with the reason as typed (issue 22).
+    expect(page.locator(".form-row:has(#id_buyer_amount) .errorlist")).to_be_visible()
+    expect(page.locator("#id_reason")).to_have_value("Shares that do not add up.")
     assert Dispute.objects.get(pk=dispute.pk).is_open  # refused, nothing written
     assert not LedgerTransaction.objects.filter(reference=f"split:dispute:{dispute.pk}").exists()
     page.get_by_label("Split: enter both shares").check()

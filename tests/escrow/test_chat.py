@@ -105,7 +105,8 @@ def test_bad_attachments_are_refused_with_a_message_and_nothing_written(client, 
     )
     assert not DealMessage.objects.exists()
     text = response.content.decode()
-    assert "not a valid image" in text or "SVG files are not accepted" in text
+    # The refusal says what the file is (here a program), not only "not valid".
+    assert "This file is a program" in text or "SVG files are not accepted" in text
 
 
 @override_settings(MAX_UPLOAD_BYTES=1024)

@@ -159,6 +159,11 @@ MATRIX: dict[str, list[C]] = {
         C("404 404 200 404 404 200 200", kw={"pk": "listing_reserved"}),
         C("404 404 200 404 404 200 200", kw={"pk": "listing_sold"}),
     ],
+    # issue 22 (ux): watchlist and saved searches, each user's own.
+    "listings:watch": [C("login 405 405 405 405 405 405", post="login . . . . . .", kw={"pk": "listing_published"})],
+    "listings:save_search": [C("login 405 405 405 405 405 405", post="login . . . . . .")],
+    "listings:saved_search_action": [C("login 405 405 405 405 405 405", post="login . . . . . .", kw={"search_id": lit(1)})],
+    "listings:watchlist": [C(SIGNED_IN)],
     "listings:sell": [C(SIGNED_IN)],
     "listings:create": [C(SIGNED_IN, post="login . . . . . .")],
     "listings:edit_account": [C(SELLER_OWN, post=SELLER_OWN_POST, kw={"pk": "listing_draft"}), C(SELLER_OWN, post=SELLER_OWN_POST, kw={"pk": "listing_published"})],
@@ -235,7 +240,8 @@ MATRIX: dict[str, list[C]] = {
     "admin:escrow_operations": [C(ADMIN_CUSTOM.format(mod="302", admin="200"))],
     "admin:escrow_dispute_decide": [C(ADMIN_CUSTOM.format(mod="302", admin="302"), post="alogin alogin alogin alogin alogin . .", kw={"dispute_id": "dispute"})],
     "admin:escrow_dispute_message": [C(ADMIN_CUSTOM.format(mod="302", admin="302"), post="alogin alogin alogin alogin alogin . .", kw={"dispute_id": "dispute"})],
-    "admin:governance_appeal_decide": [C(ADMIN_CUSTOM.format(mod="200", admin="200"), post="alogin alogin alogin alogin alogin . .", kw={"appeal_id": "appeal"})],
+    # The world's moderator made the decision appealed: sent back before the form (issue 22).
+    "admin:governance_appeal_decide": [C(ADMIN_CUSTOM.format(mod="302", admin="200"), post="alogin alogin alogin alogin alogin . .", kw={"appeal_id": "appeal"})],
     **{
         f"admin:listings_{model}_{action}": [C(ADMIN_CUSTOM.format(mod="405", admin="405"), post="alogin alogin alogin alogin alogin . .", kw={"pk": "listing_pending_review"})]
         for model in ("pendinglisting", "listing")
