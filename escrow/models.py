@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.crypto import EncryptedTextField
@@ -338,7 +339,7 @@ class Deal(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"deal #{self.pk}"
+        return gettext("deal #%(number)s") % {"number": self.pk}
 
     @property
     def is_funded(self) -> bool:

@@ -57,7 +57,10 @@ class DealMessage(models.Model):
         indexes = [models.Index(fields=["deal", "id"])]
 
     def __str__(self) -> str:
-        return f"message {self.pk} on deal {self.deal_id}"
+        return gettext("message %(message)s on deal %(deal)s") % {
+            "message": self.pk,
+            "deal": self.deal_id,
+        }
 
     @property
     def was_masked(self) -> bool:

@@ -1,0 +1,83 @@
+"""Numbers, money and account wording as a Chinese reader expects them
+(docs/glossary.md), without changing what an English reader sees."""
+
+from __future__ import annotations
+
+import pytest
+from django.template import Context, Template
+from django.utils import translation
+
+from marketplace.formatting import compact_number, short_duration
+
+
+def render(source: str, lang: str, **context) -> str:
+    with translation.override(lang):
+        return Template(source).render(Context(context))
+
+
+@pytest.mark.parametrize("library", ["handoff", "listings_tags", "escrow_tags"])
+def test_money_never_wraps_inside_in_html(library):
+    html = render(f"{{% load {library} %}}{{{{ amount|money:'USD' }}}}", "zh-hans", amount=980000)
+    assert html.startswith('<span class="money">') and html.endswith("</span>")
+    assert "9,800" in html and "美元" in html
+
+
+def test_money_is_plain_text_where_autoescape_is_off():
+    # Plain-text e-mails turn autoescape off: no markup in them.
+    source = "{% load escrow_tags %}{% autoescape off %}{{ amount|money:'USD' }}{% endautoescape %}"
+    assert render(source, "en", amount=980000) == "US$9,800.00"
+
+
+@pytest.mark.parametrize(
+    "number, en, zh",
+    [
+        (0, "0", "0"),
+        (999, "999", "999"),
+        (9_800, "9.8K", "9,800"),
+        (12_000, "12K", "1.2万"),
+        (12_345, "12.3K", "1.2万"),
+        (99_999, "99.9K", "9.9万"),
+        (2_100_000, "2.1M", "210万"),
+        (123_456_789, "123M", "1.2亿"),
+        (15_000_000_000, "15B", "150亿"),
+    ],
+)
+def test_large_counts_in_wan_for_chinese_and_k_for_english(number, en, zh):
+    with translation.override("en"):
+        assert compact_number(number) == en
+    with translation.override("zh-hans"):
+        assert compact_number(number) == zh
+
+
+def test_card_counts_use_the_readers_units():
+    source = "{% load listings_tags %}{{ n|compact }}"
+    assert render(source, "zh-hans", n=12_000) == "1.2万"
+    assert render(source, "en", n=12_000) == "12K"
+
+
+def test_short_durations_are_translated():
+    with translation.override("zh-hans"):
+        assert short_duration(4 * 3600) == "4小时"
+        assert short_duration(2 * 86400 + 3 * 3600) == "2天3小时"
+    with translation.override("en"):
+        assert short_duration(4 * 3600) == "4 h"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path", ["/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"]
+)
+def test_account_pages_say_youxiang_and_nin(client, path):
+    client.cookies["django_language"] = "zh-hans"
+    html = client.get(path).content.decode()
+    main = html.split('<main id="main"', 1)[1].split("</main>", 1)[0]
+    assert "邮箱" in main
+    for wrong in ("电子邮件", "Email", "E-mail", "帐", "你"):
+        assert wrong not in main, wrong
+
+
+@pytest.mark.django_db
+def test_signup_sentence_ends_with_a_full_width_stop(client):
+    client.cookies["django_language"] = "zh-hans"
+    html = client.get("/accounts/signup/").content.decode()
+    assert "已经有一个账号？请" in html and "登录</a>。" in html
