@@ -4,6 +4,6 @@ from django.conf import settings
 def site(request):
     """Values every template may use."""
     return {
-        "SITE_NAME": "Handoff",
+        "SITE_NAME": settings.SITE_NAME,
         "SETTLEMENT_CURRENCY": settings.SETTLEMENT_CURRENCY,
     }
