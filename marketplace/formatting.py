@@ -113,6 +113,8 @@ def short_duration(seconds: int) -> str:
     """Seconds → "3 d 4 h" / "5 h" (English), "3天4小时" / "5小时" (Chinese)."""
     hours = int(seconds) // 3600
     days, hours = divmod(hours, 24)
+    if days and not hours:
+        return pgettext("short duration", "%(days)s d") % {"days": days}
     if days:
         return pgettext("short duration", "%(days)s d %(hours)s h") % {"days": days, "hours": hours}
     return pgettext("short duration", "%(hours)s h") % {"hours": hours}

@@ -48,6 +48,8 @@ SITE_ID = 1
 # the Sites framework; marketplace.sites writes them there after each migrate).
 SITE_NAME = env.str("SITE_NAME", default="Handoff")
 SITE_DOMAIN = env.str("SITE_DOMAIN", default=urlsplit(SITE_URL).netloc)
+# Where people write to the operator (shown on the contact and privacy pages).
+CONTACT_EMAIL = env.str("CONTACT_EMAIL", default="support@handoff.local")
 
 
 def _secret_key_problem(key: str) -> str | None:
@@ -88,6 +90,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sites",
+    "django.contrib.sitemaps",
     "django.contrib.humanize",
     "allauth",
     "allauth.account",

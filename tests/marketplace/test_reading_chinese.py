@@ -59,8 +59,10 @@ def test_short_durations_are_translated():
     with translation.override("zh-hans"):
         assert short_duration(4 * 3600) == "4小时"
         assert short_duration(2 * 86400 + 3 * 3600) == "2天3小时"
+        assert short_duration(3 * 86400) == "3天"
     with translation.override("en"):
         assert short_duration(4 * 3600) == "4 h"
+        assert short_duration(3 * 86400) == "3 d"
 
 
 @pytest.mark.django_db
