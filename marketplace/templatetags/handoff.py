@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.translation import pgettext
 
 from marketplace.formatting import compact_number, format_money, money_markup, short_duration
 
@@ -39,3 +40,10 @@ def duration(seconds):
     if seconds in (None, ""):
         return ""
     return short_duration(int(seconds))
+
+
+@register.simple_tag
+def colon():
+    """The separator after a label in the active language: ": " in English, a
+    full-width "：" (no space) in Chinese — ``{% trans "Price" %}{% colon %}``."""
+    return pgettext("after a label", ": ")

@@ -73,3 +73,32 @@ def test_full_width_punctuation_after_chinese_text():
     # after a Chinese character (URLs and placeholders are not affected).
     assert _offending(lambda s: re.search(CJK + r"[:,;?!]", s)) == []
     assert _offending(lambda s: re.search(r"[:,;?!]" + CJK, s)) == []
+
+
+TEMPLATES = sorted(
+    p
+    for p in ROOT.glob("**/templates/**/*")
+    if p.suffix in (".html", ".txt") and ".venv" not in p.parts
+)
+
+
+def test_templates_put_no_half_width_colon_after_a_translated_label():
+    # "{% trans "Buyer" %}: …" reads "买家: …" in Chinese; {% colon %} gives "：".
+    label_colon = re.compile(r'\{% (?:trans|translate) "[^"]+"(?: context "[^"]+")? %\}\s?:')
+    offending = [
+        f"{p.relative_to(ROOT)}: {m.group(0)}"
+        for p in TEMPLATES
+        for m in label_colon.finditer(p.read_text(encoding="utf-8"))
+    ]
+    assert offending == []
+
+
+def test_the_label_separator_is_full_width_in_chinese():
+    from django.template import Context, Template
+    from django.utils import translation
+
+    source = '{% load i18n handoff %}{% trans "Price" %}{% colon %}9'
+    with translation.override("zh-hans"):
+        assert Template(source).render(Context()) == "价格：9"
+    with translation.override("en"):
+        assert Template(source).render(Context()) == "Price: 9"

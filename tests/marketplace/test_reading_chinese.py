@@ -79,6 +79,19 @@ def test_account_pages_say_youxiang_and_nin(client, path):
 
 
 @pytest.mark.django_db
+def test_e_mail_management_page_says_youxiang(client):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory())
+    client.cookies["django_language"] = "zh-hans"
+    html = client.get("/accounts/email/").content.decode()
+    main = html.split('<main id="main"', 1)[1].split("</main>", 1)[0]
+    assert "添加邮箱" in main
+    for wrong in ("Email", "电子邮件", "帐", "你"):
+        assert wrong not in main, wrong
+
+
+@pytest.mark.django_db
 def test_signup_sentence_ends_with_a_full_width_stop(client):
     client.cookies["django_language"] = "zh-hans"
     html = client.get("/accounts/signup/").content.decode()

@@ -48,7 +48,7 @@ class Command(BaseCommand):
         w(self.style.SUCCESS("Demo data ready. Log in at http://127.0.0.1:8000/accounts/login/"))
         w(f"  password for every demo login: {DEMO_PASSWORD}")
         for role, email in context.get("logins", []):
-            w(f"  {role:<22} {email}")
+            w(f"  {role:<26} {email}")
         w("  Staff logins ask for a second factor. Both moderators and the operator share")
         w(f"  this TOTP secret (add it to an authenticator app): {DEMO_TOTP_SECRET}")
         w("  — or use one of these one-time recovery codes:")
