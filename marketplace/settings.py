@@ -327,6 +327,8 @@ MFA_TOTP_ISSUER = "Handoff"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our Chinese number formats (thousands separators as in English): marketplace/formats/.
+FORMAT_MODULE_PATH = ["marketplace.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True

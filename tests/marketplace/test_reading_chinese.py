@@ -96,3 +96,13 @@ def test_signup_sentence_ends_with_a_full_width_stop(client):
     client.cookies["django_language"] = "zh-hans"
     html = client.get("/accounts/signup/").content.decode()
     assert "已经有一个账号？请" in html and "登录</a>。" in html
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-hans"])
+def test_full_numbers_group_thousands_with_commas_in_both_languages(lang):
+    source = "{% load humanize %}{{ n|intcomma }} · {{ d|date:'YEAR_MONTH_FORMAT' }}"
+    import datetime as dt
+
+    text = render(source, lang, n=1_234_567, d=dt.date(2026, 12, 1))
+    assert text.startswith("1,234,567 · ")
+    assert text.endswith("2026年12月" if lang == "zh-hans" else "December 2026")
