@@ -53,7 +53,14 @@ def test_parser_sees_every_catalogue():
 
 @pytest.mark.parametrize(
     "wrong, right",
-    [("版主", "审核员"), ("帐号", "账号"), ("帐户", "账户"), ("你", "您")],
+    [
+        ("版主", "审核员"),
+        ("帐号", "账号"),
+        ("帐户", "账户"),
+        ("你", "您"),
+        ("电子邮件", "邮件 (a message) or 邮箱 (an address)"),
+        ("电子邮箱", "邮箱"),
+    ],
 )
 def test_one_term_and_one_form_of_address(wrong, right):
     assert _offending(lambda s: wrong in s.replace("您", "")) == [], f"use {right}"
