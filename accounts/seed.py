@@ -182,7 +182,7 @@ def seed(*, context: dict, options: dict, out) -> None:
             ("buyer (verified)", DEMO_USERS["buyer"]["email"]),
             ("seller (verified)", DEMO_USERS["seller"]["email"]),
             ("second seller (verified)", DEMO_USERS["seller2"]["email"]),
-            ("applicant (in review)", DEMO_USERS["applicant"]["email"]),
+            ("applicant (identity check)", DEMO_USERS["applicant"]["email"]),
             ("moderator", DEMO_USERS["moderator"]["email"]),
             ("second moderator", DEMO_USERS["moderator2"]["email"]),
             ("operator (superuser)", DEMO_USERS["admin"]["email"]),
