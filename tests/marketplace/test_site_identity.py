@@ -46,6 +46,9 @@ def test_sign_up_confirmation_names_the_site_and_its_address(client, lang):
     assert "example.com" not in text
     assert settings.SITE_NAME in text and settings.SITE_DOMAIN in text
     assert message.subject.startswith(f"[{settings.SITE_NAME}] ")
+    if lang == "zh-hans":  # allauth's own greeting is half English ("来自…的 Hello!")
+        assert f"您好，这里是 {settings.SITE_NAME}！" in message.body
+        assert "Hello" not in message.body
 
 
 def test_payment_message_does_not_claim_an_attachment():
