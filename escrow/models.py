@@ -412,7 +412,10 @@ class Payment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"payment {self.pk} ({self.status})"
+        return gettext("payment %(number)s (%(status)s)") % {
+            "number": self.pk,
+            "status": self.get_status_display(),
+        }
 
 
 class Refund(models.Model):
@@ -451,7 +454,10 @@ class Refund(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"refund {self.pk} ({self.status})"
+        return gettext("refund %(number)s (%(status)s)") % {
+            "number": self.pk,
+            "status": self.get_status_display(),
+        }
 
 
 class SellerPayoutAccount(models.Model):
@@ -537,7 +543,10 @@ class Payout(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"payout {self.pk} ({self.status})"
+        return gettext("payout %(number)s (%(status)s)") % {
+            "number": self.pk,
+            "status": self.get_status_display(),
+        }
 
 
 class Handover(models.Model):
@@ -556,7 +565,7 @@ class Handover(models.Model):
         verbose_name_plural = _("handovers")
 
     def __str__(self) -> str:
-        return f"handover of deal {self.deal_id}"
+        return gettext("handover of deal %(deal)s") % {"deal": self.deal_id}
 
 
 class CredentialView(models.Model):

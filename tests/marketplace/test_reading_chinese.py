@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.template import Context, Template
 from django.utils import translation
@@ -106,3 +108,36 @@ def test_full_numbers_group_thousands_with_commas_in_both_languages(lang):
     text = render(source, lang, n=1_234_567, d=dt.date(2026, 12, 1))
     assert text.startswith("1,234,567 · ")
     assert text.endswith("2026年12月" if lang == "zh-hans" else "December 2026")
+
+
+def test_records_name_themselves_in_the_readers_language():
+    """What admin breadcrumbs, report subjects and titles show of a record."""
+    from escrow.models import Deal, Payout
+    from escrow.models_protection import DealMessage, Dispute
+
+    records = [
+        (DealMessage(pk=3, deal_id=1), "message 3 on deal 1", "交易 1 的第 3 号消息"),
+        (Deal(pk=7), "deal #7", "交易 #7"),
+        (Dispute(pk=1, deal_id=8, kind="dispute"), "Dispute #1 (deal 8)", "争议 #1（交易 8）"),
+        (Payout(pk=2, status="pending"), "payout 2 (Scheduled)", None),
+    ]
+    for record, en, zh in records:
+        with translation.override("en"):
+            assert str(record) == en
+        with translation.override("zh-hans"):
+            text = str(record)
+            assert not re.search(r"\b(deal|message|payout)\b", text), text
+            if zh:
+                assert text == zh
+
+
+def test_form_labels_end_with_a_full_width_colon_in_chinese():
+    from django import forms
+
+    class Form(forms.Form):
+        price = forms.IntegerField(label="Price")
+
+    with translation.override("zh-hans"):
+        assert Form()["price"].label_tag().endswith("：</label>")
+    with translation.override("en"):
+        assert Form()["price"].label_tag().endswith(":</label>")
