@@ -13,8 +13,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from marketplace.crypto import EncryptedTextField
 from marketplace.outbox import OutboxFields
@@ -232,7 +232,7 @@ class Standing(models.Model):
         verbose_name_plural = _("standing records")
 
     def __str__(self) -> str:
-        return f"standing of {self.user_id}"
+        return gettext("standing of user %(user)s") % {"user": self.user_id}
 
     @property
     def rating(self) -> float | None:

@@ -22,7 +22,7 @@ from stdnum.cn import ric
 from marketplace.uploads import clean_image
 
 from . import services
-from .models import User
+from .models import IdentityVerification, User
 from .permissions import MODERATORS_GROUP
 
 DEMO_PASSWORD = "handoff-demo-2026"  # noqa: S105 - printed demo login, demo data only
@@ -133,8 +133,11 @@ def _demo_document_photo(name: str):
 
 
 def _ensure_verification(user: User, key: str, *, approve_by: User | None) -> None:
-    """Submit (and, with ``approve_by``, approve) the demo identity unless the user
-    already has a live or pending one."""
+    """Submit (and, with ``approve_by``, approve) the demo identity once: never again
+    after a moderator decided it (a rejected applicant stays rejected when the demo
+    is seeded again), nor while one is live or pending."""
+    if IdentityVerification.objects.filter(user=user).exists():
+        return
     if services.can_submit_verification(user) is not None:
         return
     identity = DEMO_IDENTITIES[key]
@@ -178,7 +181,8 @@ def seed(*, context: dict, options: dict, out) -> None:
         [
             ("buyer (verified)", DEMO_USERS["buyer"]["email"]),
             ("seller (verified)", DEMO_USERS["seller"]["email"]),
-            ("applicant (in review)", DEMO_USERS["applicant"]["email"]),
+            ("second seller (verified)", DEMO_USERS["seller2"]["email"]),
+            ("applicant (identity check)", DEMO_USERS["applicant"]["email"]),
             ("moderator", DEMO_USERS["moderator"]["email"]),
             ("second moderator", DEMO_USERS["moderator2"]["email"]),
             ("operator (superuser)", DEMO_USERS["admin"]["email"]),

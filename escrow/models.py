@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.crypto import EncryptedTextField
@@ -361,7 +362,7 @@ class Deal(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"deal #{self.pk}"
+        return gettext("deal #%(number)s") % {"number": self.pk}
 
     @property
     def is_funded(self) -> bool:
@@ -434,7 +435,10 @@ class Payment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"payment {self.pk} ({self.status})"
+        return gettext("payment %(number)s (%(status)s)") % {
+            "number": self.pk,
+            "status": self.get_status_display(),
+        }
 
 
 class Refund(models.Model):
@@ -473,7 +477,10 @@ class Refund(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"refund {self.pk} ({self.status})"
+        return gettext("refund %(number)s (%(status)s)") % {
+            "number": self.pk,
+            "status": self.get_status_display(),
+        }
 
 
 class SellerPayoutAccount(models.Model):
@@ -559,7 +566,10 @@ class Payout(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"payout {self.pk} ({self.status})"
+        return gettext("payout %(number)s (%(status)s)") % {
+            "number": self.pk,
+            "status": self.get_status_display(),
+        }
 
 
 class Handover(models.Model):
@@ -578,7 +588,7 @@ class Handover(models.Model):
         verbose_name_plural = _("handovers")
 
     def __str__(self) -> str:
-        return f"handover of deal {self.deal_id}"
+        return gettext("handover of deal %(deal)s") % {"deal": self.deal_id}
 
 
 class CredentialView(models.Model):

@@ -59,7 +59,10 @@ class DealMessage(models.Model):
         indexes = [models.Index(fields=["deal", "id"])]
 
     def __str__(self) -> str:
-        return f"message {self.pk} on deal {self.deal_id}"
+        return gettext("message %(message)s on deal %(deal)s") % {
+            "message": self.pk,
+            "deal": self.deal_id,
+        }
 
     @cached_property
     def masked_body(self) -> str:
@@ -159,7 +162,11 @@ class Dispute(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} #{self.pk} (deal {self.deal_id})"
+        return gettext("%(kind)s #%(number)s (deal %(deal)s)") % {
+            "kind": self.get_kind_display(),
+            "number": self.pk,
+            "deal": self.deal_id,
+        }
 
     @property
     def is_open(self) -> bool:
@@ -217,7 +224,10 @@ class Chargeback(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"chargeback {self.provider_ref} ({self.status})"
+        return gettext("chargeback %(reference)s (%(status)s)") % {
+            "reference": self.provider_ref,
+            "status": self.get_status_display(),
+        }
 
 
 class Review(models.Model):

@@ -34,7 +34,7 @@ MESSAGES = {
     "opened_buyer": _("Deal %(deal)s opened for “%(title)s”. Pay within the payment window."),
     "opened_seller": _("A buyer opened deal %(deal)s for “%(title)s” and is paying."),
     "paid_buyer": _(
-        "Payment received for deal %(deal)s; it is held in escrow. Your receipt is attached."
+        "Payment received for deal %(deal)s; it is held in escrow. The deal page keeps your receipt."
     ),
     "paid_seller": _(
         "Deal %(deal)s is paid and held in escrow. Hand the account over before the deadline."

@@ -1,18 +1,32 @@
 """Demo deals for ``manage.py seed_demo``: one in every state, built through the
-services (idempotent: skipped once the demo buyer has demo deals)."""
+services (idempotent: made once, when the demo buyer has no demo deals).
+
+Seeding again re-bases them on the clock: every demo deal's times move by the time
+since the last seeding, so deal #1 still has its whole payment window and the
+others stay where the story puts them (paid 5 hours ago, released 3 days ago …).
+A demo deal the jobs moved on meanwhile (the payment window ran out) is not undone;
+a fresh one awaiting payment takes its place. The listing README.md's example search
+names is never used, so it stays on sale.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
+from listings.exceptions import ListingNotAvailable
 from listings.models import Listing
+from listings.seed import SEARCH_EXAMPLE_TITLE
 
 from . import services
 from .checklists import checklist_for
-from .models import Deal, Payment, Payout, Refund
+from .exceptions import EscrowError
+from .models import Deal, DealEvent, Payment, Payout, Refund
+from .models_protection import Chargeback, DealMessage, Dispute
 
 DEMO_NOTE = "[demo] transfer policy acknowledged"
 CARD = {"number": "4242424242424242", "exp": "12/34", "cvc": "123"}
@@ -78,6 +92,7 @@ def seed_cases(*, buyer, out) -> None:
     listings = list(
         Listing.objects.filter(state=Listing.State.PUBLISHED)
         .exclude(seller=buyer)
+        .exclude(title=SEARCH_EXAMPLE_TITLE)
         .order_by("-pk")[:2]
     )
     if len(listings) < 2:
@@ -132,15 +147,30 @@ def seed(*, context: dict, options: dict, out) -> None:
         return
     if Deal.objects.filter(buyer=buyer, policy_note=DEMO_NOTE).exists():
         seed_cases(buyer=buyer, out=out)
+        now = timezone.now()
+        moved = rebase_demo_deals(buyer=buyer, now=now)
+        reopened = _reopen_awaiting_payment(buyer=buyer, context=context, now=now)
+        out.write(
+            f"Escrow: demo deals re-based on the clock (moved {_ago(moved)})"
+            + (f"; deal #{reopened} awaits payment." if reopened else ".")
+        )
         return
     sellers = [context[k] for k in ("seller", "seller2") if k in context]
-    published = Listing.objects.filter(state=Listing.State.PUBLISHED).exclude(seller=buyer)
-    listings = list(published.filter(seller__in=sellers).order_by("pk")[: len(TARGETS)])
-    listings += list(
-        published.exclude(pk__in=[item.pk for item in listings]).order_by("pk")[
-            : len(TARGETS) - len(listings)
-        ]
+    published = (
+        Listing.objects.filter(state=Listing.State.PUBLISHED)
+        .exclude(seller=buyer)
+        .exclude(title=SEARCH_EXAMPLE_TITLE)
     )
+    own = list(published.filter(seller__in=sellers).order_by("pk")[: len(TARGETS)])
+    others = list(published.exclude(seller__in=sellers).order_by("pk")[: len(TARGETS)])
+    # The demo sellers get the deals worth logging in for (hand over, payout); a
+    # cancelled or refunded deal can be anybody's.
+    by_target = {}
+    for target in sorted(TARGETS, key=lambda t: t in ("CANCELLED", "REFUNDED")):
+        pool = own or others
+        if pool:
+            by_target[target] = pool.pop(0)
+    listings = [by_target[t] for t in TARGETS if t in by_target]
     sellers = sorted({item.seller for item in listings}, key=lambda user: user.pk)
     if len(listings) < len(TARGETS):
         out.write("Escrow: not enough published demo listings for the demo deals; skipped.")
@@ -194,3 +224,88 @@ def seed(*, context: dict, options: dict, out) -> None:
         Deal.objects.filter(pk=made["CANCELLED"]).update(policy_note=DEMO_NOTE)
     out.write(f"Escrow: {len(made)} demo deals ({', '.join(made)}); see /deals/ as the demo buyer.")
     seed_cases(buyer=buyer, out=out)
+
+
+# ------------------------------------------------------------- re-seeding
+
+#: The time columns of a demo deal's story, per model (None values stay None).
+TIMELINE = {
+    Deal: (
+        "created_at",
+        "due_at",
+        "reminded_for",
+        "funded_at",
+        "delivered_at",
+        "accepted_at",
+        "released_at",
+        "closed_at",
+        "policy_acknowledged_at",
+        "credentials_first_viewed_at",
+        "watched_since",
+    ),
+    DealEvent: ("created_at", "due_at"),
+    DealMessage: ("created_at", "removed_at"),
+    Dispute: (
+        "created_at",
+        "responded_at",
+        "response_due_at",
+        "response_overdue_at",
+        "decided_at",
+    ),
+    Chargeback: ("created_at", "closed_at"),
+}
+
+
+def _ago(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
+
+
+def rebase_demo_deals(*, buyer, now) -> timedelta:
+    """Move every demo deal's timeline forward by the time since the last seeding
+    (read from the demo's cancelled deal, which the first seeding closed at its
+    ``now``). Idempotent: seeding twice in a row moves nothing the second time.
+    Demo data only: the rows are the demo buyer's, marked with ``DEMO_NOTE``."""
+    with transaction.atomic():
+        deals = list(
+            Deal.objects.select_for_update()
+            .filter(buyer=buyer, policy_note=DEMO_NOTE)
+            .order_by("pk")
+        )
+        anchor = next((d for d in deals if d.state == Deal.State.CANCELLED and d.closed_at), None)
+        if anchor is None or anchor.closed_at >= now:
+            return timedelta(0)
+        delta = now - anchor.closed_at
+        ids = [deal.pk for deal in deals]
+        for model, fields in TIMELINE.items():
+            rows = (
+                model.objects.filter(pk__in=ids)
+                if model is Deal
+                else model.objects.filter(deal_id__in=ids)
+            )
+            rows.update(**{name: F(name) + delta for name in fields})
+        return delta
+
+
+def _reopen_awaiting_payment(*, buyer, context: dict, now) -> int | None:
+    """A demo deal awaiting payment, if the jobs cancelled the last one (its window
+    ran out while ``make run`` was up): the README's story starts with one."""
+    if Deal.objects.filter(
+        buyer=buyer, policy_note=DEMO_NOTE, state=Deal.State.PENDING_PAYMENT
+    ).exists():
+        return None
+    sellers = [context[k] for k in ("seller", "seller2") if k in context]
+    listing = (
+        Listing.objects.filter(state=Listing.State.PUBLISHED, seller__in=sellers)
+        .exclude(title=SEARCH_EXAMPLE_TITLE)
+        .order_by("pk")
+        .first()
+    )
+    if listing is None:
+        return None
+    try:
+        deal = services.open_deal(buyer=buyer, listing_id=listing.pk, now=now)
+    except (EscrowError, ListingNotAvailable):  # e.g. the buyer holds the most unpaid deals
+        return None
+    Deal.objects.filter(pk=deal.pk).update(policy_note=DEMO_NOTE)
+    return deal.pk

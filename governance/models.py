@@ -16,6 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.private_files import private_storage
@@ -541,7 +542,10 @@ class Appeal(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"appeal #{self.pk} ({self.violation.rule.code})"
+        return gettext("appeal #%(number)s (%(rule)s)") % {
+            "number": self.pk,
+            "rule": self.violation.rule.code,
+        }
 
 
 class AppealFile(models.Model):

@@ -149,3 +149,16 @@ def get_appeal_file_for_user(user, pk: int) -> AppealFile:
 
 def appeals_of(user):
     return Appeal.objects.filter(user=user).select_related("violation__rule")
+
+
+def rules_in_force_by_category() -> list[tuple[str, list[Rule]]]:
+    """The catalogue as the platform's published rules: (category label, rules in
+    force ordered by code), in the catalogue's category order."""
+    from .models import Category
+
+    rules = list(Rule.objects.filter(is_active=True).order_by("code"))
+    return [
+        (label, [rule for rule in rules if rule.category == value])
+        for value, label in Category.choices
+        if any(rule.category == value for rule in rules)
+    ]

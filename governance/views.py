@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 from marketplace.private_files import private_file_response
 from marketplace.ratelimit import rate_limit
 
-from . import selectors, services
+from . import selectors, services, transparency_charts
 from .exceptions import GovernanceError, NotAppealable, NotReportable
 from .forms import AppealForm, ReportForm
 from .models import TransparencySnapshot
@@ -140,7 +140,19 @@ def transparency(request):
             for row in _csv_rows(s):
                 writer.writerow([s.data["month"], "yes" if s.complete else "no", *row])
         return response
-    return render(request, "governance/transparency.html", {"snapshots": snapshots})
+    titles = transparency_charts.rule_titles()
+    months = [
+        {"snapshot": s, "charts": transparency_charts.month_charts(s, titles)} for s in snapshots
+    ]
+    return render(
+        request,
+        "governance/transparency.html",
+        {
+            "snapshots": snapshots,
+            "months": months,
+            "timeline": transparency_charts.timeline(snapshots[:12]),
+        },
+    )
 
 
 def _csv_rows(snapshot):

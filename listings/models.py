@@ -16,6 +16,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.crypto import EncryptedTextField
@@ -341,7 +342,10 @@ class ListingScreenshot(models.Model):
         verbose_name_plural = _("screenshots")
 
     def __str__(self) -> str:
-        return f"screenshot {self.pk} of listing {self.listing_id}"
+        return gettext("screenshot %(screenshot)s of listing %(listing)s") % {
+            "screenshot": self.pk,
+            "listing": self.listing_id,
+        }
 
 
 class ListingEvent(models.Model):

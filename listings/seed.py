@@ -344,6 +344,9 @@ def _thumb(png: bytes) -> bytes:
     return out.getvalue()
 
 
+#: The listing README.md's example search (美妆) finds: the demo deals leave it on sale.
+SEARCH_EXAMPLE_TITLE = "美妆博主账号出售，粉丝活跃"
+
 SHOWCASE = [
     # (seller key, state, platform, niche, title, description, followers, price USD)
     (
@@ -351,7 +354,7 @@ SHOWCASE = [
         State.PUBLISHED,
         Platform.XIAOHONGSHU,
         "美妆",
-        "美妆博主账号出售，粉丝活跃",
+        SEARCH_EXAMPLE_TITLE,
         "小红书美妆账号，内容均为原创测评，粉丝以18到30岁女性为主。近一年有品牌合作，"
         "交接时协助更换绑定手机和邮箱。",
         86_000,

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.apps import apps as django_apps
 from django.contrib.admin import apps as admin_apps
 
 
@@ -14,6 +15,18 @@ class MarketplaceConfig(AppConfig):
         )
 
         privacy.register()  # data export and account closure parts of each app
+
+        from django.db.models.signals import post_migrate
+
+        from .sites import sync_site
+
+        # On the sites app's post_migrate, after its own receiver (connected first,
+        # it creates "example.com" when the table is empty); this one then corrects it.
+        post_migrate.connect(
+            sync_site,
+            sender=django_apps.get_app_config("sites"),
+            dispatch_uid="marketplace.sync_site",
+        )
 
 
 class HandoffAdminConfig(admin_apps.AdminConfig):

@@ -1,15 +1,41 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, re_path
 from django.views.static import serve as serve_media
 
 from listings.views import home as listings_home
 
-from . import views
+from . import pages, views
+from .sitemaps import SITEMAPS
+
+page_patterns = (
+    [
+        path("terms/", pages.terms, name="terms"),
+        path("privacy/", pages.privacy, name="privacy"),
+        path("how-it-works/", pages.how_it_works, name="how_it_works"),
+        path("contact/", pages.contact, name="contact"),
+    ],
+    "pages",
+)
 
 urlpatterns = [
     path("", listings_home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("robots.txt", pages.robots_txt, name="robots_txt"),
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="sitemap_section",
+    ),
+    path("", include(page_patterns)),
     path("i18n/switch/", views.switch_language, name="switch_language"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),

@@ -1,17 +1,17 @@
 from django import template
-from django.utils.translation import pgettext
 
-from marketplace.formatting import format_money
+from marketplace.formatting import format_money, money_markup, short_duration
 
 register = template.Library()
 
 
-@register.filter
-def money(amount, currency=None):
-    """Minor units → "US$1,234.56" / "1,234.56 美元" (the active language)."""
+@register.filter(needs_autoescape=True)
+def money(amount, currency=None, autoescape=True):
+    """Minor units → "US$1,234.56" / "1,234.56 美元" (the active language), kept on
+    one line in HTML."""
     if amount in (None, ""):
         return ""
-    return format_money(int(amount), currency or None)
+    return money_markup(format_money(int(amount), currency or None), autoescape)
 
 
 @register.filter
@@ -40,11 +40,7 @@ def duration_hours(seconds) -> str:
     ("3天4小时" / "5小时")."""
     if seconds in (None, ""):
         return ""
-    hours = int(seconds) // 3600
-    days, hours = divmod(hours, 24)
-    if days:
-        return pgettext("short duration", "%(days)s d %(hours)s h") % {"days": days, "hours": hours}
-    return pgettext("short duration", "%(hours)s h") % {"hours": hours}
+    return short_duration(int(seconds))
 
 
 @register.inclusion_tag("escrow/_seller_reviews.html")

@@ -3,31 +3,25 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import gettext as _
 
-from marketplace.formatting import format_money
+from marketplace.formatting import compact_number, format_money, money_markup
 
 register = template.Library()
 
 
-@register.filter
-def money(amount, currency=None):
-    """Minor units → "US$1,499" / "1,499.50 美元" (the active language)."""
+@register.filter(needs_autoescape=True)
+def money(amount, currency=None, autoescape=True):
+    """Minor units → "US$1,499" / "1,499.50 美元" (the active language), kept on one line."""
     if amount in (None, ""):
         return ""
-    return format_money(int(amount), currency or None, cents=False)
+    return money_markup(format_money(int(amount), currency or None, cents=False), autoescape)
 
 
 @register.filter
 def compact(number):
-    """12_345 → 12.3K; 2_100_000 → 2.1M (numbers in cards)."""
+    """12,345 → "12.3K" (English) / "1.2万" (Chinese): numbers in cards."""
     if number in (None, ""):
         return ""
-    n = int(number)
-    for size, suffix in ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "K")):
-        if n >= size:
-            tenths = n * 10 // size  # integers: no float rounding surprises
-            whole, tenth = divmod(tenths, 10)
-            return f"{whole}.{tenth}{suffix}" if tenth and whole < 100 else f"{whole}{suffix}"
-    return str(n)
+    return compact_number(int(number))
 
 
 @register.filter

@@ -3,23 +3,47 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.translation import pgettext
 
-from marketplace.formatting import format_money
+from marketplace.formatting import compact_number, format_money, money_markup, short_duration
 
 register = template.Library()
 
 
-@register.filter
-def money(amount, currency=None):
-    """Minor units → "US$1,234.00" (English) / "1,234.00 美元" (Chinese)."""
+@register.filter(needs_autoescape=True)
+def money(amount, currency=None, autoescape=True):
+    """Minor units → "US$1,234.00" (English) / "1,234.00 美元" (Chinese), kept on one line."""
     if amount in (None, ""):
         return ""
-    return format_money(int(amount), currency or None)
+    return money_markup(format_money(int(amount), currency or None), autoescape)
 
 
-@register.filter
-def price(amount, currency=None):
+@register.filter(needs_autoescape=True)
+def price(amount, currency=None, autoescape=True):
     """Like ``money``, without a zero fraction: "US$9,800" / "9,800 美元"."""
     if amount in (None, ""):
         return ""
-    return format_money(int(amount), currency or None, cents=False)
+    return money_markup(format_money(int(amount), currency or None, cents=False), autoescape)
+
+
+@register.filter
+def compact(number):
+    """12,345 → "12.3K" (English) / "1.2万" (Chinese)."""
+    if number in (None, ""):
+        return ""
+    return compact_number(int(number))
+
+
+@register.filter
+def duration(seconds):
+    """Seconds → "3 d 4 h" / "3天4小时"."""
+    if seconds in (None, ""):
+        return ""
+    return short_duration(int(seconds))
+
+
+@register.simple_tag
+def colon():
+    """The separator after a label in the active language: ": " in English, a
+    full-width "：" (no space) in Chinese — ``{% trans "Price" %}{% colon %}``."""
+    return pgettext("after a label", ": ")

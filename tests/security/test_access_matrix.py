@@ -88,6 +88,13 @@ MATRIX: dict[str, list[C]] = {
     # ---------------------------------------------------------------- site
     "home": [C(PUBLIC)],
     "healthz": [C(PUBLIC)],
+    "robots_txt": [C(PUBLIC, post="405 405 405 405 405 405 405")],
+    "sitemap": [C(PUBLIC)],
+    "sitemap_section": [C(PUBLIC, kw={"section": lit("listings")}), C(PUBLIC, kw={"section": lit("sellers")}), C(PUBLIC, kw={"section": lit("pages")}), C("404 404 404 404 404 404 404", kw={"section": lit("users")}, note="no such section")],
+    "pages:terms": [C(PUBLIC, post="405 405 405 405 405 405 405")],
+    "pages:privacy": [C(PUBLIC, post="405 405 405 405 405 405 405")],
+    "pages:how_it_works": [C(PUBLIC, post="405 405 405 405 405 405 405")],
+    "pages:contact": [C(PUBLIC, post="405 405 405 405 405 405 405")],
     "set_language": [C("302 302 302 302 302 302 302", post=". . . . . . .")],
     "switch_language": [C("302 302 302 302 302 302 302", post="405 405 405 405 405 405 405")],
     "^media/(?P<path>.*)$": [

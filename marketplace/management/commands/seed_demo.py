@@ -12,6 +12,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 
 SEEDERS = ["accounts.seed", "governance.seed", "listings.seed", "escrow.seed"]
+# More than one catalogue page (listings.selectors.PAGE_SIZE is 50), so the demo
+# shows what a real catalogue does past its first page: the "Next" cursor.
+DEFAULT_LISTINGS = 120
 
 
 def production_reason() -> str | None:
@@ -38,7 +41,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--listings", type=int, default=40, help="How many demo listings to have (default 40)."
+            "--listings",
+            type=int,
+            default=DEFAULT_LISTINGS,
+            help=f"How many demo listings to have (default {DEFAULT_LISTINGS}).",
         )
         parser.add_argument(
             "--allow-production-settings",
@@ -75,9 +81,13 @@ class Command(BaseCommand):
         w(self.style.SUCCESS("Demo data ready. Log in at http://127.0.0.1:8000/accounts/login/"))
         w(f"  password for every demo login: {DEMO_PASSWORD}")
         for role, email in context.get("logins", []):
-            w(f"  {role:<22} {email}")
-        w("  Staff logins ask for a second factor: add this TOTP secret to an authenticator")
-        w(f"  app: {DEMO_TOTP_SECRET}  — or use one of these one-time recovery codes:")
-        w(f"  moderator: {', '.join(recovery_codes(context['moderator'])[:3])}")
-        w(f"  operator:  {', '.join(recovery_codes(context['admin'])[:3])}")
+            w(f"  {role:<26} {email}")
+        w("  Staff logins ask for a second factor. Both moderators and the operator share")
+        w(f"  this TOTP secret (add it to an authenticator app): {DEMO_TOTP_SECRET}")
+        w("  — or use one of these one-time recovery codes:")
+        w(f"  moderator:        {', '.join(recovery_codes(context['moderator'])[:3])}")
+        w(f"  second moderator: {', '.join(recovery_codes(context['moderator2'])[:3])}")
+        w(f"  operator:         {', '.join(recovery_codes(context['admin'])[:3])}")
+        w("  Signing up a new account? The confirmation e-mail, with its link, is printed")
+        w("  in this terminal (the development e-mail backend writes e-mails here).")
         w("  Moderators work at http://127.0.0.1:8000/admin/")
