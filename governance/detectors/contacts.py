@@ -242,6 +242,7 @@ _VERSION_BEFORE = re.compile(
     r"(?:\bv|version|ver\.?|build|版本|固件|firmware|ios|android|python|系统|升级|更新)\s*(?:号|:|：)?\s*$"
 )
 _STOP = frozenset(
+    "none null nil hidden private removed unknown tbd later yes linked included verified available n/a "
     "account official channel group server business shop store pay payment wallet moments mini program "
     "video story streak streaks friends followers members subscribers views web app desktop version ads "
     "me us here there now only please and or the a an for to with of in not no chat call id number handle "
@@ -255,6 +256,10 @@ _PLATFORM_DOMAINS = frozenset(
 _DISCORD_NOT = re.compile(r"(?:order|invoice|ticket|issue|pr|case|item|no|sku|ref|room|page|订单)#")
 
 
+_WORD_BEFORE = re.compile(r"[a-z]+$")
+_PHONE_PREFIXES = frozenset(
+    "tel phone mobile cell call v vx wx wechat weixin q qq whatsapp wa tg telegram no num number dh sj".split()
+)
 _NO_DIGITS = {ord(c): None for c in "0123456789"}
 
 
@@ -321,6 +326,8 @@ def find_contacts(folded: str, digits: str):
                     continue  # "sold on tiktok.com": the platform as a topic
             elif regex is _DISCORD and _DISCORD_NOT.search(folded, max(0, m.start() - 8), m.end()):
                 continue
+            elif regex is _AT and m.group()[1:] in _STOP:
+                continue  # "@handle hidden until payment": a placeholder
             yield kind, confidence, m.start(), m.end()
     if len(digits) - len(digits.translate(_NO_DIGITS)) < 7:
         phones = ()
@@ -329,6 +336,9 @@ def find_contacts(folded: str, digits: str):
     for m in phones:
         number = m.group()
         start = m.start()
+        glued = _WORD_BEFORE.search(digits, max(0, start - 12), start)
+        if glued and glued.group() not in _PHONE_PREFIXES:
+            continue  # "dy13800138000": digits inside an ID, not a phone
         if _order_like(digits, start) or (
             "." in number and _version_like(digits, start, number.strip())
         ):
