@@ -243,6 +243,7 @@ _VERSION_BEFORE = re.compile(
 )
 _STOP = frozenset(
     "none null nil hidden private removed unknown tbd later yes linked included verified available n/a "
+    "everyone here all channel "
     "account official channel group server business shop store pay payment wallet moments mini program "
     "video story streak streaks friends followers members subscribers views web app desktop version ads "
     "me us here there now only please and or the a an for to with of in not no chat call id number handle "
@@ -257,6 +258,7 @@ _DISCORD_NOT = re.compile(r"(?:order|invoice|ticket|issue|pr|case|item|no|sku|re
 
 
 _WORD_BEFORE = re.compile(r"[a-z]+$")
+_TIME = re.compile(r"\d[\d:.]*(?:am|pm|h|hrs?)?")
 _PHONE_PREFIXES = frozenset(
     "tel phone mobile cell call v vx wx wechat weixin q qq whatsapp wa tg telegram no num number dh sj".split()
 )
@@ -326,8 +328,8 @@ def find_contacts(folded: str, digits: str):
                     continue  # "sold on tiktok.com": the platform as a topic
             elif regex is _DISCORD and _DISCORD_NOT.search(folded, max(0, m.start() - 8), m.end()):
                 continue
-            elif regex is _AT and m.group()[1:] in _STOP:
-                continue  # "@handle hidden until payment": a placeholder
+            elif regex is _AT and (m.group()[1:] in _STOP or _TIME.fullmatch(m.group()[1:])):
+                continue  # "@handle hidden until payment": a placeholder; "@9pm": a time
             yield kind, confidence, m.start(), m.end()
     if len(digits) - len(digits.translate(_NO_DIGITS)) < 7:
         phones = ()

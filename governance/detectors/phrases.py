@@ -145,6 +145,23 @@ _SCANNERS = [
 _NEGATION_INSIDE = re.compile(r"\b(?:not|no|never|nothing|none|isn't|aren't)\b|n't\b")
 _PAST = re.compile(r"以前|之前|曾经|过去|used\s+to|in\s+the\s+past|previously")
 _QUESTION_AFTER = re.compile(r"\s?(?:吗|么|嘛|\?|？)")
+# the payment goes through the platform after all: "本平台支持支付宝付款",
+# "we accept PayPal through the platform's checkout"
+_PLATFORM_BEFORE = re.compile(r"平台|站内|官方|担保|handoff")
+_PLATFORM_AFTER = re.compile(
+    r"[^,.;!?，。；！？]{0,12}?\b(?:through|via|on|in|using|at)\s+(?:the\s+|our\s+)?(?:platform|escrow|checkout|site|handoff)"
+)
+
+
+def _through_platform(folded: str, m: re.Match) -> bool:
+    text = m.group()
+    if any(
+        w in text for w in ("平台", "担保", "中介", "escrow", "platform", "site", "官方", "系统")
+    ):
+        return False  # the match itself is about avoiding the platform
+    if _PLATFORM_BEFORE.search(clause_before(folded, m.start())):
+        return True
+    return bool(_PLATFORM_AFTER.match(folded, m.end()))
 
 
 def find_phrases(folded: str):
@@ -156,6 +173,8 @@ def find_phrases(folded: str):
         for m in regex.finditer(folded):
             start, end = m.start(), m.end()
             if negated(folded, start, end):
+                continue
+            if rule == "BEH-09" and kind == "off_platform" and _through_platform(folded, m):
                 continue
             if rule == "BEH-01" and _PAST.search(clause_before(folded, start)):
                 continue  # "以前做过互推": the account's history, not an ask
