@@ -59,7 +59,7 @@ _PHONE = (
 )
 
 _ADD = (
-    r"(?:(?<![已未没])加|\+|➕|添加|加个|加下|加1下|加我|\+我|加好友|找我|私我)\s?"
+    r"(?:加我|联系我|找我|私我)\s?(?=[:：])|(?:(?<![已未没])加|\+|➕|添加|加个|加下|加1下|加我|\+我|加好友|找我|私我)\s?"
     r"(?:v|vx|wx|微|薇|威|徽|q|企鹅|扣扣|飞机|tg|电报)(?![a-z])"
 )
 _GLUE = (
@@ -67,7 +67,7 @@ _GLUE = (
     r"|hao(?:ma)?|号码?|是|为|搜[一1]?搜?|叫|私?聊|dm|私信|找|上|找我|联系|的|我|账号|同号)"
 )
 # labels strong enough to take a plain word as a handle ("line: osaka", "微信号 abcdef")
-_LABELS = re.compile(r"[:：=]|\bid\b|是|号|username|handle|\bname\b")
+_LABELS = re.compile(r"[:：=]|\bid\b|\bis\b|是|号|username|handle|\bname\b")
 _LABEL_END = re.compile(r"(?:[:：=]|是|号)\s*$")
 _HANDLE = r"(?:@\s?)?[a-z][a-z0-9_.\-]{1,30}[a-z0-9_]"
 _NUMBER = r"\+?\d(?:" + _SEP + r"\d){3,16}"
@@ -75,10 +75,10 @@ _NUMBER = r"\+?\d(?:" + _SEP + r"\d){3,16}"
 # (cue name, cue pattern, gate: space-separated substrings, one of which every
 # match of the cue contains; checked first, in C)
 _CUE_FAMILIES = [
-    ("add", _ADD, "加 + ➕ 找我 私我"),
+    ("add", _ADD, "加 + ➕ 找我 私我 联系"),
     ("wx", _WECHAT, "微 薇 徽 嶶 维 威 信 芯 心 ❤ ♥ wei vx v_x v.x wx w_x w.x chat 绿泡泡 卫星"),
     ("qq", _QQ, "扣 抠 寇 叩 蔻 口口 企 🐧 q"),
-    ("v", rf"(?:{_B}v|微|薇)(?=\s?[:=])", "v: v_: v= 微 薇"),
+    ("v", rf"(?:{_B}v|微|薇)(?=\s?[:=是号])", "v: v_: v= v是 v号 v_是 v_号 微 薇"),
     ("grp", _QQ_GROUP, "群 裙"),
     ("q", _LONE_Q, "q"),
     ("tg", _TELEGRAM, "电报 飞机 tg t_g tele"),
@@ -105,6 +105,7 @@ _CUE_ID = [
         (n, c, tuple(k.replace("_", " ") for k in g.split())) for n, c, g in _CUE_FAMILIES
     ]
 ]
+_TRAILING_ID = re.compile(rf"{_GLUE}{{0,4}}(?P<id>{_HANDLE}|{_NUMBER})(?![a-z0-9_])")
 _MIN_DIGITS = {
     "add": 5,
     "wx": 6,
@@ -242,6 +243,8 @@ _VERSION_BEFORE = re.compile(
     r"(?:\bv|version|ver\.?|build|版本|固件|firmware|ios|android|python|系统|升级|更新)\s*(?:号|:|：)?\s*$"
 )
 _STOP = frozenset(
+    "none null nil hidden private removed unknown tbd later yes linked included verified available n/a "
+    "everyone here all channel "
     "account official channel group server business shop store pay payment wallet moments mini program "
     "video story streak streaks friends followers members subscribers views web app desktop version ads "
     "me us here there now only please and or the a an for to with of in not no chat call id number handle "
@@ -255,6 +258,11 @@ _PLATFORM_DOMAINS = frozenset(
 _DISCORD_NOT = re.compile(r"(?:order|invoice|ticket|issue|pr|case|item|no|sku|ref|room|page|订单)#")
 
 
+_WORD_BEFORE = re.compile(r"[a-z]+$")
+_TIME = re.compile(r"\d[\d:.]*(?:am|pm|h|hrs?)?")
+_PHONE_PREFIXES = frozenset(
+    "tel phone mobile cell call v vx wx wechat weixin q qq whatsapp wa tg telegram no num number dh sj".split()
+)
 _NO_DIGITS = {ord(c): None for c in "0123456789"}
 
 
@@ -321,6 +329,8 @@ def find_contacts(folded: str, digits: str):
                     continue  # "sold on tiktok.com": the platform as a topic
             elif regex is _DISCORD and _DISCORD_NOT.search(folded, max(0, m.start() - 8), m.end()):
                 continue
+            elif regex is _AT and (m.group()[1:] in _STOP or _TIME.fullmatch(m.group()[1:])):
+                continue  # "@handle hidden until payment": a placeholder; "@9pm": a time
             yield kind, confidence, m.start(), m.end()
     if len(digits) - len(digits.translate(_NO_DIGITS)) < 7:
         phones = ()
@@ -329,6 +339,9 @@ def find_contacts(folded: str, digits: str):
     for m in phones:
         number = m.group()
         start = m.start()
+        glued = _WORD_BEFORE.search(digits, max(0, start - 12), start)
+        if glued and glued.group() not in _PHONE_PREFIXES:
+            continue  # "dy13800138000": digits inside an ID, not a phone
         if _order_like(digits, start) or (
             "." in number and _version_like(digits, start, number.strip())
         ):
@@ -358,13 +371,19 @@ def find_contacts(folded: str, digits: str):
     if not _INVITE_GATE.search(folded):
         return
     for m in _INVITE.finditer(folded):
+        end = m.end()
+        tail = _TRAILING_ID.match(digits, end)
+        if tail and (
+            _digit_count(tail.group("id")) >= 5 or re.search(r"[_.\-]|\d", tail.group("id"))
+        ):
+            end = tail.end()  # "my IG is nina_sells": the handle goes with the invitation
         if m.lastgroup == "addzh" and _TOPIC_AFTER.match(folded, m.end()):
             continue
         if m.lastgroup == "alone" and _TOPIC_AFTER.match(folded, m.end()):
             continue
         if negated(folded, m.start(), m.end()):
             continue
-        yield "invite", 0.75 if m.lastgroup == "alone" else 0.85, m.start(), m.end()
+        yield "invite", 0.75 if m.lastgroup == "alone" else 0.85, m.start(), end
 
 
 # A bank card number is where the seller wants the money: it steers the payment

@@ -27,6 +27,7 @@ _OFF_PLATFORM_ZH = (
     r"|(?:不|别|无需|不用|不必|没必要|省得|不想)(?:再)?(?:走|通过|经过|用|经)(?:平台|担保|中介|官方|系统|网站)"
     r"|绕(?:过|开)(?:平台|担保|中介|系统)|跳过(?:平台|担保|中介)|(?:省|免)(?:掉|去)?(?:平台|中介|担保)(?:的)?(?:费|手续费|抽成|佣金)"
     rf"|(?:转|付|打|汇|充)(?:钱|款|账|定金|尾款|全款|红包)?(?:直接)?(?:到|进|至)?我(?:的)?{_PAY_CHANNEL_ZH}"
+    rf"|(?:转|付|打|汇)[^，。,.!！?？]{{0,6}}?(?:到|进|至|给)我的?{_PAY_CHANNEL_ZH}|收款码|收钱码"
     rf"|(?:转|付|打|汇)(?:钱|款|账|定金|尾款|全款)(?:直接)?(?:到|进|至)(?:我的?)?{_PAY_CHANNEL_ZH}"
     r"|(?:支付宝|微信|v信|vx|银行卡|usdt|比特币|红包|收款码|付款码)(?:直接|扫码)?(?:转账?|付款|打款|扫码?|收款|转我|发你)"
     r"|(?:支付宝|微信|v信|vx|银行卡|卡号|usdt|比特币|paypal)[^。.!！?？]{0,24}?(?:转过来|打过来|汇过来|付过来|转给我|打给我|转我|直接转|直接付|直接打)"
@@ -52,6 +53,8 @@ _OFF_PLATFORM_EN = (
     r"|alipay|wechat\s?pay)\b|\b(?:send|wire|transfer|deposit)\b[^.!?\n]{0,20}?\bto\s+my\s+(?:bank\s+)?account\b"
     rf"|\b(?:payment|paying)\s+(?:is\s+)?(?:only\s+)?(?:via|by|through|in|with|using)\s+(?:my\s+)?{_PAY_CHANNEL_EN}"
     r"|\b(?:skip|avoid|bypass|go\s+around|cut\s+out|circumvent|save)\s+(?:the\s+|on\s+)?(?:escrow|platform|site|middleman)(?:'s)?(?:\s+fees?)?"
+    r"|\b(?:send|pay)\b[^.!?\n]{0,20}?\bas\s+a\s+gift\b|\bpersonal\s+payment\b"
+    r"|\bpay\s+(?:via|through|with|using)\s+(?:my|this)\s+(?:own\s+)?(?:link|invoice|qr\s*code)\b"
     r"|\bfriends\s*(?:and|&)\s*family\b|\bf&f\b|\bgoods\s+and\s+services\s+outside"
     r"|\b(?:off|outside)\s+(?:of\s+)?(?:the\s+|this\s+)?(?:site|platform|escrow|app)\b|\boff[- ]platform\b"
     r"|\b(?:not|instead\s+of|rather\s+than|without\s+using)\s+(?:through|via|using|on|with)\s+(?:the\s+)?(?:escrow|platform|site)\b"
@@ -60,7 +63,8 @@ _OFF_PLATFORM_EN = (
 )
 
 _BAIT_ZH = (
-    r"求(?:点赞|关注|转发|收藏|三连|互粉|互关|评论|好评|赞|打call)|一键三连|三连(?:支持|走一波|一下|安排)|(?<!相)互(?:粉|关(?!系)|赞|推|刷|评|助)"
+    r"求(?:点赞|关注|转发|收藏|三连|互粉|互关|评论|好评|赞|打call|粉|回关)|互fo|互follow|(?:有关|必|秒)回关|有赞必回"
+    r"|求(?:点赞|关注|转发|收藏|三连|互粉|互关|评论|好评|赞|打call)|一键三连|三连(?:支持|走一波|一下|安排)|(?<!相)互(?:粉|关(?!系)|赞|推|刷|评|助)"
     r"|集(?:满)?" + _NUM_ZH + r"*个?赞|转发集赞"
     r"|(?:点赞|关注|转发|收藏|评论|分享|留言)\s?[+＋、和加与&/]?\s?(?:点赞|关注|转发|收藏|评论)"
     r"(?!(?:\s?[+＋、和加与&/及]?\s?(?:点赞|关注|转发|收藏|评论|分享))*\s?(?:比|率|数|量|都|均|总|平均|情况|数据|互动|占比|记录|截图))"
@@ -97,7 +101,7 @@ _CLAIM_ZH = (
     r"|(?:100%|百分百|百分之百|绝对|完全)(?:不|永不)(?:会)?(?:被)?(?:封|违规|掉粉|限流)"
     r"|(?:不会|绝不|决不|永不)(?:会)?(?:被)?(?:封号|封|掉粉|限流)|包涨|保涨|稳涨粉"
     r"|永不封号|永久不封|不会被封|不可能被封|(?:永久)?防封号?|(?:100%|百分百|百分之百|绝对|完全)安全"
-    r"|(?<![低高])(?:零|0|无)风险(?!提示|评估|等级|警告)|稳赚(?:不赔|不亏)?|躺(?:着)?(?:赚|挣)|包赚|保赚|必赚|包回本|稳回本|保本|保底收益"
+    r"|(?<![低高])(?:零|0|无)风险(?!提示|评估|等级|警告)|稳赚(?:不赔|不亏)?|必涨粉?|必上热门|\d+\s?天(?:内)?回本|快速回本|当月回本|收益翻(?:倍|番)|躺(?:着)?(?:赚|挣)|包赚|保赚|必赚|包回本|稳回本|保本|保底收益"
     r"|保证[^，。,.!！?？;；]{0,6}?(?:收益|涨粉|上热门|赚钱|回本|月入|日入)|收益有保障|(?:日|月|周|年)(?:入|赚)(?:过|破)?\s?"
     + _NUM_ZH
     + r"|包涨粉|包上热门|包过审|包火|必火|包爆|必爆|全网第一|全网最低|史上最低"
@@ -107,10 +111,10 @@ _CLAIM_EN = (
     r"|monetiz\w+|approval|sales|virality|to\s+(?:earn|make|grow|go\s+viral))\b"
     r"|\b(?:income|earnings|profits?|revenue|returns?|followers|growth|monetis\w+|monetiz\w+|approval)\s+(?:[^\s;.,!?]+\s+){0,3}?guaranteed\b"
     r"|\b(?:will\s+never|won'?t\s+ever|won'?t|can\s*not|can'?t|can\s+never|guaranteed\s+(?:not|never)\s+to|never\s+gets?)\s+"
-    r"(?:ever\s+)?(?:be\s+|get\s+)?(?:banned|suspended|shadow\s?banned|flagged|removed|restricted)\b"
+    r"(?:ever\s+)?(?:be\s+|get\s+)?(?:banned|suspended|shadow\s?banned|flagged|removed|restricted|demoneti[sz]ed)\b"
     r"|\b(?:zero|no)\s+ban\s+risk\b|\bguaranteed\s+(?:roi|engagement|likes|subscribers|traffic|reach)\b"
     r"|\bban[- ]?(?:proof|free)\b|\b100%\s+(?:safe|legit|secure|guaranteed)\b|\brisk[- ]free\b|\bzero\s+risk\b"
-    r"|\bno\s+risk\s+(?:at\s+all|whatsoever)\b|\bget\s+rich\s+quick\b|\beasy\s+money\b"
+    r"|\bno\s+risk\s+(?:at\s+all|whatsoever)\b|\bdouble\s+your\s+(?:money|income|investment)\b|\bget\s+rich\s+quick\b|\beasy\s+money\b"
     r"|\b(?:earn|make|making|earning)\s+(?:at\s+least\s+|up\s+to\s+|over\s+)?\$?\d[\d,.]*k?\+?\s*(?:\$|usd|dollars)?\s*"
     r"(?:a|per|every|/)\s*(?:day|week|month|hour)\b"
 )
@@ -122,14 +126,14 @@ _CLAIM_EN = (
 # compares gated and ungated scans).
 _GATES = {
     "off_zh": "私下 线下 站外 场外 平台 系统 外面 网站 担保 中介 官方 绕 跳过 支付宝 微信 v信 vx 银行 卡 账户 钱包 "
-    "usdt 比特币 收款 付款 红包 paypal zelle venmo wise 钱 直接 给我 下单 面交 当面 闲鱼 咸鱼 转转 淘宝 拼多多",
-    "off_en": "deal trade transact do use accept take pay send wire transfer deposit venmo zelle cash skip avoid bypass around cut circumvent save "
+    "收钱 usdt 比特币 收款 付款 红包 paypal zelle venmo wise 钱 直接 给我 下单 面交 当面 闲鱼 咸鱼 转转 淘宝 拼多多",
+    "off_en": "gift personal deal trade transact do use accept take pay send wire transfer deposit venmo zelle cash skip avoid bypass around cut circumvent save "
     "friends f&f goods off outside escrow directly direct not instead rather without",
-    "bait_zh": "求 三连 互 集 赞 关注 转发 收藏 评论 分享 留言 私信 截图 双击 扣 好评 晒 五星",
+    "bait_zh": "回关 求 三连 互 集 赞 关注 转发 收藏 评论 分享 留言 私信 截图 双击 扣 好评 晒 五星",
     "bait_en": "like follow f4f l4l s4s sub share smash repost retweet comment tag tap drop give leave star "
     "cash rate",
-    "claim_zh": "封 掉粉 限流 降权 违规 安全 风险 赚 挣 回本 保本 保底 保证 收益 入 涨 热门 过审 火 爆 全网 史上",
-    "claim_en": "guarantee ban suspended flagged removed restricted 100% risk rich easy earn make making",
+    "claim_zh": "必涨 必上 回本 翻倍 翻番 封 掉粉 限流 降权 违规 安全 风险 赚 挣 回本 保本 保底 保证 收益 入 涨 热门 过审 火 爆 全网 史上",
+    "claim_en": "double demoneti guarantee ban suspended flagged removed restricted 100% risk rich easy earn make making",
 }
 _SCANNERS = [
     (rule, kind, confidence, _gate(tuple(_GATES[gate].split())), re.compile(pattern))
@@ -145,6 +149,23 @@ _SCANNERS = [
 _NEGATION_INSIDE = re.compile(r"\b(?:not|no|never|nothing|none|isn't|aren't)\b|n't\b")
 _PAST = re.compile(r"以前|之前|曾经|过去|used\s+to|in\s+the\s+past|previously")
 _QUESTION_AFTER = re.compile(r"\s?(?:吗|么|嘛|\?|？)")
+# the payment goes through the platform after all: "本平台支持支付宝付款",
+# "we accept PayPal through the platform's checkout"
+_PLATFORM_BEFORE = re.compile(r"平台|站内|官方|担保|handoff")
+_PLATFORM_AFTER = re.compile(
+    r"[^,.;!?，。；！？]{0,12}?\b(?:through|via|on|in|using|at)\s+(?:the\s+|our\s+)?(?:platform|escrow|checkout|site|handoff)"
+)
+
+
+def _through_platform(folded: str, m: re.Match) -> bool:
+    text = m.group()
+    if any(
+        w in text for w in ("平台", "担保", "中介", "escrow", "platform", "site", "官方", "系统")
+    ):
+        return False  # the match itself is about avoiding the platform
+    if _PLATFORM_BEFORE.search(clause_before(folded, m.start())):
+        return True
+    return bool(_PLATFORM_AFTER.match(folded, m.end()))
 
 
 def find_phrases(folded: str):
@@ -156,6 +177,8 @@ def find_phrases(folded: str):
         for m in regex.finditer(folded):
             start, end = m.start(), m.end()
             if negated(folded, start, end):
+                continue
+            if rule == "BEH-09" and kind == "off_platform" and _through_platform(folded, m):
                 continue
             if rule == "BEH-01" and _PAST.search(clause_before(folded, start)):
                 continue  # "以前做过互推": the account's history, not an ask
