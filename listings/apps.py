@@ -25,7 +25,7 @@ class ListingsConfig(AppConfig):
 
         receivers.register()
 
-        from . import fragments
+        from . import fragments, watch  # noqa: F401  (watch registers its e-mail kind)
 
         fragments.connect()
 

@@ -5,32 +5,31 @@ Saved searches are stored as the catalogue's own query string (canonical: the
 filter form's cleaned values, sorted, without page or cursor), so an alert finds
 exactly what the search page shows (``selectors.matching``). The job claims each
 due search with a conditional update of ``checked_at`` (two runs never send the
-same alert) and sends after the claim is committed.
+same alert) and queues the e-mail in the outbox in the same transaction.
 """
 
 from __future__ import annotations
 
-import logging
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.http import QueryDict
 from django.template.loader import render_to_string
-from django.utils import translation
 from django.utils.translation import gettext as _
+
+from accounts.outbox import email_kind, queue_email
 
 from . import selectors
 from .exceptions import WatchError
 from .models import Listing, SavedSearch, WatchedListing
 
-logger = logging.getLogger(__name__)
-
 MAX_WATCHED = 200
 MAX_SAVED_SEARCHES = 20
 #: At most this many listings are named in one alert e-mail.
 ALERT_LISTINGS = 10
+#: The outbox kind of a saved search's alert e-mail.
+ALERT_EMAIL = "listings.saved_search_alert"
 #: Filter parameters a saved search keeps (page, cursor and sort are not kept).
 SEARCH_KEYS = ("q", "platform", "min_followers", "max_followers", "min_price", "max_price")
 
@@ -169,8 +168,11 @@ def delete_saved_search(*, user, search_id: int) -> None:
 
 
 def send_saved_search_alerts(*, now, batch: int = 500) -> int:
-    """E-mail each saved search with alerts on whose new matches (published in
-    (``checked_at``, ``now``]) exist; returns how many e-mails this run sent."""
+    """Queue an e-mail for each saved search with alerts on whose new matches
+    (published in (``checked_at``, ``now``]) exist; returns how many this run
+    queued. The claim of the window and the e-mail are one transaction, so two
+    runs never alert twice and a mail outage only delays the e-mail (the outbox
+    sends it, retrying)."""
     sent = 0
     due = (
         SavedSearch.objects.filter(alerts=True, checked_at__lt=now, user__is_active=True)
@@ -181,48 +183,41 @@ def send_saved_search_alerts(*, now, batch: int = 500) -> int:
         listings = selectors.new_matches(
             query_of(search), since=search.checked_at, until=now, limit=ALERT_LISTINGS
         )
-        # Claim the window: only the run whose update succeeds sends.
-        claimed = SavedSearch.objects.filter(
-            pk=search.pk, checked_at=search.checked_at, alerts=True
-        ).update(checked_at=now)
-        if not claimed or not listings:
-            continue
-        if _email_alert(search, listings):
-            sent += 1
-        else:  # give the window back, so the next run tries again
-            SavedSearch.objects.filter(pk=search.pk, checked_at=now).update(
-                checked_at=search.checked_at
+        with transaction.atomic():
+            # Claim the window: only the run whose update succeeds queues the e-mail.
+            claimed = SavedSearch.objects.filter(
+                pk=search.pk, checked_at=search.checked_at, alerts=True
+            ).update(checked_at=now)
+            if not claimed or not listings:
+                continue
+            queue_email(
+                kind=ALERT_EMAIL,
+                user=search.user,
+                params={"search": search.pk, "listings": [listing.pk for listing in listings]},
             )
+        sent += 1
     return sent
 
 
-def _email_alert(search: SavedSearch, listings: list[Listing]) -> bool:
-    """The one place alert e-mails are sent (to move to the shared outbox later),
-    in the recipient's language when the account records one."""
-    user = search.user
-    language = getattr(user, "language", "") or settings.LANGUAGE_CODE
-    try:
-        with translation.override(language):
-            label = describe(search.query)
-            subject = _("New listings for your saved search %(search)s") % {"search": label}
-            body = render_to_string(
-                "listings/email/saved_search_alert.txt",
-                {
-                    "user": user,
-                    "label": label,
-                    "listings": listings,
-                    "site_url": settings.SITE_URL,
-                    "search_url": f"{settings.SITE_URL}/listings/?{search.query}",
-                    "manage_url": f"{settings.SITE_URL}/watchlist/",
-                },
-            )
-        send_mail(
-            f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}"[:150],
-            body,
-            settings.DEFAULT_FROM_EMAIL,
-            [user.email],
-        )
-    except Exception:  # a mail outage must not stop the other alerts
-        logger.exception("could not e-mail saved search %s", search.pk)
-        return False
-    return True
+@email_kind(ALERT_EMAIL)
+def _render_alert(email) -> tuple[str, str]:
+    """The alert, rendered when the outbox sends it (in the recipient's language)."""
+    search = SavedSearch.objects.filter(pk=email.params.get("search")).first()
+    query = search.query if search is not None else ""
+    ids = email.params.get("listings") or []
+    by_id = Listing.objects.in_bulk(ids)
+    listings = [by_id[pk] for pk in ids if pk in by_id]
+    label = describe(query)
+    subject = _("New listings for your saved search %(search)s") % {"search": label}
+    body = render_to_string(
+        "listings/email/saved_search_alert.txt",
+        {
+            "user": email.user,
+            "label": label,
+            "listings": listings,
+            "site_url": settings.SITE_URL,
+            "search_url": f"{settings.SITE_URL}/listings/?{query}",
+            "manage_url": f"{settings.SITE_URL}/watchlist/",
+        },
+    )
+    return subject, body

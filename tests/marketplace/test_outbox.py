@@ -24,6 +24,7 @@ from governance.models import Appeal, Report
 from tests.factories import TEST_PASSWORD, UserFactory
 from tests.governance.conftest import confirm, make_moderator
 from tests.mail import send_outbox
+from tests.totp import force_login_with_second_factor
 
 
 class DownMailServer(locmem.EmailBackend):
@@ -47,7 +48,7 @@ def mail_server_down(settings):
 
 def _moderator_client(moderator) -> Client:
     client = Client(raise_request_exception=False)
-    client.force_login(moderator)
+    force_login_with_second_factor(client, moderator)
     session = client.session  # the second factor already passed at sign-in
     session["account_authentication_methods"] = [
         {"method": "password", "at": 0, "email": moderator.email},
