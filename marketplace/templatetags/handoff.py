@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.conf import settings
 from django.utils.translation import pgettext
 
 from marketplace.formatting import compact_number, format_money, money_markup, short_duration
@@ -47,3 +48,15 @@ def colon():
     """The separator after a label in the active language: ": " in English, a
     full-width "：" (no space) in Chinese — ``{% trans "Price" %}{% colon %}``."""
     return pgettext("after a label", ": ")
+
+
+@register.simple_tag
+def site_name():
+    """The operator's name for the site (settings.SITE_NAME), e.g. in e-mail signatures."""
+    return settings.SITE_NAME
+
+
+@register.simple_tag
+def site_url():
+    """The site's address (settings.SITE_URL), e.g. in e-mail signatures."""
+    return settings.SITE_URL

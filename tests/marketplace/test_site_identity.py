@@ -56,3 +56,33 @@ def test_payment_message_does_not_claim_an_attachment():
         with translation.override(lang):
             text = str(MESSAGES["paid_buyer"])
         assert "attached" not in text and "附后" not in text
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "accounts/email/verification_approved_body.txt",
+        "accounts/email/verification_rejected_body.txt",
+        "accounts/email/verification_revoked_body.txt",
+        "accounts/email/verification_reminder_body.txt",
+        "accounts/email/verification_expired_body.txt",
+        "escrow/email/notification.txt",
+    ],
+)
+def test_our_e_mails_sign_with_the_sites_name_and_address(template):
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+
+    context = {
+        "user": SimpleNamespace(public_name="Lin"),
+        "verification": SimpleNamespace(document_last4="1234", reason="blurry", decision_reason=""),
+        "text": "Deal 7 was paid.",
+        "url": "https://acme.test/deals/7/",
+        "receipt": False,
+        "deal": SimpleNamespace(pk=7),
+        "site_url": "https://acme.test",
+    }
+    with override_settings(SITE_NAME="Acme Accounts", SITE_URL="https://acme.test"):
+        text = render_to_string(template, context)
+    assert text.rstrip().endswith("— Acme Accounts · https://acme.test")
