@@ -18,12 +18,22 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.settings_env import (
+    init_error_reporting,
+    logging_config,
+    media_storages,
+    secret_key_problem,
+)
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(environ.Env().str("HANDOFF_VAR_DIR", default=str(BASE_DIR / "var")))
 
 env = environ.Env()
-if env.bool("HANDOFF_READ_DOTENV", default=True) and (BASE_DIR / ".env").exists():
-    environ.Env.read_env(BASE_DIR / ".env")
+# The .env file first (HANDOFF_DOTENV names another one), so every variable below,
+# HANDOFF_VAR_DIR included, may come from it; the process environment wins.
+_DOTENV = Path(env.str("HANDOFF_DOTENV", default=str(BASE_DIR / ".env")))
+if env.bool("HANDOFF_READ_DOTENV", default=True) and _DOTENV.exists():
+    environ.Env.read_env(_DOTENV)
+VAR_DIR = Path(env.str("HANDOFF_VAR_DIR", default=str(BASE_DIR / "var")))
 
 HANDOFF_ENV = env.str("HANDOFF_ENV", default="development")
 if HANDOFF_ENV not in {"development", "production"}:
@@ -45,20 +55,9 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 SITE_ID = 1
 
 
-def _secret_key_problem(key: str) -> str | None:
-    """Why ``key`` is unfit for production, or None (mirrors Django's security.W009)."""
-    if not key:
-        return "SECRET_KEY is not set."
-    if key.startswith("django-insecure") or key == DEV_SECRET_KEY:
-        return "SECRET_KEY is the development default."
-    if len(key) < 50 or len(set(key)) < 5:
-        return "SECRET_KEY is too weak: use at least 50 random characters."
-    return None
-
-
 if PRODUCTION:
     _problems = []
-    if problem := _secret_key_problem(SECRET_KEY):
+    if problem := secret_key_problem(SECRET_KEY, dev_key=DEV_SECRET_KEY):
         _problems.append(problem)
     if DEBUG:
         _problems.append("DEBUG must be off in production.")
@@ -149,17 +148,34 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# "pgbouncer": DATABASE_URL points at PgBouncer in transaction mode, where two
+# statements outside a transaction may run on different server connections. A
+# server-side cursor (QuerySet.iterator() outside atomic) would be declared on one
+# and fetched from another, so Django reads results client-side instead. The code
+# keeps no other session state: no SET, advisory locks or LISTEN (docs/deploy.md).
+DATABASE_POOLER = env.str("DATABASE_POOLER", default="")
+if DATABASE_POOLER not in {"", "pgbouncer"}:
+    raise ImproperlyConfigured(
+        f"DATABASE_POOLER must be empty or 'pgbouncer', not {DATABASE_POOLER!r}."
+    )
+if DATABASE_POOLER == "pgbouncer":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USING_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
 
 # ------------------------------------------------------------------ cache, broker
 
+# One Redis serves a small site (REDIS_URL). A larger one gives the cache
+# (sessions, rate limits, fragments: maxmemory-policy allkeys-lru) and the broker
+# (tasks, the beat lock and schedule, heartbeats: noeviction) servers of their own
+# with CACHE_URL and BROKER_URL; either falls back to REDIS_URL.
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
+CACHE_URL = env.str("CACHE_URL", default="") or REDIS_URL
+if CACHE_URL:
     CACHES = {
         "default": {
             "BACKEND": "marketplace.cache.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": CACHE_URL,
             "KEY_PREFIX": "handoff",
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
@@ -171,8 +187,15 @@ if REDIS_URL:
     SESSION_ENGINE = env.str("SESSION_ENGINE", default="marketplace.sessions")
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = env.str("SESSION_ENGINE", default="django.contrib.sessions.backends.db")
 
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+CELERY_BROKER_URL = (
+    env.str("BROKER_URL", default="")
+    or env.str("CELERY_BROKER_URL", default="")  # the older name
+    or REDIS_URL
+    or "filesystem://"
+)
+BROKER_IS_REDIS = CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
@@ -190,6 +213,26 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900)
     }
+# Beat: with a Redis broker, any number of beats may run (one per node survives a
+# lost node): celery-redbeat keeps the schedule in Redis and only the holder of its
+# lock schedules; a stopped holder's lock expires after BEAT_LOCK_SECONDS and a
+# waiting beat takes over where it stopped (the last run times are in Redis too).
+# Otherwise (make run) Celery's own scheduler with its file in VAR_DIR: one beat.
+CELERY_BEAT_MAX_LOOP_INTERVAL = 5
+if BROKER_IS_REDIS:
+    CELERY_BEAT_SCHEDULER = "marketplace.beat.RedBeatScheduler"
+    CELERY_REDBEAT_REDIS_URL = CELERY_BROKER_URL
+    CELERY_REDBEAT_KEY_PREFIX = env.str("BEAT_KEY_PREFIX", default="handoff:redbeat")
+    CELERY_REDBEAT_LOCK_TIMEOUT = env.int("BEAT_LOCK_SECONDS", default=30)
+else:
+    CELERY_BEAT_SCHEDULER = "marketplace.beat.PersistentScheduler"
+# Heartbeats (marketplace.heartbeats): each worker and the scheduling beat write one
+# every HEARTBEAT_SECONDS; /healthz reports them and, where HEALTHZ_HEARTBEATS is on
+# (production by default), answers 503 when the beat's or every worker's is older
+# than HEARTBEAT_STALE_SECONDS.
+HEARTBEAT_SECONDS = env.float("HEARTBEAT_SECONDS", default=10.0)
+HEARTBEAT_STALE_SECONDS = env.float("HEARTBEAT_STALE_SECONDS", default=45.0)
+HEALTHZ_HEARTBEATS = env.bool("HEALTHZ_HEARTBEATS", default=PRODUCTION)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -331,17 +374,13 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Media: local folders, or S3-compatible object storage shared by every node when
+# S3_BUCKET is set (marketplace/settings_env.py). Private uploads (identity
+# documents, evidence) never have a public URL: permission-checked views stream them.
+_default_storage, _private_storage, MEDIA_ON_S3 = media_storages(env, var_dir=VAR_DIR)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # Private uploads (identity documents, evidence): never under a public URL;
-    # served only by permission-checked views.
-    "private": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {
-            "location": str(env.str("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private"))),
-            "base_url": None,
-        },
-    },
+    "default": _default_storage,
+    "private": _private_storage,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -361,7 +400,7 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 # Public media (listing screenshots, random names) served by Django itself: in
 # development and under the tests' live_server. In production a proxy or object
 # storage serves MEDIA_URL; set SERVE_MEDIA=true only for a single-box demo.
-SERVE_MEDIA = env.bool("SERVE_MEDIA", default=not PRODUCTION)
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=not PRODUCTION and not MEDIA_ON_S3)
 # The benchmark's ceiling page (/_bench/ceiling, marketplace.ceiling): routed only
 # when this is on; `make bench` sets it. Never set it in production.
 BENCH_ENDPOINTS = env.bool("HANDOFF_BENCH_ENDPOINTS", default=False)
@@ -371,7 +410,7 @@ BENCH_ENDPOINTS = env.bool("HANDOFF_BENCH_ENDPOINTS", default=False)
 # an anonymous visitor's header and footer). On by default in production with Redis
 # (a cache every process shares; a per-process cache would miss the worker's
 # invalidations). See docs/performance.md for what they buy.
-FRAGMENT_CACHE = env.bool("HANDOFF_FRAGMENT_CACHE", default=PRODUCTION and bool(REDIS_URL))
+FRAGMENT_CACHE = env.bool("HANDOFF_FRAGMENT_CACHE", default=PRODUCTION and bool(CACHE_URL))
 FRAGMENT_CACHE_SECONDS = env.int("FRAGMENT_CACHE_SECONDS", default=300)
 # listings: automatic ownership checker (dotted path to a
 # listings.ownership.OwnershipChecker); empty = moderators check the bio by hand.
@@ -495,11 +534,13 @@ STRIPE_IDENTITY_WEBHOOK_SECRET = (
 
 # ---------------------------------------------------------------------- logging
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# LOG_FORMAT=json: one JSON object per line (marketplace.logs). SENTRY_DSN: errors
+# of web and worker processes go to Sentry (or a compatible service); unset, nothing
+# leaves the machine.
+LOGGING = logging_config(
+    fmt=env.str("LOG_FORMAT", default="plain"), level=env.str("LOG_LEVEL", default="INFO")
+)
+ERROR_REPORTING = init_error_reporting(env, environment=HANDOFF_ENV)
+# /metrics (Prometheus text format) answers only with "Authorization: Bearer
+# <METRICS_TOKEN>"; unset, the page does not exist (404).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
