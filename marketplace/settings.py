@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from marketplace.settings_env import (
     init_error_reporting,
     logging_config,
     media_storages,
+    placeholders_left,
     secret_key_problem,
 )
 
@@ -33,7 +35,8 @@ env = environ.Env()
 _DOTENV = Path(env.str("HANDOFF_DOTENV", default=str(BASE_DIR / ".env")))
 if env.bool("HANDOFF_READ_DOTENV", default=True) and _DOTENV.exists():
     environ.Env.read_env(_DOTENV)
-VAR_DIR = Path(env.str("HANDOFF_VAR_DIR", default=str(BASE_DIR / "var")))
+# A relative path is taken from the project folder, wherever the process starts.
+VAR_DIR = BASE_DIR / env.str("HANDOFF_VAR_DIR", default="var")
 
 HANDOFF_ENV = env.str("HANDOFF_ENV", default="development")
 if HANDOFF_ENV not in {"development", "production"}:
@@ -45,7 +48,8 @@ PRODUCTION = HANDOFF_ENV == "production"
 # --------------------------------------------------------------------------- core
 
 DEV_SECRET_KEY = "django-insecure-handoff-development-key-never-use-in-production"  # noqa: S105 - refused in production
-SECRET_KEY = env.str("SECRET_KEY", default="" if PRODUCTION else DEV_SECRET_KEY)
+# Empty (as in .env.example) counts as unset: the development key outside production.
+SECRET_KEY = env.str("SECRET_KEY", default="") or ("" if PRODUCTION else DEV_SECRET_KEY)
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
@@ -67,6 +71,8 @@ if PRODUCTION:
         _problems.append("FIELD_ENCRYPTION_KEYS must be set (Fernet keys, newest first).")
     if not env.str("DOCUMENT_HASH_KEY", default=""):
         _problems.append("DOCUMENT_HASH_KEY must be set (secret for ID-number hashes).")
+    if _left := placeholders_left(os.environ):
+        _problems.append("Still the example's placeholder (CHANGE-ME): " + ", ".join(_left))
     if _problems:
         raise ImproperlyConfigured(
             "Refusing to start in production with an insecure configuration:\n  - "
@@ -96,6 +102,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "marketplace.metrics.RequestMetricsMiddleware",  # first: it times the whole answer
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -441,6 +448,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the form, not the cookie
 SECURE_SSL_REDIRECT = PRODUCTION and env.bool("SECURE_SSL_REDIRECT", default=True)
+# The load balancer's health check and the metrics scraper may talk plain HTTP inside.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
@@ -480,11 +489,12 @@ def _dev_fernet_key(label: str) -> str:
 
 
 # Newest key first; older keys keep decrypting until `rotate_keys` has re-encrypted.
-FIELD_ENCRYPTION_KEYS = env.list(
-    "FIELD_ENCRYPTION_KEYS", default=[] if PRODUCTION else [_dev_fernet_key("fields")]
+# Empty counts as unset (derived development keys outside production).
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[]) or (
+    [] if PRODUCTION else [_dev_fernet_key("fields")]
 )
-DOCUMENT_HASH_KEY = env.str(
-    "DOCUMENT_HASH_KEY", default="" if PRODUCTION else _dev_fernet_key("document-hash")
+DOCUMENT_HASH_KEY = env.str("DOCUMENT_HASH_KEY", default="") or (
+    "" if PRODUCTION else _dev_fernet_key("document-hash")
 )
 # The previous hash key while `manage.py rotate_keys` recomputes the hashes; then unset.
 DOCUMENT_HASH_KEY_OLD = env.str("DOCUMENT_HASH_KEY_OLD", default="")

@@ -6,6 +6,7 @@ before Django is set up, so nothing here may import models or ``django.conf``.
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -43,6 +44,11 @@ def secret_key_problem(key: str, *, dev_key: str) -> str | None:
     if re.fullmatch(r"[A-Za-z\s._-]+", key):
         return "SECRET_KEY looks like words, not random characters: generate one."
     return None
+
+
+def placeholders_left(environ) -> list[str]:
+    """Names of the variables still holding .env.production.example's CHANGE-ME."""
+    return sorted(name for name, value in environ.items() if "change-me" in value.lower())
 
 
 def media_storages(env, *, var_dir: Path) -> tuple[dict, dict, bool]:
@@ -124,20 +130,26 @@ def logging_config(*, fmt: str, level: str) -> dict:
 
 def init_error_reporting(env, *, environment: str) -> bool:
     """Start sentry-sdk when ``SENTRY_DSN`` is set (Django and Celery errors are
-    then reported); nothing is sent otherwise. No personal data: user ids only."""
+    then reported); nothing is sent otherwise. sentry-sdk 3 sends no personal data
+    (no user, cookies or bodies) unless told to."""
     dsn = env.str("SENTRY_DSN", default="")
     if not dsn:
         return False
     import sentry_sdk
     from sentry_sdk.integrations.celery import CeleryIntegration
     from sentry_sdk.integrations.django import DjangoIntegration
+    from sentry_sdk.integrations.logging import LoggingIntegration
 
     sentry_sdk.init(
         dsn=dsn,
         environment=env.str("SENTRY_ENVIRONMENT", default=environment),
         release=env.str("SENTRY_RELEASE", default="") or None,
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
-        send_default_pii=False,
-        integrations=[DjangoIntegration(), CeleryIntegration()],
+        # Logged errors too (a payout given up, an e-mail refused), not only crashes.
+        integrations=[
+            DjangoIntegration(),
+            CeleryIntegration(),
+            LoggingIntegration(event_level=logging.ERROR),
+        ],
     )
     return True

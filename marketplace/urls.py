@@ -5,11 +5,12 @@ from django.views.static import serve as serve_media
 
 from listings.views import home as listings_home
 
-from . import views
+from . import metrics, views
 
 urlpatterns = [
     path("", listings_home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("i18n/switch/", views.switch_language, name="switch_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
