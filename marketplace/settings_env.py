@@ -90,6 +90,8 @@ def media_storages(env, *, var_dir: Path) -> tuple[dict, dict, bool]:
             "bucket_name": bucket,
             "location": "media",
             "querystring_auth": False,
+            # Empty where the bucket's policy grants public reads (ACLs disabled).
+            "default_acl": env.str("S3_PUBLIC_ACL", default="public-read") or None,
             # The public names are random; the proxy or a CDN may serve them.
             "custom_domain": public_url.split("://", 1)[-1] if public_url else None,
             "url_protocol": (public_url.split("://", 1)[0] + ":") if public_url else "https:",
