@@ -435,7 +435,8 @@ OPERATOR_EMAILS = env.list("OPERATOR_EMAILS", default=["operators@handoff.local"
 EMAIL_BUDGET_SECONDS = 60  # one sweep's time, in chunks of 200
 # A mail server that hangs: seconds per connection and command.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=EMAIL_CONFIG.get("EMAIL_TIMEOUT") or 10)
-EMAIL_CLAIM_SECONDS = 600  # a sweep's claim: after it, a dead worker's e-mails come due again
+# A sweep's claim: after it, a dead worker's e-mails come due again (at least once).
+EMAIL_CLAIM_SECONDS = env.int("EMAIL_CLAIM_SECONDS", default=600)
 # Those the mail server refused are tried again after 1, 2, 4, 8, 16 × this, then given up.
 EMAIL_RETRY_SECONDS = env.int("EMAIL_RETRY_SECONDS", default=60)
 EMAIL_RETRIES = 5
@@ -547,9 +548,10 @@ STRIPE_IDENTITY_WEBHOOK_SECRET = (
 # LOG_FORMAT=json: one JSON object per line (marketplace.logs). SENTRY_DSN: errors
 # of web and worker processes go to Sentry (or a compatible service); unset, nothing
 # leaves the machine.
-LOGGING = logging_config(
-    fmt=env.str("LOG_FORMAT", default="plain"), level=env.str("LOG_LEVEL", default="INFO")
-)
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+LOGGING = logging_config(fmt=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
+# Celery's processes log through LOGGING too when JSON is asked for.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 ERROR_REPORTING = init_error_reporting(env, environment=HANDOFF_ENV)
 # /metrics (Prometheus text format) answers only with "Authorization: Bearer
 # <METRICS_TOKEN>"; unset, the page does not exist (404).
