@@ -289,6 +289,35 @@ class Cluster:
             except ValueError:
                 return exc.code, {"body": body[:200].decode(errors="replace"), "checks": {}}
 
+    def metrics(self) -> dict:
+        """Scrape web2 directly (all its gunicorn workers add up); through the
+        proxy from an outside address /metrics is refused."""
+        import re
+
+        import urllib3
+
+        node = urllib3.HTTPConnectionPool("127.0.0.1", self.web_ports[1], timeout=10)
+        text = node.urlopen(
+            "GET",
+            "/metrics",
+            headers={"Authorization": f"Bearer {self.metrics_token}", "Host": "127.0.0.1"},
+        ).data.decode()
+        requests = sum(
+            float(v)
+            for v in re.findall(r"^handoff_http_requests_total\{[^}]*\} (\S+)$", text, re.M)
+        )
+        funded = re.search(r'^handoff_deals\{state="FUNDED"\} (\S+)$', text, re.M)
+        outside = urllib3.HTTPConnectionPool(
+            "127.0.0.1", self.port, source_address=("127.0.0.50", 0), timeout=10
+        ).urlopen("GET", "/metrics", headers={"Authorization": f"Bearer {self.metrics_token}"})
+        no_token = node.urlopen("GET", "/metrics", headers={"Host": "127.0.0.1"})
+        return {
+            "web2_requests_counted": int(requests),
+            "funded_deals": float(funded.group(1)) if funded else None,
+            "through_proxy_from_outside": outside.status,
+            "without_token": no_token.status,
+        }
+
     def lock_holder(self) -> str:
         for name in ("beat1", "beat2"):
             text = (self.work / f"{name}.log").read_text(errors="replace")
@@ -310,7 +339,7 @@ def main() -> int:
     parser.add_argument("--short", action="store_true")
     parser.add_argument("--work", default="")
     args = parser.parse_args()
-    seconds, clients, listings = (25, 4, 120) if args.short else (120, 8, 400)
+    seconds, clients, listings = (25, 4, 120) if args.short else (120, 8, 900)
     work = Path(args.work or os.environ.get("SERVICES_DIR", "/tmp")) / "cluster"
     work.mkdir(parents=True, exist_ok=True)
     cluster = Cluster(work, short=args.short)
@@ -374,6 +403,7 @@ def main() -> int:
         if figures.failed:
             log(f"failed requests (first 10): {figures.failed[:10]}")
 
+        scraped = cluster.metrics()
         limited = failed_logins(cluster.port, "127.0.0.200", 12)
         other = failed_logins(cluster.port, "127.0.0.201", 1)
         drained = wait_for_drain(timeout=120)
@@ -416,6 +446,7 @@ def main() -> int:
                 "client_B_statuses": other,
                 "per_client": per_client,
             },
+            "metrics": scraped,
             "healthz": {
                 "after_load": status_ok,
                 "last_beat_stopped": [status_no_beat, body_no_beat.get("checks", {}).get("beat")],
@@ -434,6 +465,10 @@ def main() -> int:
         if not drained["ok"]:
             failures.append(f"not drained: {drained}")
         failures += emails["problems"] + books["problems"] + schedule["problems"]
+        if not scraped["web2_requests_counted"] or scraped["funded_deals"] is None:
+            failures.append(f"/metrics: {scraped}")
+        if scraped["through_proxy_from_outside"] != 403 or scraped["without_token"] != 404:
+            failures.append(f"/metrics is not protected: {scraped}")
         if status_ok != 200:
             failures.append(f"/healthz after the load: {status_ok} {body_ok}")
         if status_no_beat != 503 or body_no_beat["checks"].get("beat", {}).get("ok", True):
