@@ -20,6 +20,7 @@ from django.db.models import Count, Min, Sum
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -161,6 +162,7 @@ def _authorised(request) -> bool:
 
 
 @never_cache
+@require_GET
 def metrics(request):
     """404 without the token (as without the feature): the page's existence is
     not advertised."""

@@ -19,11 +19,8 @@ _PLACEHOLDER_MARKERS = (
     "example",
     "placeholder",
     "your-secret",
-    "secret-key",
     "password-generator",
     "random-characters",
-    "xxxxx",
-    "todo",
 )
 
 

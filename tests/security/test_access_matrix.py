@@ -76,6 +76,8 @@ MATRIX: dict[str, list[C]] = {
     # ---------------------------------------------------------------- site
     "home": [C(PUBLIC)],
     "healthz": [C(PUBLIC)],
+    # Only with "Authorization: Bearer $METRICS_TOKEN" (tests/deploy/test_metrics.py).
+    "metrics": [C("404 404 404 404 404 404 404")],
     "set_language": [C("302 302 302 302 302 302 302", post=". . . . . . .")],
     "switch_language": [C("302 302 302 302 302 302 302", post="405 405 405 405 405 405 405")],
     "^media/(?P<path>.*)$": [
