@@ -24,6 +24,7 @@ from marketplace.settings_env import (
     logging_config,
     media_storages,
     placeholders_left,
+    production_key_problems,
     secret_key_problem,
 )
 
@@ -71,6 +72,7 @@ if PRODUCTION:
         _problems.append("FIELD_ENCRYPTION_KEYS must be set (Fernet keys, newest first).")
     if not env.str("DOCUMENT_HASH_KEY", default=""):
         _problems.append("DOCUMENT_HASH_KEY must be set (secret for ID-number hashes).")
+    _problems += production_key_problems(env)
     if _left := placeholders_left(os.environ):
         _problems.append("Still the example's placeholder (CHANGE-ME): " + ", ".join(_left))
     if _problems:

@@ -43,6 +43,23 @@ def secret_key_problem(key: str, *, dev_key: str) -> str | None:
     return None
 
 
+def production_key_problems(env) -> list[str]:
+    """Keys that would only fail at first use under gunicorn (which runs no system
+    checks): an invalid Fernet key, a guessable metrics token."""
+    from cryptography.fernet import Fernet
+
+    problems = []
+    for index, key in enumerate(env.list("FIELD_ENCRYPTION_KEYS", default=[])):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            problems.append(f"FIELD_ENCRYPTION_KEYS[{index}] is not a Fernet key.")
+    token = env.str("METRICS_TOKEN", default="")
+    if token and len(token) < 24:
+        problems.append("METRICS_TOKEN is too short: use 24+ random characters.")
+    return problems
+
+
 def placeholders_left(environ) -> list[str]:
     """Names of the variables still holding .env.production.example's CHANGE-ME."""
     return sorted(name for name, value in environ.items() if "change-me" in value.lower())

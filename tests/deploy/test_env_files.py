@@ -176,3 +176,23 @@ def test_one_redis_url_or_a_broker_and_a_cache_of_their_own():
         "marketplace.beat.RedBeatScheduler",
         "redis://broker:6379/0",  # the beat's lock and schedule live with the broker
     ]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"FIELD_ENCRYPTION_KEYS": "not-a-fernet-key"}, "FIELD_ENCRYPTION_KEYS[0] is not a Fernet"),
+        ({"METRICS_TOKEN": "short"}, "METRICS_TOKEN is too short"),
+    ],
+)
+def test_production_refuses_keys_that_would_only_fail_at_first_use(overrides, message):
+    values = {
+        "HANDOFF_ENV": "production",
+        "HANDOFF_READ_DOTENV": "0",
+        "SECRET_KEY": STRONG_KEY,
+        "ALLOWED_HOSTS": "handoff.example.com",
+        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "DOCUMENT_HASH_KEY": "d" * 20 + "0123456789abcdefghij",
+    }
+    result = _python("", _clean_env(**{**values, **overrides}))
+    assert result.returncode != 0 and message in result.stderr
