@@ -31,7 +31,7 @@ test: system-deps venv
 	bash .ci/test.sh
 
 ## make cluster: the full topology test (nginx, two web nodes, PgBouncer, Redis broker
-## and cache, S3, two workers, two beats; nodes killed under load; about 5 minutes).
+## and cache, S3, two workers, two beats; nodes killed under load; about 4 minutes).
 ## make test runs its short form. Figures: docs/deploy.md.
 cluster: system-deps venv
 	bash .ci/cluster.sh

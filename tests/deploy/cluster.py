@@ -168,16 +168,13 @@ class Cluster:
             "redis-cache",
             [
                 "redis-server",
+                str(ROOT / "deploy/redis/cache.conf"),
                 "--bind",
                 "127.0.0.1",
                 "--port",
                 str(self.cache_port),
-                "--save",
-                "",
                 "--maxmemory",
                 "64mb",
-                "--maxmemory-policy",
-                "allkeys-lru",
             ],
             self.env,
         )
@@ -404,6 +401,15 @@ def main() -> int:
             log(f"failed requests (first 10): {figures.failed[:10]}")
 
         scraped = cluster.metrics()
+        import redis
+
+        policies = {
+            name: redis.Redis.from_url(url).config_get("maxmemory-policy")["maxmemory-policy"]
+            for name, url in (
+                ("broker", cluster.env["BROKER_URL"]),
+                ("cache", cluster.env["CACHE_URL"]),
+            )
+        }
         limited = failed_logins(cluster.port, "127.0.0.200", 12)
         other = failed_logins(cluster.port, "127.0.0.201", 1)
         drained = wait_for_drain(timeout=120)
@@ -447,6 +453,7 @@ def main() -> int:
                 "per_client": per_client,
             },
             "metrics": scraped,
+            "redis_policies": policies,
             "healthz": {
                 "after_load": status_ok,
                 "last_beat_stopped": [status_no_beat, body_no_beat.get("checks", {}).get("beat")],
@@ -465,6 +472,8 @@ def main() -> int:
         if not drained["ok"]:
             failures.append(f"not drained: {drained}")
         failures += emails["problems"] + books["problems"] + schedule["problems"]
+        if policies != {"broker": "noeviction", "cache": "allkeys-lru"}:
+            failures.append(f"Redis policies: {policies}")
         if not scraped["web2_requests_counted"] or scraped["funded_deals"] is None:
             failures.append(f"/metrics: {scraped}")
         if scraped["through_proxy_from_outside"] != 403 or scraped["without_token"] != 404:
