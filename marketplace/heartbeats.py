@@ -27,6 +27,11 @@ def _client(url: str):
     return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
 
+def broker_client():
+    """A Redis client for the broker (the heartbeats' and queues' server)."""
+    return _client(settings.CELERY_BROKER_URL)
+
+
 def _folder() -> Path:
     folder = Path(settings.VAR_DIR) / "heartbeats"
     folder.mkdir(parents=True, exist_ok=True)
@@ -42,7 +47,7 @@ def record(name: str, *, now: float | None = None) -> None:
     """Say that ``name`` (``beat`` or ``worker:<hostname>``) is alive at ``now``."""
     now = time.time() if now is None else now
     if settings.BROKER_IS_REDIS:
-        _client(settings.CELERY_BROKER_URL).set(PREFIX + name, repr(now), ex=_ttl())
+        broker_client().set(PREFIX + name, repr(now), ex=_ttl())
     else:
         path = _folder() / name.replace(":", "@").replace("/", "_")
         tmp = path.with_suffix(".tmp")
@@ -53,7 +58,7 @@ def record(name: str, *, now: float | None = None) -> None:
 def forget(name: str) -> None:
     """A process that stops cleanly takes its heartbeat with it."""
     if settings.BROKER_IS_REDIS:
-        _client(settings.CELERY_BROKER_URL).delete(PREFIX + name)
+        broker_client().delete(PREFIX + name)
     else:
         (_folder() / name.replace(":", "@").replace("/", "_")).unlink(missing_ok=True)
 
@@ -62,7 +67,7 @@ def read() -> dict[str, float]:
     """Every heartbeat still kept: name -> UNIX time."""
     out: dict[str, float] = {}
     if settings.BROKER_IS_REDIS:
-        client = _client(settings.CELERY_BROKER_URL)
+        client = broker_client()
         keys = list(client.scan_iter(match=PREFIX + "*", count=100))
         if keys:
             for key, value in zip(keys, client.mget(keys), strict=True):

@@ -136,7 +136,7 @@ class SiteCollector:
             queue = GaugeMetricFamily(
                 "handoff_queue_length", "Tasks waiting in the broker", labels=["queue"]
             )
-            client = heartbeats._client(settings.CELERY_BROKER_URL)
+            client = heartbeats.broker_client()
             queue.add_metric(["celery"], client.llen("celery"))
             yield queue
         beats = heartbeats.status()
