@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test venv system-deps lint fmt messages check-deploy bench audit clean
+.PHONY: run test cluster venv system-deps lint fmt messages check-deploy bench audit clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,12 @@ system-deps:
 ## make test: install what is missing, throwaway PostgreSQL + Redis, every test.
 test: system-deps venv
 	bash .ci/test.sh
+
+## make cluster: the full topology test (nginx, two web nodes, PgBouncer, Redis broker
+## and cache, S3, two workers, two beats; nodes killed under load; about 4 minutes).
+## make test runs its short form. Figures: docs/deploy.md.
+cluster: system-deps venv
+	bash .ci/cluster.sh
 
 lint: venv
 	$(BIN)/ruff check .

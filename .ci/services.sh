@@ -51,6 +51,7 @@ services_start() {
 
 services_stop() {
   [ -n "${SERVICES_DIR:-}" ] || return 0
+  pgbouncer_stop
   if [ -n "${PG_BIN:-}" ] && [ -f "$PG_DIR/postmaster.pid" ]; then
     _as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR" -m immediate stop >/dev/null 2>&1 || true
   fi
@@ -59,4 +60,32 @@ services_stop() {
   fi
   rm -rf "$SERVICES_DIR"
   unset SERVICES_DIR
+}
+
+# PgBouncer (transaction pooling) in front of the PostgreSQL above, from the same
+# template as production (deploy/pgbouncer.ini). Exports PGBOUNCER_PORT and
+# PGBOUNCER_URL (the database "handoff" through it). Argument: pool size (default 20).
+pgbouncer_start() {
+  command -v pgbouncer >/dev/null || { echo "services: pgbouncer not found (apt-get install pgbouncer)" >&2; return 1; }
+  PGBOUNCER_DIR="$SERVICES_DIR/pgbouncer"
+  mkdir -p "$PGBOUNCER_DIR"
+  PGBOUNCER_PORT=$(_free_port)
+  sed -e "s|@PG_HOST@|127.0.0.1|; s|@PG_PORT@|$PG_PORT|; s|@LISTEN_ADDR@|127.0.0.1|" \
+      -e "s|@LISTEN_PORT@|$PGBOUNCER_PORT|; s|@AUTH_TYPE@|trust|; s|@POOL_SIZE@|${1:-20}|" \
+      -e "s|@DIR@|$PGBOUNCER_DIR|g" deploy/pgbouncer.ini >"$PGBOUNCER_DIR/pgbouncer.ini"
+  echo '"postgres" ""' >"$PGBOUNCER_DIR/userlist.txt"
+  [ "$(id -u)" = "0" ] && chown -R postgres:postgres "$PGBOUNCER_DIR"
+  # PgBouncer refuses to run as root: as PostgreSQL's own user, daemonised.
+  _as_pg pgbouncer -d -q "$PGBOUNCER_DIR/pgbouncer.ini" || { cat "$PGBOUNCER_DIR/pgbouncer.log" >&2; return 1; }
+  for _ in $(seq 50); do
+    "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PGBOUNCER_PORT" && break
+    sleep 0.1
+  done
+  export PGBOUNCER_DIR PGBOUNCER_PORT PGBOUNCER_URL="postgres://postgres@127.0.0.1:$PGBOUNCER_PORT/handoff"
+  echo "services: PgBouncer (transaction mode) on 127.0.0.1:$PGBOUNCER_PORT"
+}
+
+pgbouncer_stop() {
+  [ -n "${PGBOUNCER_DIR:-}" ] && [ -f "$PGBOUNCER_DIR/pgbouncer.pid" ] || return 0
+  kill "$(cat "$PGBOUNCER_DIR/pgbouncer.pid")" 2>/dev/null || true
 }

@@ -23,12 +23,37 @@ if [ "$has_path" = 0 ] || printf '%s\n' "$@" | grep -q 'faults'; then
   # Options such as -k may select no fault test; with no arguments (make test) that fails.
   [ "$fault_status" = 5 ] && [ "$#" -gt 0 ] && fault_status=0
 fi
-.venv/bin/python -m pytest -m "not faults" "$@"
+# The PgBouncer group (marker `pgbouncer`, .ci/pgbouncer.sh): the key flows again,
+# through PgBouncer in transaction mode, with services of its own.
+pgb_status=0
+ran_pgb=0
+if [ "$has_path" = 0 ] || printf '%s\n' "$@" | grep -q 'pgbouncer'; then
+  ran_pgb=1
+  if [ "$has_path" = 0 ]; then bash .ci/pgbouncer.sh; else bash .ci/pgbouncer.sh "$@"; fi
+  pgb_status=$?
+fi
+# The topology test's short form (marker `cluster`, .ci/cluster.sh --short): nginx,
+# two web nodes, PgBouncer, two workers and two beats under load; `make cluster`
+# runs the full one.
+cluster_status=0
+if [ "$has_path" = 0 ] && [ "${HANDOFF_SKIP_CLUSTER:-0}" != 1 ]; then
+  bash .ci/cluster.sh --short
+  cluster_status=$?
+fi
+.venv/bin/python -m pytest -m "not faults and not pgbouncer and not cluster" "$@"
 status=$?
-# Only fault tests were asked for: the main run collected nothing, which is fine.
-[ "$status" = 5 ] && [ "$ran_faults" = 1 ] && [ "$#" -gt 0 ] && status=0
+# Only fault or PgBouncer tests were asked for: the main run collected nothing, which is fine.
+[ "$status" = 5 ] && { [ "$ran_faults" = 1 ] || [ "$ran_pgb" = 1 ]; } && [ "$#" -gt 0 ] && status=0
 if [ "$fault_status" != 0 ]; then
   echo "fault group (.ci/faults.sh) failed with status $fault_status" >&2
   [ "$status" = 0 ] && status=$fault_status
+fi
+if [ "$pgb_status" != 0 ]; then
+  echo "PgBouncer group (.ci/pgbouncer.sh) failed with status $pgb_status" >&2
+  [ "$status" = 0 ] && status=$pgb_status
+fi
+if [ "$cluster_status" != 0 ]; then
+  echo "topology test (.ci/cluster.sh --short) failed with status $cluster_status" >&2
+  [ "$status" = 0 ] && status=$cluster_status
 fi
 exit $status

@@ -1,9 +1,10 @@
 """The Celery application. Tasks live in each app's ``tasks.py``; the beat schedule
 is ``CELERY_BEAT_SCHEDULE`` in settings."""
 
+import logging
 import os
 
-from celery import Celery
+from celery import Celery, bootsteps
 from celery import Task as BaseTask
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
@@ -31,3 +32,46 @@ class Task(BaseTask):
 app = Celery("marketplace", task_cls=Task)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+class Heartbeat(bootsteps.StartStopStep):
+    """Every ``HEARTBEAT_SECONDS`` the worker writes its heartbeat
+    (marketplace.heartbeats), which /healthz and /metrics read; a clean stop
+    removes it. It runs on the worker's timer, so a worker whose loop is stuck
+    stops beating too."""
+
+    requires = {"celery.worker.components:Timer"}
+
+    def __init__(self, worker, **kwargs):
+        super().__init__(worker, **kwargs)
+        self.tref = None
+
+    def _beat(self, worker):
+        from . import heartbeats
+
+        try:
+            heartbeats.record(f"worker:{worker.hostname}")
+        except Exception:  # a heartbeat never stops the worker
+            logging.getLogger(__name__).warning("worker heartbeat not written", exc_info=True)
+
+    def start(self, worker):
+        from django.conf import settings
+
+        self._beat(worker)
+        self.tref = worker.timer.call_repeatedly(
+            settings.HEARTBEAT_SECONDS, self._beat, (worker,), priority=10
+        )
+
+    def stop(self, worker):
+        from . import heartbeats
+
+        if self.tref is not None:
+            self.tref.cancel()
+            self.tref = None
+        try:
+            heartbeats.forget(f"worker:{worker.hostname}")
+        except Exception:  # noqa: BLE001 - the key expires anyway
+            logging.getLogger(__name__).debug("worker heartbeat not removed", exc_info=True)
+
+
+app.steps["worker"].add(Heartbeat)

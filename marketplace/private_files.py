@@ -1,8 +1,9 @@
 """Serving private files (identity documents, evidence) through permission-checked views.
 
-Private files live in ``storages["private"]``, outside any public URL. A view decides
-who may see a file, then returns ``private_file_response(...)``; names are random
-(uuid), so nothing is guessable even where paths leak.
+Private files live in ``storages["private"]``, outside any public URL (a local
+folder, or a private S3 prefix/bucket). A view decides who may see a file, then
+returns ``private_file_response(...)``, which streams it through the site; names are
+random (uuid), so nothing is guessable even where paths leak.
 
 Only the image types we re-encode ourselves are shown inline. Everything else — PDFs
 included — is a download (``Content-Disposition: attachment``), so a browser's PDF
@@ -15,7 +16,28 @@ from __future__ import annotations
 import mimetypes
 
 from django.core.files.storage import storages
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import FileResponse, Http404
+from django.utils.functional import LazyObject, empty
+
+
+class _PrivateStorage(LazyObject):
+    """``storages["private"]``, looked up when first used (as Django's
+    ``default_storage``): a FileField keeps the storage its callable returned at
+    import, and this keeps it following STORAGES (local folders or S3)."""
+
+    def _setup(self):
+        self._wrapped = storages["private"]
+
+
+_private = _PrivateStorage()
+
+
+@receiver(setting_changed)
+def _storages_changed(*, setting, **kwargs):
+    if setting == "STORAGES":
+        _private._wrapped = empty
 
 INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 SERVED_TYPES = INLINE_TYPES | {"application/pdf"}
@@ -23,7 +45,7 @@ SANDBOX_CSP = "default-src 'none'; img-src 'self'; style-src 'none'; sandbox"
 
 
 def private_storage():
-    return storages["private"]
+    return _private
 
 
 def private_file_response(name: str, *, download_name: str | None = None) -> FileResponse:

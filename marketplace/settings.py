@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -19,12 +20,25 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.settings_env import (
+    init_error_reporting,
+    logging_config,
+    media_storages,
+    placeholders_left,
+    production_key_problems,
+    secret_key_problem,
+)
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(environ.Env().str("HANDOFF_VAR_DIR", default=str(BASE_DIR / "var")))
 
 env = environ.Env()
-if env.bool("HANDOFF_READ_DOTENV", default=True) and (BASE_DIR / ".env").exists():
-    environ.Env.read_env(BASE_DIR / ".env")
+# The .env file first (HANDOFF_DOTENV names another one), so every variable below,
+# HANDOFF_VAR_DIR included, may come from it; the process environment wins.
+_DOTENV = Path(env.str("HANDOFF_DOTENV", default=str(BASE_DIR / ".env")))
+if env.bool("HANDOFF_READ_DOTENV", default=True) and _DOTENV.exists():
+    environ.Env.read_env(_DOTENV)
+# A relative path is taken from the project folder, wherever the process starts.
+VAR_DIR = BASE_DIR / env.str("HANDOFF_VAR_DIR", default="var")
 
 HANDOFF_ENV = env.str("HANDOFF_ENV", default="development")
 if HANDOFF_ENV not in {"development", "production"}:
@@ -36,7 +50,8 @@ PRODUCTION = HANDOFF_ENV == "production"
 # --------------------------------------------------------------------------- core
 
 DEV_SECRET_KEY = "django-insecure-handoff-development-key-never-use-in-production"  # noqa: S105 - refused in production
-SECRET_KEY = env.str("SECRET_KEY", default="" if PRODUCTION else DEV_SECRET_KEY)
+# Empty (as in .env.example) counts as unset: the development key outside production.
+SECRET_KEY = env.str("SECRET_KEY", default="") or ("" if PRODUCTION else DEV_SECRET_KEY)
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
@@ -52,20 +67,9 @@ SITE_DOMAIN = env.str("SITE_DOMAIN", default=urlsplit(SITE_URL).netloc)
 CONTACT_EMAIL = env.str("CONTACT_EMAIL", default="support@handoff.local")
 
 
-def _secret_key_problem(key: str) -> str | None:
-    """Why ``key`` is unfit for production, or None (mirrors Django's security.W009)."""
-    if not key:
-        return "SECRET_KEY is not set."
-    if key.startswith("django-insecure") or key == DEV_SECRET_KEY:
-        return "SECRET_KEY is the development default."
-    if len(key) < 50 or len(set(key)) < 5:
-        return "SECRET_KEY is too weak: use at least 50 random characters."
-    return None
-
-
 if PRODUCTION:
     _problems = []
-    if problem := _secret_key_problem(SECRET_KEY):
+    if problem := secret_key_problem(SECRET_KEY, dev_key=DEV_SECRET_KEY):
         _problems.append(problem)
     if DEBUG:
         _problems.append("DEBUG must be off in production.")
@@ -75,6 +79,9 @@ if PRODUCTION:
         _problems.append("FIELD_ENCRYPTION_KEYS must be set (Fernet keys, newest first).")
     if not env.str("DOCUMENT_HASH_KEY", default=""):
         _problems.append("DOCUMENT_HASH_KEY must be set (secret for ID-number hashes).")
+    _problems += production_key_problems(env)
+    if _left := placeholders_left(os.environ):
+        _problems.append("Still the example's placeholder (CHANGE-ME): " + ", ".join(_left))
     if _problems:
         raise ImproperlyConfigured(
             "Refusing to start in production with an insecure configuration:\n  - "
@@ -105,6 +112,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "marketplace.metrics.RequestMetricsMiddleware",  # first: it times the whole answer
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside sessions, messages and auth: sees their cookies and the user.
@@ -160,17 +168,34 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# "pgbouncer": DATABASE_URL points at PgBouncer in transaction mode, where two
+# statements outside a transaction may run on different server connections. A
+# server-side cursor (QuerySet.iterator() outside atomic) would be declared on one
+# and fetched from another, so Django reads results client-side instead. The code
+# keeps no other session state: no SET, advisory locks or LISTEN (docs/deploy.md).
+DATABASE_POOLER = env.str("DATABASE_POOLER", default="")
+if DATABASE_POOLER not in {"", "pgbouncer"}:
+    raise ImproperlyConfigured(
+        f"DATABASE_POOLER must be empty or 'pgbouncer', not {DATABASE_POOLER!r}."
+    )
+if DATABASE_POOLER == "pgbouncer":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USING_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
 
 # ------------------------------------------------------------------ cache, broker
 
+# One Redis serves a small site (REDIS_URL). A larger one gives the cache
+# (sessions, rate limits, fragments: maxmemory-policy allkeys-lru) and the broker
+# (tasks, the beat lock and schedule, heartbeats: noeviction) servers of their own
+# with CACHE_URL and BROKER_URL; either falls back to REDIS_URL.
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
+CACHE_URL = env.str("CACHE_URL", default="") or REDIS_URL
+if CACHE_URL:
     CACHES = {
         "default": {
             "BACKEND": "marketplace.cache.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": CACHE_URL,
             "KEY_PREFIX": "handoff",
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
@@ -182,8 +207,15 @@ if REDIS_URL:
     SESSION_ENGINE = env.str("SESSION_ENGINE", default="marketplace.sessions")
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = env.str("SESSION_ENGINE", default="django.contrib.sessions.backends.db")
 
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+CELERY_BROKER_URL = (
+    env.str("BROKER_URL", default="")
+    or env.str("CELERY_BROKER_URL", default="")  # the older name
+    or REDIS_URL
+    or "filesystem://"
+)
+BROKER_IS_REDIS = CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
@@ -201,6 +233,26 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900)
     }
+# Beat: with a Redis broker, any number of beats may run (one per node survives a
+# lost node): celery-redbeat keeps the schedule in Redis and only the holder of its
+# lock schedules; a stopped holder's lock expires after BEAT_LOCK_SECONDS and a
+# waiting beat takes over where it stopped (the last run times are in Redis too).
+# Otherwise (make run) Celery's own scheduler with its file in VAR_DIR: one beat.
+CELERY_BEAT_MAX_LOOP_INTERVAL = 5
+if BROKER_IS_REDIS:
+    CELERY_BEAT_SCHEDULER = "marketplace.beat.RedBeatScheduler"
+    CELERY_REDBEAT_REDIS_URL = CELERY_BROKER_URL
+    CELERY_REDBEAT_KEY_PREFIX = env.str("BEAT_KEY_PREFIX", default="handoff:redbeat")
+    CELERY_REDBEAT_LOCK_TIMEOUT = env.int("BEAT_LOCK_SECONDS", default=30)
+else:
+    CELERY_BEAT_SCHEDULER = "marketplace.beat.PersistentScheduler"
+# Heartbeats (marketplace.heartbeats): each worker and the scheduling beat write one
+# every HEARTBEAT_SECONDS; /healthz reports them and, where HEALTHZ_HEARTBEATS is on
+# (production by default), answers 503 when the beat's or every worker's is older
+# than HEARTBEAT_STALE_SECONDS.
+HEARTBEAT_SECONDS = env.float("HEARTBEAT_SECONDS", default=10.0)
+HEARTBEAT_STALE_SECONDS = env.float("HEARTBEAT_STALE_SECONDS", default=45.0)
+HEALTHZ_HEARTBEATS = env.bool("HEALTHZ_HEARTBEATS", default=PRODUCTION)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -364,17 +416,13 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Media: local folders, or S3-compatible object storage shared by every node when
+# S3_BUCKET is set (marketplace/settings_env.py). Private uploads (identity
+# documents, evidence) never have a public URL: permission-checked views stream them.
+_default_storage, _private_storage, MEDIA_ON_S3 = media_storages(env, var_dir=VAR_DIR)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # Private uploads (identity documents, evidence): never under a public URL;
-    # served only by permission-checked views.
-    "private": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {
-            "location": str(env.str("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private"))),
-            "base_url": None,
-        },
-    },
+    "default": _default_storage,
+    "private": _private_storage,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -394,7 +442,7 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 # Public media (listing screenshots, random names) served by Django itself: in
 # development and under the tests' live_server. In production a proxy or object
 # storage serves MEDIA_URL; set SERVE_MEDIA=true only for a single-box demo.
-SERVE_MEDIA = env.bool("SERVE_MEDIA", default=not PRODUCTION)
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=not PRODUCTION and not MEDIA_ON_S3)
 # The benchmark's ceiling page (/_bench/ceiling, marketplace.ceiling): routed only
 # when this is on; `make bench` sets it. Never set it in production.
 BENCH_ENDPOINTS = env.bool("HANDOFF_BENCH_ENDPOINTS", default=False)
@@ -404,7 +452,7 @@ BENCH_ENDPOINTS = env.bool("HANDOFF_BENCH_ENDPOINTS", default=False)
 # an anonymous visitor's header and footer). On by default in production with Redis
 # (a cache every process shares; a per-process cache would miss the worker's
 # invalidations). See docs/performance.md for what they buy.
-FRAGMENT_CACHE = env.bool("HANDOFF_FRAGMENT_CACHE", default=PRODUCTION and bool(REDIS_URL))
+FRAGMENT_CACHE = env.bool("HANDOFF_FRAGMENT_CACHE", default=PRODUCTION and bool(CACHE_URL))
 FRAGMENT_CACHE_SECONDS = env.int("FRAGMENT_CACHE_SECONDS", default=300)
 # listings: automatic ownership checker (dotted path to a
 # listings.ownership.OwnershipChecker); empty = moderators check the bio by hand.
@@ -422,7 +470,8 @@ OPERATOR_EMAILS = env.list("OPERATOR_EMAILS", default=["operators@handoff.local"
 EMAIL_BUDGET_SECONDS = 60  # one sweep's time, in chunks of 200
 # A mail server that hangs: seconds per connection and command.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=EMAIL_CONFIG.get("EMAIL_TIMEOUT") or 10)
-EMAIL_CLAIM_SECONDS = 600  # a sweep's claim: after it, a dead worker's e-mails come due again
+# A sweep's claim: after it, a dead worker's e-mails come due again (at least once).
+EMAIL_CLAIM_SECONDS = env.int("EMAIL_CLAIM_SECONDS", default=600)
 # Those the mail server refused are tried again after 1, 2, 4, 8, 16 × this, then given up.
 EMAIL_RETRY_SECONDS = env.int("EMAIL_RETRY_SECONDS", default=60)
 EMAIL_RETRIES = 5
@@ -435,6 +484,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the form, not the cookie
 SECURE_SSL_REDIRECT = PRODUCTION and env.bool("SECURE_SSL_REDIRECT", default=True)
+# The load balancer's health check and the metrics scraper may talk plain HTTP inside.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
@@ -474,11 +525,12 @@ def _dev_fernet_key(label: str) -> str:
 
 
 # Newest key first; older keys keep decrypting until `rotate_keys` has re-encrypted.
-FIELD_ENCRYPTION_KEYS = env.list(
-    "FIELD_ENCRYPTION_KEYS", default=[] if PRODUCTION else [_dev_fernet_key("fields")]
+# Empty counts as unset (derived development keys outside production).
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[]) or (
+    [] if PRODUCTION else [_dev_fernet_key("fields")]
 )
-DOCUMENT_HASH_KEY = env.str(
-    "DOCUMENT_HASH_KEY", default="" if PRODUCTION else _dev_fernet_key("document-hash")
+DOCUMENT_HASH_KEY = env.str("DOCUMENT_HASH_KEY", default="") or (
+    "" if PRODUCTION else _dev_fernet_key("document-hash")
 )
 # The previous hash key while `manage.py rotate_keys` recomputes the hashes; then unset.
 DOCUMENT_HASH_KEY_OLD = env.str("DOCUMENT_HASH_KEY_OLD", default="")
@@ -531,11 +583,14 @@ STRIPE_IDENTITY_WEBHOOK_SECRET = (
 
 # ---------------------------------------------------------------------- logging
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# LOG_FORMAT=json: one JSON object per line (marketplace.logs). SENTRY_DSN: errors
+# of web and worker processes go to Sentry (or a compatible service); unset, nothing
+# leaves the machine.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+LOGGING = logging_config(fmt=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
+# Celery's processes log through LOGGING too when JSON is asked for.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
+ERROR_REPORTING = init_error_reporting(env, environment=HANDOFF_ENV)
+# /metrics (Prometheus text format) answers only with "Authorization: Bearer
+# <METRICS_TOKEN>"; unset, the page does not exist (404).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")

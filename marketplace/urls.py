@@ -6,7 +6,7 @@ from django.views.static import serve as serve_media
 
 from listings.views import home as listings_home
 
-from . import pages, views
+from . import metrics, pages, views
 from .sitemaps import SITEMAPS
 
 page_patterns = (
@@ -36,6 +36,7 @@ urlpatterns = [
         name="sitemap_section",
     ),
     path("", include(page_patterns)),
+    path("metrics", metrics.metrics, name="metrics"),
     path("i18n/switch/", views.switch_language, name="switch_language"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),

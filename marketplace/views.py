@@ -15,6 +15,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from kombu import Connection
 
+from . import heartbeats
+
 
 def _check_database() -> None:
     with connection.cursor() as cursor:
@@ -45,7 +47,9 @@ CHECKS = {"database": _check_database, "cache": _check_cache, "broker": _check_b
 
 @never_cache
 def healthz(request):
-    """JSON state of each backing service; 503 when any is down.
+    """JSON state of each backing service and of the Celery processes; 503 when any
+    service is down, or, with ``HEALTHZ_HEARTBEATS`` on, when the beat or every
+    worker has stopped beating (marketplace.heartbeats).
 
     Errors are reported by type only: the page is public and must not leak hosts
     or credentials from connection strings.
@@ -61,10 +65,22 @@ def healthz(request):
             report[name] = {"ok": False, "error": type(exc).__name__}
         else:
             report[name] = {"ok": True, "ms": round((time.monotonic() - started) * 1000, 1)}
-    return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", "checks": report},
-        status=200 if healthy else 503,
-    )
+    try:
+        beats = heartbeats.status()
+    except Exception as exc:  # noqa: BLE001 - the broker is down: so are the heartbeats
+        beats = {
+            "beat": {"ok": False, "error": type(exc).__name__},
+            "workers": {"ok": False, "error": type(exc).__name__},
+        }
+    # Worker host names stay off a public page.
+    beats["workers"].pop("ages_s", None)
+    if settings.HEALTHZ_HEARTBEATS:
+        report.update(beats)
+        healthy = healthy and beats["beat"]["ok"] and beats["workers"]["ok"]
+    body = {"status": "ok" if healthy else "unavailable", "checks": report}
+    if not settings.HEALTHZ_HEARTBEATS:
+        body["heartbeats"] = beats  # shown, not required (development)
+    return JsonResponse(body, status=200 if healthy else 503)
 
 
 def home(request):

@@ -95,6 +95,8 @@ MATRIX: dict[str, list[C]] = {
     "pages:privacy": [C(PUBLIC, post="405 405 405 405 405 405 405")],
     "pages:how_it_works": [C(PUBLIC, post="405 405 405 405 405 405 405")],
     "pages:contact": [C(PUBLIC, post="405 405 405 405 405 405 405")],
+    # Only with "Authorization: Bearer $METRICS_TOKEN" (tests/deploy/test_metrics.py).
+    "metrics": [C("404 404 404 404 404 404 404")],
     "set_language": [C("302 302 302 302 302 302 302", post=". . . . . . .")],
     "switch_language": [C("302 302 302 302 302 302 302", post="405 405 405 405 405 405 405")],
     "^media/(?P<path>.*)$": [
