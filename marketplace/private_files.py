@@ -39,6 +39,7 @@ def _storages_changed(*, setting, **kwargs):
     if setting == "STORAGES":
         _private._wrapped = empty
 
+
 INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 SERVED_TYPES = INLINE_TYPES | {"application/pdf"}
 SANDBOX_CSP = "default-src 'none'; img-src 'self'; style-src 'none'; sandbox"
