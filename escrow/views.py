@@ -413,9 +413,16 @@ def payouts_connect(request):
         messages.error(request, _("Enter the two-letter country of your bank account."))
         return redirect("escrow:payouts")
     back = request.build_absolute_uri(reverse("escrow:payouts")) + "?refresh=1"
-    account, url = services.connect_payout_account(
-        user=request.user, country=form.cleaned_data["country"], return_url=back, refresh_url=back
-    )
+    try:
+        account, url = services.connect_payout_account(
+            user=request.user,
+            country=form.cleaned_data["country"],
+            return_url=back,
+            refresh_url=back,
+        )
+    except GatewayError:  # the provider is down: nothing changed
+        messages.error(request, _("The payment service is not reachable. Try again shortly."))
+        return redirect("escrow:payouts")
     if account.rail == SellerPayoutAccount.Rail.MANUAL:
         messages.info(
             request,

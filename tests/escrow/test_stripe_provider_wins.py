@@ -271,3 +271,23 @@ def test_the_return_page_says_the_truth_when_stripe_is_down_or_the_deal_was_canc
     assert any("refunded to your card in full" in t for t in texts), texts
     assert not any("No money was taken" in t for t in texts)
     assert Deal.objects.get(pk=deal.pk).state == Deal.State.CANCELLED
+
+
+def test_connecting_a_payout_account_while_stripe_is_down_is_said_not_a_500(client, stub):
+    from django.contrib.messages import get_messages
+
+    from tests.factories import TEST_PASSWORD
+
+    seller = VerifiedUserFactory()
+    client.force_login(seller)
+    client.post("/accounts/reauthenticate/", {"password": TEST_PASSWORD})
+
+    def refuse(*args, **kwargs):
+        raise stripe.APIConnectionError("connection refused")
+
+    stub.request = refuse
+    response = client.post("/payouts/connect/", {"country": "US"})
+    assert response.url.endswith("/payouts/"), response.url
+    assert response.status_code == 302
+    texts = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("not reachable" in t for t in texts), texts
