@@ -422,7 +422,11 @@ def pay_deal(*, deal_id: int, buyer: User, card: dict, now: datetime) -> Deal:
             raise AlreadyPaid()
         raise PaymentWindowClosed()
     _check_payable(deal, buyer, now)
-    payment = prepare_payment(deal_id=deal_id, now=now)
+    try:
+        payment = prepare_payment(deal_id=deal_id, now=now)
+    except GatewayError as exc:  # no intent, so no charge
+        logger.warning("payment intent for deal %s not created: %s", deal_id, exc)
+        raise PaymentFailed()
     _start_payment_attempt(deal_id=deal_id, buyer=buyer, now=now)
     try:
         result = get_gateway().confirm_payment(ref=payment.provider_ref, card=card, now=now)

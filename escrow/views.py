@@ -177,8 +177,14 @@ def pay_return(request, pk: int):
         deal = services.sync_payment(deal_id=deal.pk, now=timezone.now())
     except EscrowError as exc:
         _error(request, exc)
+    except GatewayError:  # the provider is down: nothing recorded, its webhook follows
+        messages.error(request, _("The payment service is not reachable. Try again shortly."))
     if deal.state == State.FUNDED:
         messages.success(request, _("Payment received. Your money is held in escrow."))
+        return redirect("escrow:detail", pk)
+    if Payment.objects.filter(deal=deal, status=Payment.Status.SUCCEEDED).exists():
+        # Paid after the deal was cancelled: being refunded (and said so).
+        messages.warning(request, LatePayment.default_message)
         return redirect("escrow:detail", pk)
     return redirect("escrow:pay", pk)
 

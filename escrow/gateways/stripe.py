@@ -128,7 +128,7 @@ class StripeGateway(PaymentGateway):
             if isinstance(txn, str):
                 txn = _d(self.client.v1.balance_transactions.retrieve(txn))
             return int(txn.get("fee") or 0) if txn else 0
-        except (stripe.StripeError, AttributeError, TypeError):
+        except (stripe.StripeError, AttributeError, TypeError, ValueError, OverflowError):
             return 0
 
     def create_payment(self, *, amount, currency, idempotency_key, metadata, now):

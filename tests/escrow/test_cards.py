@@ -142,3 +142,22 @@ def test_the_pay_page_shows_each_card_error_beside_its_field(
     assert form["number"].value() == posted["number"]
     assert Deal.objects.get(pk=deal.pk).state == Deal.State.PENDING_PAYMENT
     assert provider_totals()["captured"] == 0
+
+
+def test_the_provider_down_when_paying_is_said_plainly_never_a_500(
+    client, deal, buyer, monkeypatch
+):
+    from escrow.gateways import simulated
+    from escrow.gateways.base import GatewayError
+
+    def down(self, **kwargs):
+        raise GatewayError("connection refused", code="api_connection_error", retryable=True)
+
+    monkeypatch.setattr(simulated.SimulatedGateway, "create_payment", down)
+    client.force_login(buyer)
+    response = client.post(
+        f"/deals/{deal.pk}/pay/", {"step": "card", **card("4242 4242 4242 4242")}
+    )
+    assert response.status_code == 200
+    assert "No money was taken" in response.content.decode()
+    assert Deal.objects.get(pk=deal.pk).state == Deal.State.PENDING_PAYMENT

@@ -247,3 +247,47 @@ def test_an_unreadable_answer_from_stripe_confirms_nothing(client, stub, now):
     stored = WebhookEvent.objects.get(event_id="evt_s_garbled")
     assert stored.status == "refused" and "unreadable" in stored.note
     assert Deal.objects.get(pk=deal.pk).state == Deal.State.PENDING_PAYMENT
+
+
+def test_the_return_page_says_the_truth_when_stripe_is_down_or_the_deal_was_cancelled(
+    client, stub, localstripe_url, now
+):
+    from django.contrib.messages import get_messages
+
+    deal, payment = unpaid(now)
+    client.force_login(deal.buyer)
+    stub.down = True
+    response = client.get(f"/deals/{deal.pk}/pay/return/")
+    assert response.status_code == 302  # not a 500
+    texts = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("not reachable" in t for t in texts), texts
+    stub.down = False
+
+    # A moderator removed the listing (our side first); the buyer's browser had paid.
+    browser_pays(localstripe_url, payment.provider_ref)
+    services.cancel_deals_of_removed_listing(listing_id=deal.listing_id, now=now)
+    response = client.get(f"/deals/{deal.pk}/pay/return/")
+    texts = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("refunded to your card in full" in t for t in texts), texts
+    assert not any("No money was taken" in t for t in texts)
+    assert Deal.objects.get(pk=deal.pk).state == Deal.State.CANCELLED
+
+
+def test_connecting_a_payout_account_while_stripe_is_down_is_said_not_a_500(client, stub):
+    from django.contrib.messages import get_messages
+
+    from tests.factories import TEST_PASSWORD
+
+    seller = VerifiedUserFactory()
+    client.force_login(seller)
+    client.post("/accounts/reauthenticate/", {"password": TEST_PASSWORD})
+
+    def refuse(*args, **kwargs):
+        raise stripe.APIConnectionError("connection refused")
+
+    stub.request = refuse
+    response = client.post("/payouts/connect/", {"country": "US"})
+    assert response.url.endswith("/payouts/"), response.url
+    assert response.status_code == 302
+    texts = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("not reachable" in t for t in texts), texts
