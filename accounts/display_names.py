@@ -240,6 +240,9 @@ def validate_display_name(value: str, *, user=None, allow_reserved: bool = False
         raise ValidationError(MESSAGES["email"], code="email")
     if _DEFAULT_NAME.match("".join(ch for ch in folded if ch.isalnum())):
         raise ValidationError(MESSAGES["default_name"], code="default_name")
+    # The field's own validators too (governance attaches the contact-details one).
+    for validator in User._meta.get_field("display_name").validators:
+        validator(name)
     if not allow_reserved:
         word = reserved_word_in(name)
         if word is not None:

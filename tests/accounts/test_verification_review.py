@@ -344,7 +344,7 @@ def test_number_is_stored_encrypted():
 def test_a_refused_or_too_long_reason_comes_back_as_typed_beside_its_field(client):
     """Issue 22: the moderator's decision form keeps what was typed."""
     verification = submit(UserFactory())
-    client.force_login(moderator())
+    force_login_with_second_factor(client, moderator())
     too_long = "The photo is blurred; " * 100  # past the 2,000-character limit
     response = _decide(client, verification, "reject", too_long)
     assert response.status_code == 200

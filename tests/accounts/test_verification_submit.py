@@ -114,7 +114,8 @@ def test_non_image_upload_is_refused(client):
     client.force_login(UserFactory())
     upload = SimpleUploadedFile("id.png", b"just some text, not a picture", "image/png")
     response = _post(client, document_image=upload)
-    assert "not a valid image" in response.context["form"].errors["document_image"][0]
+    # The error says what the file really is (issue 22), beside its field.
+    assert "text file" in response.context["form"].errors["document_image"][0]
     assert not IdentityVerification.objects.exists()
 
 

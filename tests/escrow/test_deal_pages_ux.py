@@ -17,6 +17,7 @@ from escrow import services
 from governance import services as governance
 from tests.accounts.identity_helpers import moderator
 from tests.factories import ListingFactory, VerifiedUserFactory
+from tests.totp import force_login_with_second_factor
 
 from .conftest import open_and_pay
 
@@ -88,7 +89,7 @@ def test_own_decision_appeals_are_not_in_the_moderators_queue(client):
     )
 
     def queue_count(user) -> int:
-        client.force_login(user)
+        force_login_with_second_factor(client, user)
         page = _page(client.get("/admin/"))
         match = re.search(r'href="/admin/governance/appeal/\?to_decide=me"[^>]*>.*?(\d+)', page)
         assert match, "the appeals queue links to the moderator's own filter"

@@ -16,6 +16,7 @@ from escrow.exceptions import PayoutAccountReady, PayoutCountryUnsupported
 from escrow.models import Dispute, Review, SellerPayoutAccount
 from tests.accounts.identity_helpers import moderator
 from tests.factories import TEST_PASSWORD
+from tests.totp import force_login_with_second_factor
 
 from .conftest import accepted_deal, after_protection, connect_seller, hand_over, open_and_pay
 
@@ -90,7 +91,7 @@ def dispute(buyer, listing, now):
 
 def test_a_decision_with_a_negative_share_names_the_field_and_keeps_the_reason(client, dispute):
     mod = moderator(display_name="Mod")
-    client.force_login(mod)
+    force_login_with_second_factor(client, mod)
     url = reverse("admin:escrow_dispute_decide", args=[dispute.pk])
     response = client.post(
         url,
@@ -113,7 +114,7 @@ def test_a_decision_with_a_negative_share_names_the_field_and_keeps_the_reason(c
 
 
 def test_shares_that_do_not_add_up_come_back_beside_the_buyer_share(client, dispute):
-    client.force_login(moderator(display_name="Mod"))
+    force_login_with_second_factor(client, moderator(display_name="Mod"))
     response = client.post(
         reverse("admin:escrow_dispute_decide", args=[dispute.pk]),
         {"outcome": "split", "buyer_amount": "1", "seller_amount": "1", "reason": "Split it."},

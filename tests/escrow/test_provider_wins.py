@@ -27,6 +27,8 @@ from escrow.models import (
     WebhookEvent,
 )
 from tests.factories import VerifiedUserFactory
+from tests.mail import send_outbox
+from tests.totp import force_login_with_second_factor
 
 from .conftest import accepted_deal, after_protection, open_and_pay
 
@@ -74,6 +76,7 @@ def intent(payment, **changes) -> dict:
 
 
 def operator_alerts():
+    send_outbox()  # operator alerts wait in the outbox like every e-mail
     return [m for m in mail.outbox if "[operators]" in m.subject]
 
 
@@ -121,9 +124,9 @@ def test_an_event_in_another_currency_is_refused_and_shown_to_operators(
     from allauth.mfa.totp.internal.auth import TOTP
     from django.contrib.auth import get_user_model
 
-    TOTP.activate(
-        get_user_model().objects.get(is_superuser=True), "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-    )
+    superuser = get_user_model().objects.get(is_superuser=True)
+    TOTP.activate(superuser, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    force_login_with_second_factor(admin_client, superuser)
     page = admin_client.get("/admin/escrow/webhookevent/?status__exact=refused")
     assert page.status_code == 200 and b"evt_jpy" in page.content
     page = admin_client.get("/admin/escrow/deal/operations/")

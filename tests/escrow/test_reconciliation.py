@@ -7,6 +7,7 @@ from django.core import mail
 from escrow import tasks
 from escrow.models import ReconciliationDifference, SimPaymentIntent, SimRefund
 from tests.mail import outbox_sent
+from tests.totp import force_login_with_second_factor
 
 from .conftest import open_and_pay
 
@@ -59,6 +60,7 @@ def test_operations_page_lists_differences_for_operators(admin_client, buyer, li
 
     admin_user = get_user_model().objects.get(is_superuser=True)
     TOTP.activate(admin_user, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    force_login_with_second_factor(admin_client, admin_user)
     page = admin_client.get("/admin/escrow/deal/operations/")
     assert page.status_code == 200
     assert "payment_amount" in page.content.decode()

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from governance import services
 from governance.models import Appeal
+from tests.totp import force_login_with_second_factor
 
 from .conftest import confirm, make_moderator
 
@@ -26,7 +27,7 @@ def test_a_refused_single_decision_keeps_the_facts_typed(client, moderator, mode
     services.dismiss_report(
         report_id=report.pk, moderator=moderator2, reason="fine", now=timezone.now()
     )
-    client.force_login(moderator)
+    force_login_with_second_factor(client, moderator)
     response = client.post(
         f"{QUEUE}{report.pk}/decide/confirm/",
         {"facts": "Insults in the chat, three times.", "reason": "checked"},
@@ -44,7 +45,7 @@ def test_a_refused_appeal_decision_keeps_the_reason_typed(client, moderator, mod
         user=seller, violation_id=violation.pk, text="not forged", now=timezone.now()
     )
     third = make_moderator(display_name="Mod Three")
-    client.force_login(moderator2)
+    force_login_with_second_factor(client, moderator2)
     assert client.get(f"/admin/governance/appeal/{appeal.pk}/decide/").status_code == 200
     services.decide_appeal(
         appeal_id=appeal.pk, moderator=third, upheld=False, reason="Forged.", now=timezone.now()

@@ -10,6 +10,7 @@ from governance.detectors import DETECTOR_VERSION
 from governance.models import Report
 from listings import services
 from tests.factories import UserFactory, VerifiedUserFactory
+from tests.totp import force_login_with_second_factor
 
 from .helpers import draft, moderator
 
@@ -61,7 +62,7 @@ def test_submitting_files_findings_that_the_moderators_review_shows(client):
     assert "meimei_2024" in excerpts and "138 0013 8000" in excerpts
     assert {e["detector_version"] for e in report.evidence} == {DETECTOR_VERSION}
 
-    client.force_login(moderator())
+    force_login_with_second_factor(client, moderator())
     page = client.get(f"/admin/listings/pendinglisting/{listing.pk}/change/").content.decode()
     assert "Detector findings" in page
     assert "<mark>加V：meimei_2024</mark>" in page
