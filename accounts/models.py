@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from marketplace.crypto import EncryptedTextField
-from marketplace.private_files import private_storage
-from marketplace.rows import load_by_pk
+from kernel.crypto import EncryptedTextField
+from kernel.private_files import private_storage
+from kernel.rows import load_by_pk
 
 
 class VerificationStatus(models.TextChoices):
@@ -42,7 +42,7 @@ class UserManager(BaseUserManager):
 
     def get(self, *args, **kwargs):
         """``get(pk=…)`` (or ``id=``) alone reads the row without the ORM's query
-        machinery (``marketplace.rows``): the signed-in user's lookup on every
+        machinery (``kernel.rows``): the signed-in user's lookup on every
         signed-in request (``ModelBackend.get_user``). The same user, or
         ``DoesNotExist``; anything else goes to the ORM."""
         if not args and len(kwargs) == 1 and ("pk" in kwargs or "id" in kwargs):

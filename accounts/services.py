@@ -192,7 +192,7 @@ def submit_verification(
 ) -> IdentityVerification:
     """Submit a real-name verification for review.
 
-    Preconditions: images were validated and re-encoded by ``marketplace.uploads``.
+    Preconditions: images were validated and re-encoded by ``kernel.uploads``.
     Checks again what the form checked (document format and checksum, birth date),
     then the rules: a minor mark refuses; a declared age under 18 marks the user as
     a minor and refuses; a number already verified for another user is refused and
@@ -288,7 +288,7 @@ def submit_verification(
 
 
 def documents_hash(normalised: str) -> str:
-    from marketplace.crypto import keyed_hash
+    from kernel.crypto import keyed_hash
 
     return keyed_hash(f"identity-document:{normalised}")
 
@@ -299,7 +299,7 @@ def documents_hashes(normalised: str) -> list[str]:
     key's, so a row not yet rehashed by ``rotate_keys`` is still found."""
     from django.conf import settings
 
-    from marketplace.crypto import keyed_hash
+    from kernel.crypto import keyed_hash
 
     hashes = [documents_hash(normalised)]
     old_key = getattr(settings, "DOCUMENT_HASH_KEY_OLD", "")

@@ -22,7 +22,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.batch import WriteBatch, insert_select
+from kernel.batch import WriteBatch, insert_select
 
 from .models import Deal, Notification
 
@@ -179,7 +179,7 @@ def notify_many(
 ) -> None:
     """``notify`` for many ``(deal, user_id, kind)`` at once (a checkout, the
     release job's batch): one INSERT; sent with the caller's ``batch``
-    (``marketplace.batch.WriteBatch``) when given."""
+    (``kernel.batch.WriteBatch``) when given."""
     fields = _outbox_fields()
     rows = [
         Notification(user_id=user_id, deal=deal, kind=kind, created_at=now, **fields)
@@ -196,7 +196,7 @@ def notify_parties(
 ) -> None:
     """``notify_many`` for the buyer and the seller of each deal (the release job's
     batch), written by the database from the deals' rows: one ``INSERT … SELECT``,
-    no object per notification (``marketplace.batch.insert_select``). The same rows
+    no object per notification (``kernel.batch.insert_select``). The same rows
     as ``notify_many``, in the same order (deal by deal, the buyer's first)."""
     if not deal_ids:
         return

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.private_files import private_storage
+from kernel.private_files import private_storage
 
 # ---------------------------------------------------------------------- choices
 

@@ -23,11 +23,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from kernel.money import format_money
+
 from . import services
 from .exceptions import ListingError
 from .forms import RejectForm
 from .models import Listing, ListingEvent, ListingScreenshot, PendingListing
-from .money import format_money
 from .policies import policy_for
 
 State = Listing.State

@@ -18,7 +18,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.crypto import EncryptedTextField
+from kernel.crypto import EncryptedTextField
 
 MAX_PRICE = 10_000_000_000  # minor units: 100,000,000.00 in the settlement currency
 MAX_FOLLOWERS = 2_000_000_000

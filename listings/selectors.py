@@ -29,7 +29,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts.permissions import is_acting_moderator
-from marketplace.rows import load_by_pk
+from kernel.rows import load_by_pk
 
 from . import bands, search
 from .models import Listing, ListingScreenshot
@@ -419,7 +419,7 @@ def get_listing_head_for_user(user, listing_id: int) -> Listing:
     listing page served from the fragment cache: only the fields its live parts
     use (state, seller, title, price, currency; the seller as a bare id). Any
     other field is loaded on access; the handle is never loaded here."""
-    # Without the ORM's query machinery (marketplace.rows): its compiling of even
+    # Without the ORM's query machinery (kernel.rows): its compiling of even
     # this small query costs more than PostgreSQL's answer, on the hottest path of
     # the listing page.
     listing = load_by_pk(Listing, int(listing_id), columns=_HEAD_FIELDS)

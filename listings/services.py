@@ -23,9 +23,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.services import record_audit
 from governance.policy import can
-from marketplace.batch import WriteBatch
-from marketplace.crypto import keyed_hash
-from marketplace.rows import load_by_pk
+from kernel.batch import WriteBatch
+from kernel.crypto import keyed_hash
+from kernel.rows import load_by_pk
 
 from . import fragments, search, signals
 from .exceptions import (
@@ -69,7 +69,7 @@ def transition_listing(
     inside an atomic block, and ``listing`` is that locked row. Raises
     ``IllegalTransition`` (nothing written) if the table does not allow the move.
     ``update_fields``: further fields the caller changed on ``listing`` to save
-    along with the state. ``batch``: the caller's ``marketplace.batch.WriteBatch``,
+    along with the state. ``batch``: the caller's ``kernel.batch.WriteBatch``,
     to send both writes with the caller's (then the event's ``pk`` stays None).
     """
     now = now or timezone.now()
@@ -131,7 +131,7 @@ def lock_listing_for_sale(listing_id: int) -> Listing | None:
     """Lock the listing's row in the caller's transaction and return it without its
     search vector or handle (loaded on access if ever needed); None if there is no
     such listing. For ``reserve_locked_listing``. One statement, without the ORM's
-    query machinery (``marketplace.rows``): on the checkout path it cost more than
+    query machinery (``kernel.rows``): on the checkout path it cost more than
     PostgreSQL's answer."""
     return load_by_pk(Listing, int(listing_id), columns=_SALE_FIELDS, for_update=True)
 

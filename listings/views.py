@@ -20,13 +20,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from governance.policy import can
-from marketplace.ratelimit import rate_limit
+from kernel.money import currency_exponent
+from kernel.ratelimit import rate_limit
 
 from . import fragments, selectors, services
 from .exceptions import ListingError, ListingLocked, NotAllowedToList
 from .forms import AccountStepForm, CatalogueFilterForm, OfferStepForm, ScreenshotForm
 from .models import MAX_SCREENSHOTS, Listing
-from .money import currency_exponent
 from .policies import GENERAL_NOTE, policy_for
 
 State = Listing.State

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "django_htmx",
     "csp",
+    "kernel",
     "accounts",
     "governance",
     "listings",
@@ -159,7 +160,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "marketplace.cache.RedisCache",
+            "BACKEND": "kernel.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "handoff",
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
@@ -168,8 +169,8 @@ if REDIS_URL:
     # A signed-in request reads its session from Redis (written through to the
     # database, which stays the record: ``clearsessions``, a lost cache key or a
     # cache outage fall back to it). One database round trip less on every
-    # signed-in page (marketplace/sessions.py).
-    SESSION_ENGINE = env.str("SESSION_ENGINE", default="marketplace.sessions")
+    # signed-in page (kernel/sessions.py).
+    SESSION_ENGINE = env.str("SESSION_ENGINE", default="kernel.sessions")
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -302,7 +303,7 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 ACCOUNT_RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)
 if not ACCOUNT_RATE_LIMITS_ENABLED:
     ACCOUNT_RATE_LIMITS = False
-# Our own actions (marketplace.ratelimit); allauth limits login/sign-up/reset.
+# Our own actions (kernel.ratelimit); allauth limits login/sign-up/reset.
 SITE_RATE_LIMITS = {
     "report": env.str("RATE_LIMIT_REPORT", default="10/h"),
     "message": env.str("RATE_LIMIT_MESSAGE", default="30/m"),
@@ -368,7 +369,7 @@ SERVE_MEDIA = env.bool("SERVE_MEDIA", default=not PRODUCTION)
 BENCH_ENDPOINTS = env.bool("HANDOFF_BENCH_ENDPOINTS", default=False)
 # Fragment caches (listings.fragments: the catalogue's results and the listing
 # page's shared parts, in the shared cache, invalidated on every change they show,
-# expiring after the given seconds as a safety net; marketplace/templatetags/shell.py:
+# expiring after the given seconds as a safety net; kernel/templatetags/shell.py:
 # an anonymous visitor's header and footer). On by default in production with Redis
 # (a cache every process shares; a per-process cache would miss the worker's
 # invalidations). See docs/performance.md for what they buy.

@@ -1,7 +1,7 @@
 from django import template
 from django.utils.translation import pgettext
 
-from marketplace.formatting import format_money
+from kernel.money import format_money
 
 register = template.Library()
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import gettext as _
 
-from marketplace.formatting import format_money
+from kernel.money import format_money
 
 register = template.Library()
 

@@ -1,4 +1,4 @@
-"""marketplace.batch.WriteBatch: writes compiled by Django, sent in one round trip
+"""kernel.batch.WriteBatch: writes compiled by Django, sent in one round trip
 (PostgreSQL), with save()'s signals and its check of unsaved related objects."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from escrow.models import Deal, DealEvent, Notification, Payment
+from kernel.batch import WriteBatch, insert_select, next_pk_sql
 from listings.models import Listing, ListingEvent
-from marketplace.batch import WriteBatch, insert_select, next_pk_sql
 from tests.factories import ListingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""The Redis cache backend's additions (``marketplace.cache``)."""
+"""The Redis cache backend's additions (``kernel.cache``)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 from cryptography.fernet import Fernet
 from django.test import override_settings
 
-from marketplace import crypto
+from kernel import crypto
 
 
 def test_encrypt_round_trip_and_ciphertext_hides_plaintext():

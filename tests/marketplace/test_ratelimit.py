@@ -2,7 +2,7 @@ import pytest
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from marketplace.ratelimit import parse_rate, rate_limit
+from kernel.ratelimit import parse_rate, rate_limit
 
 
 def test_parse_rate():

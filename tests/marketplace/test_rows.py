@@ -1,4 +1,4 @@
-"""marketplace.rows.load_by_pk, and User.objects.get(pk=…) through it: the same
+"""kernel.rows.load_by_pk, and User.objects.get(pk=…) through it: the same
 object the ORM returns, columns not read deferred, DoesNotExist as before."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
+from kernel.rows import load_by_pk
 from listings.models import Listing
-from marketplace.rows import load_by_pk
 from tests.factories import ListingFactory, VerifiedUserFactory
 
 pytestmark = pytest.mark.django_db

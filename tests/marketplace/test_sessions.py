@@ -1,5 +1,5 @@
 """Signed-in sessions read from Redis in front of the database
-(``marketplace.sessions``), and what happens when Redis is not there."""
+(``kernel.sessions``), and what happens when Redis is not there."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from marketplace import sessions
+from kernel import sessions
 from tests.factories import VerifiedUserFactory
 
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.skipif(
-        django_settings.SESSION_ENGINE != "marketplace.sessions",
+        django_settings.SESSION_ENGINE != "kernel.sessions",
         reason="sessions are kept in Redis only when REDIS_URL is set (make test sets it)",
     ),
 ]
@@ -35,7 +35,7 @@ def redis_down(settings):
     settings.CACHES = {
         **settings.CACHES,
         "down": {
-            "BACKEND": "marketplace.cache.RedisCache",
+            "BACKEND": "kernel.cache.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{_closed_port()}/0",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         },

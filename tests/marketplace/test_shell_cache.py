@@ -1,4 +1,4 @@
-"""The page shell's cache (marketplace/templatetags/shell.py): an anonymous
+"""The page shell's cache (kernel/templatetags/shell.py): an anonymous
 visitor's header and footer come from memory, with their own CSRF token and path;
 signed-in visitors always get theirs rendered live."""
 
@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from marketplace.templatetags import shell
+from kernel.templatetags import shell
 from tests.factories import ListingFactory, VerifiedUserFactory
 
 pytestmark = pytest.mark.django_db

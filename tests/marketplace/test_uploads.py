@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from marketplace.uploads import clean_document, clean_image
+from kernel.uploads import clean_document, clean_image
 
 
 def _png(size=(40, 30), **save_kwargs) -> bytes:

@@ -5,7 +5,7 @@ refused when they are not a real JPEG/PNG/WebP, too large in bytes or pixels
 (decompression bombs), refused when something follows the image's own end
 (polyglots: an image that is also HTML, a ZIP or a script), and re-encoded so that
 metadata (EXIF, GPS) is dropped. SVG is never accepted. PDFs are parsed and refused
-when they can act (``marketplace.pdfs``).
+when they can act (``kernel.pdfs``).
 """
 
 from __future__ import annotations
@@ -152,7 +152,7 @@ def clean_image(upload, *, max_side: int = 2000, quality: int = 85) -> CleanImag
 
 def clean_document(upload) -> ContentFile:
     """An evidence/appeal attachment: a valid image (re-encoded) or a passive PDF
-    (``marketplace.pdfs.check_pdf``: no scripts, automatic actions or attached files;
+    (``kernel.pdfs.check_pdf``: no scripts, automatic actions or attached files;
     served only as a download)."""
     _check_size(upload)
     upload.seek(0)

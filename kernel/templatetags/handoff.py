@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from marketplace.formatting import format_money
+from kernel.money import format_money
 
 register = template.Library()
 

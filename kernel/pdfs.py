@@ -10,7 +10,7 @@ viewer may still find when it repairs the file) is caught too. A PDF that cannot
 parsed, or is encrypted (its objects cannot be read), is refused.
 
 Accepted PDFs are still served only as downloads, in a sandbox
-(``marketplace.private_files``).
+(``kernel.private_files``).
 """
 
 from __future__ import annotations
