@@ -261,7 +261,7 @@ def open_deal(*, buyer: User, listing_id: int, now: datetime) -> Deal:
         with WriteBatch() as batch:
             try:
                 listing_services.reserve_locked_listing(
-                    listing, actor=buyer, reason="deal opened", now=now, batch=batch
+                    listing, actor=buyer, reason="deal opened", now=now
                 )
             except ListingNotAvailable:
                 raise ListingUnavailable()
