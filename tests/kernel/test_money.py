@@ -4,6 +4,7 @@ on the settlement currency."""
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.template import Context, Template
@@ -96,8 +97,9 @@ def test_a_zero_decimal_price_is_typed_in_whole_yen(settings):
     settings.SETTLEMENT_CURRENCY = "JPY"
     field = OfferStepForm.base_fields["price"]
     assert field.clean("9,800") == 9800
-    with pytest.raises(Exception, match="decimal"):
+    with pytest.raises(ValidationError) as refused:
         field.clean("9800.5")
+    assert refused.value.code == "max_decimal_places"
     assert field.prepare_value(9800) == "9800"
     # The catalogue's price filter caps whole yen, not hundredths of them.
     form = CatalogueFilterForm(data={"max_price": "50000000"})
