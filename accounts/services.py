@@ -1,5 +1,4 @@
-"""Real-name verification: submission, the provider's check, moderators' decisions,
-the minor mark, impersonation flags, expiry.
+"""Writes that matter in accounts. One function per use case, each atomic.
 
 Lock order everywhere: the ``User`` row first, then its ``IdentityVerification``
 rows. Full document numbers never leave this module except encrypted: audit
@@ -9,6 +8,7 @@ entries, logs and e-mails carry the last 4 characters only.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -19,22 +19,44 @@ from django.db import transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from .. import documents, emails
-from ..audit import record_audit
-from ..documents import normalise_document_number
-from ..exceptions import IllegalTransition, InvalidDocument, VerificationRefused
-from ..identity import IdentityCheckOutcome, IdentityCheckRequest, get_identity_provider
-from ..models import (
+from . import documents, emails
+from .audit import record_audit
+from .documents import normalise_document_number
+from .exceptions import IllegalTransition, InvalidDocument, VerificationRefused
+from .identity import IdentityCheckOutcome, IdentityCheckRequest, get_identity_provider
+from .models import (
     IdentityVerification,
     ImpersonationFlag,
     User,
     VerificationStatus,
 )
-from ..signals import possible_impersonation
+from .retention import erase_verification_images
+from .signals import possible_impersonation
 
 logger = logging.getLogger("handoff.accounts")
 
 State = IdentityVerification.State
+
+
+def update_display_name(*, user: User, display_name: str, allow_reserved: bool = False) -> User:
+    """Set the user's display name under rule ADM-04 (``accounts.display_names``).
+
+    ``allow_reserved``: the caller established that this is acting staff (second
+    factor passed), who may use the site's and staff's words.
+    Raises ``ValidationError`` (for the form's field) when the name is refused;
+    nothing is written then. Two members claiming look-alike names at once are
+    serialised on the name's key, so only one gets it.
+    """
+    from .display_names import lock_name_key, name_key, validate_display_name
+
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        lock_name_key(name_key(display_name))
+        locked.display_name = validate_display_name(
+            display_name, user=locked, allow_reserved=allow_reserved and locked.is_staff
+        )
+        locked.save(update_fields=["display_name"])
+        return locked
 
 
 # ------------------------------------------------------------ identity verification
@@ -586,3 +608,195 @@ def _expire_one(verification_id: int, *, now: datetime) -> None:
         after=_snapshot(verification),
     )
     emails.send_on_commit(verification.pk, "expired")
+
+
+def record_deal_outcome(
+    *,
+    seller_id: int,
+    buyer_id: int,
+    completed: bool,
+    disputed: bool = False,
+    median_release_seconds: int | None = None,
+) -> None:
+    """Escrow tells accounts that a deal ended (shared contract; DESIGN.md "one
+    standing record"). ``completed``: released to the seller; otherwise it ended
+    without a sale (refunded/split). ``median_release_seconds``, computed by escrow
+    over the seller's released deals, replaces the stored median when given.
+    Call inside the transaction that ends the deal."""
+    from .models import Standing
+
+    with transaction.atomic():
+        seller, _ = Standing.objects.select_for_update().get_or_create(user_id=seller_id)
+        seller.deals_ended += 1
+        if completed:
+            seller.completed_sales += 1
+        if disputed:
+            seller.disputes += 1
+        if median_release_seconds is not None:
+            seller.median_release_seconds = median_release_seconds
+        seller.save()
+        if completed:
+            buyer, _ = Standing.objects.select_for_update().get_or_create(user_id=buyer_id)
+            buyer.completed_purchases += 1
+            buyer.save()
+
+
+def record_completed_deals(
+    *, deals: list[tuple[int, int]], median_release_seconds: dict[int, int]
+) -> None:
+    """``record_deal_outcome(completed=True)`` for many deals at once (the release
+    job's batch). ``deals``: ``(seller_id, buyer_id)`` per released deal;
+    ``median_release_seconds``: the new median per seller, computed by escrow.
+
+    Locks the standings in user-id order (so two batches never deadlock), then
+    writes them all in one ``UPDATE … FROM (VALUES …)`` (PostgreSQL and SQLite
+    alike; ``bulk_update``'s CASE expression grows with every row). Call
+    inside the transaction that ends the deals. Bulk writes send no
+    ``post_save``: the caller invalidates what shows standings."""
+    from django.db import connection
+
+    from .models import Standing
+
+    sales = Counter(seller for seller, _ in deals)
+    purchases = Counter(buyer for _, buyer in deals)
+    user_ids = sorted(set(sales) | set(purchases))
+    if not user_ids:
+        return
+    table = connection.ops.quote_name(Standing._meta.db_table)
+    with transaction.atomic():
+        # Every user has a standing from the start (accounts.signals), so the
+        # existing ones are locked first, in user-id order, and only those missing
+        # are made (one object each; making all of them each batch cost more than
+        # the update). A second batch making the same one waits on our insert.
+        locked = set(
+            Standing.objects.select_for_update()
+            .filter(user_id__in=user_ids)
+            .order_by("user_id")
+            .values_list("user_id", flat=True)
+        )
+        missing = [pk for pk in user_ids if pk not in locked]
+        if missing:
+            Standing.objects.bulk_create(
+                [Standing(user_id=pk) for pk in missing], ignore_conflicts=True
+            )
+            list(
+                Standing.objects.select_for_update()
+                .filter(user_id__in=missing)
+                .order_by("user_id")
+                .values_list("pk", flat=True)
+            )
+        rows = [
+            (pk, sales.get(pk, 0), purchases.get(pk, 0), median_release_seconds.get(pk))
+            for pk in user_ids
+        ]
+        values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
+        # Only placeholders are interpolated; the table name is the model's own.
+        sql = (
+            f"UPDATE {table} SET "  # noqa: S608  # nosec B608
+            "deals_ended = deals_ended + v.column2, "
+            "completed_sales = completed_sales + v.column2, "
+            "completed_purchases = completed_purchases + v.column3, "
+            "median_release_seconds = COALESCE(CAST(v.column4 AS integer), median_release_seconds), "
+            "updated_at = %s "
+            f"FROM (VALUES {values}) AS v WHERE {table}.user_id = v.column1"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [timezone.now(), *[value for row in rows for value in row]])
+
+
+def record_review(*, seller_id: int, rating: int) -> None:
+    """Escrow tells accounts that a buyer rated ``seller_id`` 1–5 stars (once per
+    deal; escrow enforces that). Call inside the transaction that stores the review."""
+    from .models import Standing
+
+    if not 1 <= int(rating) <= 5:
+        raise ValueError("rating must be 1–5")
+    with transaction.atomic():
+        standing, _ = Standing.objects.select_for_update().get_or_create(user_id=seller_id)
+        standing.rating_count += 1
+        standing.rating_total += int(rating)
+        standing.save(update_fields=["rating_count", "rating_total", "updated_at"])
+
+
+__all__ = [
+    "VerificationSubmission",
+    "approve_verification",
+    "apply_identity_outcome",
+    "can_submit_verification",
+    "lift_minor_mark",
+    "process_verification_expiry",
+    "record_audit",
+    "record_completed_deals",
+    "record_deal_outcome",
+    "record_review",
+    "reject_verification",
+    "resolve_impersonation_flag",
+    "revoke_verification",
+    "start_identity_check",
+    "submit_verification",
+    "update_display_name",
+]
+
+
+def close_account(*, user: User, now: datetime | None = None) -> User:
+    """Close ``user``'s account at their request.
+
+    Refused (``AccountClosureRefused``, nothing written) while a registered blocker
+    objects — a deal still open, money still held. Otherwise, in one transaction:
+    e-mail replaced by ``closed-<id>@closed.invalid``, display name removed,
+    password unusable and login disabled (which also ends every session: the
+    session hash no longer matches), e-mail addresses and MFA devices deleted;
+    verification images deleted (after commit), document numbers and legal names
+    blanked (the keyed hash and last 4 characters stay for fraud checks), a live or
+    pending check ended; each registered part erases its own personal data. Deals,
+    ledger entries, reports and sanctions stay, as the law requires, pointing at
+    the anonymised account. Audited (``accounts.user.closed``) without personal data.
+    """
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+
+    from . import privacy
+    from .exceptions import AccountClosureRefused
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if not locked.is_active and locked.email.endswith("@closed.invalid"):
+            raise AccountClosureRefused("already_closed")
+        for check in privacy.blockers():
+            if code := check(locked):
+                raise AccountClosureRefused(code)
+        verifications = IdentityVerification.objects.select_for_update().filter(user=locked)
+        for verification in verifications:
+            erase_verification_images(verification)
+            if verification.state == State.PENDING:
+                _transition(verification, State.REJECTED)
+                verification.decided_at = now
+                verification.decision_reason = "account closed"
+            elif verification.state == State.VERIFIED:
+                _transition(verification, State.EXPIRED)
+                verification.ended_at = now
+            verification.document_number = ""
+            verification.legal_name = ""
+            verification.save()
+        for erase in privacy.erasers():
+            erase(locked, now)
+        EmailAddress.objects.filter(user=locked).delete()
+        Authenticator.objects.filter(user=locked).delete()
+        locked.email = f"closed-{locked.pk}@closed.invalid"
+        locked.display_name = ""
+        locked.set_unusable_password()
+        locked.is_active = False
+        if locked.verification_status in (VerificationStatus.VERIFIED, VerificationStatus.PENDING):
+            locked.verification_status = VerificationStatus.UNVERIFIED
+            locked.verified_until = None
+        locked.save()
+        record_audit(
+            actor=None,
+            action="accounts.user.closed",
+            target=locked,
+            reason="closed at the user's request; personal data removed",
+            after={"is_active": False, "anonymised": True},
+        )
+        logger.info("account %s closed at the user's request", locked.pk)
+    return locked
