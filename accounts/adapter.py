@@ -8,14 +8,14 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
-from marketplace.http import client_ip
+from kernel.http import client_ip
 
 logger = logging.getLogger(__name__)
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def get_client_ip(self, request) -> str:
-        """The one client address (``marketplace.http.client_ip``) for allauth's
+        """The one client address (``kernel.http.client_ip``) for allauth's
         rate limits and sessions, so they count clients behind the proxy apart.
         allauth's own reading raises ImproperlyConfigured (a 500) on a short
         ``X-Forwarded-For``; this one falls back to ``REMOTE_ADDR``."""

@@ -23,9 +23,9 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from marketplace import outbox
+        from kernel import outbox
 
-        from . import emails, signals  # noqa: F401 - e-mail kinds, receivers
+        from . import emails, receivers, signals  # noqa: F401 - e-mail kinds, receivers
         from .outbox import OUTBOX
 
         outbox.register(OUTBOX)

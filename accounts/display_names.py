@@ -22,6 +22,7 @@ import hashlib
 import re
 import unicodedata
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
@@ -228,7 +229,7 @@ def validate_display_name(value: str, *, user=None, allow_reserved: bool = False
     ``allow_reserved``: staff accounts may call themselves moderators.
     An empty name is allowed (the member is shown as "user<id>").
     """
-    from .models import User
+    User = get_user_model()  # the model imports this module (name_key on save)
 
     name = clean_display_name(value)
     if value and value.strip() and not name:

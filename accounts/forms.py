@@ -3,7 +3,7 @@ from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.uploads import clean_image
+from kernel.uploads import clean_image
 
 from . import display_names, documents
 from .countries import COUNTRIES

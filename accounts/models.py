@@ -16,10 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.crypto import EncryptedTextField
-from marketplace.outbox import OutboxFields
-from marketplace.private_files import private_storage
-from marketplace.rows import load_by_pk
+from kernel.crypto import EncryptedTextField
+from kernel.outbox import OutboxFields
+from kernel.private_files import private_storage
+
+from .display_names import name_key
 
 
 class VerificationStatus(models.TextChoices):
@@ -40,21 +41,6 @@ class VerificationStatus(models.TextChoices):
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
-
-    def get(self, *args, **kwargs):
-        """``get(pk=…)`` (or ``id=``) alone reads the row without the ORM's query
-        machinery (``marketplace.rows``): the signed-in user's lookup on every
-        signed-in request (``ModelBackend.get_user``). The same user, or
-        ``DoesNotExist``; anything else goes to the ORM."""
-        if not args and len(kwargs) == 1 and ("pk" in kwargs or "id" in kwargs):
-            (pk,) = kwargs.values()
-            user = load_by_pk(self.model, pk, using=self.db)
-            if user is None:
-                raise self.model.DoesNotExist(
-                    f"{self.model._meta.object_name} matching query does not exist."
-                )
-            return user
-        return super().get(*args, **kwargs)
 
     def _create_user(self, email: str, password: str | None, **extra):
         if not email:
@@ -143,8 +129,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         self.email = self.__class__.objects.normalize_email(self.email).lower()
 
     def save(self, *args, **kwargs):
-        from .display_names import name_key
-
         update_fields = kwargs.get("update_fields")
         saves_name = "display_name" not in self.get_deferred_fields() and (
             update_fields is None or "display_name" in update_fields
@@ -470,7 +454,7 @@ class ImpersonationFlag(models.Model):
 
 
 class Email(OutboxFields):
-    """An e-mail in the outbox (``marketplace.outbox``) that is not a deal
+    """An e-mail in the outbox (``kernel.outbox``) that is not a deal
     notification: governance decisions, verification news, operator alerts.
 
     Written by ``accounts.outbox.queue_email`` in the transaction of the step that

@@ -1,5 +1,5 @@
 """E-mails other than deal notifications, through the one outbox
-(``marketplace.outbox``), in the recipient's language.
+(``kernel.outbox``), in the recipient's language.
 
 An app registers each kind of e-mail it sends with ``email_kind`` (a function that
 renders the subject and body from the row's ``params``, called with the
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import translation
 
-from marketplace import outbox
+from kernel import outbox
 
 from .models import Email, User
 

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from .audit import record_audit
 from .models import IdentityVerification
 
 logger = logging.getLogger(__name__)
@@ -71,8 +72,6 @@ def delete_expired_identity_documents(*, now: datetime, batch_size: int = BATCH)
     """Delete the images of every verification decided at least
     ``IDENTITY_DOCUMENT_RETENTION_DAYS`` before ``now``. Returns how many
     verifications lost their images; a second run finds nothing to do."""
-    from .services import record_audit
-
     done = 0
     last_pk = 0
     while True:

@@ -19,7 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
 from stdnum.cn import ric
 
-from marketplace.uploads import clean_image
+from kernel.uploads import clean_image
 
 from . import services
 from .models import IdentityVerification, User

@@ -17,8 +17,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from marketplace.private_files import private_file_response
-from marketplace.ratelimit import rate_limit
+from kernel.private_files import private_file_response
+from kernel.ratelimit import rate_limit
 
 from . import privacy, selectors, services
 from .exceptions import AccountClosureRefused, InvalidDocument, ProviderError, VerificationRefused

@@ -42,7 +42,7 @@ from escrow.models import (
     SimConnectedAccount,
     SimPaymentIntent,
 )
-from escrow.money import apply_bps, quote
+from kernel.money import apply_bps, quote
 from listings.models import Listing, ListingEvent
 
 BUYER_DOMAIN = "bench.handoff.test"
@@ -103,7 +103,7 @@ def signed_in(user_ids: list[int]) -> list[tuple[int, str, str]]:
 
 def warm_sessions(sessions: list[tuple[int, str, str]]) -> None:
     """Read each session once through the configured engine, which puts it in the
-    cache in front of the database (``marketplace.sessions``): as a site has the
+    cache in front of the database (``kernel.sessions``): as a site has the
     sessions of the buyers browsing it. The bench empties the cache before each
     pass (for the fragment caches), which would otherwise turn every checkout of
     4,000 buyers into a session read from the database."""

@@ -22,7 +22,7 @@ class EscrowConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.permissions import grant_moderator_permissions
-        from marketplace import outbox
+        from kernel import outbox
 
         from . import receivers
         from .notifications import OUTBOX

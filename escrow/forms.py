@@ -169,14 +169,14 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 class EvidenceField(forms.FileField):
     """Up to five files, each a valid image (re-encoded) or a PDF
-    (``marketplace.uploads.clean_document``)."""
+    (``kernel.uploads.clean_document``)."""
 
     widget = MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf"})
 
     def clean(self, data, initial=None):
         from django.core.exceptions import ValidationError
 
-        from marketplace.uploads import clean_document
+        from kernel.uploads import clean_document
 
         from .protection import MAX_EVIDENCE_FILES, Upload
 
@@ -222,7 +222,7 @@ class MessageForm(forms.Form):
     def clean_attachment(self):
         from django.core.exceptions import ValidationError
 
-        from marketplace.uploads import clean_document
+        from kernel.uploads import clean_document
 
         from .protection import Upload
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.crypto import EncryptedTextField
+from kernel.crypto import EncryptedTextField
 
 MINOR_UNITS = _("Integer amount in minor units of the currency (e.g. cents).")
 

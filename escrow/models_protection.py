@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.private_files import private_storage
+from kernel.private_files import private_storage
 
 MINOR_UNITS = _("Integer amount in minor units of the currency (e.g. cents).")
 

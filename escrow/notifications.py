@@ -2,7 +2,7 @@
 
 ``notify`` is called inside the service's transaction: the in-app row commits with
 the step, and the same row is the e-mail's place in the one outbox
-(``marketplace.outbox``, ``PENDING``). The outbox job
+(``kernel.outbox``, ``PENDING``). The outbox job
 (``marketplace.send_due_emails``, every ``EMAIL_OUTBOX_SECONDS``) renders what is
 due in the recipient's language and sends it, so no request or job waits for
 rendering, SMTP or the broker, and no e-mail is lost between a commit and a task
@@ -21,8 +21,8 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.outbox import language_for, queue_email
-from marketplace import outbox
-from marketplace.batch import WriteBatch, insert_select
+from kernel import outbox
+from kernel.batch import WriteBatch, insert_select
 
 from .models import Deal, Notification
 
@@ -176,7 +176,7 @@ def notify_many(
 ) -> None:
     """``notify`` for many ``(deal, user_id, kind)`` at once (a checkout, the
     release job's batch): one INSERT; sent with the caller's ``batch``
-    (``marketplace.batch.WriteBatch``) when given."""
+    (``kernel.batch.WriteBatch``) when given."""
     fields = _outbox_fields()
     rows = [
         Notification(user_id=user_id, deal=deal, kind=kind, created_at=now, **fields)
@@ -193,7 +193,7 @@ def notify_parties(
 ) -> None:
     """``notify_many`` for the buyer and the seller of each deal (the release job's
     batch), written by the database from the deals' rows: one ``INSERT … SELECT``,
-    no object per notification (``marketplace.batch.insert_select``). The same rows
+    no object per notification (``kernel.batch.insert_select``). The same rows
     as ``notify_many``, in the same order (deal by deal, the buyer's first)."""
     if not deal_ids:
         return

@@ -84,7 +84,7 @@ DISPUTE_STATES = frozenset({State.FUNDED, State.DELIVERED})
 
 @dataclass(frozen=True)
 class Upload:
-    """A cleaned file (``marketplace.uploads.clean_document``) and the name the
+    """A cleaned file (``kernel.uploads.clean_document``) and the name the
     user gave it."""
 
     content: ContentFile

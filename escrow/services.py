@@ -32,11 +32,11 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import record_audit
 from governance.policy import can
+from kernel.batch import WriteBatch, insert_select, next_pk_sql
 from listings import fragments
 from listings import services as listing_services
 from listings.exceptions import ListingNotAvailable
 from listings.models import Listing
-from marketplace.batch import WriteBatch, insert_select, next_pk_sql
 
 from . import ledger
 from .checklists import checklist_for
@@ -189,7 +189,7 @@ def _lock_buyer_and_count_unpaid(
     find the one for ``listing_id`` if any (a double click's):
     ``(count, deal id or None, next deal id)``. The next deal id is drawn from the deals' sequence in the same
     statement (PostgreSQL; None elsewhere), so that the checkout's writes can go
-    to the database in one round trip (``marketplace.batch``); unused, it is a gap.
+    to the database in one round trip (``kernel.batch``); unused, it is a gap.
 
     Two statements, on purpose: under READ COMMITTED each statement sees the data
     as it was when it *started*, so the deals must be read by a statement that
@@ -261,13 +261,13 @@ def open_deal(*, buyer: User, listing_id: int, now: datetime) -> Deal:
             raise ListingUnavailable()
         if unpaid >= settings.MAX_UNPAID_DEALS:
             raise TooManyUnpaidDeals()
-        from .money import quote
+        from kernel.money import quote
 
         q = quote(listing.price, listing.currency)
         with WriteBatch() as batch:
             try:
                 listing_services.reserve_locked_listing(
-                    listing, actor=buyer, reason="deal opened", now=now, batch=batch
+                    listing, actor=buyer, reason="deal opened", now=now
                 )
             except ListingNotAvailable:
                 raise ListingUnavailable()

@@ -97,7 +97,7 @@ def release_after_protection(now: str | None = None) -> int:
 def send_due_emails(now: str | None = None) -> int:
     """The outbox job's former name (messages beat queued before the outbox moved
     to ``marketplace.send_due_emails``): the same sweep, every outbox."""
-    from marketplace.tasks import send_due
+    from kernel.tasks import send_due
 
     return send_due(now)
 

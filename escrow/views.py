@@ -16,8 +16,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from marketplace.http import client_ip
-from marketplace.ratelimit import rate_limit
+from kernel.http import client_ip
+from kernel.ratelimit import rate_limit
 
 from . import selectors, services
 from .checklists import checklist_for

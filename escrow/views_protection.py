@@ -15,8 +15,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.models import Standing
-from marketplace.private_files import private_file_response
-from marketplace.ratelimit import consume, too_many_requests
+from kernel.private_files import private_file_response
+from kernel.ratelimit import consume, too_many_requests
 
 from . import protection, selectors
 from .deal_page import chat_context, render_deal_page

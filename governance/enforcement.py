@@ -27,11 +27,9 @@ able to read the statement of reasons and appeal.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -60,41 +58,15 @@ TERMS: dict[str, Terms] = {
 
 
 def _in_force(user, now: datetime):
-    return Sanction.objects.filter(
-        Q(ends_at__isnull=True) | Q(ends_at__gt=now),
-        user=user,
-        status=Sanction.Status.ACTIVE,
-        starts_at__lte=now,
-    )
+    return Sanction.objects.in_force(now).filter(user=user)
 
 
 def blocked_capabilities(user, *, now: datetime | None = None) -> frozenset[str]:
     """Capabilities the user's sanctions in force at ``now`` take away (one query)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return frozenset()
-    now = now or timezone.now()
-    # Raw SQL, the same filter as ``_in_force``: asked before every gated action (a
-    # checkout, a listing, a message), where compiling the ORM's query cost four
-    # times PostgreSQL's answer (docs/performance.md). Tested against ``_in_force``.
-    at = connection.ops.adapt_datetimefield_value(now)
-    with connection.cursor() as cursor:
-        cursor.execute(_in_force_sql(), [user.pk, Sanction.Status.ACTIVE.value, at, at])
-        rows = cursor.fetchall()
-    field = Sanction._meta.get_field("capabilities")
-    blocked: set[str] = set()
-    for (caps,) in rows:
-        blocked.update(field.from_db_value(caps, None, connection) or ())
-    return frozenset(blocked)
-
-
-@functools.cache
-def _in_force_sql() -> str:  # noqa: N802 - a constant, built once the models are ready
-    q = connection.ops.quote_name
-    return (
-        f"SELECT {q('capabilities')} FROM {q(Sanction._meta.db_table)} "  # noqa: S608  # nosec B608
-        f"WHERE {q('user_id')} = %s AND {q('status')} = %s AND {q('starts_at')} <= %s "
-        f"AND ({q('ends_at')} IS NULL OR {q('ends_at')} > %s)"
-    )
+    rows = _in_force(user, now or timezone.now()).order_by().values_list("capabilities", flat=True)
+    return frozenset(cap for caps in rows for cap in caps or ())
 
 
 def capability_blocked(user, capability: str, *, now: datetime | None = None) -> bool:

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.uploads import clean_document
+from kernel.uploads import clean_document
 
 from .models import Rule
 

@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.private_files import private_storage
+from kernel.private_files import private_storage
 
 # ---------------------------------------------------------------------- choices
 
@@ -350,6 +350,19 @@ class Violation(models.Model):
 # ----------------------------------------------------------------------- sanctions
 
 
+class SanctionQuerySet(models.QuerySet):
+    def in_force(self, now):
+        """Sanctions in force at ``now``: the one definition (the permission gate, the
+        payout hold and the ladder read it; ``Sanction.in_force`` is the same rule for
+        a row already loaded). Active, begun by ``now``, not yet ended — the clock
+        decides, before the lifting job records the end."""
+        return self.filter(
+            Q(ends_at__isnull=True) | Q(ends_at__gt=now),
+            status=Sanction.Status.ACTIVE,
+            starts_at__lte=now,
+        )
+
+
 class Sanction(models.Model):
     """Capabilities taken away from a user for a time (``ends_at`` None: until
     lifted). ``can()`` honours a sanction from ``starts_at`` to ``ends_at`` by the
@@ -411,6 +424,8 @@ class Sanction(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    objects = SanctionQuerySet.as_manager()
+
     class Meta:
         ordering = ["-starts_at", "-id"]
         verbose_name = _("sanction")
@@ -436,6 +451,7 @@ class Sanction(models.Model):
         return f"{self.get_kind_display()} — {self.user}"
 
     def in_force(self, now) -> bool:
+        """This row against ``SanctionQuerySet.in_force`` (tested to agree)."""
         return (
             self.status == self.Status.ACTIVE
             and self.starts_at <= now

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from marketplace.private_files import private_file_response
-from marketplace.ratelimit import rate_limit
+from kernel.private_files import private_file_response
+from kernel.ratelimit import rate_limit
 
 from . import selectors, services, transparency_charts
 from .exceptions import GovernanceError, NotAppealable, NotReportable

@@ -23,7 +23,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from marketplace.formatting import format_money
+from kernel.money import format_money
 
 from . import services
 from .exceptions import ListingError

@@ -8,14 +8,13 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import forms
 from django.conf import settings
-from django.core.validators import URLValidator
+from django.core.validators import DecimalValidator, MaxValueValidator, URLValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import MAX_FOLLOWERS, MAX_MONTHLY_REVENUE, MAX_PRICE, Listing, Platform
-from .money import currency_exponent, minor_to_major
+from kernel.money import UnknownCurrency, currency_exponent, minor_to_major
 
-MAX_FILTER_PRICE_MAJOR = MAX_PRICE // 100
+from .models import MAX_FOLLOWERS, MAX_MONTHLY_REVENUE, MAX_PRICE, Listing, Platform
 
 
 def _to_minor(value: Decimal, currency: str) -> int:
@@ -25,17 +24,35 @@ def _to_minor(value: Decimal, currency: str) -> int:
 
 
 class MoneyField(forms.DecimalField):
-    """A major-unit amount (e.g. 1,499.00) → integer minor units in ``cleaned_data``."""
+    """A major-unit amount (e.g. 1,499.00) → integer minor units in ``cleaned_data``.
+
+    The currency's digits are read when a value is cleaned or shown, not when the
+    form class is defined: the settlement currency is a setting (checked at start-up
+    by ``kernel.checks``), and JPY allows no decimals where USD allows two."""
 
     def __init__(self, *, currency: str | None = None, min_minor=0, max_minor=MAX_PRICE, **kw):
-        self.currency = currency or settings.SETTLEMENT_CURRENCY
-        exp = currency_exponent(self.currency)
+        self._currency = currency
         self.min_minor, self.max_minor = min_minor, max_minor
-        kw.setdefault("decimal_places", exp)
         kw.setdefault("max_digits", 15)
         super().__init__(**kw)
-        self.widget.attrs.setdefault("step", "1" if exp == 0 else f"0.{'0' * (exp - 1)}1")
         self.widget.attrs.setdefault("inputmode", "decimal")
+
+    @property
+    def currency(self) -> str:
+        return (self._currency or settings.SETTLEMENT_CURRENCY).upper()
+
+    def _exponent(self) -> int | None:
+        try:
+            return currency_exponent(self.currency)
+        except UnknownCurrency:  # refused by the system check; nothing to show here
+            return None
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        exp = self._exponent()
+        if exp is not None and "step" not in widget.attrs:
+            attrs["step"] = "1" if exp == 0 else f"0.{'0' * (exp - 1)}1"
+        return attrs
 
     def to_python(self, value):
         if isinstance(value, str):
@@ -46,6 +63,7 @@ class MoneyField(forms.DecimalField):
         amount = super().clean(value)
         if amount is None:
             return None
+        DecimalValidator(self.max_digits, currency_exponent(self.currency))(amount)
         try:
             minor = _to_minor(amount, self.currency)
         except InvalidOperation:
@@ -310,12 +328,9 @@ class CatalogueFilterForm(forms.Form):
     max_followers = forms.IntegerField(
         label=_("Max. followers"), required=False, min_value=0, max_value=MAX_FOLLOWERS
     )
-    min_price = forms.IntegerField(
-        label=_("Min. price"), required=False, min_value=0, max_value=MAX_FILTER_PRICE_MAJOR
-    )
-    max_price = forms.IntegerField(
-        label=_("Max. price"), required=False, min_value=0, max_value=MAX_FILTER_PRICE_MAJOR
-    )
+    # Whole units of the settlement currency; the cap follows its digits (__init__).
+    min_price = forms.IntegerField(label=_("Min. price"), required=False, min_value=0)
+    max_price = forms.IntegerField(label=_("Max. price"), required=False, min_value=0)
     sort = forms.ChoiceField(label=_("Sort by"), choices=SORT_CHOICES, required=False)
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     after = forms.CharField(required=False, max_length=60, widget=forms.HiddenInput)
@@ -326,6 +341,11 @@ class CatalogueFilterForm(forms.Form):
         currency = settings.SETTLEMENT_CURRENCY
         self.fields["min_price"].label = _("Min. price (%(currency)s)") % {"currency": currency}
         self.fields["max_price"].label = _("Max. price (%(currency)s)") % {"currency": currency}
+        cap = MAX_PRICE // 10 ** currency_exponent(currency)  # JPY: yen, USD: dollars
+        for name in ("min_price", "max_price"):
+            self.fields[name].max_value = cap
+            self.fields[name].validators.append(MaxValueValidator(cap))
+            self.fields[name].widget.attrs["max"] = cap
         for name in ("min_followers", "max_followers", "min_price", "max_price"):
             self.fields[name].widget.attrs.update({"inputmode": "numeric", "placeholder": "0"})
         self.fields["q"].widget.attrs.update(

@@ -1,4 +1,4 @@
-"""Screenshot processing: validation and re-encoding by ``marketplace.uploads``,
+"""Screenshot processing: validation and re-encoding by ``kernel.uploads``,
 then a small thumbnail for cards and the moderators' queue."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import uuid
 from django.core.files.base import ContentFile
 from PIL import Image
 
-from marketplace.uploads import CleanImage, clean_image
+from kernel.uploads import CleanImage, clean_image
 
 SCREENSHOT_MAX_SIDE = 1600
 THUMBNAIL_SIZE = (480, 360)

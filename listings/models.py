@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.crypto import EncryptedTextField
+from kernel.crypto import EncryptedTextField
 
 MAX_PRICE = 10_000_000_000  # minor units: 100,000,000.00 in the settlement currency
 MAX_FOLLOWERS = 2_000_000_000
@@ -185,7 +185,9 @@ class Listing(models.Model):
     #: Among the newest ``SEARCH_RECENT_LISTINGS`` published listings (a suffix of
     #: the table by id: new rows are, ``services.refresh_search_recency`` moves the
     #: floor up). A second GIN index holds only these, so a common word's newest
-    #: matches are found without reading all of its matches (selectors).
+    #: matches are found without reading all of its matches (selectors). New rows
+    #: are recent (the database default); a full save keeps the job's flag
+    #: (``receivers.keep_search_recency``).
     search_recent = models.BooleanField(default=True, db_default=True, editable=False)
 
     # ---- time
@@ -260,21 +262,6 @@ class Listing(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.title}"
-
-    def save(self, *args, **kwargs):
-        """An update never writes ``search_recent`` unless asked to by name: an
-        object loaded before the recency job ran would otherwise write its old flag
-        back, and the flagged rows must stay a suffix of the table by id."""
-        if not (self._state.adding or kwargs.get("force_insert")) and (
-            kwargs.get("update_fields") is None
-        ):
-            deferred = self.get_deferred_fields()
-            kwargs["update_fields"] = [
-                f.name
-                for f in self._meta.concrete_fields
-                if not f.primary_key and f.name != "search_recent" and f.attname not in deferred
-            ]
-        super().save(*args, **kwargs)
 
     @property
     def is_public(self) -> bool:

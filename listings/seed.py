@@ -19,12 +19,14 @@ import random
 import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Standing, User
+from kernel.money import currency_exponent
 
 from . import search
 from .models import Listing, ListingEvent, ListingScreenshot, Platform, Region
@@ -163,6 +165,11 @@ def _texts(rng: random.Random, platform: str) -> dict:
     }
 
 
+def _major(amount: int) -> int:
+    """Whole units of the settlement currency → minor units (JPY: ×1, USD: ×100)."""
+    return amount * 10 ** currency_exponent(settings.SETTLEMENT_CURRENCY)
+
+
 def _figures(rng: random.Random) -> dict:
     followers = int(10 ** rng.uniform(3, 6.8))
     views = int(followers * rng.uniform(0.03, 0.6))
@@ -174,8 +181,8 @@ def _figures(rng: random.Random) -> dict:
         "avg_views": views,
         "avg_likes": likes,
         "monetised": monetised,
-        "monthly_revenue": int(followers * rng.uniform(0.0005, 0.01)) * 100 if monetised else 0,
-        "price": price_dollars * 100,
+        "monthly_revenue": _major(int(followers * rng.uniform(0.0005, 0.01))) if monetised else 0,
+        "price": _major(price_dollars),
     }
 
 
@@ -469,7 +476,7 @@ def _showcase(context: dict, now) -> None:
             audience_region=Region.MAINLAND_CHINA if platform in ZH_PLATFORMS else Region.GLOBAL,
             monetised=i % 2 == 0,
             monthly_revenue=(usd * 8) if i % 2 == 0 else 0,
-            price=usd * 100,
+            price=_major(usd),
             handle=handle,
             handle_fingerprint=handle_fingerprint(platform, handle),
             featured=state == State.PUBLISHED and i < 4,

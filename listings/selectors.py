@@ -30,11 +30,10 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts.permissions import is_acting_moderator
-from marketplace.rows import load_by_pk
+from kernel.money import currency_exponent
 
 from . import bands, search
 from .models import Listing, ListingScreenshot
-from .money import currency_exponent
 
 State = Listing.State
 PAGE_SIZE = 50
@@ -472,7 +471,7 @@ def get_listing_for_user(user, listing_id: int) -> Listing:
     return listing
 
 
-#: The head's columns, in the model's field order (``Model.from_db`` expects it).
+#: The head's columns.
 _HEAD_FIELDS = tuple(
     f.attname
     for f in Listing._meta.concrete_fields
@@ -485,12 +484,10 @@ def get_listing_head_for_user(user, listing_id: int) -> Listing:
     listing page served from the fragment cache: only the fields its live parts
     use (state, seller, title, price, currency; the seller as a bare id). Any
     other field is loaded on access; the handle is never loaded here."""
-    # Without the ORM's query machinery (marketplace.rows): its compiling of even
-    # this small query costs more than PostgreSQL's answer, on the hottest path of
-    # the listing page.
-    listing = load_by_pk(Listing, int(listing_id), columns=_HEAD_FIELDS)
-    if listing is None:
-        raise Http404
+    try:
+        listing = Listing.objects.only(*_HEAD_FIELDS).get(pk=int(listing_id))
+    except Listing.DoesNotExist:
+        raise Http404 from None
     if listing.state != State.PUBLISHED and not can_see_unpublished(user, listing):
         raise Http404
     return listing

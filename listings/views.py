@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from governance.detectors import scan_text
 from governance.policy import can
 from governance.registry import text_of
-from marketplace.ratelimit import rate_limit
+from kernel.ratelimit import rate_limit
 
 from . import fragments, selectors, services
 from .exceptions import ListingError, ListingLocked, NotAllowedToList

@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "django_htmx",
     "csp",
+    "kernel",
     "accounts",
     "governance",
     "listings",
@@ -194,7 +195,7 @@ CACHE_URL = env.str("CACHE_URL", default="") or REDIS_URL
 if CACHE_URL:
     CACHES = {
         "default": {
-            "BACKEND": "marketplace.cache.RedisCache",
+            "BACKEND": "kernel.cache.RedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "handoff",
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
@@ -203,8 +204,8 @@ if CACHE_URL:
     # A signed-in request reads its session from Redis (written through to the
     # database, which stays the record: ``clearsessions``, a lost cache key or a
     # cache outage fall back to it). One database round trip less on every
-    # signed-in page (marketplace/sessions.py).
-    SESSION_ENGINE = env.str("SESSION_ENGINE", default="marketplace.sessions")
+    # signed-in page (kernel/sessions.py).
+    SESSION_ENGINE = env.str("SESSION_ENGINE", default="kernel.sessions")
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = env.str("SESSION_ENGINE", default="django.contrib.sessions.backends.db")
@@ -268,7 +269,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Search: a relevance search looks for a common word's newest matches among this
 # many newest listings first (Listing.search_recent, docs/listings.md).
 SEARCH_RECENT_LISTINGS = env.int("SEARCH_RECENT_LISTINGS", default=50_000)
-# Every e-mail waits in the outbox (marketplace.outbox), swept this often.
+# Every e-mail waits in the outbox (kernel.outbox), swept this often.
 EMAIL_OUTBOX_SECONDS = env.float("EMAIL_OUTBOX_SECONDS", default=5.0)
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
@@ -281,7 +282,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # escrow: deadlines are due_at columns; these jobs scan them (SKIP LOCKED).
     "escrow-expire-unpaid": {"task": "escrow.expire_unpaid_deals", "schedule": 60.0},
-    # The one e-mail outbox (marketplace.outbox): deal notifications and every
+    # The one e-mail outbox (kernel.outbox): deal notifications and every
     # other e-mail (accounts.Email).
     "send-due-emails": {
         "task": "marketplace.send_due_emails",
@@ -373,7 +374,7 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 ACCOUNT_RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)
 if not ACCOUNT_RATE_LIMITS_ENABLED:
     ACCOUNT_RATE_LIMITS = False
-# Our own actions (marketplace.ratelimit); allauth limits login/sign-up/reset.
+# Our own actions (kernel.ratelimit); allauth limits login/sign-up/reset.
 SITE_RATE_LIMITS = {
     "report": env.str("RATE_LIMIT_REPORT", default="10/h"),
     "message": env.str("RATE_LIMIT_MESSAGE", default="30/m"),
@@ -384,7 +385,7 @@ SITE_RATE_LIMITS = {
 }
 # Reverse proxies in front of the web processes that append to X-Forwarded-For
 # (docs/deploy.md). 0: the header is ignored and REMOTE_ADDR is the client. One
-# setting for every reader of the client address (marketplace.http.client_ip):
+# setting for every reader of the client address (kernel.http.client_ip):
 # the site's limiter, allauth's (through accounts.adapter) and allauth itself.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 if not 0 <= TRUSTED_PROXY_COUNT <= 10:
@@ -448,7 +449,7 @@ SERVE_MEDIA = env.bool("SERVE_MEDIA", default=not PRODUCTION and not MEDIA_ON_S3
 BENCH_ENDPOINTS = env.bool("HANDOFF_BENCH_ENDPOINTS", default=False)
 # Fragment caches (listings.fragments: the catalogue's results and the listing
 # page's shared parts, in the shared cache, invalidated on every change they show,
-# expiring after the given seconds as a safety net; marketplace/templatetags/shell.py:
+# expiring after the given seconds as a safety net; kernel/templatetags/shell.py:
 # an anonymous visitor's header and footer). On by default in production with Redis
 # (a cache every process shares; a per-process cache would miss the worker's
 # invalidations). See docs/performance.md for what they buy.
@@ -465,7 +466,7 @@ globals().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Handoff <no-reply@handoff.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 OPERATOR_EMAILS = env.list("OPERATOR_EMAILS", default=["operators@handoff.local"])
-# Every e-mail waits in the outbox (marketplace.outbox: escrow.Notification and
+# Every e-mail waits in the outbox (kernel.outbox: escrow.Notification and
 # accounts.Email), swept every EMAIL_OUTBOX_SECONDS by beat (above).
 EMAIL_BUDGET_SECONDS = 60  # one sweep's time, in chunks of 200
 # A mail server that hangs: seconds per connection and command.

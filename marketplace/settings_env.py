@@ -73,7 +73,7 @@ def media_storages(env, *, var_dir: Path) -> tuple[dict, dict, bool]:
     S3-compatible object storage so every web node and worker sees the same files:
     public media under ``media/`` (plain URLs, or ``S3_PUBLIC_URL``), private files
     under ``private/`` (or ``S3_PRIVATE_BUCKET``), never public-read; the
-    permission-checked views stream them (marketplace.private_files), and any URL
+    permission-checked views stream them (kernel.private_files), and any URL
     the storage makes for them is signed and expires after ``S3_SIGNED_URL_SECONDS``.
     """
     bucket = env.str("S3_BUCKET", default="")

@@ -36,7 +36,7 @@ def document_photo(color=(40, 120, 90)):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from PIL import Image
 
-    from marketplace.uploads import clean_image
+    from kernel.uploads import clean_image
 
     buffer = io.BytesIO()
     Image.new("RGB", (64, 40), color).save(buffer, "PNG")

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 def send_outbox() -> int:
     """What beat's ``marketplace.send_due_emails`` does: send every due e-mail."""
-    from marketplace.tasks import send_due
+    from kernel.tasks import send_due
 
     return send_due()
 

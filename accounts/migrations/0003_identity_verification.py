@@ -3,8 +3,8 @@
 import accounts.models
 import django.db.models.deletion
 import django.utils.timezone
-import marketplace.crypto
-import marketplace.private_files
+import kernel.crypto
+import kernel.private_files
 from django.conf import settings
 from django.db import migrations, models
 
@@ -126,7 +126,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "document_number",
-                    marketplace.crypto.EncryptedTextField(
+                    kernel.crypto.EncryptedTextField(
                         help_text="Encrypted at rest; never displayed in full.",
                         verbose_name="document number",
                     ),
@@ -151,7 +151,7 @@ class Migration(migrations.Migration):
                     models.FileField(
                         blank=True,
                         max_length=200,
-                        storage=marketplace.private_files.private_storage,
+                        storage=kernel.private_files.private_storage,
                         upload_to=accounts.models._document_upload_to,
                         verbose_name="photo of the document",
                     ),
@@ -161,7 +161,7 @@ class Migration(migrations.Migration):
                     models.FileField(
                         blank=True,
                         max_length=200,
-                        storage=marketplace.private_files.private_storage,
+                        storage=kernel.private_files.private_storage,
                         upload_to=accounts.models._document_upload_to,
                         verbose_name="selfie",
                     ),

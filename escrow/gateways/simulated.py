@@ -44,7 +44,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
-from ..money import apply_bps
+from kernel.money import apply_bps
+
 from .base import (
     CANCELED,
     REQUIRES_ACTION,

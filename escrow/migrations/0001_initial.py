@@ -3,7 +3,7 @@
 import django.db.models.deletion
 import django.db.models.expressions
 import django.utils.timezone
-import marketplace.crypto
+import kernel.crypto
 from django.conf import settings
 from django.db import migrations, models
 
@@ -143,11 +143,11 @@ class Migration(migrations.Migration):
             name='Handover',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('login', marketplace.crypto.EncryptedTextField(verbose_name='login (user name, e-mail or phone)')),
-                ('password', marketplace.crypto.EncryptedTextField(verbose_name='password')),
-                ('recovery', marketplace.crypto.EncryptedTextField(blank=True, verbose_name='recovery e-mail / phone and backup codes')),
-                ('notes', marketplace.crypto.EncryptedTextField(blank=True, verbose_name='notes for the buyer')),
-                ('checklist', marketplace.crypto.EncryptedTextField(help_text='JSON list of the checklist items confirmed.')),
+                ('login', kernel.crypto.EncryptedTextField(verbose_name='login (user name, e-mail or phone)')),
+                ('password', kernel.crypto.EncryptedTextField(verbose_name='password')),
+                ('recovery', kernel.crypto.EncryptedTextField(blank=True, verbose_name='recovery e-mail / phone and backup codes')),
+                ('notes', kernel.crypto.EncryptedTextField(blank=True, verbose_name='notes for the buyer')),
+                ('checklist', kernel.crypto.EncryptedTextField(help_text='JSON list of the checklist items confirmed.')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('deal', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='handover', to='escrow.deal')),
             ],
@@ -285,7 +285,7 @@ class Migration(migrations.Migration):
                 ('provider', models.CharField(blank=True, max_length=20)),
                 ('account_ref', models.CharField(blank=True, max_length=255)),
                 ('payouts_enabled', models.BooleanField(default=False)),
-                ('bank_details', marketplace.crypto.EncryptedTextField(blank=True, verbose_name='bank details')),
+                ('bank_details', kernel.crypto.EncryptedTextField(blank=True, verbose_name='bank details')),
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='payout_account', to=settings.AUTH_USER_MODEL)),
             ],

@@ -3,7 +3,7 @@ migration is not atomic): deal steps write notifications meanwhile."""
 
 from django.db import migrations, models
 
-from marketplace.indexes import create_index_concurrently
+from kernel.indexes import create_index_concurrently
 
 NAME = "notification_email_due"
 INDEX = models.Index(

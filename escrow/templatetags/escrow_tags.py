@@ -1,6 +1,6 @@
 from django import template
 
-from marketplace.formatting import format_money, money_markup, short_duration
+from kernel.money import format_money, money_markup, short_duration
 
 register = template.Library()
 

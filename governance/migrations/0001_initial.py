@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import marketplace.private_files
+import kernel.private_files
 from django.conf import settings
 from django.db import migrations, models
 
@@ -70,7 +70,7 @@ class Migration(migrations.Migration):
             name='AppealFile',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(max_length=200, storage=marketplace.private_files.private_storage, upload_to='appeals/%Y/%m/')),
+                ('file', models.FileField(max_length=200, storage=kernel.private_files.private_storage, upload_to='appeals/%Y/%m/')),
                 ('original_name', models.CharField(max_length=200)),
                 ('size', models.PositiveIntegerField(help_text='Bytes.')),
                 ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now)),

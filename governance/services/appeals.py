@@ -32,7 +32,7 @@ def file_appeal(
 ) -> Appeal:
     """``user`` appeals their decision ``violation_id`` with ``text`` and already
     validated ``files`` ((original name, cleaned content) pairs, see
-    ``marketplace.uploads.clean_document``), stored in private storage.
+    ``kernel.uploads.clean_document``), stored in private storage.
 
     Refused (nothing written): not the user's decision (NotAppealable; views
     answer 404), already overruled, already appealed, or more than six months

@@ -41,11 +41,7 @@ def points_lost_now(user, now: datetime) -> int:
 
 
 def _in_force(user, now):
-    return [
-        s
-        for s in Sanction.objects.filter(user=user, status=Sanction.Status.ACTIVE)
-        if s.in_force(now)
-    ]
+    return list(Sanction.objects.in_force(now).filter(user=user))
 
 
 def _statement_for(

@@ -5,7 +5,7 @@ import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
 import listings.models
-import marketplace.crypto
+import kernel.crypto
 from django.conf import settings
 from django.db import migrations, models
 
@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
                 ('audience_region', models.CharField(choices=[('cn', 'Mainland China'), ('hk_tw', 'Hong Kong, Macao and Taiwan'), ('na', 'North America'), ('latam', 'Latin America'), ('eu', 'Europe'), ('sea', 'Southeast Asia'), ('sa', 'South Asia'), ('ea', 'Japan and Korea'), ('mea', 'Middle East and Africa'), ('oc', 'Oceania'), ('global', 'Global / mixed')], default='global', max_length=10, verbose_name='main audience region')),
                 ('monetised', models.BooleanField(default=False, verbose_name='monetisation enabled')),
                 ('monthly_revenue', models.PositiveBigIntegerField(default=0, help_text='Average monthly revenue, in minor units (cents) of the currency.', validators=[django.core.validators.MaxValueValidator(1000000000)], verbose_name='monthly revenue')),
-                ('handle', marketplace.crypto.EncryptedTextField(blank=True, help_text='Private: shown to the buyer only after their payment is held in escrow.', verbose_name='account handle or URL')),
+                ('handle', kernel.crypto.EncryptedTextField(blank=True, help_text='Private: shown to the buyer only after their payment is held in escrow.', verbose_name='account handle or URL')),
                 ('handle_fingerprint', models.CharField(blank=True, db_index=True, editable=False, help_text='Keyed hash of platform + normalised handle, to find the same account twice.', max_length=64)),
                 ('title', models.CharField(max_length=120, verbose_name='title')),
                 ('description', models.TextField(max_length=5000, verbose_name='description')),

@@ -5,7 +5,7 @@ atomic): listing writes go on meanwhile; the GIN index is PostgreSQL only."""
 
 from django.db import migrations, models
 
-from marketplace.indexes import create_index_concurrently
+from kernel.indexes import create_index_concurrently
 
 IDS = models.Index(
     fields=["id"], name="listing_search_recent", condition=models.Q(search_recent=True)

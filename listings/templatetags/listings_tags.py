@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import gettext as _
 
-from marketplace.formatting import compact_number, format_money, money_markup
+from kernel.money import compact_number, format_money, money_markup
 
 register = template.Library()
 

@@ -17,7 +17,7 @@ from django.core.files.storage import default_storage
 from django.test import override_settings
 
 from accounts.models import AuditEntry
-from marketplace.private_files import private_storage
+from kernel.private_files import private_storage
 from marketplace.settings_env import media_storages
 from tests.accounts.identity_helpers import moderator, submit
 from tests.factories import UserFactory

@@ -9,7 +9,7 @@ from PIL import Image
 
 from escrow import protection
 from escrow.protection import Upload
-from marketplace.uploads import clean_document
+from kernel.uploads import clean_document
 from tests.governance.conftest import make_moderator
 
 from .conftest import hand_over, open_and_pay

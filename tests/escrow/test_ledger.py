@@ -8,7 +8,7 @@ from django.db import IntegrityError, InternalError, connection, transaction
 from escrow import ledger
 from escrow.exceptions import LedgerImbalance
 from escrow.models import Account, LedgerEntry, LedgerTransaction
-from escrow.money import apply_bps, format_money, platform_fee, quote
+from kernel.money import apply_bps, format_money, platform_fee, quote
 
 pytestmark = pytest.mark.django_db
 
@@ -25,9 +25,10 @@ def test_fee_rounds_half_up_in_integers_and_respects_the_minimum(settings):
 
 
 def test_money_is_formatted_without_floats():
-    assert format_money(157_500, "USD") == "$1,575.00"
-    assert format_money(5, "USD") == "$0.05"
-    assert format_money(1200, "JPY") == "¥1,200"
+    # The one money module (kernel.money) writes the site's unambiguous symbols.
+    assert format_money(157_500, "USD") == "US$1,575.00"
+    assert format_money(5, "USD") == "US$0.05"
+    assert format_money(1200, "JPY") == "JP¥1,200"
 
 
 def test_unbalanced_posting_is_refused_in_python_and_writes_nothing(now):

@@ -1,5 +1,6 @@
-"""``blocked_capabilities`` reads sanctions in force with raw SQL (the hot permission
-gate); it must agree with ``_in_force``, the ORM's definition, at every boundary."""
+"""``blocked_capabilities`` (the hot permission gate) reads sanctions in force through
+their one definition, ``Sanction.objects.in_force``; ``Sanction.in_force`` (a loaded
+row) agrees with it at every boundary."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from governance.enforcement import _in_force, blocked_capabilities
+from governance.enforcement import blocked_capabilities
 from governance.models import Report, Rule, Sanction
 from tests.factories import UserFactory
 
@@ -37,7 +38,7 @@ def _sanction(user, caps, *, starts, ends=None, status=Sanction.Status.ACTIVE):
     )
 
 
-def test_only_active_sanctions_in_their_time_window_block_and_the_raw_query_agrees():
+def test_only_active_sanctions_in_their_time_window_block_and_both_definitions_agree():
     now = timezone.now().replace(microsecond=0)
     user, other = UserFactory(), UserFactory()
     _sanction(user, ["list"], starts=now - timedelta(days=1))  # open-ended, in force
@@ -50,8 +51,11 @@ def test_only_active_sanctions_in_their_time_window_block_and_the_raw_query_agre
 
     blocked = blocked_capabilities(user, now=now)
     assert blocked == {"list", "sell", "report"}
-    orm = {c for caps in _in_force(user, now).values_list("capabilities", flat=True) for c in caps}
-    assert blocked == orm
+    rows = {s.pk for s in Sanction.objects.filter(user=user) if s.in_force(now)}
+    assert rows == set(
+        Sanction.objects.in_force(now).filter(user=user).values_list("pk", flat=True)
+    )
+    assert blocked == {c for s in Sanction.objects.filter(pk__in=rows) for c in s.capabilities}
     # A second later the sell ban has run out and the buy ban has begun.
     later = now + timedelta(seconds=1)
     assert blocked_capabilities(user, now=later) == {"list", "buy", "report"}
@@ -63,3 +67,12 @@ def test_nobody_signed_in_has_nothing_blocked():
 
     assert blocked_capabilities(AnonymousUser()) == frozenset()
     assert blocked_capabilities(None) == frozenset()
+
+
+def test_the_gate_has_no_raw_sql_twin_of_sanctions_in_force():
+    import inspect
+
+    from governance import enforcement
+
+    source = inspect.getsource(enforcement)
+    assert "cursor" not in source and "SELECT" not in source

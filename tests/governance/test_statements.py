@@ -46,7 +46,7 @@ def test_the_statement_of_reasons_carries_every_field(
     mail = mailoutbox[-1]
     assert mail.to == [seller.email]
     # In the recipient's language (English: they never chose one; Chinese in
-    # tests/marketplace/test_outbox.py).
+    # tests/kernel/test_outbox.py).
     for needle in ("BEH-08", "version 1", "abc_123", "appeal", "Warning"):
         assert needle in mail.body, needle
     assert StatementOfReasons.objects.filter(user=seller, emailed_at__isnull=False).count() == 2

@@ -310,8 +310,8 @@ def test_a_change_to_the_listing_reaches_the_kept_page(seller, mod, live):
 
 
 def test_a_checkout_makes_the_kept_page_stale(live):
-    """The checkout writes the listing through a batch (marketplace.batch), which
-    sends post_save like save(): the reservation reaches the cache at once."""
+    """The checkout reserves the listing with save() (post_save): the reservation
+    reaches the cache at once."""
     from escrow import services as escrow_services
 
     Client().get(_url(live))

@@ -13,9 +13,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from kernel.uploads import clean_document, clean_image
 from listings.forms import HANDLE_MAX_LENGTH, AccountStepForm, clean_handle_for
 from listings.models import Listing, Platform
-from marketplace.uploads import clean_document, clean_image
 from tests.factories import VerifiedUserFactory
 from tests.listings.helpers import draft
 

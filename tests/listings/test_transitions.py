@@ -4,6 +4,7 @@ import threading
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from listings import services
 from listings.exceptions import IllegalTransition, ListingNotAvailable
@@ -103,3 +104,37 @@ def test_two_buyers_cannot_both_reserve_one_listing():
 
     assert sorted(outcomes) == ["ok", "refused"]
     assert ListingEvent.objects.filter(listing=listing).count() == 1
+
+
+def test_mark_sold_many_goes_through_the_transition_table():
+    reserved = [ListingFactory(state=State.RESERVED) for _ in range(2)]
+    sold = ListingFactory(state=State.SOLD)
+    ids = [r.pk for r in reserved] + [sold.pk]
+
+    services.mark_sold_many(listing_ids=ids, reasons={reserved[0].pk: "deal 9"}, now=timezone.now())
+
+    assert set(Listing.objects.filter(pk__in=ids).values_list("state", flat=True)) == {State.SOLD}
+    events = ListingEvent.objects.filter(listing_id__in=ids).order_by("listing_id")
+    assert [(e.listing_id, e.from_state, e.to_state) for e in events] == [
+        (r.pk, State.RESERVED, State.SOLD) for r in reserved
+    ]  # the listing already sold is left as it was
+    assert events[0].reason == "deal 9"
+
+
+@pytest.mark.parametrize(
+    "state", [s for s in State.values if s not in (State.RESERVED, State.SOLD)]
+)
+def test_mark_sold_many_refuses_a_move_the_table_forbids_and_writes_nothing(state):
+    reserved = ListingFactory(state=State.RESERVED)
+    other = ListingFactory(state=state)
+
+    with pytest.raises(IllegalTransition):
+        services.mark_sold_many(listing_ids=[reserved.pk, other.pk], reasons={}, now=timezone.now())
+
+    assert Listing.objects.get(pk=reserved.pk).state == State.RESERVED
+    assert Listing.objects.get(pk=other.pk).state == state
+    assert not ListingEvent.objects.filter(listing_id__in=[reserved.pk, other.pk]).exists()
+
+
+def test_the_listing_model_leaves_save_to_django():
+    assert "save" not in vars(Listing)

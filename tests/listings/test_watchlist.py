@@ -129,7 +129,7 @@ def test_a_mail_outage_delays_the_alert_and_loses_nothing(settings):
         title="Travel diaries",
         published_at=timezone.now() + timedelta(seconds=1),
     )
-    settings.EMAIL_BACKEND = "tests.marketplace.test_outbox.DownMailServer"
+    settings.EMAIL_BACKEND = "tests.kernel.test_outbox.DownMailServer"
     settings.EMAIL_RETRY_SECONDS = 0
     first = timezone.now() + timedelta(seconds=2)
     assert watch.send_saved_search_alerts(now=first) == 1  # queued in the outbox

@@ -9,7 +9,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import translation
 
-from marketplace.formatting import compact_number, short_duration
+from kernel.money import compact_number, short_duration
 
 
 def render(source: str, lang: str, **context) -> str:

@@ -1,6 +1,6 @@
 """Rate limits behind a reverse proxy (issue 18, item 7).
 
-One setting (``TRUSTED_PROXY_COUNT``) and one function (``marketplace.http.client_ip``)
+One setting (``TRUSTED_PROXY_COUNT``) and one function (``kernel.http.client_ip``)
 read the client's address from ``X-Forwarded-For``, from the right; the site's
 limiter and allauth's both use it. Behind one proxy every request has the proxy's
 ``REMOTE_ADDR``: two clients must still get separate buckets, and a client must not
@@ -14,8 +14,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpResponse
 from django.test import Client, RequestFactory, override_settings
 
-from marketplace.http import client_bucket, client_ip
-from marketplace.ratelimit import rate_limit
+from kernel.http import client_bucket, client_ip
+from kernel.ratelimit import rate_limit
 
 from . import figures
 

@@ -13,8 +13,8 @@ from django.db import connection
 
 from accounts.models import IdentityVerification
 from escrow.models import Handover
+from kernel.crypto import keyed_hash
 from listings.models import Listing
-from marketplace.crypto import keyed_hash
 
 from .world import build_world
 

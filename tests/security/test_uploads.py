@@ -280,7 +280,7 @@ PASSIVE_PDFS = {
 
 @pytest.mark.parametrize("name", PASSIVE_PDFS)
 def test_a_passive_pdf_is_accepted(name):
-    from marketplace.uploads import clean_document
+    from kernel.uploads import clean_document
 
     stored = clean_document(SimpleUploadedFile("doc.pdf", PASSIVE_PDFS[name], "application/pdf"))
     assert stored.name.endswith(".pdf")
@@ -291,7 +291,7 @@ def test_a_passive_pdf_is_accepted(name):
 def test_an_active_pdf_is_refused_with_its_reason(name):
     from django.core.exceptions import ValidationError
 
-    from marketplace.uploads import clean_document
+    from kernel.uploads import clean_document
 
     upload = SimpleUploadedFile("doc.pdf", pdf_samples.ACTIVE[name], "application/pdf")
     with pytest.raises(ValidationError) as refused:
@@ -376,7 +376,7 @@ def test_a_mangled_pdf_is_accepted_or_refused_never_an_error(seed, cuts):
     refused with a message: pypdf's own errors never escape as a 500."""
     from django.core.exceptions import ValidationError
 
-    from marketplace.uploads import clean_document
+    from kernel.uploads import clean_document
 
     data = bytearray(seed)
     for at, junk in cuts:

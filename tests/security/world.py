@@ -111,7 +111,7 @@ def _pdf_document():
     """A passive PDF, cleaned the way evidence uploads are."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from marketplace.uploads import clean_document
+    from kernel.uploads import clean_document
 
     from .pdf_samples import passive_with_object_stream
 
@@ -125,7 +125,7 @@ def build_world() -> World:
     from escrow.checklists import checklist_for
     from governance import services as governance
     from governance.models import Rule
-    from marketplace.uploads import clean_document
+    from kernel.uploads import clean_document
     from tests.factories import UserFactory, VerifiedUserFactory
 
     now = timezone.now().replace(microsecond=0)

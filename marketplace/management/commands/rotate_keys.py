@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from marketplace.crypto import EncryptedTextField, keyed_hash
+from kernel.crypto import EncryptedTextField, keyed_hash
 
 
 def encrypted_fields() -> list[tuple[type, list[str]]]:
