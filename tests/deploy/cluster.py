@@ -190,7 +190,15 @@ class Cluster:
         self.manage("migrate", "--noinput", "-v", "0", env=direct)
         self._wait_http(f"http://127.0.0.1:{self.s3_port}/", "S3 server")
         self._make_buckets()
-        self.manage("seed_demo", "--listings", str(listings), "-v", "0", env=direct)
+        self.manage(
+            "seed_demo",
+            "--allow-production-settings",
+            "--listings",
+            str(listings),
+            "-v",
+            "0",
+            env=direct,
+        )
         self.manage("collectstatic", "--noinput", "-v", "0", env=direct)
         for node in ("web1", "web2"):
             shutil.copytree(
