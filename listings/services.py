@@ -205,7 +205,9 @@ def mark_sold_many(*, listing_ids: list[int], reasons: dict[int, str], now: date
     Precondition: inside ``transaction.atomic``, the caller holds every listing's
     row lock and has checked that each is RESERVED (``mark_sold`` is the checked,
     one-at-a-time path). Bulk writes send no ``post_save``; the catalogue fragment
-    cache is invalidated explicitly (after commit)."""
+    cache is invalidated here (after commit), for what the sale changes: these
+    listings, and the standing (completed sales) of their sellers, which every page
+    and card of theirs shows and which the caller writes in bulk too."""
     if not listing_ids:
         return
     if not can_transition(State.RESERVED, State.SOLD):  # the table is the one truth
@@ -221,8 +223,10 @@ def mark_sold_many(*, listing_ids: list[int], reasons: dict[int, str], now: date
         )
         for pk in listing_ids
     )
-    # A bulk update sends no signal: the catalogue, and these listings' pages.
-    fragments.touch(listing_ids=listing_ids)
+    # A bulk update sends no signal. Each sale also changes its seller's standing,
+    # on every page of theirs: a new version for each of those pages costs a query
+    # and a cache write per page, so the whole cache is made stale instead, once.
+    fragments.bump()
 
 
 def withdraw_after_exposure(
