@@ -43,6 +43,14 @@ def platform_label(value) -> str:
     return choice_label(Platform, value)
 
 
+@register.filter
+def region_label(value) -> str:
+    """``listing.audience_region|region_label``: ``get_audience_region_display``."""
+    from listings.models import Region
+
+    return choice_label(Region, value)
+
+
 #: The labels of a listing card (``{% card_labels as labels %}``).
 CARD_LABELS = {
     "followers": gettext_lazy("Followers"),

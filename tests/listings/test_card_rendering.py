@@ -63,3 +63,13 @@ def test_a_card_shows_its_link_platform_and_labels(language):
     assert expected_platform in html
     for label in labels.values():
         assert label in html
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_region_label_is_the_translated_display_of_every_region(language):
+    from listings.models import Region
+    from listings.templatetags.listings_tags import region_label
+
+    with translation.override(language):
+        for value, label in Region.choices:
+            assert region_label(value) == str(label)
