@@ -4,6 +4,15 @@ goes, URL by URL, before a change is measured under load by ``make bench``.
     python -m bench.inprocess catalogue   # the bench's 40 catalogue URLs
     python -m bench.inprocess detail      # 500 published listings, cache off
     python -m bench.inprocess checkout    # 300 checkout POSTs on distinct listings
+    python -m bench.inprocess realistic   # the three realistic scenarios (bench.traffic)
+    python -m bench.inprocess realistic --cache on --profile search
+
+``realistic`` times, per request, with the fragment cache off (``--cache on``: on,
+starting empty): the catalogue over random filter combinations and pages, search
+over the distinct-query vocabulary drawn by Zipf's law (each worker's first
+requests included: jieba is loaded at start-up, as gunicorn's workers load it),
+and listing pages drawn uniformly from every published listing. ``--profile NAME``
+prints a cProfile of one of them.
 
 Runs against the database and settings of the environment (a seeded database:
 ``make bench`` leaves none behind, so seed one, e.g. with ``.ci/services.sh`` and
@@ -130,16 +139,96 @@ def checkout(count: int = 300, profile: bool = False) -> None:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(150)
 
 
+def _timed(client, paths: list[str], *, warm: int = 20) -> dict:
+    """Per request over ``paths`` (after ``warm`` requests not timed), milliseconds:
+    wall clock, this process's CPU (Python: what a worker spends, whatever else
+    the shared host runs) and SQL (PostgreSQL's answers as the client waits)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for path in paths[:warm]:
+        client.get(path)
+    n = max(len(paths) - warm, 1)
+    started, cpu = time.perf_counter(), time.process_time()
+    with CaptureQueriesContext(connection) as queries:
+        for path in paths[warm:]:
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.status_code)
+    wall = (time.perf_counter() - started) / n * 1000
+    cpu = (time.process_time() - cpu) / n * 1000
+    sql = sum(float(q["time"]) for q in queries.captured_queries) / n * 1000
+    return {
+        "wall_ms": round(wall, 2),
+        "cpu_ms": round(cpu, 2),
+        "sql_ms": round(sql, 2),
+        "statements": round(len(queries.captured_queries) / n, 2),
+    }
+
+
+def realistic_paths(requests: int = 400) -> dict[str, list[str]]:
+    """The three realistic scenarios' requests, as ``make bench`` draws them."""
+    import random
+
+    from bench import traffic
+
+    rng = random.Random(17)
+    ids = traffic.all_published_ids()
+    return {
+        "catalogue": rng.sample(traffic.catalogue_paths(), requests),
+        "search": traffic.zipf_sample(
+            traffic.search_paths(traffic.search_queries()), requests, seed=17
+        ),
+        "listing": traffic.listing_paths(rng.sample(ids, min(requests, len(ids)))),
+    }
+
+
+def realistic(cache: bool = False, profile: str = "", requests: int = 400) -> dict:
+    import cProfile
+    import pstats
+
+    from django.conf import settings
+    from django.core.cache import cache as django_cache
+
+    from listings import search
+
+    settings.FRAGMENT_CACHE = cache
+    django_cache.clear()
+    search.warm_up()  # as marketplace.wsgi does when a worker starts
+    client = _client()
+    out = {}
+    for name, paths in realistic_paths(requests).items():
+        profiler = cProfile.Profile() if profile == name else None
+        if profiler:
+            profiler.enable()
+        out[name] = r = _timed(client, paths)
+        if profiler:
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(80)
+        print(
+            f"{name:<10} cache {'on ' if cache else 'off'}  wall {r['wall_ms']:6.2f}  "
+            f"CPU {r['cpu_ms']:6.2f}  SQL {r['sql_ms']:6.2f} ms per request, "
+            f"{r['statements']} statements"
+        )
+    return out
+
+
 def main() -> None:
     import django
 
     parser = argparse.ArgumentParser()
-    parser.add_argument("view", choices=["catalogue", "detail", "checkout"])
-    parser.add_argument("--profile", action="store_true", help="checkout: cProfile the run")
+    parser.add_argument("view", choices=["catalogue", "detail", "checkout", "realistic"])
+    parser.add_argument(
+        "--profile", nargs="?", const="checkout", default="", help="cProfile a scenario"
+    )
+    parser.add_argument("--cache", choices=["on", "off"], default="off")
+    parser.add_argument("--requests", type=int, default=400)
     args = parser.parse_args()
     django.setup()
-    if args.view == "checkout":
-        checkout(profile=args.profile)
+    if args.view == "realistic":
+        realistic(cache=args.cache == "on", profile=args.profile, requests=args.requests)
+    elif args.view == "checkout":
+        checkout(profile=bool(args.profile))
     else:
         {"catalogue": catalogue, "detail": detail}[args.view]()
 

@@ -35,7 +35,8 @@ export EMAIL_URL=dummymail://
 # The checkout scenario's 4,000 signed-in buyers open one deal each per pass; a
 # host fast enough to wrap around them would meet the cap of 3 unpaid deals.
 export MAX_UNPAID_DEALS=1000000
-export HANDOFF_VAR_DIR="$SERVICES_DIR/var" BENCH_WORKDIR="$SERVICES_DIR/bench"
+# The work directory (path files, gunicorn's log) outlives the throwaway services.
+export HANDOFF_VAR_DIR="$SERVICES_DIR/var" BENCH_WORKDIR="${BENCH_WORKDIR:-/tmp/handoff-bench-work}"
 mkdir -p "$HANDOFF_VAR_DIR" "$BENCH_WORKDIR"
 export DJANGO_SETTINGS_MODULE=marketplace.settings PYTHONPATH="$PWD"
 

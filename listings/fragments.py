@@ -45,9 +45,11 @@ the data and stored with the entry, so a render that raced a change is never
 served; an evicted version is replaced by a fresh one, never reused.
 
 Entries also expire after ``FRAGMENT_CACHE_SECONDS`` as a safety net for writes
-that bypass the ORM's signals (raw SQL, ``QuerySet.update``): such a write must
-call ``touch()`` with what it changed (``mark_sold_many`` does), or ``bump()``
-(the release job's batch does: its standings show on all its sellers' pages).
+that bypass the ORM's signals (raw SQL, ``QuerySet.update``): such a write in
+listings calls ``touch()`` with what it changed, or ``bump()`` —
+``mark_sold_many``, the release job's bulk sale, does: each sale also changes its
+seller's standing, on every page of theirs. Listings owns this: other apps write
+through listings' services and its receivers, and never need to call in here.
 
 Off unless ``settings.FRAGMENT_CACHE`` (env ``HANDOFF_FRAGMENT_CACHE=1``).
 """

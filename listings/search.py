@@ -48,6 +48,12 @@ def _jieba():
     return jieba
 
 
+def warm_up() -> None:
+    """Load jieba's dictionary now (about a second): called when a web worker starts
+    (``marketplace.wsgi``), so that no buyer's first Chinese search waits for it."""
+    _jieba()
+
+
 def uses_postgres_search() -> bool:
     return connection.vendor == "postgresql"
 
@@ -136,10 +142,12 @@ def _cjk_words(run: str) -> list[str]:
     return words
 
 
-def _query_terms(q: str) -> list[str]:
+@lru_cache(maxsize=4096)
+def _query_terms(q: str) -> tuple[str, ...]:
     """tsquery terms for ``q`` (all required): Latin words as they are, Chinese runs
     split into words by jieba (precise mode), each matched by ``_cjk_term``.
     Only word characters survive, so nothing the user types reaches to_tsquery's syntax.
+    Kept per query string (popular searches repeat; segmenting costs jieba's walk).
     """
     terms: list[str] = []
     for chunk in _WORD.findall(q.lower()):
@@ -149,8 +157,8 @@ def _query_terms(q: str) -> list[str]:
             elif part.strip("_"):
                 terms.append(f"'{part}'")
             if len(terms) >= MAX_QUERY_TERMS:
-                return terms[:MAX_QUERY_TERMS]
-    return terms
+                return tuple(terms[:MAX_QUERY_TERMS])
+    return tuple(terms)
 
 
 def has_terms(q: str) -> bool:

@@ -169,7 +169,9 @@ def mark_sold_many(*, listing_ids: list[int], reasons: dict[int, str], now: date
 
     Runs in the caller's transaction (or its own); locks the listings by primary key
     (the lock order: listing → deal). Bulk writes send no ``post_save``; the fragment
-    caches are invalidated here, after commit."""
+    caches are invalidated here (after commit) for what the sale changes: these
+    listings, and the standing (completed sales) of their sellers, which every page
+    and card of theirs shows."""
     if not listing_ids:
         return
     with transaction.atomic():
@@ -200,8 +202,10 @@ def mark_sold_many(*, listing_ids: list[int], reasons: dict[int, str], now: date
             )
             for pk in to_sell
         )
-        # A bulk update sends no signal: the catalogue, and these listings' pages.
-        fragments.touch(listing_ids=to_sell)
+        # A bulk update sends no signal. Each sale also changes its seller's standing,
+        # on every page of theirs: a new version for each of those pages costs a query
+        # and a cache write per page, so the whole cache is made stale instead, once.
+        fragments.bump()
 
 
 def withdraw_after_exposure(

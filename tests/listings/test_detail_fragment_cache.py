@@ -403,3 +403,22 @@ def test_a_visitor_with_a_message_waiting_is_not_served_the_kept_page(live):
     visitor.force_login(UserFactory())
     visitor.post(reverse("account_logout"))
     assert "You have signed out." in visitor.get(_url(live)).content.decode()
+
+
+def test_a_bulk_sale_refreshes_every_page_of_its_seller_by_itself():
+    """``mark_sold_many`` (the release job's batch) sends no signal, and the caller
+    writes the sellers' standings in bulk: listings itself makes the seller's other
+    pages and the catalogue stale, with no call from escrow."""
+    seller = VerifiedUserFactory()
+    sold, other = published(seller), published(seller, handle="@second")
+    services.reserve_listing(listing_id=sold.pk)
+    Client().get(reverse("listings:detail", args=[other.pk]))
+    key = fragments.detail_key(other.pk)
+    assert fragments.lookup_listing(key, other.pk)[1] is not None
+    gen = fragments.lookup(key=fragments.home_key())[2]
+
+    with transaction.atomic():
+        services.mark_sold_many(listing_ids=[sold.pk], reasons={}, now=timezone.now())
+
+    assert fragments.lookup_listing(key, other.pk)[1] is None
+    assert fragments.lookup(key=fragments.home_key())[2] != gen

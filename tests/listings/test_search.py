@@ -88,7 +88,7 @@ def test_tsquery_syntax_in_the_query_is_harmless(client, q):
 
 
 def test_query_terms_keep_only_word_characters():
-    assert search._query_terms("美妆!! gaming's") == ["'美妆'", "'gaming'", "'s'"]
+    assert list(search._query_terms("美妆!! gaming's")) == ["'美妆'", "'gaming'", "'s'"]
 
 
 def test_sqlite_fallback_uses_icontains(monkeypatch):
@@ -98,3 +98,22 @@ def test_sqlite_fallback_uses_icontains(monkeypatch):
     qs, ranked = search.apply_search(Listing.objects.all(), "美妆")
     assert not ranked
     assert list(qs) == [hit]
+
+
+def test_the_wsgi_entry_point_loads_the_segmenter_before_the_first_search():
+    """A web worker loads jieba's dictionary when it starts (``marketplace.wsgi``),
+    not in a buyer's first Chinese search."""
+    import importlib
+    import sys
+
+    search._jieba.cache_clear()
+    sys.modules.pop("marketplace.wsgi", None)
+    importlib.import_module("marketplace.wsgi")
+    assert search._jieba.cache_info().currsize == 1
+
+
+def test_query_terms_are_kept_per_query_string():
+    search._query_terms.cache_clear()
+    first = search._query_terms("美妆 博主 gaming")
+    assert search._query_terms("美妆 博主 gaming") is first
+    assert search._query_terms.cache_info().hits == 1
