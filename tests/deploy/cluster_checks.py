@@ -14,7 +14,8 @@ from django.conf import settings
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-EMAIL_JOB = "escrow-send-due-emails"
+# The outbox job's task name, as beat logs it ("Sending due task <entry> (<task>)").
+EMAIL_JOB = "marketplace.send_due_emails"
 
 
 def _broker():
