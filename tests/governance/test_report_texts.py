@@ -8,7 +8,7 @@ import pytest
 from django.contrib import admin
 
 from governance import services
-from governance.admin import ReportAdmin
+from governance.admin.reports import ReportAdmin
 from governance.detectors import DETECTOR_VERSION
 from governance.models import Report
 
