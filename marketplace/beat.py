@@ -13,7 +13,6 @@ import time
 
 from celery.beat import PersistentScheduler as _PersistentScheduler
 from django.conf import settings
-from redbeat import RedBeatScheduler as _RedBeatScheduler
 
 from . import heartbeats
 
@@ -43,9 +42,18 @@ class _HeartbeatMixin:
         super().close()
 
 
-class RedBeatScheduler(_HeartbeatMixin, _RedBeatScheduler):
-    pass
-
-
 class PersistentScheduler(_HeartbeatMixin, _PersistentScheduler):
     pass
+
+
+def __getattr__(name: str):
+    # redbeat is imported only when its scheduler is asked for: importing it
+    # connects its lock handler to every beat's start, which fails (an error in the
+    # log) under the stock scheduler of ``make run``.
+    if name == "RedBeatScheduler":
+        from redbeat import RedBeatScheduler as base
+
+        scheduler = type(name, (_HeartbeatMixin, base), {"__module__": __name__})
+        globals()[name] = scheduler
+        return scheduler
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
