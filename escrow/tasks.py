@@ -186,12 +186,12 @@ def deliver_simulated_event(event_id: str) -> int:
 def flag_overdue_dispute_answers(now: str | None = None) -> int:
     """Open cases whose answer did not come by its deadline: marked for the
     moderator and reported to governance (TRX-06)."""
-    from . import protection
+    from . import services
 
     moment = _now(now)
     return sum(
-        protection.flag_overdue_answer(dispute_id=dispute_id, now=moment)
-        for dispute_id in protection.due_overdue_answers(moment, BATCH)
+        services.flag_overdue_answer(dispute_id=dispute_id, now=moment)
+        for dispute_id in services.due_overdue_answers(moment, BATCH)
     )
 
 

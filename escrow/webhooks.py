@@ -255,7 +255,7 @@ def _payment_intent(event: WebhookEvent, *, now: datetime) -> Decision:
 
 
 def _dispute(event: WebhookEvent, *, now: datetime) -> Decision:
-    from .protection import record_chargeback
+    from .services import record_chargeback
 
     if not event.object_ref:
         return Decision(Status.IGNORED, "no dispute id")

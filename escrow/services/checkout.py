@@ -1,0 +1,211 @@
+"""Checkout: open a deal on a listing, acknowledge the transfer policy, prepare the
+payment at the provider."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from accounts.models import User
+from escrow import gateways
+from escrow.exceptions import (
+    CannotBuyOwnListing,
+    IllegalTransition,
+    ListingUnavailable,
+    NotAllowed,
+    TooManyUnpaidDeals,
+)
+from escrow.models import (
+    Deal,
+    DealEvent,
+    Payment,
+)
+from escrow.notifications import notify_many
+from escrow.services.transitions import lock_deal
+from governance.policy import can
+from listings import services as listing_services
+from listings.exceptions import ListingNotAvailable
+from listings.models import Listing
+from marketplace.batch import WriteBatch, next_pk_sql
+
+logger = logging.getLogger(__name__)
+State = Deal.State
+
+# ------------------------------------------------------------------- checkout
+
+
+def _lock_buyer_and_count_unpaid(
+    buyer_id: int, listing_id: int
+) -> tuple[int, int | None, int | None]:
+    """Lock the buyer's user row (in the caller's transaction), then count their
+    unpaid deals (up to ``MAX_UNPAID_DEALS``: the cap is all the count is for) and
+    find the one for ``listing_id`` if any (a double click's):
+    ``(count, deal id or None, next deal id)``. The next deal id is drawn from the deals' sequence in the same
+    statement (PostgreSQL; None elsewhere), so that the checkout's writes can go
+    to the database in one round trip (``marketplace.batch``); unused, it is a gap.
+
+    Two statements, on purpose: under READ COMMITTED each statement sees the data
+    as it was when it *started*, so the deals must be read by a statement that
+    starts after the lock is held — then it sees every deal a checkout that held
+    the lock before us committed. Read in the locking statement itself (a join), a
+    checkout that waited for the lock would read the deals from before it waited
+    (tests/escrow/test_concurrency.py). Raw: on the checkout path the ORM's
+    compiling cost more than the answers."""
+    q = connection.ops.quote_name
+    if connection.features.has_select_for_update:
+        lock = f"SELECT 1 FROM {q(User._meta.db_table)} WHERE {q('id')} = %s FOR UPDATE"  # noqa: S608  # nosec B608
+    else:  # SQLite: the transaction itself serialises writers
+        lock = f"SELECT 1 FROM {q(User._meta.db_table)} WHERE {q('id')} = %s"  # noqa: S608  # nosec B608
+    deals = q(Deal._meta.db_table)
+    next_id = next_pk_sql(Deal) or "NULL"
+    # The count stops at the cap, and the double click's deal is found through the
+    # listing's index: the statement reads a few index entries however many deals
+    # the buyer has (it read every unpaid deal's row before; a bench buyer held 80).
+    unpaid = (
+        f"SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM {deals} "  # noqa: S608  # nosec B608
+        f"WHERE {q('buyer_id')} = %s AND {q('state')} = %s LIMIT %s) AS unpaid), "
+        f"(SELECT MIN({q('id')}) FROM {deals} WHERE {q('listing_id')} = %s "
+        f"AND {q('buyer_id')} = %s AND {q('state')} = %s), {next_id}"
+    )
+    pending = State.PENDING_PAYMENT.value
+    with connection.cursor() as cursor:
+        cursor.execute(lock, [int(buyer_id)])
+        cursor.execute(
+            unpaid,
+            [
+                int(buyer_id),
+                pending,
+                int(settings.MAX_UNPAID_DEALS),
+                int(listing_id),
+                int(buyer_id),
+                pending,
+            ],
+        )
+        count, same_listing, next_deal_id = cursor.fetchone()
+    return count, same_listing, next_deal_id
+
+
+def open_deal(*, buyer: User, listing_id: int, now: datetime) -> Deal:
+    """Reserve the listing and open a deal awaiting payment.
+
+    Refuses (nothing written) when the permission gate says no, the buyer is the
+    seller, the listing is not on sale, or the buyer already holds
+    ``MAX_UNPAID_DEALS`` unpaid deals. If the buyer already has an open unpaid
+    deal for this listing it is returned (a double click opens one deal).
+    Lock order: the buyer's user row (serialises one buyer's checkouts), the listing.
+    The six writes (the listing's state and event, the deal, its event, its
+    payment, the notifications) go to the database in one round trip.
+    """
+    if not can(buyer, "buy"):
+        raise NotAllowed()
+    gateway = gateways.get_gateway()
+    with transaction.atomic():
+        # The buyer's row locked, then their unpaid deals counted: the cap, and a
+        # double click's deal.
+        unpaid, same_listing, deal_id = _lock_buyer_and_count_unpaid(buyer.pk, listing_id)
+        listing = listing_services.lock_listing_for_sale(listing_id)
+        if listing is None:
+            raise ListingUnavailable()
+        if listing.seller_id == buyer.pk:
+            raise CannotBuyOwnListing()
+        if same_listing is not None:
+            return Deal.objects.get(pk=same_listing)
+        if listing.state != Listing.State.PUBLISHED:
+            raise ListingUnavailable()
+        if unpaid >= settings.MAX_UNPAID_DEALS:
+            raise TooManyUnpaidDeals()
+        from escrow.money import quote
+
+        q = quote(listing.price, listing.currency)
+        with WriteBatch() as batch:
+            try:
+                listing_services.reserve_locked_listing(
+                    listing, actor=buyer, reason="deal opened", now=now, batch=batch
+                )
+            except ListingNotAvailable:
+                raise ListingUnavailable()
+            deal = batch.insert(
+                Deal(
+                    pk=deal_id,  # None off PostgreSQL: the insert, made at once, sets it
+                    listing=listing,
+                    buyer=buyer,
+                    seller_id=listing.seller_id,
+                    state=State.PENDING_PAYMENT,
+                    price=q.price,
+                    platform_fee=q.fee,
+                    total=q.total,
+                    currency=q.currency,
+                    created_at=now,
+                    due_at=now + settings.PAYMENT_WINDOW,
+                )
+            )
+            batch.insert(
+                DealEvent(
+                    deal=deal,
+                    from_state="",
+                    to_state=State.PENDING_PAYMENT,
+                    kind="opened",
+                    actor=buyer,
+                    due_at=deal.due_at,
+                    created_at=now,
+                )
+            )
+            batch.insert(
+                Payment(
+                    deal=deal,
+                    provider=gateway.name,
+                    idempotency_key=f"payment-{deal.pk}",
+                    amount=deal.total,
+                    currency=deal.currency,
+                    created_at=now,
+                )
+            )
+            notify_many(
+                [(deal, buyer.pk, "opened_buyer"), (deal, deal.seller_id, "opened_seller")],
+                now=now,
+                batch=batch,
+            )
+    return deal
+
+
+def acknowledge_transfer_policy(*, deal_id: int, buyer: User, note: str, now: datetime) -> Deal:
+    """Record that the buyer read the platform's transfer-policy note (as shown)."""
+    with transaction.atomic():
+        deal = lock_deal(deal_id)
+        if deal is None or deal.buyer_id != buyer.pk:
+            raise NotAllowed()
+        if deal.state != State.PENDING_PAYMENT:
+            raise IllegalTransition()
+        if deal.policy_acknowledged_at is None:
+            deal.policy_acknowledged_at = now
+            deal.policy_note = note
+            deal.save(update_fields=["policy_acknowledged_at", "policy_note", "updated_at"])
+    return deal
+
+
+def prepare_payment(*, deal_id: int, now: datetime) -> Payment:
+    """Make sure the provider has a payment intent for the deal; returns the payment.
+
+    The provider is called outside any lock with the key ``payment-<deal>``; a
+    replay returns the same intent, so two browser tabs get one intent.
+    """
+    payment = Payment.objects.select_related("deal").get(deal_id=deal_id)
+    if payment.provider_ref:
+        return payment
+    gateway = gateways.get_gateway()
+    result = gateway.create_payment(
+        amount=payment.amount,
+        currency=payment.currency,
+        idempotency_key=payment.idempotency_key,
+        metadata={"deal_id": str(deal_id), "payment_id": str(payment.pk)},
+        now=now,
+    )
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if not payment.provider_ref:
+            payment.provider_ref = result.ref
+            payment.save(update_fields=["provider_ref"])
+    return payment
