@@ -84,8 +84,9 @@ def seed_cases(*, buyer, out) -> None:
     to work on. Idempotent: skipped once the demo dispute exists."""
     from escrow import services
     from escrow.gateways import get_gateway
-    from escrow.gateways.simulated import SimulatedGateway, deliver_event
+    from escrow.gateways.simulated import SimulatedGateway
     from escrow.models import Dispute, SimEvent
+    from escrow.simulated_delivery import deliver_event
 
     if Dispute.objects.filter(statement=DISPUTE_STATEMENT).exists():
         return

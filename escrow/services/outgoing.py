@@ -11,6 +11,7 @@ from django.db import transaction
 from accounts.models import User
 from accounts.services import record_audit
 from escrow import gateways, ledger
+from escrow.enqueue import enqueue
 from escrow.exceptions import (
     EscrowError,
     IllegalTransition,
@@ -70,7 +71,6 @@ def recheck_refunds(*, payment_id: int, now: datetime) -> int:
     """A provider event says a refund of this payment changed: our unfinished
     refunds are made due now; ``execute_refund`` asks the provider (by metadata)
     before anything is recorded. Returns how many were queued."""
-    from escrow.tasks import execute_refund_task
 
     open_refunds = Refund.objects.filter(
         payment_id=payment_id, status__in=(Refund.Status.REQUESTED, Refund.Status.FAILED)
@@ -78,30 +78,28 @@ def recheck_refunds(*, payment_id: int, now: datetime) -> int:
     ids = list(open_refunds.values_list("pk", flat=True))
     open_refunds.filter(status=Refund.Status.FAILED).update(next_attempt_at=now)
     for refund_id in ids:
-        execute_refund_task.delay_on_commit(refund_id)
+        enqueue("escrow.execute_refund", refund_id)
     return len(ids)
 
 
 def recheck_payout(*, payout_id: int, now: datetime) -> bool:
     """A provider event says a transfer changed: an unfinished payout is made due
     now; ``execute_payout`` looks the transfer up at the provider first."""
-    from escrow.tasks import execute_payout_task
 
     changed = Payout.objects.filter(
         pk=payout_id, status__in=(Payout.Status.REQUESTED, Payout.Status.FAILED)
     ).update(next_attempt_at=now)
     if changed:
-        execute_payout_task.delay_on_commit(payout_id)
+        enqueue("escrow.execute_payout", payout_id)
     return bool(changed)
 
 
 def enqueue_refunds(deal_id: int) -> None:
-    from escrow.tasks import execute_refund_task
 
     for refund_id in Refund.objects.filter(
         deal_id=deal_id, status=Refund.Status.REQUESTED, attempts=0
     ).values_list("pk", flat=True):
-        execute_refund_task.delay_on_commit(refund_id)
+        enqueue("escrow.execute_refund", refund_id)
 
 
 def execute_refund(*, refund_id: int, now: datetime) -> Refund | None:
@@ -131,22 +129,25 @@ def execute_refund(*, refund_id: int, now: datetime) -> Refund | None:
         payment_ref = refund.payment.provider_ref
     gateway = gateways.get_gateway()
     metadata = {"refund_id": str(refund.pk), "deal_id": str(refund.deal_id)}
-    try:
-        result = (
+    result, failed = send_outgoing(
+        Refund,
+        refund_id,
+        find=lambda: (
             gateway.find_refund(payment_ref=payment_ref, metadata=metadata, now=now)
             if retry
             else None
-        )
-        if result is None:
-            result = gateway.refund(
-                payment_ref=payment_ref,
-                amount=refund.amount,
-                idempotency_key=refund.idempotency_key,
-                metadata=metadata,
-                now=now,
-            )
-    except GatewayError as exc:
-        return _refund_failed(refund_id, exc, now=now)
+        ),
+        create=lambda: gateway.refund(
+            payment_ref=payment_ref,
+            amount=refund.amount,
+            idempotency_key=refund.idempotency_key,
+            metadata=metadata,
+            now=now,
+        ),
+        now=now,
+    )
+    if result is None:
+        return failed  # the failure recorded (None: it succeeded meanwhile)
     with transaction.atomic():
         deal = lock_deal(refund.deal_id)
         refund = Refund.objects.select_for_update().get(pk=refund_id)
@@ -161,27 +162,6 @@ def execute_refund(*, refund_id: int, now: datetime) -> Refund | None:
         ledger.post_refund(deal=deal, refund=refund, now=now)
         notify(deal=deal, user=deal.buyer, kind="refund_paid_buyer", now=now)
     return refund
-
-
-def _refund_failed(refund_id: int, exc: GatewayError, *, now: datetime) -> Refund | None:
-    with transaction.atomic():
-        refund = Refund.objects.select_for_update().get(pk=refund_id)
-        if refund.status == Refund.Status.SUCCEEDED:
-            return None
-        refund.in_flight_since = None
-        refund.last_error = f"{exc.code}: {exc}"[:200]
-        if refund.attempts >= MAX_ATTEMPTS or not exc.retryable:
-            refund.status = Refund.Status.NEEDS_ATTENTION
-            refund.next_attempt_at = None
-            alert_operators(
-                f"Refund {refund.pk} needs attention",
-                f"Refund {refund.pk} of deal {refund.deal_id} failed: {refund.last_error}",
-            )
-        else:
-            refund.status = Refund.Status.FAILED
-            refund.next_attempt_at = now + backoff(refund.attempts)
-        refund.save()
-        return refund
 
 
 # ------------------------------------------------------------------- payouts
@@ -200,16 +180,15 @@ def enqueue_payouts_of(deal_ids: list[int]) -> None:
     """Send the payouts of these deals after commit: one task for a single payout,
     chunks of ``PAYOUT_CHUNK`` for many (the beat job ``execute_due_payouts``
     catches any that a broker outage lost)."""
-    from escrow.tasks import execute_payout_task, execute_payouts_task
 
     ids = list(
         Payout.objects.filter(deal_id__in=deal_ids).order_by("pk").values_list("pk", flat=True)
     )
     if len(ids) == 1:
-        execute_payout_task.delay_on_commit(ids[0])
+        enqueue("escrow.execute_payout", ids[0])
         return
     for start in range(0, len(ids), PAYOUT_CHUNK):
-        execute_payouts_task.delay_on_commit(ids[start : start + PAYOUT_CHUNK])
+        enqueue("escrow.execute_payouts", ids[start : start + PAYOUT_CHUNK])
 
 
 def execute_payout(*, payout_id: int, now: datetime) -> Payout | None:
@@ -280,20 +259,23 @@ def execute_payout(*, payout_id: int, now: datetime) -> Payout | None:
         destination = account.account_ref
         source = payout.deal.payment.provider_ref
     metadata = {"payout_id": str(payout.pk), "deal_id": str(payout.deal_id)}
-    try:
-        result = gateway.find_transfer(metadata=metadata, now=now) if retry else None
-        if result is None:
-            result = gateway.transfer(
-                amount=payout.amount,
-                currency=payout.currency,
-                destination=destination,
-                source_payment_ref=source,
-                idempotency_key=payout.idempotency_key,
-                metadata=metadata,
-                now=now,
-            )
-    except GatewayError as exc:
-        return _payout_failed(payout_id, exc, now=now)
+    result, failed = send_outgoing(
+        Payout,
+        payout_id,
+        find=lambda: gateway.find_transfer(metadata=metadata, now=now) if retry else None,
+        create=lambda: gateway.transfer(
+            amount=payout.amount,
+            currency=payout.currency,
+            destination=destination,
+            source_payment_ref=source,
+            idempotency_key=payout.idempotency_key,
+            metadata=metadata,
+            now=now,
+        ),
+        now=now,
+    )
+    if result is None:
+        return failed  # the failure recorded (None: it was paid meanwhile)
     return payout_paid(payout_id, provider_ref=result.ref, now=now)
 
 
@@ -351,27 +333,6 @@ def payout_paid(
         return payout
 
 
-def _payout_failed(payout_id: int, exc: GatewayError, *, now: datetime) -> Payout | None:
-    with transaction.atomic():
-        payout = Payout.objects.select_for_update().get(pk=payout_id)
-        if payout.status == Payout.Status.PAID:
-            return None
-        payout.in_flight_since = None
-        payout.last_error = f"{exc.code}: {exc}"[:200]
-        if payout.attempts >= MAX_ATTEMPTS:
-            payout.status = Payout.Status.NEEDS_ATTENTION
-            payout.next_attempt_at = None
-            alert_operators(
-                f"Payout {payout.pk} failed",
-                f"Payout {payout.pk} of deal {payout.deal_id} failed {payout.attempts} times: {payout.last_error}",
-            )
-        else:
-            payout.status = Payout.Status.FAILED
-            payout.next_attempt_at = now + backoff(payout.attempts)
-        payout.save()
-        return payout
-
-
 def record_manual_payout(
     *, payout_id: int, operator: User, reference: str, now: datetime
 ) -> Payout:
@@ -393,3 +354,50 @@ def record_manual_payout(
             after={"status": payout.status},
         )
     return payout
+
+
+# ------------------------------------------------------------- the executor
+
+
+def send_outgoing(model, pk: int, *, find, create, now: datetime):
+    """The one way money leaves us (a ``Refund`` or a ``Payout`` row, already marked
+    in flight and committed by the caller): ask the provider for an earlier
+    attempt's result (``find``, a retry's lookup by metadata, or None), else make
+    the call (``create``). Returns ``(result, None)``, or on a ``GatewayError``
+    ``(None, what record_outgoing_failure returned)``."""
+    try:
+        result = find()
+        if result is None:
+            result = create()
+    except GatewayError as exc:
+        return None, record_outgoing_failure(model, pk, exc, now=now)
+    return result, None
+
+
+def record_outgoing_failure(model, pk: int, exc: GatewayError, *, now: datetime):
+    """One retry policy for refunds and payouts: a retryable error is tried again
+    after ``backoff(attempts)``, up to ``MAX_ATTEMPTS`` attempts; a non-retryable
+    one (the provider said the same call will fail again: a closed account, an
+    invalid amount) or the last attempt stops it at NEEDS_ATTENTION and e-mails the
+    operators, once. Returns the row, or None when it succeeded meanwhile."""
+    done = model.Status.PAID if model is Payout else model.Status.SUCCEEDED
+    with transaction.atomic():
+        row = model.objects.select_for_update().get(pk=pk)
+        if row.status == done:
+            return None
+        row.in_flight_since = None
+        row.last_error = f"{exc.code}: {exc}"[:200]
+        if row.attempts >= MAX_ATTEMPTS or not exc.retryable:
+            row.status = model.Status.NEEDS_ATTENTION
+            row.next_attempt_at = None
+            why = "a non-retryable error" if not exc.retryable else f"{row.attempts} attempts"
+            alert_operators(
+                f"{model.__name__} {row.pk} failed",
+                f"{model.__name__} {row.pk} of deal {row.deal_id} stopped after {why}: "
+                f"{row.last_error}",
+            )
+        else:
+            row.status = model.Status.FAILED
+            row.next_attempt_at = now + backoff(row.attempts)
+        row.save(update_fields=["in_flight_since", "last_error", "status", "next_attempt_at"])
+        return row

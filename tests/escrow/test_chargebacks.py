@@ -12,8 +12,9 @@ from django.conf import settings
 from escrow import ledger, services, tasks
 from escrow.exceptions import ChargebackPending
 from escrow.gateways import get_gateway
-from escrow.gateways.simulated import DISPUTE_FEE, deliver_event, provider_totals
+from escrow.gateways.simulated import DISPUTE_FEE, provider_totals
 from escrow.models import Chargeback, Deal, Dispute, Payout, SimEvent
+from escrow.simulated_delivery import deliver_event
 from governance.models import Report
 
 from .conftest import accepted_deal, after_protection, connect_seller

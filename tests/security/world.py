@@ -253,8 +253,8 @@ def build_world() -> World:
     escrow.connect_payout_account(
         user=alice, country="US", return_url="http://x/", refresh_url="http://x/"
     )
-    from escrow.gateways.simulated import deliver_event
     from escrow.models import SimEvent
+    from escrow.simulated_delivery import deliver_event
 
     for event in SimEvent.objects.order_by("created_at")[:2]:
         deliver_event(event.pk)
