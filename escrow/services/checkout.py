@@ -7,7 +7,7 @@ import logging
 from datetime import datetime
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from accounts.models import User
 from escrow import gateways
@@ -29,7 +29,6 @@ from governance.policy import can
 from listings import services as listing_services
 from listings.exceptions import ListingNotAvailable
 from listings.models import Listing
-from marketplace.batch import WriteBatch, next_pk_sql
 
 logger = logging.getLogger(__name__)
 State = Deal.State
@@ -37,55 +36,27 @@ State = Deal.State
 # ------------------------------------------------------------------- checkout
 
 
-def _lock_buyer_and_count_unpaid(
-    buyer_id: int, listing_id: int
-) -> tuple[int, int | None, int | None]:
+def _lock_buyer_and_count_unpaid(buyer_id: int, listing_id: int) -> tuple[int, int | None]:
     """Lock the buyer's user row (in the caller's transaction), then count their
     unpaid deals (up to ``MAX_UNPAID_DEALS``: the cap is all the count is for) and
     find the one for ``listing_id`` if any (a double click's):
-    ``(count, deal id or None, next deal id)``. The next deal id is drawn from the deals' sequence in the same
-    statement (PostgreSQL; None elsewhere), so that the checkout's writes can go
-    to the database in one round trip (``marketplace.batch``); unused, it is a gap.
+    ``(count, deal id or None)``.
 
-    Two statements, on purpose: under READ COMMITTED each statement sees the data
-    as it was when it *started*, so the deals must be read by a statement that
-    starts after the lock is held — then it sees every deal a checkout that held
-    the lock before us committed. Read in the locking statement itself (a join), a
-    checkout that waited for the lock would read the deals from before it waited
-    (tests/escrow/test_concurrency.py). Raw: on the checkout path the ORM's
-    compiling cost more than the answers."""
-    q = connection.ops.quote_name
-    if connection.features.has_select_for_update:
-        lock = f"SELECT 1 FROM {q(User._meta.db_table)} WHERE {q('id')} = %s FOR UPDATE"  # noqa: S608  # nosec B608
-    else:  # SQLite: the transaction itself serialises writers
-        lock = f"SELECT 1 FROM {q(User._meta.db_table)} WHERE {q('id')} = %s"  # noqa: S608  # nosec B608
-    deals = q(Deal._meta.db_table)
-    next_id = next_pk_sql(Deal) or "NULL"
+    The lock and the reads are separate statements, on purpose: under READ
+    COMMITTED each statement sees the data as it was when it *started*, so the
+    deals must be read by a statement that starts after the lock is held — then it
+    sees every deal a checkout that held the lock before us committed. Read in the
+    locking statement itself (a join), a checkout that waited for the lock would
+    read the deals from before it waited (tests/escrow/test_concurrency.py)."""
+    list(User.objects.select_for_update().filter(pk=buyer_id).values_list("pk", flat=True))
+    unpaid = Deal.objects.filter(buyer_id=buyer_id, state=State.PENDING_PAYMENT)
     # The count stops at the cap, and the double click's deal is found through the
-    # listing's index: the statement reads a few index entries however many deals
-    # the buyer has (it read every unpaid deal's row before; a bench buyer held 80).
-    unpaid = (
-        f"SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM {deals} "  # noqa: S608  # nosec B608
-        f"WHERE {q('buyer_id')} = %s AND {q('state')} = %s LIMIT %s) AS unpaid), "
-        f"(SELECT MIN({q('id')}) FROM {deals} WHERE {q('listing_id')} = %s "
-        f"AND {q('buyer_id')} = %s AND {q('state')} = %s), {next_id}"
+    # listing's index: a few index entries however many deals the buyer holds.
+    count = unpaid.order_by().values("pk")[: settings.MAX_UNPAID_DEALS].count()
+    same_listing = (
+        unpaid.filter(listing_id=listing_id).order_by("pk").values_list("pk", flat=True).first()
     )
-    pending = State.PENDING_PAYMENT.value
-    with connection.cursor() as cursor:
-        cursor.execute(lock, [int(buyer_id)])
-        cursor.execute(
-            unpaid,
-            [
-                int(buyer_id),
-                pending,
-                int(settings.MAX_UNPAID_DEALS),
-                int(listing_id),
-                int(buyer_id),
-                pending,
-            ],
-        )
-        count, same_listing, next_deal_id = cursor.fetchone()
-    return count, same_listing, next_deal_id
+    return count, same_listing
 
 
 def open_deal(*, buyer: User, listing_id: int, now: datetime) -> Deal:
@@ -96,8 +67,6 @@ def open_deal(*, buyer: User, listing_id: int, now: datetime) -> Deal:
     ``MAX_UNPAID_DEALS`` unpaid deals. If the buyer already has an open unpaid
     deal for this listing it is returned (a double click opens one deal).
     Lock order: the buyer's user row (serialises one buyer's checkouts), the listing.
-    The six writes (the listing's state and event, the deal, its event, its
-    payment, the notifications) go to the database in one round trip.
     """
     if not can(buyer, "buy"):
         raise NotAllowed()
@@ -105,7 +74,7 @@ def open_deal(*, buyer: User, listing_id: int, now: datetime) -> Deal:
     with transaction.atomic():
         # The buyer's row locked, then their unpaid deals counted: the cap, and a
         # double click's deal.
-        unpaid, same_listing, deal_id = _lock_buyer_and_count_unpaid(buyer.pk, listing_id)
+        unpaid, same_listing = _lock_buyer_and_count_unpaid(buyer.pk, listing_id)
         listing = listing_services.lock_listing_for_sale(listing_id)
         if listing is None:
             raise ListingUnavailable()
@@ -120,54 +89,45 @@ def open_deal(*, buyer: User, listing_id: int, now: datetime) -> Deal:
         from escrow.money import quote
 
         q = quote(listing.price, listing.currency)
-        with WriteBatch() as batch:
-            try:
-                listing_services.reserve_locked_listing(
-                    listing, actor=buyer, reason="deal opened", now=now, batch=batch
-                )
-            except ListingNotAvailable:
-                raise ListingUnavailable()
-            deal = batch.insert(
-                Deal(
-                    pk=deal_id,  # None off PostgreSQL: the insert, made at once, sets it
-                    listing=listing,
-                    buyer=buyer,
-                    seller_id=listing.seller_id,
-                    state=State.PENDING_PAYMENT,
-                    price=q.price,
-                    platform_fee=q.fee,
-                    total=q.total,
-                    currency=q.currency,
-                    created_at=now,
-                    due_at=now + settings.PAYMENT_WINDOW,
-                )
+        try:
+            listing_services.reserve_locked_listing(
+                listing, actor=buyer, reason="deal opened", now=now
             )
-            batch.insert(
-                DealEvent(
-                    deal=deal,
-                    from_state="",
-                    to_state=State.PENDING_PAYMENT,
-                    kind="opened",
-                    actor=buyer,
-                    due_at=deal.due_at,
-                    created_at=now,
-                )
-            )
-            batch.insert(
-                Payment(
-                    deal=deal,
-                    provider=gateway.name,
-                    idempotency_key=f"payment-{deal.pk}",
-                    amount=deal.total,
-                    currency=deal.currency,
-                    created_at=now,
-                )
-            )
-            notify_many(
-                [(deal, buyer.pk, "opened_buyer"), (deal, deal.seller_id, "opened_seller")],
-                now=now,
-                batch=batch,
-            )
+        except ListingNotAvailable:
+            raise ListingUnavailable()
+        deal = Deal.objects.create(
+            listing=listing,
+            buyer=buyer,
+            seller_id=listing.seller_id,
+            state=State.PENDING_PAYMENT,
+            price=q.price,
+            platform_fee=q.fee,
+            total=q.total,
+            currency=q.currency,
+            created_at=now,
+            due_at=now + settings.PAYMENT_WINDOW,
+        )
+        DealEvent.objects.create(
+            deal=deal,
+            from_state="",
+            to_state=State.PENDING_PAYMENT,
+            kind="opened",
+            actor=buyer,
+            due_at=deal.due_at,
+            created_at=now,
+        )
+        Payment.objects.create(
+            deal=deal,
+            provider=gateway.name,
+            idempotency_key=f"payment-{deal.pk}",
+            amount=deal.total,
+            currency=deal.currency,
+            created_at=now,
+        )
+        notify_many(
+            [(deal, buyer.pk, "opened_buyer"), (deal, deal.seller_id, "opened_seller")],
+            now=now,
+        )
     return deal
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from escrow import gateways, ledger
@@ -18,7 +18,7 @@ from escrow.models import (
     Payment,
     Payout,
 )
-from escrow.notifications import notify, notify_parties
+from escrow.notifications import notify, notify_many
 from escrow.services.outgoing import (
     enqueue_payouts,
     enqueue_payouts_of,
@@ -31,10 +31,8 @@ from escrow.services.standings import (
     report_transaction_event,
 )
 from escrow.services.transitions import can_transition, lock_listing_then_deal, transition_deal
-from listings import fragments
 from listings import services as listing_services
 from listings.models import Listing
-from marketplace.batch import insert_select
 
 logger = logging.getLogger(__name__)
 State = Deal.State
@@ -48,13 +46,14 @@ def refund_undelivered(*, deal_id: int, now: datetime) -> Deal | None:
         listing, deal = lock_listing_then_deal(deal_id, skip_locked=True)
         if deal is None or deal.state != State.FUNDED or deal.due_at > now:
             return None
-        transition_deal(deal=deal, to=State.REFUNDED, kind="refunded_undelivered", now=now)
-        after_refund_decision(deal, listing, now=now)
-        payment = Payment.objects.select_for_update().get(deal=deal)
-        request_refund(deal=deal, payment=payment, reason="not delivered in time", now=now)
-        notify(deal=deal, user=deal.buyer, kind="refunded_buyer", now=now)
-        notify(deal=deal, user=deal.seller, kind="refunded_seller", now=now)
-        record_standing(deal, completed=False)
+        settle(
+            [deal],
+            to=State.REFUNDED,
+            kind="refunded_undelivered",
+            now=now,
+            refund_reason="not delivered in time",
+            notify_kinds=("refunded_buyer", "refunded_seller"),
+        )
         report_transaction_event(
             user=deal.seller,
             rule_code="TRX-01",
@@ -67,16 +66,16 @@ def refund_undelivered(*, deal_id: int, now: datetime) -> Deal | None:
     return deal
 
 
-def after_refund_decision(deal: Deal, listing: Listing, *, now: datetime) -> None:
+def after_refund_decision(deal: Deal, *, now: datetime) -> None:
     """The listing follows a refunded deal: back on sale if the credentials were
     never shown, otherwise withdrawn (the seller must secure it and resubmit)."""
     if deal.credentials_first_viewed_at is None:
         listing_services.release_reservation(
-            listing_id=listing.pk, reason=f"deal {deal.pk} refunded", now=now
+            listing_id=deal.listing_id, reason=f"deal {deal.pk} refunded", now=now
         )
     else:
         listing_services.withdraw_after_exposure(
-            listing_id=listing.pk, reason=f"deal {deal.pk} refunded after handover", now=now
+            listing_id=deal.listing_id, reason=f"deal {deal.pk} refunded after handover", now=now
         )
 
 
@@ -91,32 +90,13 @@ def release_deal(*, deal_id: int, now: datetime) -> Deal | None:
             return None
         if deal.watched_since is not None:
             return None  # under moderator watch: released once the watch ends
-        deal.released_at = now
-        transition_deal(
-            deal=deal,
+        settle(
+            [deal],
             to=State.RELEASED,
             kind="released",
             now=now,
-            update_fields=("released_at",),
+            notify_kinds=("released_buyer", "released_seller"),
         )
-        ledger.post_release(deal=deal, now=now)
-        gateway = gateways.get_gateway()
-        Payout.objects.create(
-            deal=deal,
-            seller_id=deal.seller_id,
-            amount=deal.price,
-            currency=deal.currency,
-            provider=gateway.name,
-            idempotency_key=f"payout-{deal.pk}",
-            next_attempt_at=now,
-            created_at=now,
-        )
-        listing_services.mark_sold(
-            listing_id=listing.pk, reason=f"deal {deal.pk} released", now=now
-        )
-        notify(deal=deal, user=deal.buyer, kind="released_buyer", now=now)
-        notify(deal=deal, user=deal.seller, kind="released_seller", now=now)
-        record_standing(deal, completed=True)
     enqueue_payouts(deal_id)
     return deal
 
@@ -150,8 +130,13 @@ def release_due_deals(*, now: datetime, limit: int) -> list[int]:
         deals = [deal for deal in deals if deal.listing_id in listings]
         odd = [deal.pk for deal in deals if listings[deal.listing_id] != Listing.State.RESERVED]
         deals = [deal for deal in deals if listings[deal.listing_id] == Listing.State.RESERVED]
-        if deals:
-            _release_batch(deals, now=now)
+        settle(
+            deals,
+            to=State.RELEASED,
+            kind="released",
+            now=now,
+            notify_kinds=("released_buyer", "released_seller"),
+        )
         released = [deal.pk for deal in deals]
     if released:
         enqueue_payouts_of(released)
@@ -160,7 +145,9 @@ def release_due_deals(*, now: datetime, limit: int) -> list[int]:
     return released
 
 
-def _release_batch(deals: list[Deal], *, now: datetime) -> None:
+def _release_batch(
+    deals: list[Deal], *, now: datetime, notify_kinds: tuple[str, str] | None
+) -> None:
     """The writes of ``release_deal`` for locked, due, ACCEPTED deals whose listings
     are locked and RESERVED: each table once for the whole batch."""
     from accounts.services import record_completed_deals
@@ -175,51 +162,165 @@ def _release_batch(deals: list[Deal], *, now: datetime) -> None:
         closed_at=now,
         updated_at=timezone.now(),
     )
-    # Events and notifications derived by the database from the deals' rows: no
-    # object per row (docs/performance.md item 32).
-    q = connection.ops.quote_name
-    marks = ", ".join(["%s"] * len(ids))
-    insert_select(
-        DealEvent,
-        source=f"{q(Deal._meta.db_table)} WHERE {q('id')} IN ({marks})",
-        params=ids,
-        columns={"deal_id": q("id")},
-        values={
-            "from_state": State.ACCEPTED,
-            "to_state": State.RELEASED,
-            "kind": "released",
-            "created_at": now,
-        },
-        order_by=q("id"),
-    )
-    ledger.post_many([ledger.release_posting(deal) for deal in deals], now=now)
-    provider = gateways.get_gateway().name
-    Payout.objects.bulk_create(
-        Payout(
+    DealEvent.objects.bulk_create(
+        DealEvent(
             deal=deal,
-            seller_id=deal.seller_id,
-            amount=deal.price,
-            currency=deal.currency,
-            provider=provider,
-            idempotency_key=f"payout-{deal.pk}",
-            next_attempt_at=now,
+            from_state=State.ACCEPTED,
+            to_state=State.RELEASED,
+            kind="released",
             created_at=now,
         )
         for deal in deals
     )
+    ledger.post_many([ledger.release_posting(deal) for deal in deals], now=now)
+    Payout.objects.bulk_create(_payout(deal, deal.price, now) for deal in deals)
     listing_services.mark_sold_many(
         listing_ids=[deal.listing_id for deal in deals],
         reasons={deal.listing_id: f"deal {deal.pk} released" for deal in deals},
         now=now,
     )
-    notify_parties(ids, buyer_kind="released_buyer", seller_kind="released_seller", now=now)
+    if notify_kinds is not None:
+        buyer_kind, seller_kind = notify_kinds
+        notify_many(
+            [
+                (deal, user_id, kind)
+                for deal in deals
+                for user_id, kind in ((deal.buyer_id, buyer_kind), (deal.seller_id, seller_kind))
+            ],
+            now=now,
+        )
     record_completed_deals(
         deals=[(deal.seller_id, deal.buyer_id) for deal in deals],
         median_release_seconds=median_release_seconds({deal.seller_id for deal in deals}),
     )
-    # Standings written in bulk send no signal. The pages that show them are every
-    # listing page of these sellers; replacing each one's version cost more than the
-    # rest of the batch (a query and a write of thousands of keys per 500 deals,
-    # bench run 2026-11-25-5), so a batch makes every cached page stale instead —
-    # once per batch, which the beat task runs every few minutes.
-    fragments.bump()
+
+
+# ------------------------------------------------------------ the one writer
+
+ENDINGS = frozenset({State.RELEASED, State.REFUNDED, State.SPLIT})
+
+
+def settle(
+    deals: list[Deal],
+    *,
+    to: str,
+    kind: str,
+    now: datetime,
+    actor=None,
+    reason: str = "",
+    seller_amount: int | None = None,
+    buyer_amount: int | None = None,
+    refund_reason: str = "",
+    dispute_id: int | None = None,
+    notify_kinds: tuple[str, str] | None = None,
+    disputed: bool = False,
+) -> None:
+    """End ``deals`` as RELEASED, REFUNDED or SPLIT: the only writer of those
+    endings. Checks the transition table (``IllegalTransition``, nothing written),
+    writes each deal's event, the ledger posting (release, split), the payout
+    record (release: the price; split: ``seller_amount``), the refund record
+    (refund: ``buyer_amount``, by default what is left unrefunded; split:
+    ``buyer_amount``), the listing's follow-up (sold; or back on sale / withdrawn
+    after exposure), both standings and, with ``notify_kinds`` (buyer's, seller's),
+    the notifications. Many released deals are written set-based, each table once.
+
+    Precondition: the caller holds, in its transaction, the row locks of the deals'
+    listings, then of the deals (docs/escrow.md, lock order). The provider calls run
+    after commit: the caller enqueues ``enqueue_payouts`` / ``enqueue_refunds``."""
+    if to not in ENDINGS:
+        raise IllegalTransition()
+    if not deals:
+        return
+    logger.info("settle %s deal(s) -> %s (%s)", len(deals), to, kind)
+    if to == State.RELEASED and len(deals) > 1:
+        if actor is not None or reason or not all(d.state == State.ACCEPTED for d in deals):
+            raise IllegalTransition()
+        _release_batch(deals, now=now, notify_kinds=notify_kinds)
+        return
+    for deal in deals:
+        _settle_one(
+            deal,
+            to=to,
+            kind=kind,
+            now=now,
+            actor=actor,
+            reason=reason,
+            seller_amount=seller_amount,
+            buyer_amount=buyer_amount,
+            refund_reason=refund_reason,
+            dispute_id=dispute_id,
+            notify_kinds=notify_kinds,
+            disputed=disputed,
+        )
+
+
+def _settle_one(
+    deal: Deal,
+    *,
+    to,
+    kind,
+    now,
+    actor,
+    reason,
+    seller_amount,
+    buyer_amount,
+    refund_reason,
+    dispute_id,
+    notify_kinds,
+    disputed,
+) -> None:
+    released = to == State.RELEASED
+    if released:
+        deal.released_at = now
+    transition_deal(
+        deal=deal,
+        to=to,
+        kind=kind,
+        now=now,
+        actor=actor,
+        reason=reason,
+        update_fields=("released_at",) if released else (),
+    )
+    if released:
+        ledger.post_release(deal=deal, now=now)
+        _payout(deal, deal.price, now).save()
+        listing_services.mark_sold(
+            listing_id=deal.listing_id,
+            reason=f"deal {deal.pk} released" + (" by a moderator" if actor else ""),
+            now=now,
+        )
+    else:
+        payment = Payment.objects.select_for_update().get(deal=deal)
+        if to == State.SPLIT:
+            ledger.post_split(
+                deal=deal, seller_amount=seller_amount, dispute_id=dispute_id, now=now
+            )
+            _payout(deal, seller_amount, now).save()
+        if buyer_amount is None or buyer_amount > 0:
+            request_refund(
+                deal=deal,
+                payment=payment,
+                reason=refund_reason or reason,
+                now=now,
+                amount=buyer_amount,
+            )
+        after_refund_decision(deal, now=now)
+    if notify_kinds is not None:
+        notify(deal=deal, user=deal.buyer, kind=notify_kinds[0], now=now)
+        notify(deal=deal, user=deal.seller, kind=notify_kinds[1], now=now)
+    record_standing(deal, completed=released, disputed=disputed)
+
+
+def _payout(deal: Deal, amount: int, now: datetime) -> Payout:
+    """The payout record of a deal's ending (one per deal: ``payout-<deal>``), due
+    now; executed after commit by ``outgoing.execute_payout``."""
+    return Payout(
+        deal=deal,
+        seller_id=deal.seller_id,
+        amount=amount,
+        currency=deal.currency,
+        provider=gateways.get_gateway().name,
+        idempotency_key=f"payout-{deal.pk}",
+        next_attempt_at=now,
+        created_at=now,
+    )

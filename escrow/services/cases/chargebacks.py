@@ -15,9 +15,9 @@ from escrow.models import (
     Payment,
 )
 from escrow.notifications import notify
-from escrow.services.outgoing import enqueue_refunds, request_refund
-from escrow.services.settlement import after_refund_decision
-from escrow.services.standings import record_standing, report_transaction_event
+from escrow.services.outgoing import enqueue_refunds
+from escrow.services.settlement import settle
+from escrow.services.standings import report_transaction_event
 from escrow.services.transitions import lock_listing_then_deal, note, transition_deal
 
 logger = logging.getLogger(__name__)
@@ -139,13 +139,17 @@ def _freeze_for_chargeback(deal: Deal, chargeback: Chargeback, *, now: datetime)
 
 
 def _close_lost_chargeback(deal: Deal, listing, payment: Payment, *, now: datetime) -> None:
-    transition_deal(deal=deal, to=State.REFUNDED, kind="chargeback_refunded", now=now)
-    after_refund_decision(deal, listing, now=now)
     rest = ledger.escrow_balance(deal)
-    if rest > 0:  # a partial chargeback: the rest goes back to the buyer too
-        request_refund(
-            deal=deal, payment=payment, reason="rest after a chargeback", now=now, amount=rest
-        )
+    # A partial chargeback: the rest goes back to the buyer too.
+    settle(
+        [deal],
+        to=State.REFUNDED,
+        kind="chargeback_refunded",
+        now=now,
+        buyer_amount=max(rest, 0),
+        refund_reason="rest after a chargeback",
+        disputed=True,
+    )
     case = Dispute.objects.select_for_update().filter(deal=deal, status=Dispute.Status.OPEN).first()
     if case is not None:
         case.status = Dispute.Status.DECIDED
@@ -155,4 +159,3 @@ def _close_lost_chargeback(deal: Deal, listing, payment: Payment, *, now: dateti
         case.decision_reason = "The card network decided the chargeback for the buyer."
         case.decided_at = now
         case.save()
-    record_standing(deal, completed=False, disputed=True)

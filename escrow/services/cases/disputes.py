@@ -30,15 +30,13 @@ from escrow.models import (
     Deal,
     Dispute,
     DisputeEvidence,
-    Payment,
-    Payout,
 )
 from escrow.notifications import notify
 from escrow.services.cases.common import Upload, is_dispute_moderator, lock_case, party_role
 from escrow.services.chat import clean_text
-from escrow.services.outgoing import enqueue_payouts, enqueue_refunds, request_refund
-from escrow.services.settlement import after_refund_decision
-from escrow.services.standings import record_standing, report_transaction_event
+from escrow.services.outgoing import enqueue_payouts, enqueue_refunds
+from escrow.services.settlement import settle
+from escrow.services.standings import report_transaction_event
 from escrow.services.transitions import lock_listing_then_deal, note, transition_deal
 
 logger = logging.getLogger(__name__)
@@ -210,17 +208,12 @@ def flag_overdue_answer(*, dispute_id: int, now: datetime) -> bool:
     return True
 
 
-def _create_payout(deal: Deal, amount: int, now: datetime) -> Payout:
-    return Payout.objects.create(
-        deal=deal,
-        seller_id=deal.seller_id,
-        amount=amount,
-        currency=deal.currency,
-        provider=deal.payment.provider,
-        idempotency_key=f"payout-{deal.pk}",
-        next_attempt_at=now,
-        created_at=now,
-    )
+#: A moderator's decision → the deal's ending and its event kind.
+DECISIONS = {
+    Dispute.Outcome.RELEASE: (State.RELEASED, "dispute_released"),
+    Dispute.Outcome.REFUND: (State.REFUNDED, "dispute_refunded"),
+    Dispute.Outcome.SPLIT: (State.SPLIT, "dispute_split"),
+}
 
 
 def decide_dispute(
@@ -281,68 +274,23 @@ def decide_dispute(
             buyer_amount, seller_amount = 0, deal.price
         else:
             buyer_amount, seller_amount = held, 0
-        payment = Payment.objects.select_for_update().get(deal=deal)
         before = {"state": deal.state, "dispute": dispute.status}
-        if outcome == Dispute.Outcome.RELEASE:
-            deal.released_at = now
-            transition_deal(
-                deal=deal,
-                to=State.RELEASED,
-                kind="dispute_released",
-                now=now,
-                actor=moderator,
-                reason=reason,
-                update_fields=("released_at",),
-            )
-            ledger.post_release(deal=deal, now=now)
-            _create_payout(deal, deal.price, now)
-            from listings import services as listing_services
-
-            listing_services.mark_sold(
-                listing_id=listing.pk, reason=f"deal {deal.pk} released by a moderator", now=now
-            )
-            record_standing(deal, completed=True, disputed=True)
-        elif outcome == Dispute.Outcome.REFUND:
-            transition_deal(
-                deal=deal,
-                to=State.REFUNDED,
-                kind="dispute_refunded",
-                now=now,
-                actor=moderator,
-                reason=reason,
-            )
-            after_refund_decision(deal, listing, now=now)
-            if held > 0:
-                request_refund(
-                    deal=deal,
-                    payment=payment,
-                    reason="refunded by a moderator",
-                    now=now,
-                    amount=held,
-                )
-            record_standing(deal, completed=False, disputed=True)
-        else:
-            transition_deal(
-                deal=deal,
-                to=State.SPLIT,
-                kind="dispute_split",
-                now=now,
-                actor=moderator,
-                reason=reason,
-            )
-            ledger.post_split(
-                deal=deal, seller_amount=seller_amount, dispute_id=dispute.pk, now=now
-            )
-            _create_payout(deal, seller_amount, now)
-            request_refund(
-                deal=deal,
-                payment=payment,
-                reason="buyer's share of a split",
-                now=now,
-                amount=buyer_amount,
-            )
-            after_refund_decision(deal, listing, now=now)
-            record_standing(deal, completed=False, disputed=True)
+        to, kind = DECISIONS[outcome]
+        settle(
+            [deal],
+            to=to,
+            kind=kind,
+            now=now,
+            actor=moderator,
+            reason=reason,
+            seller_amount=seller_amount,
+            buyer_amount=buyer_amount,
+            refund_reason="buyer's share of a split"
+            if outcome == Dispute.Outcome.SPLIT
+            else "refunded by a moderator",
+            dispute_id=dispute.pk,
+            disputed=True,
+        )
         dispute.status = Dispute.Status.DECIDED
         dispute.outcome = outcome
         dispute.buyer_amount = buyer_amount

@@ -19,16 +19,14 @@ from escrow.exceptions import (
 )
 from escrow.models import (
     Deal,
-    Payment,
     Payout,
 )
 from escrow.notifications import notify
 from escrow.services.cases.common import party_role
-from escrow.services.outgoing import enqueue_payouts, enqueue_refunds, request_refund
+from escrow.services.outgoing import enqueue_payouts, enqueue_refunds
 from escrow.services.payment import close_unpaid
-from escrow.services.settlement import after_refund_decision
-from escrow.services.standings import record_standing
-from escrow.services.transitions import lock_listing_then_deal, note, transition_deal
+from escrow.services.settlement import settle
+from escrow.services.transitions import lock_listing_then_deal, note
 
 logger = logging.getLogger(__name__)
 State = Deal.State
@@ -113,13 +111,16 @@ def refund_watched_deal(*, deal_id: int, actor: User, now: datetime, reason: str
         if deal.state not in REFUNDABLE_ON_WATCH:
             raise IllegalTransition()
         why = reason.strip() or deal.watch_reason
-        transition_deal(
-            deal=deal, to=State.REFUNDED, kind="refunded_on_watch", now=now, actor=actor, reason=why
+        settle(
+            [deal],
+            to=State.REFUNDED,
+            kind="refunded_on_watch",
+            now=now,
+            actor=actor,
+            reason=why,
+            refund_reason="refund of a watched deal",
+            notify_kinds=("refunded_on_watch_buyer", "refunded_on_watch_seller"),
         )
-        after_refund_decision(deal, listing, now=now)
-        payment = Payment.objects.select_for_update().get(deal=deal)
-        request_refund(deal=deal, payment=payment, reason="refund of a watched deal", now=now)
-        record_standing(deal, completed=False)
         if moderator:
             record_audit(
                 actor=actor,
@@ -129,8 +130,6 @@ def refund_watched_deal(*, deal_id: int, actor: User, now: datetime, reason: str
                 before={"state": "watched"},
                 after={"state": deal.state},
             )
-        notify(deal=deal, user=deal.buyer, kind="refunded_on_watch_buyer", now=now)
-        notify(deal=deal, user=deal.seller, kind="refunded_on_watch_seller", now=now)
     enqueue_refunds(deal_id)
     return deal
 
