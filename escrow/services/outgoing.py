@@ -206,7 +206,15 @@ def execute_payout(*, payout_id: int, now: datetime) -> Payout | None:
     """
     gateway = gateways.get_gateway()
     with transaction.atomic():
-        payout = Payout.objects.select_for_update(skip_locked=True).filter(pk=payout_id).first()
+        # The deal, its payment, the seller and their payout account come with the
+        # payout (the hold check and the transfer read them); only the payout's row
+        # is locked.
+        payout = (
+            Payout.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("deal__payment", "seller__payout_account")
+            .filter(pk=payout_id)
+            .first()
+        )
         if payout is None or payout.status in (
             Payout.Status.PAID,
             Payout.Status.MANUAL,
@@ -228,7 +236,10 @@ def execute_payout(*, payout_id: int, now: datetime) -> Payout | None:
             if first_time:
                 notify(deal=payout.deal, user=payout.seller, kind="payout_held_seller", now=now)
             return payout if first_time else None
-        account = SellerPayoutAccount.objects.filter(user_id=payout.seller_id).first()
+        try:
+            account = payout.seller.payout_account
+        except SellerPayoutAccount.DoesNotExist:
+            account = None
         if (
             account is not None
             and account.rail == SellerPayoutAccount.Rail.MANUAL
@@ -317,7 +328,11 @@ def payout_paid(
 ) -> Payout | None:
     """Record the payout paid; None when it already was (nothing done here)."""
     with transaction.atomic():
-        payout = Payout.objects.select_for_update().get(pk=payout_id)
+        payout = (
+            Payout.objects.select_for_update(of=("self",))
+            .select_related("deal", "seller")
+            .get(pk=payout_id)
+        )
         if payout.status == Payout.Status.PAID:
             return None
         payout.status = Payout.Status.PAID
@@ -327,7 +342,17 @@ def payout_paid(
         payout.in_flight_since = None
         payout.next_attempt_at = None
         payout.last_error = ""
-        payout.save()
+        payout.save(
+            update_fields=[
+                "status",
+                "provider_ref",
+                "manual_reference",
+                "paid_at",
+                "in_flight_since",
+                "next_attempt_at",
+                "last_error",
+            ]
+        )
         ledger.post_payout(payout=payout, now=now)
         notify(deal=payout.deal, user=payout.seller, kind="payout_paid_seller", now=now)
         return payout
