@@ -23,6 +23,7 @@ from escrow.models import (
     DealEvent,
     Payment,
 )
+from escrow.money import quote
 from escrow.notifications import notify_many
 from escrow.services.transitions import lock_deal
 from governance.policy import can
@@ -86,8 +87,6 @@ def open_deal(*, buyer: User, listing_id: int, now: datetime) -> Deal:
             raise ListingUnavailable()
         if unpaid >= settings.MAX_UNPAID_DEALS:
             raise TooManyUnpaidDeals()
-        from escrow.money import quote
-
         q = quote(listing.price, listing.currency)
         try:
             listing_services.reserve_locked_listing(

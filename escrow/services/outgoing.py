@@ -27,6 +27,7 @@ from escrow.models import (
 )
 from escrow.notifications import alert_operators, notify
 from escrow.services.transitions import lock_deal
+from governance.policy import payouts_held_until
 
 logger = logging.getLogger(__name__)
 State = Deal.State
@@ -298,8 +299,6 @@ def payout_hold(payout: Payout, *, now: datetime) -> tuple[bool, datetime | None
     a ban — 90 days after the seller's last protection window —, or the 14 extra
     days of a selling suspension). Money is held, never confiscated: once the
     answer is a date in the past, the payout runs."""
-    from governance.policy import payouts_held_until
-
     deal = payout.deal
     if deal.watched_since is not None:
         return True, None

@@ -9,6 +9,8 @@ from django.db import transaction
 from accounts.models import User
 from accounts.services import record_audit
 from escrow import gateways
+from escrow.countries import PAYOUT_COUNTRIES
+from escrow.exceptions import PayoutAccountReady, PayoutCountryUnsupported
 from escrow.models import (
     Deal,
     Payout,
@@ -30,9 +32,6 @@ def connect_payout_account(
     Raises ``PayoutCountryUnsupported`` for a country outside ``PAYOUT_COUNTRIES``
     and ``PayoutAccountReady`` rather than move a ready provider account to
     another country or to the manual rail (payouts would stop without a word)."""
-    from escrow.countries import PAYOUT_COUNTRIES
-    from escrow.exceptions import PayoutAccountReady, PayoutCountryUnsupported
-
     gateway = gateways.get_gateway()
     country = country.upper()
     if country not in dict(PAYOUT_COUNTRIES):
@@ -80,9 +79,6 @@ def save_manual_payout_details(
 ) -> SellerPayoutAccount:
     """Bank details for the manual rail (encrypted at rest). Refused
     (``PayoutAccountReady``) while a provider account is ready to receive."""
-    from escrow.countries import PAYOUT_COUNTRIES
-    from escrow.exceptions import PayoutAccountReady, PayoutCountryUnsupported
-
     if country.upper() not in dict(PAYOUT_COUNTRIES):
         raise PayoutCountryUnsupported()
     with transaction.atomic():

@@ -6,6 +6,7 @@ import logging
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Q
 
 from accounts.models import User
 from accounts.permissions import is_moderator
@@ -71,8 +72,6 @@ def protect_deals(
         funded = deals.filter(listing_id=listing_id)
         kind = "listing_removed"
     else:
-        from django.db.models import Q
-
         unpaid = deals.filter(Q(seller_id=user_id) | Q(buyer_id=user_id))
         funded = deals.filter(seller_id=user_id)
         kind = "account_measure"
