@@ -76,7 +76,13 @@ def open_deal(*, buyer: User, listing_id: int, now: datetime) -> Deal:
         # The buyer's row locked, then their unpaid deals counted: the cap, and a
         # double click's deal.
         unpaid, same_listing = _lock_buyer_and_count_unpaid(buyer.pk, listing_id)
-        listing = listing_services.lock_listing_for_sale(listing_id)
+        # Locked without its search vector and handle: the checkout never reads them.
+        listing = (
+            Listing.objects.select_for_update(of=("self",))
+            .defer("search_vector", "handle", "handle_fingerprint")
+            .filter(pk=listing_id)
+            .first()
+        )
         if listing is None:
             raise ListingUnavailable()
         if listing.seller_id == buyer.pk:
