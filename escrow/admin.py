@@ -14,7 +14,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import ledger, protection, services
+from . import ledger, services
 from .exceptions import EscrowError, SplitDoesNotAddUp
 from .forms import DecisionForm, WatchForm
 from .models import (
@@ -112,7 +112,7 @@ class DealAdmin(ReadOnlyAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 if action == "refund":
-                    protection.refund_watched_deal(
+                    services.refund_watched_deal(
                         deal_id=deal.pk,
                         actor=request.user,
                         reason=form.cleaned_data["reason"],
@@ -120,7 +120,7 @@ class DealAdmin(ReadOnlyAdmin):
                     )
                     self.message_user(request, _("The buyer is being refunded."), messages.SUCCESS)
                 else:
-                    protection.end_deal_watch(
+                    services.end_deal_watch(
                         deal_id=deal.pk,
                         moderator=request.user,
                         reason=form.cleaned_data["reason"],
@@ -303,7 +303,7 @@ class WebhookEventAdmin(ReadOnlyAdmin):
 class DisputeAdmin(admin.ModelAdmin):
     """The moderator's dispute screen: timeline, chat, handover log, evidence and
     both statements side by side, and the decision (release, refund, split) that
-    goes through ``protection.decide_dispute``."""
+    goes through ``services.decide_dispute``."""
 
     list_display = ("id", "deal", "kind", "status", "opener_role", "response_due_at", "created_at")
     list_filter = ("status", "kind")
@@ -362,7 +362,7 @@ class DisputeAdmin(admin.ModelAdmin):
                 LedgerEntry.objects.filter(deal=deal).select_related("transaction").order_by("id")
             ),
             "other_cases": Dispute.objects.filter(deal=deal).exclude(pk=dispute.pk),
-            "can_decide": dispute.is_open and protection.is_dispute_moderator(request.user),
+            "can_decide": dispute.is_open and services.is_dispute_moderator(request.user),
             "is_party": request.user.pk in (deal.buyer_id, deal.seller_id),
         }
 
@@ -389,7 +389,7 @@ class DisputeAdmin(admin.ModelAdmin):
             return self._case_with_form(request, dispute, form)
         data = form.cleaned_data
         try:
-            protection.decide_dispute(
+            services.decide_dispute(
                 dispute_id=dispute.pk,
                 moderator=request.user,
                 outcome=data["outcome"],
@@ -415,7 +415,7 @@ class DisputeAdmin(admin.ModelAdmin):
         body = request.POST.get("body", "") if request.method == "POST" else ""
         if body.strip():
             try:
-                protection.post_message(
+                services.post_message(
                     deal_id=dispute.deal_id, author=request.user, body=body, now=timezone.now()
                 )
             except EscrowError as exc:

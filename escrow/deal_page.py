@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.shortcuts import render
 from django.utils import timezone
 
-from . import protection, selectors, services
+from . import selectors, services
 from .forms import MessageForm, ReplyForm, ReviewForm
 from .models import Deal, Review
 
@@ -52,8 +52,8 @@ def render_deal_page(request, deal, *, review_form=None, reply_form=None, status
             **chat_context(request, deal),
             "cases": cases,
             "case": case,
-            "can_dispute": protection.dispute_window_open(deal, role, now=now, kind="dispute"),
-            "can_claim_recovery": protection.dispute_window_open(
+            "can_dispute": services.dispute_window_open(deal, role, now=now, kind="dispute"),
+            "can_claim_recovery": services.dispute_window_open(
                 deal, role, now=now, kind="recovery"
             ),
             "can_answer": case is not None
@@ -66,7 +66,7 @@ def render_deal_page(request, deal, *, review_form=None, reply_form=None, status
             "reply_form": reply_form,
             "can_request_refund": role == "buyer"
             and deal.watched_since is not None
-            and deal.state in protection.REFUNDABLE_ON_WATCH,
+            and deal.state in services.REFUNDABLE_ON_WATCH,
             "deal": deal,
             "role": role,
             "events": events,

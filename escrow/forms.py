@@ -178,7 +178,7 @@ class EvidenceField(forms.FileField):
 
         from kernel.uploads import clean_document
 
-        from .protection import MAX_EVIDENCE_FILES, Upload
+        from .services import MAX_EVIDENCE_FILES, Upload
 
         files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
         if not files:
@@ -224,7 +224,7 @@ class MessageForm(forms.Form):
 
         from kernel.uploads import clean_document
 
-        from .protection import Upload
+        from .services import Upload
 
         upload = self.cleaned_data.get("attachment")
         if not upload:

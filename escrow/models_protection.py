@@ -315,18 +315,3 @@ class ReconciliationDifference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.reference}"
-
-
-class SimDispute(models.Model):
-    """Provider-side state of the simulated gateway: a card dispute on a payment."""
-
-    id = models.CharField(primary_key=True, max_length=40)
-    payment_intent = models.ForeignKey("escrow.SimPaymentIntent", on_delete=models.PROTECT)
-    amount = models.BigIntegerField(help_text=MINOR_UNITS)
-    fee = models.BigIntegerField(default=0, help_text=MINOR_UNITS)
-    status = models.CharField(max_length=20, default="needs_response")
-    reason = models.CharField(max_length=40, default="fraudulent")
-    created_at = models.DateTimeField(default=timezone.now)
-
-    def __str__(self) -> str:
-        return self.id

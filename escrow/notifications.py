@@ -15,14 +15,12 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.outbox import language_for, queue_email
 from kernel import outbox
-from kernel.batch import WriteBatch, insert_select
 
 from .models import Deal, Notification
 
@@ -171,53 +169,13 @@ def notify(*, deal: Deal, user, kind: str, now: datetime, receipt: bool = False)
     )
 
 
-def notify_many(
-    pairs: list[tuple[Deal, int, str]], *, now: datetime, batch: WriteBatch | None = None
-) -> None:
+def notify_many(pairs: list[tuple[Deal, int, str]], *, now: datetime) -> None:
     """``notify`` for many ``(deal, user_id, kind)`` at once (a checkout, the
-    release job's batch): one INSERT; sent with the caller's ``batch``
-    (``kernel.batch.WriteBatch``) when given."""
+    release job's batch): one INSERT."""
     fields = _outbox_fields()
-    rows = [
+    Notification.objects.bulk_create(
         Notification(user_id=user_id, deal=deal, kind=kind, created_at=now, **fields)
         for deal, user_id, kind in pairs
-    ]
-    if batch is not None:
-        batch.insert_many(rows)
-    else:
-        Notification.objects.bulk_create(rows)
-
-
-def notify_parties(
-    deal_ids: list[int], *, buyer_kind: str, seller_kind: str, now: datetime
-) -> None:
-    """``notify_many`` for the buyer and the seller of each deal (the release job's
-    batch), written by the database from the deals' rows: one ``INSERT … SELECT``,
-    no object per notification (``kernel.batch.insert_select``). The same rows
-    as ``notify_many``, in the same order (deal by deal, the buyer's first)."""
-    if not deal_ids:
-        return
-    q = connection.ops.quote_name
-    table = q(Deal._meta.db_table)
-    ids = [int(pk) for pk in deal_ids]
-    marks = ", ".join(["%s"] * len(ids))
-    source = (
-        f"(SELECT {q('buyer_id')} AS user_id, {q('id')} AS deal_id, %s AS kind, 0 AS party "  # noqa: S608  # nosec B608
-        f"FROM {table} WHERE {q('id')} IN ({marks}) UNION ALL "
-        f"SELECT {q('seller_id')}, {q('id')}, %s, 1 FROM {table} WHERE {q('id')} IN ({marks})"
-        ") AS parties"
-    )
-    insert_select(
-        Notification,
-        source=source,
-        params=[buyer_kind, *ids, seller_kind, *ids],
-        columns={
-            "user_id": "parties.user_id",
-            "deal_id": "parties.deal_id",
-            "kind": "parties.kind",
-        },
-        values={"created_at": now, **_outbox_fields()},
-        order_by="parties.deal_id, parties.party",
     )
 
 

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import protection
+from . import services
 
 
 def register() -> None:
@@ -55,7 +55,7 @@ def register() -> None:
 def on_listing_removed(sender, *, listing_id: int, reason: str = "", **kwargs) -> None:
     """Governance took a listing down (sent after commit): unpaid deals on it are
     cancelled, funded ones put under moderator watch."""
-    protection.protect_deals(
+    services.protect_deals(
         listing_id=listing_id,
         reason=f"listing removed: {reason}"[:200] if reason else "listing removed",
         now=timezone.now(),
@@ -64,7 +64,7 @@ def on_listing_removed(sender, *, listing_id: int, reason: str = "", **kwargs) -
 
 def _protect_user(user_id: int, reason: str) -> None:
     transaction.on_commit(
-        lambda: protection.protect_deals(user_id=user_id, reason=reason, now=timezone.now())
+        lambda: services.protect_deals(user_id=user_id, reason=reason, now=timezone.now())
     )
 
 
@@ -82,18 +82,18 @@ def on_content_removal_requested(sender, *, subject, violation=None, **kwargs) -
     rule = getattr(getattr(violation, "rule", None), "code", "")
     reason = f"removed for breaking rule {rule}" if rule else "removed (governance)"
     if isinstance(subject, DealMessage):
-        protection.remove_message(message_id=subject.pk, reason=reason, now=timezone.now())
+        services.remove_message(message_id=subject.pk, reason=reason, now=timezone.now())
     elif isinstance(subject, Review):
-        protection.remove_review_text(review_id=subject.pk, reason=reason, now=timezone.now())
+        services.remove_review_text(review_id=subject.pk, reason=reason, now=timezone.now())
 
 
 def on_content_reinstated(sender, *, subject, violation=None, **kwargs) -> None:
     from .models import DealMessage, Review
 
     if isinstance(subject, DealMessage):
-        protection.restore_message(message_id=subject.pk)
+        services.restore_message(message_id=subject.pk)
     elif isinstance(subject, Review):
-        protection.restore_review_text(review_id=subject.pk)
+        services.restore_review_text(review_id=subject.pk)
 
 
 def connect() -> None:

@@ -82,10 +82,11 @@ DISPUTE_STATEMENT = (
 def seed_cases(*, buyer, out) -> None:
     """An open dispute (with chat and an answer) and a chargeback, for a moderator
     to work on. Idempotent: skipped once the demo dispute exists."""
-    from escrow import protection
+    from escrow import services
     from escrow.gateways import get_gateway
-    from escrow.gateways.simulated import SimulatedGateway, deliver_event
+    from escrow.gateways.simulated import SimulatedGateway
     from escrow.models import Dispute, SimEvent
+    from escrow.simulated_delivery import deliver_event
 
     if Dispute.objects.filter(statement=DISPUTE_STATEMENT).exists():
         return
@@ -102,22 +103,22 @@ def seed_cases(*, buyer, out) -> None:
     start = now - timedelta(days=1)
     disputed = _paid(buyer, listings[0], start)
     _handed_over(disputed, start + timedelta(hours=2))
-    protection.post_message(
+    services.post_message(
         deal_id=disputed.pk,
         author=buyer,
         body="The subscriber count is much lower than listed. Can you explain?",
         now=start + timedelta(hours=3),
     )
-    protection.post_message(
+    services.post_message(
         deal_id=disputed.pk,
         author=disputed.seller,
         body="It dropped after a purge last week. Message me on WeChat vx 13812345678.",
         now=start + timedelta(hours=4),
     )
-    dispute = protection.open_dispute(
+    dispute = services.open_dispute(
         deal_id=disputed.pk, user=buyer, statement=DISPUTE_STATEMENT, now=start + timedelta(hours=5)
     )
-    protection.answer_dispute(
+    services.answer_dispute(
         dispute_id=dispute.pk,
         user=disputed.seller,
         statement="[demo] The count was right when I listed it; the platform removed inactive accounts.",

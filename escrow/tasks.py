@@ -20,6 +20,7 @@ from django.utils.dateparse import parse_datetime
 
 from . import services
 from .models import Deal
+from .simulated_delivery import deliver_event
 
 BATCH = 200
 
@@ -177,8 +178,6 @@ def execute_refund_task(refund_id: int) -> None:
 @shared_task(name="escrow.deliver_simulated_event", acks_late=True, max_retries=5)
 def deliver_simulated_event(event_id: str) -> int:
     """The simulated provider delivering one signed event to our webhook handler."""
-    from .gateways.simulated import deliver_event
-
     return deliver_event(event_id)
 
 
@@ -186,12 +185,10 @@ def deliver_simulated_event(event_id: str) -> int:
 def flag_overdue_dispute_answers(now: str | None = None) -> int:
     """Open cases whose answer did not come by its deadline: marked for the
     moderator and reported to governance (TRX-06)."""
-    from . import protection
-
     moment = _now(now)
     return sum(
-        protection.flag_overdue_answer(dispute_id=dispute_id, now=moment)
-        for dispute_id in protection.due_overdue_answers(moment, BATCH)
+        services.flag_overdue_answer(dispute_id=dispute_id, now=moment)
+        for dispute_id in services.due_overdue_answers(moment, BATCH)
     )
 
 

@@ -18,7 +18,7 @@ from accounts.models import Standing
 from kernel.private_files import private_file_response
 from kernel.ratelimit import consume, too_many_requests
 
-from . import protection, selectors
+from . import selectors, services
 from .deal_page import chat_context, render_deal_page
 from .exceptions import EscrowError
 from .forms import AnswerForm, DisputeForm, MessageForm, ReplyForm, ReviewForm
@@ -44,7 +44,7 @@ def chat(request, pk: int):
         form = MessageForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                protection.post_message(
+                services.post_message(
                     deal_id=deal.pk,
                     author=request.user,
                     body=form.cleaned_data["body"],
@@ -89,7 +89,7 @@ def open_case(request, pk: int, kind: str):
     form = DisputeForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            protection.open_dispute(
+            services.open_dispute(
                 deal_id=deal.pk,
                 user=request.user,
                 statement=form.cleaned_data["statement"],
@@ -104,7 +104,7 @@ def open_case(request, pk: int, kind: str):
             return redirect("escrow:detail", pk)
         except EscrowError as exc:
             form.add_error(None, exc.message)
-    window = protection.dispute_window_open(deal, role, now=timezone.now(), kind=kind)
+    window = services.dispute_window_open(deal, role, now=timezone.now(), kind=kind)
     return render(
         request,
         "escrow/dispute_form.html",
@@ -115,13 +115,13 @@ def open_case(request, pk: int, kind: str):
 @login_required
 def answer_case(request, pk: int):
     deal = selectors.get_deal_for_user(request.user, pk)
-    case = protection.open_case(deal)
+    case = services.open_case(deal)
     if case is None:
         return redirect("escrow:detail", pk)
     form = AnswerForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            protection.answer_dispute(
+            services.answer_dispute(
                 dispute_id=case.pk,
                 user=request.user,
                 statement=form.cleaned_data["statement"],
@@ -141,7 +141,7 @@ def request_refund(request, pk: int):
     """The buyer of a watched deal asks for the refund offered to them."""
     deal = selectors.get_deal_for_user(request.user, pk)
     try:
-        protection.refund_watched_deal(deal_id=deal.pk, actor=request.user, now=timezone.now())
+        services.refund_watched_deal(deal_id=deal.pk, actor=request.user, now=timezone.now())
         messages.success(request, _("The deal was refunded. Your money is on its way back."))
     except EscrowError as exc:
         messages.error(request, exc.message)
@@ -157,7 +157,7 @@ def review(request, pk: int):
     form = ReviewForm(request.POST)
     if form.is_valid():
         try:
-            protection.leave_review(
+            services.leave_review(
                 deal_id=deal.pk,
                 buyer=request.user,
                 rating=form.cleaned_data["rating"],
@@ -193,7 +193,7 @@ def review_reply(request, pk: int):
         return redirect(reverse("escrow:detail", args=[pk]) + "#review")
     if form.is_valid():
         try:
-            protection.reply_to_review(
+            services.reply_to_review(
                 review_id=existing.pk,
                 seller=request.user,
                 text=form.cleaned_data["text"],

@@ -40,6 +40,7 @@ from .gateways.payload import parse_stripe_shaped_event
 from .models import Payment, Payout, Refund, SellerPayoutAccount
 from .models import WebhookEvent as StoredEvent
 from .notifications import alert_operators
+from .services import record_chargeback
 
 logger = logging.getLogger(__name__)
 Status = StoredEvent.Status
@@ -255,8 +256,6 @@ def _payment_intent(event: WebhookEvent, *, now: datetime) -> Decision:
 
 
 def _dispute(event: WebhookEvent, *, now: datetime) -> Decision:
-    from .protection import record_chargeback
-
     if not event.object_ref:
         return Decision(Status.IGNORED, "no dispute id")
     answer = get_gateway().retrieve_dispute(ref=event.object_ref, now=now)

@@ -46,6 +46,7 @@ from django.db.models import Sum
 
 from kernel.money import apply_bps
 
+from ..enqueue import enqueue
 from .base import (
     CANCELED,
     REQUIRES_ACTION,
@@ -197,9 +198,8 @@ class SimulatedGateway(PaymentGateway):
         SimEvent.objects.create(id=event_id, type=type_, payload=payload, created_at=now)
         # Like a real provider, the event arrives a moment later, from elsewhere:
         # a worker delivers it (signed) once this write has committed.
-        from ..tasks import deliver_simulated_event
-
-        deliver_simulated_event.delay_on_commit(event_id)
+        # By name: the gateway sits below the tasks and never imports them.
+        enqueue("escrow.deliver_simulated_event", event_id)
 
     @staticmethod
     def _intent_dict(pi) -> dict:
@@ -601,20 +601,3 @@ class SimulatedGateway(PaymentGateway):
             for d in SimDispute.objects.all()
         ]
         return records
-
-
-def deliver_event(event_id: str, *, timestamp: int | None = None) -> int:
-    """Send one stored event, signed, to our webhook handler (in process). Returns
-    the HTTP-like status the handler answered with."""
-    from ..models import SimEvent
-    from ..webhooks import handle_webhook
-
-    event = SimEvent.objects.filter(pk=event_id).first()
-    if event is None:
-        return 404
-    payload = event.payload.encode()
-    try:
-        return handle_webhook(payload=payload, signature=sign(payload, timestamp=timestamp))
-    except Exception:  # the provider only sees a failed delivery
-        logger.exception("simulated webhook delivery of %s failed", event_id)
-        return 500

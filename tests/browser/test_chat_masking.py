@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from escrow import protection
+from escrow import services
 from tests.escrow.conftest import open_and_pay
 from tests.factories import ListingFactory, VerifiedUserFactory
 
@@ -30,7 +30,7 @@ def test_the_buyer_sees_the_sellers_contact_details_masked_in_chat(live_server, 
     listing = ListingFactory(seller=seller, title="Retro gaming channel", price=150_000)
     now = timezone.now()
     deal = open_and_pay(buyer, listing, now)
-    protection.post_message(deal_id=deal.pk, author=seller, body=MESSAGE, now=now)
+    services.post_message(deal_id=deal.pk, author=seller, body=MESSAGE, now=now)
 
     page = new_page(browser)
     login(page, base, buyer.email, next_url=f"/deals/{deal.pk}/")

@@ -13,7 +13,7 @@ from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import expect
 
-from escrow import protection, services
+from escrow import services
 from escrow.models import Dispute, Review, SellerPayoutAccount
 from listings.services import refresh_search_vector
 from tests.browser.journey_helpers import (
@@ -99,7 +99,7 @@ def test_the_dispute_decision_keeps_amounts_and_reason_and_names_the_field(
     seller, buyer = VerifiedUserFactory(), VerifiedUserFactory()
     deal = open_and_pay(buyer, ListingFactory(seller=seller, price=80_000), now)
     hand_over(deal, now)
-    dispute = protection.open_dispute(
+    dispute = services.open_dispute(
         deal_id=deal.pk,
         user=buyer,
         statement="Half the followers are bots.",
@@ -304,7 +304,7 @@ def test_deal_pages_fit_a_phone_and_open_the_chat_on_the_newest(live_server, bro
     services.cancel_deal(deal_id=deals[1].pk, buyer=buyer, now=now)
     chatty = open_and_pay(buyer, ListingFactory(seller=seller, title="Retro gaming channel"), now)
     for n in range(25):
-        protection.post_message(
+        services.post_message(
             deal_id=chatty.pk,
             author=buyer if n % 2 else seller,
             body=f"Message number {n + 1}",

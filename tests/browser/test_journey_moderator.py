@@ -10,7 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import IdentityVerification
-from escrow import ledger, protection
+from escrow import ledger, services
 from escrow.models import Account, Deal, Dispute, LedgerTransaction, Refund
 from governance import services as governance
 from governance.models import Appeal, Report
@@ -69,7 +69,7 @@ def test_moderator_works_the_queues(live_server, browser):
         now,
     )
     hand_over(deal, now)
-    dispute = protection.open_dispute(
+    dispute = services.open_dispute(
         deal_id=deal.pk,
         user=disputing_buyer,
         statement="The channel has about 4,000 subscribers, not 12,000 as listed.",

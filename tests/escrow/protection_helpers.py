@@ -7,8 +7,8 @@ import io
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from escrow import protection
-from escrow.protection import Upload
+from escrow import services
+from escrow.services import Upload
 from kernel.uploads import clean_document
 from tests.governance.conftest import make_moderator
 
@@ -35,7 +35,7 @@ def delivered_deal(buyer, listing, now):
 
 
 def dispute_on(deal, now, statement="The follower count is a third of what was listed."):
-    return protection.open_dispute(
+    return services.open_dispute(
         deal_id=deal.pk, user=deal.buyer, statement=statement, evidence=[evidence()], now=now
     )
 

@@ -9,11 +9,12 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 
-from escrow import ledger, protection, services, tasks
+from escrow import ledger, services, tasks
 from escrow.exceptions import ChargebackPending
 from escrow.gateways import get_gateway
-from escrow.gateways.simulated import DISPUTE_FEE, deliver_event, provider_totals
+from escrow.gateways.simulated import DISPUTE_FEE, provider_totals
 from escrow.models import Chargeback, Deal, Dispute, Payout, SimEvent
+from escrow.simulated_delivery import deliver_event
 from governance.models import Report
 
 from .conftest import accepted_deal, after_protection, connect_seller
@@ -56,7 +57,7 @@ def test_a_moderator_cannot_decide_before_the_card_network_does(buyer, listing, 
     _chargeback(deal, now)
     case = Dispute.objects.get(deal=deal)
     with pytest.raises(ChargebackPending):
-        protection.decide_dispute(
+        services.decide_dispute(
             dispute_id=case.pk, moderator=make_moderator(), outcome="release", reason="r", now=now
         )
 
@@ -65,7 +66,7 @@ def test_won_chargeback_returns_the_money_and_the_moderator_decides(buyer, listi
     connect_seller(listing.seller)
     deal = delivered_deal(buyer, listing, now)
     ref = _chargeback(deal, now)
-    protection.answer_dispute(
+    services.answer_dispute(
         dispute_id=Dispute.objects.get().pk,
         user=deal.seller,
         statement="The buyer confirmed receipt in chat.",
@@ -75,7 +76,7 @@ def test_won_chargeback_returns_the_money_and_the_moderator_decides(buyer, listi
     _deliver("charge.dispute.closed")
     deal.refresh_from_db()
     assert deal.state == S.FROZEN and Chargeback.objects.get().status == "won"
-    protection.decide_dispute(
+    services.decide_dispute(
         dispute_id=Dispute.objects.get().pk,
         moderator=make_moderator(),
         outcome="release",

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
 
-from escrow import protection
+from escrow import services
 from escrow.exceptions import MessageNotAllowed
 from escrow.models import DealMessage
 from governance.models import Report, Sanction
@@ -29,7 +29,7 @@ def deal(buyer, listing, now):
 def test_the_other_party_sees_contact_details_masked_the_author_and_moderators_the_original(
     client, deal, now
 ):
-    message = protection.post_message(deal_id=deal.pk, author=deal.seller, body=CONTACT, now=now)
+    message = services.post_message(deal_id=deal.pk, author=deal.seller, body=CONTACT, now=now)
     assert message.body == CONTACT
     assert "13812345678" not in message.body_masked and "[***]" in message.body_masked
     client.force_login(deal.buyer)
@@ -42,11 +42,11 @@ def test_the_other_party_sees_contact_details_masked_the_author_and_moderators_t
 
 
 def test_every_message_is_scanned_and_findings_become_automatic_reports(deal, now):
-    message = protection.post_message(deal_id=deal.pk, author=deal.seller, body=CONTACT, now=now)
+    message = services.post_message(deal_id=deal.pk, author=deal.seller, body=CONTACT, now=now)
     report = Report.objects.get(subject_id=str(message.pk), rule__code="BEH-08")
     assert report.source == Report.Source.AUTOMATIC and report.accused_id == deal.seller_id
     assert not Sanction.objects.exists()  # an automatic finding never sanctions
-    protection.post_message(deal_id=deal.pk, author=deal.buyer, body="Thanks, 2FA done.", now=now)
+    services.post_message(deal_id=deal.pk, author=deal.buyer, body="Thanks, 2FA done.", now=now)
     assert Report.objects.count() == 1
 
 
@@ -58,7 +58,7 @@ def test_a_message_to_a_deal_one_is_not_party_to_is_404_and_nothing_written(clie
     assert client.get(url).status_code == 404
     assert not DealMessage.objects.exists()
     with pytest.raises(MessageNotAllowed):
-        protection.post_message(deal_id=deal.pk, author=stranger, body="x", now=deal.created_at)
+        services.post_message(deal_id=deal.pk, author=stranger, body="x", now=deal.created_at)
 
 
 def test_post_without_js_redirects_to_the_chat_and_htmx_gets_the_fragment(client, deal):
@@ -134,10 +134,10 @@ def test_messages_are_rate_limited(client, deal, settings):
 def test_a_moderator_may_write_only_once_a_dispute_is_open(deal, now):
     moderator = make_moderator(display_name="Chat Mod")
     with pytest.raises(MessageNotAllowed):
-        protection.post_message(deal_id=deal.pk, author=moderator, body="hello", now=now)
+        services.post_message(deal_id=deal.pk, author=moderator, body="hello", now=now)
     hand_over(deal, now)
     dispute_on(deal, now)
-    message = protection.post_message(
+    message = services.post_message(
         deal_id=deal.pk, author=moderator, body="Please both add screenshots.", now=now
     )
     assert message.author_role == "moderator"
@@ -146,7 +146,7 @@ def test_a_moderator_may_write_only_once_a_dispute_is_open(deal, now):
 def test_a_message_removed_by_governance_is_hidden_but_kept(client, deal, now):
     from governance import signals
 
-    message = protection.post_message(deal_id=deal.pk, author=deal.seller, body=CONTACT, now=now)
+    message = services.post_message(deal_id=deal.pk, author=deal.seller, body=CONTACT, now=now)
     signals.content_removal_requested.send(sender=None, subject=message, violation=None)
     message.refresh_from_db()
     assert message.removed_at is not None and message.body == CONTACT
@@ -158,7 +158,7 @@ def test_a_message_removed_by_governance_is_hidden_but_kept(client, deal, now):
 
 
 def test_each_message_has_a_report_link_for_the_other_party(client, deal, now):
-    message = protection.post_message(deal_id=deal.pk, author=deal.seller, body="Hi", now=now)
+    message = services.post_message(deal_id=deal.pk, author=deal.seller, body="Hi", now=now)
     from governance.registry import report_url
 
     client.force_login(deal.buyer)
@@ -177,7 +177,7 @@ def test_deal_page_and_chat_poll_stay_within_a_query_budget(
 ):
     for i in range(15):
         author = deal.buyer if i % 2 else deal.seller
-        protection.post_message(deal_id=deal.pk, author=author, body=f"message {i}", now=now)
+        services.post_message(deal_id=deal.pk, author=author, body=f"message {i}", now=now)
     client.force_login(deal.buyer)
     with django_assert_max_num_queries(40):
         assert client.get(reverse("escrow:detail", args=[deal.pk])).status_code == 200

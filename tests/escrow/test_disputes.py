@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 
 from accounts.models import AuditEntry, Standing
-from escrow import ledger, protection, services, tasks
+from escrow import ledger, services, tasks
 from escrow.exceptions import (
     AnswerNotAllowed,
     DisputeAlreadyDecided,
@@ -71,7 +71,7 @@ def test_buyer_opens_a_dispute_on_a_delivered_deal_with_evidence(buyer, listing,
 
 def test_seller_may_open_a_dispute_too(buyer, listing, now):
     deal = delivered_deal(buyer, listing, now)
-    dispute = protection.open_dispute(
+    dispute = services.open_dispute(
         deal_id=deal.pk,
         user=deal.seller,
         statement="The buyer changed the e-mail and went silent.",
@@ -84,7 +84,7 @@ def test_a_dispute_after_its_window_is_refused_and_nothing_written(buyer, listin
     deal = delivered_deal(buyer, listing, now)
     late = now + settings.INSPECTION_PERIOD + timedelta(minutes=1)
     with pytest.raises(DisputeWindowClosed):
-        protection.open_dispute(deal_id=deal.pk, user=buyer, statement="Too late", now=late)
+        services.open_dispute(deal_id=deal.pk, user=buyer, statement="Too late", now=late)
     deal.refresh_from_db()
     assert deal.state == S.DELIVERED
     assert not Dispute.objects.exists() and not DisputeEvidence.objects.exists()
@@ -93,8 +93,8 @@ def test_a_dispute_after_its_window_is_refused_and_nothing_written(buyer, listin
 def test_a_dispute_on_an_accepted_deal_is_refused_a_recovery_claim_is_not(buyer, listing, now):
     deal = accepted_deal(buyer, listing, now)
     with pytest.raises(DisputeWindowClosed):
-        protection.open_dispute(deal_id=deal.pk, user=buyer, statement="x", now=now)
-    claim = protection.open_dispute(
+        services.open_dispute(deal_id=deal.pk, user=buyer, statement="x", now=now)
+    claim = services.open_dispute(
         deal_id=deal.pk,
         user=buyer,
         statement="The seller recovered the account.",
@@ -103,7 +103,7 @@ def test_a_dispute_on_an_accepted_deal_is_refused_a_recovery_claim_is_not(buyer,
     )
     assert claim.kind == "recovery"
     with pytest.raises(EscrowError):  # only one open case
-        protection.open_dispute(
+        services.open_dispute(
             deal_id=deal.pk, user=buyer, statement="again", kind="recovery", now=now
         )
 
@@ -111,7 +111,7 @@ def test_a_dispute_on_an_accepted_deal_is_refused_a_recovery_claim_is_not(buyer,
 def test_a_recovery_claim_after_the_protection_window_is_refused(buyer, listing, now):
     deal = accepted_deal(buyer, listing, now)
     with pytest.raises(RecoveryWindowClosed):
-        protection.open_dispute(
+        services.open_dispute(
             deal_id=deal.pk,
             user=buyer,
             statement="x",
@@ -124,14 +124,14 @@ def test_a_recovery_claim_after_the_protection_window_is_refused(buyer, listing,
 def test_recovery_claim_holds_the_release_until_a_moderator_decides(buyer, listing, now, moderator):
     connect_seller(listing.seller)
     deal = accepted_deal(buyer, listing, now)
-    claim = protection.open_dispute(
+    claim = services.open_dispute(
         deal_id=deal.pk, user=buyer, statement="Taken back", kind="recovery", now=now
     )
     later = now + settings.PROTECTION_WINDOW + timedelta(days=1)
     tasks.release_after_protection(now=later.isoformat())
     deal.refresh_from_db()
     assert deal.state == S.DISPUTED and not Payout.objects.exists()
-    protection.decide_dispute(
+    services.decide_dispute(
         dispute_id=claim.pk,
         moderator=moderator,
         outcome="refund",
@@ -149,8 +149,8 @@ def test_other_party_answers_once_before_the_deadline(buyer, listing, now):
     deal = delivered_deal(buyer, listing, now)
     dispute = dispute_on(deal, now)
     with pytest.raises(AnswerNotAllowed):  # the opener cannot answer themselves
-        protection.answer_dispute(dispute_id=dispute.pk, user=buyer, statement="me", now=now)
-    protection.answer_dispute(
+        services.answer_dispute(dispute_id=dispute.pk, user=buyer, statement="me", now=now)
+    services.answer_dispute(
         dispute_id=dispute.pk,
         user=deal.seller,
         statement="The figures were right.",
@@ -158,7 +158,7 @@ def test_other_party_answers_once_before_the_deadline(buyer, listing, now):
         now=now,
     )
     with pytest.raises(AnswerNotAllowed):
-        protection.answer_dispute(dispute_id=dispute.pk, user=deal.seller, statement="2", now=now)
+        services.answer_dispute(dispute_id=dispute.pk, user=deal.seller, statement="2", now=now)
     dispute.refresh_from_db()
     assert dispute.response == "The figures were right."
     assert DisputeEvidence.objects.filter(dispute=dispute, role="seller").count() == 1
@@ -169,7 +169,7 @@ def test_overdue_answer_is_flagged_once_and_reported_to_governance(buyer, listin
     dispute = dispute_on(deal, now)
     late = now + settings.DISPUTE_RESPONSE_PERIOD + timedelta(minutes=1)
     with pytest.raises(AnswerNotAllowed):
-        protection.answer_dispute(dispute_id=dispute.pk, user=deal.seller, statement="x", now=late)
+        services.answer_dispute(dispute_id=dispute.pk, user=deal.seller, statement="x", now=late)
     assert tasks.flag_overdue_dispute_answers(now=late.isoformat()) == 1
     assert tasks.flag_overdue_dispute_answers(now=late.isoformat()) == 0
     assert Report.objects.get(rule__code="TRX-06").accused_id == deal.seller_id
@@ -181,7 +181,7 @@ def test_moderator_splits_exact_amounts_through_the_ledger(buyer, listing, now, 
     dispute = dispute_on(deal, now)
     buyer_share = deal.total // 3
     seller_share = deal.total - buyer_share
-    protection.decide_dispute(
+    services.decide_dispute(
         dispute_id=dispute.pk,
         moderator=moderator,
         outcome="split",
@@ -223,7 +223,7 @@ def test_a_split_that_does_not_add_up_is_refused_and_nothing_written(
     if buyer_amount == 0:
         seller_amount = deal.total
     with pytest.raises(SplitDoesNotAddUp):
-        protection.decide_dispute(
+        services.decide_dispute(
             dispute_id=dispute.pk,
             moderator=moderator,
             outcome="split",
@@ -240,7 +240,7 @@ def test_off_by_one_split_is_refused(buyer, listing, now, moderator):
     dispute = dispute_on(deal, now)
     before = _snapshot(deal)
     with pytest.raises(SplitDoesNotAddUp):
-        protection.decide_dispute(
+        services.decide_dispute(
             dispute_id=dispute.pk,
             moderator=moderator,
             outcome="split",
@@ -256,7 +256,7 @@ def test_release_and_refund_decisions(buyer, listing, now, moderator):
     connect_seller(listing.seller)
     deal = delivered_deal(buyer, listing, now)
     dispute = dispute_on(deal, now)
-    protection.decide_dispute(
+    services.decide_dispute(
         dispute_id=dispute.pk,
         moderator=moderator,
         outcome="release",
@@ -272,7 +272,7 @@ def test_release_and_refund_decisions(buyer, listing, now, moderator):
     other = ListingFactory(seller=listing.seller)
     deal2 = delivered_deal(buyer, other, now)
     dispute2 = dispute_on(deal2, now)
-    protection.decide_dispute(
+    services.decide_dispute(
         dispute_id=dispute2.pk,
         moderator=moderator,
         outcome="refund",
@@ -287,13 +287,13 @@ def test_release_and_refund_decisions(buyer, listing, now, moderator):
 def test_a_decided_dispute_cannot_be_decided_again(buyer, listing, now, moderator):
     deal = delivered_deal(buyer, listing, now)
     dispute = dispute_on(deal, now)
-    protection.decide_dispute(
+    services.decide_dispute(
         dispute_id=dispute.pk, moderator=moderator, outcome="refund", reason="r", now=now
     )
     before = _snapshot(deal)
     other = make_moderator(display_name="Second")
     with pytest.raises(DisputeAlreadyDecided):
-        protection.decide_dispute(
+        services.decide_dispute(
             dispute_id=dispute.pk, moderator=other, outcome="release", reason="no", now=now
         )
     assert _snapshot(deal) == before
@@ -310,7 +310,7 @@ def test_a_moderator_who_is_a_party_cannot_decide(listing, now):
     dispute = dispute_on(deal, now)
     before = _snapshot(deal)
     with pytest.raises(OwnDeal) as info:
-        protection.decide_dispute(
+        services.decide_dispute(
             dispute_id=dispute.pk, moderator=moderator, outcome="refund", reason="mine", now=now
         )
     assert "another moderator" in str(info.value.message).lower()
@@ -321,7 +321,7 @@ def test_only_dispute_moderators_decide_and_a_reason_is_required(buyer, listing,
     deal = delivered_deal(buyer, listing, now)
     dispute = dispute_on(deal, now)
     with pytest.raises(NotAllowed):
-        protection.decide_dispute(
+        services.decide_dispute(
             dispute_id=dispute.pk,
             moderator=VerifiedUserFactory(),
             outcome="refund",
@@ -329,7 +329,7 @@ def test_only_dispute_moderators_decide_and_a_reason_is_required(buyer, listing,
             now=now,
         )
     with pytest.raises(ReasonRequired):
-        protection.decide_dispute(
+        services.decide_dispute(
             dispute_id=dispute.pk, moderator=moderator, outcome="refund", reason="  ", now=now
         )
     assert Dispute.objects.get().is_open
@@ -355,7 +355,7 @@ def test_two_moderators_at_once_make_one_decision(now):
                 if i == 0
                 else {"outcome": "split", "buyer_amount": 1000, "seller_amount": deal.total - 1000}
             )
-            protection.decide_dispute(
+            services.decide_dispute(
                 dispute_id=dispute.pk, moderator=moderators[i], reason=f"by {i}", now=now, **kwargs
             )
             outcomes.append(i)

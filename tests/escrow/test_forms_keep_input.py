@@ -11,7 +11,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from escrow import protection, services
+from escrow import services
 from escrow.exceptions import PayoutAccountReady, PayoutCountryUnsupported
 from escrow.models import Dispute, Review, SellerPayoutAccount
 from tests.accounts.identity_helpers import moderator
@@ -61,7 +61,7 @@ def test_a_review_without_stars_comes_back_with_its_text_and_the_error_beside_ra
 
 
 def test_a_too_long_reply_comes_back_as_typed(client, released, now):
-    protection.leave_review(deal_id=released.pk, buyer=released.buyer, rating=4, text="ok", now=now)
+    services.leave_review(deal_id=released.pk, buyer=released.buyer, rating=4, text="ok", now=now)
     client.force_login(released.seller)
     typed = "Thank you! " * 300  # over the 2,000-character limit
     response = client.post(reverse("escrow:review_reply", args=[released.pk]), {"text": typed})
@@ -79,7 +79,7 @@ def test_a_too_long_reply_comes_back_as_typed(client, released, now):
 def dispute(buyer, listing, now):
     deal = open_and_pay(buyer, listing, now)
     hand_over(deal, now)
-    return protection.open_dispute(
+    return services.open_dispute(
         deal_id=deal.pk,
         user=buyer,
         statement="Not as described.",

@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from escrow import protection, services, tasks
+from escrow import services, tasks
 from escrow.exceptions import NotAllowed, NotWatched
 from escrow.models import Deal, Payout, Refund
 from governance import services as gov
@@ -75,7 +75,7 @@ def test_removed_listing_cancels_unpaid_deals_and_watches_funded_ones(
 
 def test_buyer_of_a_watched_deal_gets_a_refund_button(client, buyer, listing, now):
     deal = open_and_pay(buyer, listing, now)
-    protection.watch_deal(deal_id=deal.pk, reason="seller banned", now=now)
+    services.watch_deal(deal_id=deal.pk, reason="seller banned", now=now)
     client.force_login(buyer)
     page = client.get(reverse("escrow:detail", args=[deal.pk])).content.decode()
     assert "Refund me" in page
@@ -89,25 +89,25 @@ def test_refund_of_a_watched_deal_by_a_moderator_and_refusals(buyer, listing, no
     deal = open_and_pay(buyer, listing, now)
     moderator = make_moderator()
     with pytest.raises(NotWatched):
-        protection.refund_watched_deal(deal_id=deal.pk, actor=buyer, now=now)
-    protection.watch_deal(deal_id=deal.pk, reason="listing removed", now=now)
+        services.refund_watched_deal(deal_id=deal.pk, actor=buyer, now=now)
+    services.watch_deal(deal_id=deal.pk, reason="listing removed", now=now)
     with pytest.raises(NotAllowed):
-        protection.refund_watched_deal(deal_id=deal.pk, actor=deal.seller, now=now)
+        services.refund_watched_deal(deal_id=deal.pk, actor=deal.seller, now=now)
     with pytest.raises(NotAllowed):
-        protection.refund_watched_deal(deal_id=deal.pk, actor=VerifiedUserFactory(), now=now)
+        services.refund_watched_deal(deal_id=deal.pk, actor=VerifiedUserFactory(), now=now)
     assert Deal.objects.get(pk=deal.pk).state == S.FUNDED
-    protection.refund_watched_deal(deal_id=deal.pk, actor=moderator, reason="banned", now=now)
+    services.refund_watched_deal(deal_id=deal.pk, actor=moderator, reason="banned", now=now)
     assert Deal.objects.get(pk=deal.pk).state == S.REFUNDED
 
 
 def test_a_watched_accepted_deal_is_not_released_until_the_watch_ends(buyer, listing, now):
     connect_seller(listing.seller)
     deal = accepted_deal(buyer, listing, now)
-    protection.watch_deal(deal_id=deal.pk, reason="seller frozen", now=now)
+    services.watch_deal(deal_id=deal.pk, reason="seller frozen", now=now)
     later = after_protection(now)
     tasks.release_after_protection(now=later.isoformat())
     assert Deal.objects.get(pk=deal.pk).state == S.ACCEPTED
-    protection.end_deal_watch(
+    services.end_deal_watch(
         deal_id=deal.pk, moderator=make_moderator(), reason="cleared", now=later
     )
     tasks.release_after_protection(now=later.isoformat())

@@ -214,7 +214,7 @@ def test_a_sellers_median_release_time_is_the_middle_of_their_released_deals(now
             )
     other = _deal(now)  # accepted, not released: not counted
 
-    medians = services._median_release_seconds([odd.pk, even.pk, other.seller_id])
+    medians = services.median_release_seconds([odd.pk, even.pk, other.seller_id])
 
     assert medians == {odd.pk: 21, even.pk: 30}  # floors 10, 21, 40 | (21 + 40) // 2
 

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from accounts.models import Standing
-from escrow import protection, services
+from escrow import services
 from escrow.exceptions import AlreadyReviewed, InvalidRating, ReplyNotAllowed, ReviewNotAllowed
 from escrow.models import Review
 from listings import fragments
@@ -37,27 +37,25 @@ def test_a_review_and_its_reply_show_at_once_on_a_cached_listing_page(
     assert (
         fragments.lookup_listing(fragments.detail_key(on_sale.pk), on_sale.pk)[1] is not None
     )  # cached
-    review = protection.leave_review(
+    review = services.leave_review(
         deal_id=released.pk, buyer=released.buyer, rating=4, text="Smooth handover.", now=now
     )
     page = client.get(url).content.decode()
     assert "Smooth handover." in page and "No reviews yet." not in page
     # A reply saves only the review (not the standing): Review itself invalidates.
-    protection.reply_to_review(review_id=review.pk, seller=released.seller, text="Thanks!", now=now)
+    services.reply_to_review(review_id=review.pk, seller=released.seller, text="Thanks!", now=now)
     assert "Thanks!" in client.get(url).content.decode()
     cache.clear()
 
 
 def test_buyer_reviews_once_and_the_standing_shows_it(client, released, now):
-    protection.leave_review(
+    services.leave_review(
         deal_id=released.pk, buyer=released.buyer, rating=4, text="Smooth handover.", now=now
     )
     standing = Standing.objects.get(user=released.seller)
     assert standing.rating_count == 1 and standing.rating == 4.0
     with pytest.raises(AlreadyReviewed):
-        protection.leave_review(
-            deal_id=released.pk, buyer=released.buyer, rating=5, text="", now=now
-        )
+        services.leave_review(deal_id=released.pk, buyer=released.buyer, rating=5, text="", now=now)
     assert (
         Review.objects.count() == 1 and Standing.objects.get(user=released.seller).rating_count == 1
     )
@@ -71,11 +69,11 @@ def test_buyer_reviews_once_and_the_standing_shows_it(client, released, now):
 
 def test_a_review_of_a_deal_one_did_not_buy_is_refused(released, now):
     with pytest.raises(ReviewNotAllowed):
-        protection.leave_review(
+        services.leave_review(
             deal_id=released.pk, buyer=VerifiedUserFactory(), rating=1, text="x", now=now
         )
     with pytest.raises(ReviewNotAllowed):
-        protection.leave_review(
+        services.leave_review(
             deal_id=released.pk, buyer=released.seller, rating=5, text="me", now=now
         )
     assert not Review.objects.exists()
@@ -85,9 +83,9 @@ def test_a_review_of_a_deal_one_did_not_buy_is_refused(released, now):
 def test_a_review_before_release_or_with_a_bad_rating_is_refused(buyer, listing, now):
     deal = open_and_pay(buyer, listing, now)
     with pytest.raises(ReviewNotAllowed):
-        protection.leave_review(deal_id=deal.pk, buyer=buyer, rating=5, text="", now=now)
+        services.leave_review(deal_id=deal.pk, buyer=buyer, rating=5, text="", now=now)
     with pytest.raises(InvalidRating):
-        protection.leave_review(deal_id=deal.pk, buyer=buyer, rating=6, text="", now=now)
+        services.leave_review(deal_id=deal.pk, buyer=buyer, rating=6, text="", now=now)
     assert not Review.objects.exists()
 
 
@@ -109,15 +107,15 @@ def test_a_stranger_gets_404_for_the_review_page(client, released):
 
 
 def test_seller_replies_once_and_contact_details_are_masked(released, now):
-    review = protection.leave_review(
+    review = services.leave_review(
         deal_id=released.pk, buyer=released.buyer, rating=3, text="Call me 13812345678", now=now
     )
     assert "13812345678" not in review.text
-    protection.reply_to_review(review_id=review.pk, seller=released.seller, text="Thanks!", now=now)
+    services.reply_to_review(review_id=review.pk, seller=released.seller, text="Thanks!", now=now)
     with pytest.raises(ReplyNotAllowed):
-        protection.reply_to_review(review_id=review.pk, seller=released.seller, text="2", now=now)
+        services.reply_to_review(review_id=review.pk, seller=released.seller, text="2", now=now)
     with pytest.raises(ReplyNotAllowed):
-        protection.reply_to_review(review_id=review.pk, seller=released.buyer, text="3", now=now)
+        services.reply_to_review(review_id=review.pk, seller=released.buyer, text="3", now=now)
     review.refresh_from_db()
     assert review.reply == "Thanks!"
 
@@ -131,7 +129,7 @@ def test_a_removed_review_text_is_gone_everywhere_and_back_on_appeal(
 
     settings.FRAGMENT_CACHE = True
     cache.clear()
-    review = protection.leave_review(
+    review = services.leave_review(
         deal_id=released.pk, buyer=released.buyer, rating=4, text="The seller is a liar.", now=now
     )
     on_sale = ListingFactory(seller=released.seller)
@@ -169,7 +167,7 @@ def test_a_review_can_be_reported_from_the_sellers_page_by_others_than_its_autho
 ):
     from governance.registry import report_url
 
-    review = protection.leave_review(
+    review = services.leave_review(
         deal_id=released.pk, buyer=released.buyer, rating=1, text="Rude words", now=now
     )
     profile = reverse("escrow:seller_profile", args=[released.seller_id])

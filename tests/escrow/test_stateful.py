@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from escrow import ledger, protection, services, tasks
+from escrow import ledger, services, tasks
 from escrow.checklists import checklist_for
 from escrow.exceptions import EscrowError
 from escrow.gateways import simulated
@@ -222,7 +222,7 @@ class EscrowMachine(RuleBasedStateMachine):
         if deal is None:
             return
         try:
-            protection.open_dispute(
+            services.open_dispute(
                 deal_id=deal.pk,
                 user=deal.seller if by_seller else deal.buyer,
                 statement="not as described",
@@ -250,7 +250,7 @@ class EscrowMachine(RuleBasedStateMachine):
             buyer_amount = share
             seller_amount = held - share if exact else held - share + 1
         try:
-            protection.decide_dispute(
+            services.decide_dispute(
                 dispute_id=case.pk,
                 moderator=self.moderator,
                 outcome=outcome,

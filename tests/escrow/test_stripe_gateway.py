@@ -110,7 +110,6 @@ def gateway(stripe_settings, stub, monkeypatch):
 
     instance = stripe_gateway.StripeGateway(http_client=stub)
     monkeypatch.setattr(gateways, "get_gateway", lambda: instance)
-    monkeypatch.setattr(services, "get_gateway", lambda: instance)
     from escrow import webhooks
 
     monkeypatch.setattr(webhooks, "get_gateway", lambda: instance)

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import User
-from escrow import protection, services
+from escrow import services
 from escrow.models import DealMessage, Review
 from governance.models import Report
 
@@ -42,7 +42,7 @@ def released(buyer, listing, now):
 def test_chat_hides_the_detail_itself_from_the_other_party_and_keeps_the_original(
     client, deal, now, body, secret
 ):
-    message = protection.post_message(deal_id=deal.pk, author=deal.seller, body=body, now=now)
+    message = services.post_message(deal_id=deal.pk, author=deal.seller, body=body, now=now)
     assert message.body == body  # evidence for moderators
     client.force_login(deal.buyer)
     page = client.get(reverse("escrow:detail", args=[deal.pk])).content.decode()
@@ -53,7 +53,7 @@ def test_chat_hides_the_detail_itself_from_the_other_party_and_keeps_the_origina
 
 
 def test_a_message_masked_by_an_older_detector_is_masked_by_the_current_one(client, deal, now):
-    message = protection.post_message(
+    message = services.post_message(
         deal_id=deal.pk, author=deal.seller, body="hello there", now=now
     )
     body = "My WeChat ID is wxid_abc123"
@@ -65,10 +65,10 @@ def test_a_message_masked_by_an_older_detector_is_masked_by_the_current_one(clie
 
 
 def test_a_sellers_reply_is_masked_on_the_public_seller_page_and_reported(client, released, now):
-    review = protection.leave_review(
+    review = services.leave_review(
         deal_id=released.pk, buyer=released.buyer, rating=5, text="Great seller", now=now
     )
-    protection.reply_to_review(
+    services.reply_to_review(
         review_id=review.pk, seller=released.seller, text="WeChat me: wxid_seller2", now=now
     )
     page = client.get(reverse("escrow:seller_profile", args=[released.seller_id]))
@@ -78,7 +78,7 @@ def test_a_sellers_reply_is_masked_on_the_public_seller_page_and_reported(client
 
 
 def test_replies_and_reviews_stored_before_the_fix_are_masked_where_shown(client, released, now):
-    review = protection.leave_review(
+    review = services.leave_review(
         deal_id=released.pk, buyer=released.buyer, rating=4, text="ok", now=now
     )
     Review.objects.filter(pk=review.pk).update(
@@ -96,7 +96,7 @@ def test_replies_and_reviews_stored_before_the_fix_are_masked_where_shown(client
 
 
 def test_a_review_with_contact_details_is_published_masked_and_reported(client, released, now):
-    protection.leave_review(
+    services.leave_review(
         deal_id=released.pk,
         buyer=released.buyer,
         rating=5,
@@ -123,7 +123,7 @@ def test_a_display_name_with_contact_details_is_refused_and_what_was_typed_is_ke
 
 def test_a_display_name_stored_before_the_rule_is_masked_where_others_read_it(client, deal, now):
     User.objects.filter(pk=deal.seller_id).update(display_name="Mia wxid_mia0001")
-    protection.post_message(deal_id=deal.pk, author=deal.seller, body="Hi", now=now)
+    services.post_message(deal_id=deal.pk, author=deal.seller, body="Hi", now=now)
     client.force_login(deal.buyer)
     for url in (
         reverse("escrow:detail", args=[deal.pk]),

@@ -204,11 +204,11 @@ def build_world() -> World:
 
     # Escrow protection: a chat message with an attachment (Alice on the funded
     # deal), and a dispute with an evidence file (Bob on a delivered deal).
-    from escrow import protection
-    from escrow.protection import Upload
+    from escrow import services
+    from escrow.services import Upload
     from tests.factories import document_photo
 
-    w.objects["message"] = protection.post_message(
+    w.objects["message"] = services.post_message(
         deal_id=funded.pk,
         author=alice,
         body="Handing over tonight.",
@@ -226,7 +226,7 @@ def build_world() -> World:
         checklist=[key for key, _ in checklist_for("youtube")],
         now=now,
     )
-    dispute = protection.open_dispute(
+    dispute = services.open_dispute(
         deal_id=disputed.pk,
         user=bob,
         statement="Not as described.",
@@ -253,8 +253,8 @@ def build_world() -> World:
     escrow.connect_payout_account(
         user=alice, country="US", return_url="http://x/", refresh_url="http://x/"
     )
-    from escrow.gateways.simulated import deliver_event
     from escrow.models import SimEvent
+    from escrow.simulated_delivery import deliver_event
 
     for event in SimEvent.objects.order_by("created_at")[:2]:
         deliver_event(event.pk)

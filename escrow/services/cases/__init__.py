@@ -1,0 +1,1 @@
+"""Cases a moderator decides: disputes, recovery claims, chargebacks, watched deals."""
