@@ -274,8 +274,6 @@ def test_the_return_page_says_the_truth_when_stripe_is_down_or_the_deal_was_canc
 
 
 def test_connecting_a_payout_account_while_stripe_is_down_is_said_not_a_500(client, stub):
-    from django.contrib.messages import get_messages
-
     from tests.factories import TEST_PASSWORD
 
     seller = VerifiedUserFactory()
@@ -287,7 +285,8 @@ def test_connecting_a_payout_account_while_stripe_is_down_is_said_not_a_500(clie
 
     stub.request = refuse
     response = client.post("/payouts/connect/", {"country": "US"})
-    assert response.url.endswith("/payouts/"), response.url
-    assert response.status_code == 302
-    texts = [str(m) for m in get_messages(response.wsgi_request)]
-    assert any("not reachable" in t for t in texts), texts
+    # The payouts page again, the error above the form and the country kept.
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "not reachable" in page
+    assert 'value="US" selected' in page
