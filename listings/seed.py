@@ -190,7 +190,8 @@ def _listing(rng: random.Random, *, seller_id: int, state: str, now, n: int) -> 
     platform = _pick_platform(rng)
     texts = _texts(rng, platform)
     figures = _figures(rng)
-    handle = f"@demo_{platform}_{n}"
+    # Short enough for every platform's handle limit (X: 15) at a million listings.
+    handle = f"@demo_{n}"
     created = now - timedelta(days=rng.uniform(0, 120))
     published_at = created + timedelta(hours=rng.uniform(1, 48))
     listing = Listing(

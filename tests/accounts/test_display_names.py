@@ -137,7 +137,7 @@ def test_the_refusal_is_in_chinese_for_a_chinese_page(client, member):
     assert "显示名称不能包含“客服”" in page
     assert 'value="客服小美"' in page
     response = _post(client, "buyer@demo.handoff.test", HTTP_ACCEPT_LANGUAGE="zh-hans")
-    assert "显示名称不能是电子邮件地址。" in html.unescape(response.content.decode())
+    assert "显示名称不能是邮箱地址。" in html.unescape(response.content.decode())
 
 
 def test_the_default_name_of_members_without_one_is_refused(client, member):

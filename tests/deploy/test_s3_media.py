@@ -21,6 +21,7 @@ from kernel.private_files import private_storage
 from marketplace.settings_env import media_storages
 from tests.accounts.identity_helpers import moderator, submit
 from tests.factories import UserFactory
+from tests.totp import force_login_with_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +86,7 @@ def test_identity_documents_go_to_the_private_bucket_and_only_the_views_serve_th
     assert "X-Amz" not in response.get("Location", "")
 
     mod = moderator()
-    client.force_login(mod)
+    force_login_with_second_factor(client, mod)
     assert client.get(url).status_code == 200
     assert AuditEntry.objects.filter(action="accounts.verification.document_viewed").exists()
     client.force_login(UserFactory())
