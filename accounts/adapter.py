@@ -8,7 +8,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
-from kernel.http import client_ip
+from kernel.http import client_ip, set_language_cookie
 
 logger = logging.getLogger(__name__)
 
@@ -31,16 +31,7 @@ class AccountAdapter(DefaultAccountAdapter):
         response = super().post_login(request, user, **kwargs)
         language = getattr(user, "language", "")
         if language and not request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME):
-            response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME,
-                language,
-                max_age=settings.LANGUAGE_COOKIE_AGE,
-                path=settings.LANGUAGE_COOKIE_PATH,
-                domain=settings.LANGUAGE_COOKIE_DOMAIN,
-                secure=settings.LANGUAGE_COOKIE_SECURE,
-                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-            )
+            set_language_cookie(response, language)
         return response
 
     def send_mail(self, template_prefix: str, email, context: dict) -> None:
