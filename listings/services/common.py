@@ -3,11 +3,13 @@ fingerprint, the search document, validation and the audit snapshot."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from kernel.crypto import keyed_hash
 
 from .. import search
+from ..handles import clean_handle_for
 from ..models import Listing
 
 #: Fields the seller edits; the form steps each cover a subset.
@@ -67,6 +69,11 @@ def _validate(listing: Listing, fields=None) -> None:
     else:
         exclude = [f.name for f in Listing._meta.concrete_fields if f.name not in set(fields)]
     listing.full_clean(exclude=exclude)
+    if listing.handle and (fields is None or {"handle", "platform"} & set(fields)):
+        try:
+            clean_handle_for(listing.platform, listing.handle)
+        except ValidationError as exc:
+            raise ValidationError({"handle": exc.messages}) from None
 
 
 def _lock_for_seller(seller, listing_id: int) -> Listing:

@@ -169,3 +169,26 @@ def test_demo_handles_fit_their_platforms_limits():
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     for listing in Listing.objects.all():
         clean_handle_for(listing.platform, listing.handle)  # raises if too long
+
+
+def test_the_services_refuse_what_the_form_refuses():
+    from django.core.exceptions import ValidationError
+
+    from listings import services
+    from tests.listings.helpers import ACCOUNT as HELPER_ACCOUNT
+
+    seller = VerifiedUserFactory()
+    with pytest.raises(ValidationError) as exc:
+        services.create_listing(
+            seller=seller, data={**HELPER_ACCOUNT, "handle": "x" * 10_025 + "<script>"}
+        )
+    assert "handle" in exc.value.message_dict
+    listing = services.create_listing(
+        seller=seller,
+        data={**HELPER_ACCOUNT, "platform": "youtube", "handle": "@a_long_name_of_22_chr"},
+    )
+    with pytest.raises(ValidationError) as exc:  # 21 characters are too many on X
+        services.update_listing(seller=seller, listing_id=listing.pk, data={"platform": "x"})
+    assert "at most 15 characters" in " ".join(exc.value.message_dict["handle"])
+    assert not Listing.objects.filter(handle__isnull=True).exists()
+    assert Listing.objects.count() == 1
