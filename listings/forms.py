@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django import forms
 from django.conf import settings
 from django.core.validators import DecimalValidator, MaxValueValidator
+from django.forms.renderers import Jinja2 as Jinja2FormRenderer
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -254,6 +255,10 @@ class RejectForm(forms.Form):
 class CatalogueFilterForm(forms.Form):
     """The catalogue's query parameters. Invalid values are dropped, not fatal."""
 
+    #: Django's own Jinja2 widget templates: the form is on every catalogue and
+    #: search page, and renders in half the time (docs/performance.md).
+    default_renderer = Jinja2FormRenderer()
+
     SORT_CHOICES = [
         ("newest", _("Newest")),
         ("price_asc", _("Price: low to high")),
@@ -265,7 +270,7 @@ class CatalogueFilterForm(forms.Form):
     #: Longer searches are cut to this many characters (with a notice), never dropped.
     Q_MAX_LENGTH = 100
 
-    q = forms.CharField(label=_("Search"), required=False)
+    q = forms.CharField(label=_("Search"), required=False, widget=forms.SearchInput)
     platform = forms.MultipleChoiceField(
         label=_("Platform"),
         choices=Platform.choices,
@@ -298,13 +303,8 @@ class CatalogueFilterForm(forms.Form):
             self.fields[name].widget.attrs["max"] = cap
         for name in ("min_followers", "max_followers", "min_price", "max_price"):
             self.fields[name].widget.attrs.update({"inputmode": "numeric", "placeholder": "0"})
-        self.fields["q"].widget.attrs.update(
-            {
-                "type": "search",
-                # Each example finds a demo listing (listings/seed.py); keep them in step.
-                "placeholder": _("e.g. gaming, 美食, travel"),
-            }
-        )
+        # Each example finds a demo listing (listings/seed.py); keep them in step.
+        self.fields["q"].widget.attrs["placeholder"] = _("e.g. gaming, 美食, travel")
 
     def clean_q(self):
         """Cut an over-long search and drop one with nothing searchable; each case

@@ -25,6 +25,9 @@ kept only for the listing's own plain path (no query string, which the language
 form's ``next`` repeats) and served only when the visitor has no pending messages;
 its key carries the deploy's static file names (``_build``); the access check
 still runs first on every request. Nothing of a signed-in visitor's is ever in it.
+It is stored on a listing's second view (the first stores the parts): on traffic
+spread over every listing most views are first views, and storing each page
+(~25 KB) then cost more than the hits it served (docs/performance.md).
 
 Invalidation of the catalogue and home page: one *generation* number
 (``listings:catalogue-gen``). Every change that a catalogue page can show bumps it
@@ -193,13 +196,21 @@ def _new_version() -> str:
 
 
 def lookup_listing(key: str, listing_id: int) -> tuple[str, dict | None, tuple | None]:
-    """(key, cached entry or None, token) for an entry of listing ``listing_id``'s
-    page: the entry counts while the *all* generation and the listing's version are
-    what it was stored with. One cache round trip (two the first time a listing is
-    asked for, or after its version was evicted: a fresh one is made)."""
+    """(key, cached entry or None, token) for one entry of listing ``listing_id``'s
+    page (``lookup_listing_entries`` with one key)."""
+    entries, token = lookup_listing_entries([key], listing_id)
+    return key, entries.get(key), token
+
+
+def lookup_listing_entries(keys: list[str], listing_id: int) -> tuple[dict, tuple | None]:
+    """({key: entry} of the entries found and current, token) for entries of listing
+    ``listing_id``'s page: an entry counts while the *all* generation and the
+    listing's version are what it was stored with. One cache round trip for all
+    ``keys`` (two the first time a listing is asked for, or after its version was
+    evicted: a fresh one is made)."""
     version_key = _version_key(listing_id)
     try:
-        found = cache.get_many([ALL_KEY, version_key, key])
+        found = cache.get_many([ALL_KEY, version_key, *keys])
         if found.get(ALL_KEY) is None or found.get(version_key) is None:
             # First use, or evicted: fresh tokens, so nothing stored under an
             # older one ever counts again (a counter could come back to it).
@@ -207,15 +218,13 @@ def lookup_listing(key: str, listing_id: int) -> tuple[str, dict | None, tuple |
             cache.add(version_key, _new_version(), VERSION_SECONDS)
             found.update(cache.get_many([ALL_KEY, version_key]))
             if found.get(ALL_KEY) is None or found.get(version_key) is None:
-                return key, None, None
+                return {}, None
     except Exception:  # the cache is down: render without it
         logger.warning("fragment cache unavailable", exc_info=True)
-        return key, None, None
+        return {}, None
     token = (found[ALL_KEY], found[version_key])
-    entry = found.get(key)
-    if entry is not None and entry.get("gen") != token:
-        entry = None
-    return key, entry, token
+    entries = {key: found[key] for key in keys if key in found and found[key].get("gen") == token}
+    return entries, token
 
 
 def store(key: str, gen, entry: dict, *, timeout: int | None = None) -> None:

@@ -471,18 +471,19 @@ def get_listing_for_user(user, listing_id: int) -> Listing:
     return listing
 
 
-#: The head's columns.
+#: The head's columns (the description: the page's Open Graph summary, which is
+#: rendered live).
 _HEAD_FIELDS = tuple(
     f.attname
     for f in Listing._meta.concrete_fields
-    if f.attname in {"id", "state", "seller_id", "title", "price", "currency"}
+    if f.attname in {"id", "state", "seller_id", "title", "description", "price", "currency"}
 )
 
 
 def get_listing_head_for_user(user, listing_id: int) -> Listing:
     """The same access rule as ``get_listing_for_user`` in one small query, for the
     listing page served from the fragment cache: only the fields its live parts
-    use (state, seller, title, price, currency; the seller as a bare id). Any
+    use (state, seller, title, description, price, currency; the seller as a bare id). Any
     other field is loaded on access; the handle is never loaded here."""
     try:
         listing = Listing.objects.only(*_HEAD_FIELDS).get(pk=int(listing_id))

@@ -159,17 +159,21 @@ def detail(request, pk: int):
     cache_key = page_key = gen = None
     if fragments.enabled():
         page_key = fragments.anonymous_page_key(request, pk)
-        if page_key is not None:
-            _, page, _ = fragments.lookup_listing(page_key, pk)
-            # Only a PUBLISHED listing's page is kept, and it is public: the state
-            # is the whole access check (anything else goes the long way below).
-            if page is not None and selectors.listing_state(pk) == State.PUBLISHED:
-                return fragments.serve_anonymous_page(request, page["html"])
-        cache_key, entry, gen = fragments.lookup_listing(fragments.detail_key(pk), pk)
+        cache_key = fragments.detail_key(pk)
+        keys = [cache_key] if page_key is None else [page_key, cache_key]
+        entries, gen = fragments.lookup_listing_entries(keys, pk)
+        page = entries.get(page_key)
+        # Only a PUBLISHED listing's page is kept, and it is public: the state
+        # is the whole access check (anything else goes the long way below).
+        if page is not None and selectors.listing_state(pk) == State.PUBLISHED:
+            return fragments.serve_anonymous_page(request, page["html"])
+        entry = entries.get(cache_key)
         if entry is not None:
             head = selectors.get_listing_head_for_user(request.user, pk)
             if head.state == State.PUBLISHED:
                 # SafeStrings, as render_to_string made them (pickled with their class).
+                # The parts were kept by an earlier view: this second view keeps the
+                # anonymous page too (a listing seen once costs one store, not two).
                 return _serve_detail(
                     request, head, entry["parts"], page_key, gen, entry.get("until")
                 )
@@ -197,7 +201,7 @@ def detail(request, pk: int):
             until = seller.verified_until.timestamp()
             timeout = int(until - time.time())
         fragments.store(cache_key, gen, {"parts": parts, "until": until}, timeout=timeout)
-    return _serve_detail(request, listing, parts, page_key if cache_key else None, gen, until)
+    return _serve_detail(request, listing, parts, None, gen, until)
 
 
 # ------------------------------------------------------------------ sellers

@@ -151,6 +151,13 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Only the listing cards (marketplace/jinja2.py says why): <app>/jinja2/.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "marketplace.jinja2.environment"},
+    },
 ]
 
 # ----------------------------------------------------------------------- database

@@ -3,10 +3,12 @@ from __future__ import annotations
 import functools
 
 from django import template
+from django.templatetags.static import PrefixNode
 from django.urls import get_script_prefix, reverse
 from django.utils import translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from kernel.money import compact_number, format_money, money_markup
 
@@ -70,6 +72,28 @@ def card_labels() -> dict[str, str]:
     """The card's labels in the active language, translated once per language and
     process rather than three ``{% trans %}`` per card (fifty cards a page)."""
     return _card_labels(translation.get_language())
+
+
+def sales_text(n) -> str:
+    """ "3 sales" / "3 笔成交": the card's count of a seller's completed sales."""
+    n = int(n)
+    return ngettext("%(n)s sale", "%(n)s sales", n) % {"n": n}
+
+
+@register.simple_tag
+def listing_cards(listings) -> str:
+    """``{% listing_cards listings %}``: the cards of ``listings`` (one listing or
+    several), rendered by the Jinja2 engine (``listings/cards.html``)."""
+    from django.template.loader import get_template
+
+    from listings.models import Listing
+
+    if isinstance(listings, Listing):
+        listings = [listings]
+    template = get_template("listings/cards.html", using="jinja2")
+    context = {"listings": listings, "media_prefix": PrefixNode.handle_simple("MEDIA_URL")}
+    # Jinja2 escaped every value it printed (autoescape is on).
+    return mark_safe(template.render(context))  # noqa: S308  # nosec B308 B703
 
 
 @functools.cache

@@ -1,14 +1,21 @@
 """A listing card says the same thing, in both languages, as the generic
 template tags it replaced (``get_platform_display``, ``{% url %}``, ``{% trans %}``):
-the card's labels are translated once per language, not per card."""
+the card's labels are translated once per language, not per card. The cards are
+rendered by the Jinja2 engine (``{% listing_cards %}``): escaping, masking and the
+seller's standing hold there as in Django's templates."""
 
 import pytest
-from django.template.loader import render_to_string
+from django.template import Context, Template
 from django.urls import reverse, set_script_prefix
 from django.utils import translation
 
 from listings.models import Platform
-from listings.templatetags.listings_tags import card_labels, detail_url, platform_label
+from listings.templatetags.listings_tags import (
+    card_labels,
+    detail_url,
+    listing_cards,
+    platform_label,
+)
 from tests.factories import VerifiedUserFactory
 from tests.listings.helpers import published
 
@@ -56,7 +63,7 @@ def test_card_labels_are_translated(language, expected):
 def test_a_card_shows_its_link_platform_and_labels(language):
     listing = published(VerifiedUserFactory(), platform=Platform.XIAOHONGSHU)
     with translation.override(language):
-        html = render_to_string("listings/_card.html", {"listing": listing})
+        html = listing_cards(listing)
         expected_platform = str(Platform.XIAOHONGSHU.label)
         labels = card_labels()
     assert f'href="{reverse("listings:detail", args=[listing.pk])}"' in html
@@ -73,3 +80,72 @@ def test_region_label_is_the_translated_display_of_every_region(language):
     with translation.override(language):
         for value, label in Region.choices:
             assert region_label(value) == str(label)
+
+
+def _cards_of(seller):
+    """The seller's published listings as the catalogue reads them (one query)."""
+    from listings.selectors import published_of_seller
+
+    return published_of_seller(seller.pk)
+
+
+def _seller_with_standing(sales: int, rating_total: int = 0, rating_count: int = 0):
+    from accounts.models import Standing
+
+    seller = VerifiedUserFactory()
+    Standing.objects.update_or_create(
+        user=seller,
+        defaults={
+            "completed_sales": sales,
+            "rating_total": rating_total,
+            "rating_count": rating_count,
+        },
+    )
+    return seller
+
+
+@pytest.mark.parametrize(
+    "language,sales,expected",
+    [("en", 1, "· 1 sale<"), ("en", 3, "· 3 sales<"), ("zh-hans", 3, "· 3 笔出售<")],
+)
+def test_a_card_shows_the_sellers_rating_and_sales_in_the_visitors_language(
+    language, sales, expected
+):
+    seller = _seller_with_standing(sales, rating_total=9, rating_count=2)
+    published(seller)
+    with translation.override(language):
+        html = listing_cards(_cards_of(seller))
+    assert expected in html
+    assert "★ 4.5" in html
+
+
+def test_a_card_of_a_seller_without_a_standing_record_shows_no_rating():
+    from accounts.models import Standing
+
+    seller = VerifiedUserFactory()
+    published(seller)
+    Standing.objects.filter(user=seller).delete()
+    html = listing_cards(_cards_of(seller))
+    assert 'class="listing-card"' in html
+    assert "★" not in html and "sale" not in html
+
+
+def test_a_card_escapes_what_the_seller_typed_and_masks_contact_details():
+    seller = VerifiedUserFactory()
+    published(seller, title='<script>alert("x")</script> & co', niche="<b>niche</b>")
+    type(seller).objects.filter(pk=seller.pk).update(display_name="wechat abc12345")
+    html = listing_cards(_cards_of(seller))
+    assert "<script>" not in html and "<b>niche" not in html
+    assert "&lt;script&gt;" in html and "&amp; co" in html
+    assert "abc12345" not in html
+
+
+def test_the_catalogue_shows_one_card_per_listing_through_the_template_tag():
+    seller = VerifiedUserFactory()
+    first, second = published(seller), published(seller, handle="second_account")
+    html = Template("{% load listings_tags %}{% listing_cards rows %}").render(
+        Context({"rows": _cards_of(seller)})
+    )
+    assert html.count('<article class="listing-card">') == 2
+    for listing in (first, second):
+        assert f'href="{reverse("listings:detail", args=[listing.pk])}"' in html

@@ -98,9 +98,13 @@ def test_a_hit_runs_only_the_access_check(client, live):
         client.get(_url(live))
     miss = [q["sql"] for q in ctx.captured_queries]  # read now: the next request resets the log
     with CaptureQueriesContext(connection) as ctx:
+        client.get(_url(live))  # the parts from the cache; the whole page kept now
+    second = [q["sql"] for q in ctx.captured_queries]
+    with CaptureQueriesContext(connection) as ctx:
         response = client.get(_url(live))
     hit = [q["sql"] for q in ctx.captured_queries]
     assert response.status_code == 200
+    assert len(second) == 1 and '"handle"' not in second[0], second  # the page head
     assert len(hit) == 1, hit
     assert 'FROM "listings_listing"' in hit[0]  # the access check
     assert '"handle"' not in hit[0]
@@ -117,9 +121,9 @@ def test_a_signed_in_hit_adds_only_the_session_and_user_lookups(
 ):
     client.force_login(UserFactory())
     client.get(_url(live))
-    # The user, the page head's access check, the Open Graph description and
+    # The user, the page head's access check (with the Open Graph description) and
     # whether this buyer watches the listing (the session comes from the cache).
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(3):
         assert client.get(_url(live)).status_code == 200
 
 
@@ -246,9 +250,23 @@ def _page_is_kept(listing, language="en") -> bool:
     return entry is not None
 
 
+def _seen_twice(listing) -> str:
+    """Two anonymous views: the first keeps the parts, the second the whole page."""
+    Client().get(_url(listing))
+    return Client().get(_url(listing)).content.decode()
+
+
+def test_a_listing_seen_once_keeps_its_parts_and_its_second_view_keeps_the_page(live):
+    first = Client().get(_url(live)).content.decode()
+    assert _is_cached(live) and not _page_is_kept(live)
+    second = Client().get(_url(live)).content.decode()
+    assert _page_is_kept(live)
+    third = Client().get(_url(live)).content.decode()
+    assert first == second == third
+
+
 def test_an_anonymous_visitor_gets_the_kept_page_with_no_token_and_no_cookie(live):
-    first = Client()
-    page_first = first.get(_url(live)).content.decode()
+    page_first = _seen_twice(live)
     assert _page_is_kept(live)
     second = Client(enforce_csrf_checks=True)
     with CaptureQueriesContext(connection) as ctx:
@@ -266,7 +284,7 @@ def test_an_anonymous_visitor_gets_the_kept_page_with_no_token_and_no_cookie(liv
 
 
 def test_a_signed_in_visitor_never_gets_the_anonymous_page(live):
-    Client().get(_url(live))
+    _seen_twice(live)
     assert _page_is_kept(live)
     member = Client()
     member.force_login(UserFactory(display_name="Member Mo"))
@@ -283,12 +301,12 @@ def test_waiting_messages_are_shown_live_and_never_kept(live):
     page = visitor.get(_url(live)).content.decode()
     assert "You have signed out." in page
     assert not _page_is_kept(live)
-    assert "You have signed out." not in Client().get(_url(live)).content.decode()
+    assert "You have signed out." not in _seen_twice(live)
     assert _page_is_kept(live)
 
 
 def test_a_query_string_gets_the_page_rendered_for_its_own_path(live):
-    Client().get(_url(live))
+    _seen_twice(live)
     assert _page_is_kept(live)
     page = Client().get(_url(live) + "?from=newsletter").content.decode()
     assert f'value="/listings/{live.pk}/?from=newsletter"' in page
@@ -297,7 +315,7 @@ def test_a_query_string_gets_the_page_rendered_for_its_own_path(live):
 
 
 def test_a_change_to_the_listing_reaches_the_kept_page(seller, mod, live):
-    Client().get(_url(live))
+    _seen_twice(live)
     assert _page_is_kept(live)
     seller.display_name = "Studio Renamed"
     seller.save()
@@ -314,7 +332,7 @@ def test_a_checkout_makes_the_kept_page_stale(live):
     reaches the cache at once."""
     from escrow import services as escrow_services
 
-    Client().get(_url(live))
+    _seen_twice(live)
     assert _page_is_kept(live) and _is_cached(live)
     escrow_services.open_deal(buyer=VerifiedUserFactory(), listing_id=live.pk, now=timezone.now())
     assert not _page_is_kept(live) and not _is_cached(live)
@@ -325,7 +343,7 @@ def test_a_checkout_makes_the_kept_page_stale(live):
 def test_a_change_to_one_listing_keeps_the_other_listings_pages(seller, mod, live):
     other = published(VerifiedUserFactory(), mod, handle="@other", title="Untouched account")
     for listing in (live, other):
-        Client().get(_url(listing))
+        _seen_twice(listing)
         assert _page_is_kept(listing) and _is_cached(listing)
     services.update_listing(seller=seller, listing_id=live.pk, data={"title": "Renamed"})
     assert not _is_cached(live)
@@ -336,7 +354,7 @@ def test_a_sellers_change_reaches_every_one_of_their_listings(seller, mod, live)
     second = published(seller, mod, handle="@second", title="Second account")
     bystander = published(VerifiedUserFactory(), mod, handle="@third", title="Third account")
     for listing in (live, second, bystander):
-        Client().get(_url(listing))
+        _seen_twice(listing)
     seller.display_name = "Studio Renamed"
     seller.save()
     for listing in (live, second):
@@ -346,7 +364,7 @@ def test_a_sellers_change_reaches_every_one_of_their_listings(seller, mod, live)
 
 
 def test_bump_makes_every_listing_page_stale(live):
-    Client().get(_url(live))
+    _seen_twice(live)
     assert _page_is_kept(live)
     with transaction.atomic():
         fragments.bump()  # what a bulk write that sends no signal calls
@@ -364,14 +382,14 @@ def test_a_render_that_raced_a_change_is_never_served(seller, live):
 
 
 def test_an_evicted_version_is_replaced_not_reused(live):
-    Client().get(_url(live))
+    _seen_twice(live)
     assert _page_is_kept(live)
     cache.delete(f"listings:version:{live.pk}")  # evicted under memory pressure
     assert not _page_is_kept(live)  # the entry stored under the old version no longer counts
 
 
 def test_a_new_price_reaches_the_kept_page(seller, mod, live):
-    Client().get(_url(live))
+    _seen_twice(live)
     assert _page_is_kept(live)
     services.update_listing(seller=seller, listing_id=live.pk, data={"price": 777_00})
     services.approve_listing(moderator=mod, listing_id=live.pk)  # an edit goes back to review
@@ -380,7 +398,7 @@ def test_a_new_price_reaches_the_kept_page(seller, mod, live):
 
 
 def test_the_kept_page_offers_a_visitor_the_sign_in_link_not_the_buy_form(live):
-    Client().get(_url(live))
+    _seen_twice(live)
     assert _page_is_kept(live)
     page = Client().get(_url(live)).content.decode()  # served from the kept page
     assert f"{reverse('account_login')}?next={_url(live)}" in page
@@ -391,13 +409,13 @@ def test_only_the_listings_own_path_is_kept(live):
     odd = f"/listings/00{live.pk}/"  # the same listing, written with leading zeros
     assert Client().get(odd).status_code == 200
     assert not _page_is_kept(live)
-    Client().get(_url(live))
+    _seen_twice(live)
     assert _page_is_kept(live)
     assert odd not in Client().get(_url(live)).content.decode()
 
 
 def test_a_visitor_with_a_message_waiting_is_not_served_the_kept_page(live):
-    Client().get(_url(live))
+    _seen_twice(live)
     assert _page_is_kept(live)
     visitor = Client()
     visitor.force_login(UserFactory())
