@@ -8,8 +8,6 @@ The review page shows the screenshots and the seller's text side by side.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
@@ -17,12 +15,12 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from kernel.admin_filters import AgeFilter
 from kernel.money import format_money
 
 from . import services
@@ -34,28 +32,9 @@ from .policies import policy_for
 State = Listing.State
 
 
-class QueueAgeFilter(admin.SimpleListFilter):
+class QueueAgeFilter(AgeFilter):
     title = _("time in queue")
-    parameter_name = "age"
-
-    def lookups(self, request, model_admin):
-        return [
-            ("lt1", _("less than a day")),
-            ("1to3", _("1–3 days")),
-            ("gt3", _("more than 3 days")),
-        ]
-
-    def queryset(self, request, queryset):
-        now = timezone.now()
-        if self.value() == "lt1":
-            return queryset.filter(submitted_at__gte=now - timedelta(days=1))
-        if self.value() == "1to3":
-            return queryset.filter(
-                submitted_at__lt=now - timedelta(days=1), submitted_at__gte=now - timedelta(days=3)
-            )
-        if self.value() == "gt3":
-            return queryset.filter(submitted_at__lt=now - timedelta(days=3))
-        return queryset
+    field = "submitted_at"
 
 
 class ListingAdminBase(admin.ModelAdmin):

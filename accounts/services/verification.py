@@ -346,19 +346,25 @@ def approve_verification(
             verification.reminder_sent_at = None
             verification.save()
             _set_user_status(user, VerificationStatus.VERIFIED, verification.expires_at)
-            record_audit(
-                actor=actor,
-                action="accounts.verification.approved",
-                target=verification,
-                reason=reason.strip() or "approved",
-                before=before,
-                after=_snapshot(verification),
-            )
-            logger.info("verification %s approved (user %s)", verification.pk, user.pk)
-            emails.send_on_commit(verification.pk, "approved", user_id=verification.user_id)
+            _announce(verification, actor, "approved", reason.strip() or "approved", before)
     if refusal is not None:
         raise refusal
     return verification
+
+
+def _announce(verification, actor, decision: str, reason: str, before: dict) -> None:
+    """Audit, log and e-mail the user (after commit) a moderator's ``decision``
+    ("approved", "rejected", "revoked") on ``verification``."""
+    record_audit(
+        actor=actor,
+        action=f"accounts.verification.{decision}",
+        target=verification,
+        reason=reason,
+        before=before,
+        after=_snapshot(verification),
+    )
+    logger.info("verification %s %s (user %s)", verification.pk, decision, verification.user_id)
+    emails.send_on_commit(verification.pk, decision, user_id=verification.user_id)
 
 
 def reject_verification(
@@ -378,16 +384,7 @@ def reject_verification(
         verification.save()
         if user.verification_status != VerificationStatus.VERIFIED:
             _set_user_status(user, VerificationStatus.REJECTED, None)
-        record_audit(
-            actor=actor,
-            action="accounts.verification.rejected",
-            target=verification,
-            reason=reason.strip(),
-            before=before,
-            after=_snapshot(verification),
-        )
-        logger.info("verification %s rejected (user %s)", verification.pk, user.pk)
-        emails.send_on_commit(verification.pk, "rejected", user_id=verification.user_id)
+        _announce(verification, actor, "rejected", reason.strip(), before)
     return verification
 
 
@@ -407,16 +404,7 @@ def revoke_verification(
         verification.decision_reason = reason.strip()
         verification.save()
         _set_user_status(user, VerificationStatus.REVOKED, None)
-        record_audit(
-            actor=actor,
-            action="accounts.verification.revoked",
-            target=verification,
-            reason=reason.strip(),
-            before=before,
-            after=_snapshot(verification),
-        )
-        logger.info("verification %s revoked (user %s)", verification.pk, user.pk)
-        emails.send_on_commit(verification.pk, "revoked", user_id=verification.user_id)
+        _announce(verification, actor, "revoked", reason.strip(), before)
     return verification
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpResponseRedirect
@@ -13,6 +11,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+
+from kernel import admin_filters as kernel_filters
 
 from .. import points as pts
 from .. import services
@@ -34,24 +34,8 @@ DECISIONS = {
 }
 
 
-class AgeFilter(admin.SimpleListFilter):
+class AgeFilter(kernel_filters.AgeFilter):
     title = _("age")
-    parameter_name = "age"
-
-    def lookups(self, request, model_admin):
-        return [("1d", _("under a day")), ("3d", _("1–3 days")), ("old", _("over 3 days"))]
-
-    def queryset(self, request, queryset):
-        now = timezone.now()
-        if self.value() == "1d":
-            return queryset.filter(created_at__gt=now - timedelta(days=1))
-        if self.value() == "3d":
-            return queryset.filter(
-                created_at__lte=now - timedelta(days=1), created_at__gt=now - timedelta(days=3)
-            )
-        if self.value() == "old":
-            return queryset.filter(created_at__lte=now - timedelta(days=3))
-        return queryset
 
 
 class PendingFilter(admin.SimpleListFilter):

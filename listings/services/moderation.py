@@ -68,6 +68,30 @@ def mark_ownership_proven(
         return listing
 
 
+def _publish(listing: Listing, moderator, action: str, note: str, event_reason: str, now):
+    """The locked ``listing`` → PUBLISHED by ``moderator``, its moderation reason
+    cleared, audited as ``action``: the end of an approval and of a restore."""
+    before = _snapshot(listing)
+    listing.moderation_reason = ""
+    transition_listing(
+        listing=listing,
+        to=State.PUBLISHED,
+        actor=moderator,
+        reason=event_reason,
+        now=now,
+        update_fields=["moderation_reason"],
+    )
+    record_audit(
+        actor=moderator,
+        action=action,
+        target=listing,
+        reason=note,
+        before=before,
+        after=_snapshot(listing),
+    )
+    return listing
+
+
 def approve_listing(
     *, moderator, listing_id: int, note: str = "", now: datetime | None = None
 ) -> Listing:
@@ -79,25 +103,7 @@ def approve_listing(
             raise IllegalTransition(listing.state, State.PUBLISHED)
         if not listing.ownership_proven:
             raise OwnershipNotProven()
-        before = _snapshot(listing)
-        listing.moderation_reason = ""
-        transition_listing(
-            listing=listing,
-            to=State.PUBLISHED,
-            actor=moderator,
-            reason=note or "approved",
-            now=now,
-            update_fields=["moderation_reason"],
-        )
-        record_audit(
-            actor=moderator,
-            action="listing.approve",
-            target=listing,
-            reason=note,
-            before=before,
-            after=_snapshot(listing),
-        )
-        return listing
+        return _publish(listing, moderator, "listing.approve", note, note or "approved", now)
 
 
 def reject_listing(
@@ -185,25 +191,7 @@ def restore_listing(
             raise ListingError(
                 _("Only a listing that was published can be restored."), code="not_restorable"
             )
-        before = _snapshot(listing)
-        listing.moderation_reason = ""
-        transition_listing(
-            listing=listing,
-            to=State.PUBLISHED,
-            actor=moderator,
-            reason=reason or "restored",
-            now=now,
-            update_fields=["moderation_reason"],
-        )
-        record_audit(
-            actor=moderator,
-            action="listing.restore",
-            target=listing,
-            reason=reason,
-            before=before,
-            after=_snapshot(listing),
-        )
-        return listing
+        return _publish(listing, moderator, "listing.restore", reason, reason or "restored", now)
 
 
 def set_listing_featured(*, moderator, listing_id: int, featured: bool) -> Listing:
