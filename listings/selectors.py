@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchQueryField
 from django.db import connection
-from django.db.models import F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import ExpressionWrapper, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -183,18 +184,37 @@ _EVERY_ROW_RECENT = (
 )
 
 
-def _recent_matches(newest: QuerySet, limit: int) -> tuple[list[int], bool]:
-    """The ids of the newest ``limit`` matches among the listings flagged recent,
-    and whether every listing is flagged (then they are all the matches). One
-    statement, so both answers come from one snapshot: a refresh of the flags
-    between two statements could pair an old answer with a new one."""
-    recent = newest.filter(search_recent=True).values_list("pk", flat=True)[:limit]
-    sql, params = recent.query.sql_with_params()
+#: The ranked window of a query set selecting (id, search document, tsquery),
+#: ordered newest first and limited: ``ts_rank`` runs on the window's rows only,
+#: on the documents its scan has already read (no second read of each row).
+_RANKED = "SELECT id, ts_rank(document, tsquery) FROM ({}) AS w (id, document, tsquery)"
+
+
+def _ranked_sql(window: QuerySet) -> tuple[str, tuple]:
+    sql, params = window.query.sql_with_params()
+    return _RANKED.format(sql), params
+
+
+def _ranked(window: QuerySet) -> list[tuple[int, float]]:
+    """``(id, rank)`` of the window's rows, newest first."""
+    sql, params = _ranked_sql(window)
     with connection.cursor() as cursor:
-        # (The ORM's SQL and our constant; every value a bound parameter.)
-        cursor.execute(f"({sql}) UNION ALL (SELECT -1 WHERE {_EVERY_ROW_RECENT})", params)  # nosec B608
-        ids = [row[0] for row in cursor.fetchall()]
-    return [pk for pk in ids if pk != -1], -1 in ids  # ids are positive; -1 the mark
+        cursor.execute(sql, params)  # (The ORM's SQL in our constant; values bound.)
+        return sorted(cursor.fetchall(), key=lambda row: -row[0])
+
+
+def _recent_matches(newest: QuerySet, limit: int) -> tuple[list[tuple[int, float]], bool]:
+    """The newest ``limit`` matches among the listings flagged recent as ``(id,
+    rank)``, newest first, and whether every listing is flagged (then they are all
+    the matches). One statement, so both answers come from one snapshot: a refresh
+    of the flags between two statements could pair an old answer with a new one."""
+    sql, params = _ranked_sql(newest.filter(search_recent=True)[:limit])
+    with connection.cursor() as cursor:
+        # (The ORM's SQL and our constants; every value a bound parameter.)
+        cursor.execute(f"({sql}) UNION ALL (SELECT -1, 0 WHERE {_EVERY_ROW_RECENT})", params)  # nosec B608
+        rows = cursor.fetchall()
+    ranked = sorted((row for row in rows if row[0] != -1), key=lambda row: -row[0])
+    return ranked, len(ranked) < len(rows)  # ids are positive; -1 the mark
 
 
 def _relevance_window(qs: QuerySet) -> list[tuple[int, float]]:
@@ -208,21 +228,16 @@ def _relevance_window(qs: QuerySet) -> list[tuple[int, float]]:
     often twice the truth); a window that holds too few widens by what it lacked
     (at least fourfold), and the last has no bound. Ordered by an expression so
     that PostgreSQL does not walk the primary key backwards testing every listing
-    against the search (what it picks when it overestimates the matches)."""
+    against the search (what it picks when it overestimates the matches). Each
+    statement returns its ids with their rank (``_RANKED``); when the recent
+    listings hold too few, only the matches older than theirs are read next."""
     limit = COUNT_CAP + 1
-    newest = qs.order_by(Coalesce(F("id"), F("id")).desc()).values("pk")
-
-    rank = qs.query.annotations["rank"]
-
-    def ranked(window) -> list[tuple[int, float]]:
-        # The window's ids first (no search document read), then the rank of those
-        # few: ``ts_rank`` reads each row's whole vector. By id alone: with the
-        # search's condition again PostgreSQL may AND in the GIN index, which
-        # reads every match.
-        if isinstance(window, QuerySet):
-            window = window[:limit]
-        rows = Listing.objects.filter(pk__in=window).values_list("pk", rank)
-        return sorted(rows, key=lambda row: -row[0])
+    query = qs.query.annotations["rank"].get_source_expressions()[1]
+    newest = (
+        qs.annotate(tsquery=ExpressionWrapper(query, output_field=SearchQueryField()))
+        .order_by(Coalesce(F("id"), F("id")).desc())
+        .values_list("pk", "search_vector", "tsquery")
+    )
 
     # A common word: its newest matches among the newest listings (a GIN index of
     # those alone), without reading all of its matches. The flagged rows are a
@@ -231,18 +246,21 @@ def _relevance_window(qs: QuerySet) -> list[tuple[int, float]]:
     # Otherwise the whole table below.
     recent, everything = _recent_matches(newest, limit)
     if len(recent) == limit or everything:
-        return ranked(recent)
+        return recent
 
+    # The recent matches are the newest of all; the rest come from below them.
+    need = limit - len(recent)
+    older = newest.filter(pk__lt=recent[-1][0]) if recent else newest
     estimate = estimated_rows(qs)
     if estimate > 4 * limit:
-        top = Listing.objects.aggregate(top=Max("pk"))["top"] or 0
+        top = recent[-1][0] if recent else Listing.objects.aggregate(top=Max("pk"))["top"] or 0
         span = max(1, -(-top * 4 * limit // estimate))
         while span < top:
-            window = ranked(newest.filter(pk__gt=top - span))
-            if len(window) == limit:
-                return window
-            span *= max(4, -(-2 * limit // (len(window) + 1)))
-    return ranked(newest)
+            window = _ranked(older.filter(pk__gt=top - span)[:need])
+            if len(window) == need:
+                return recent + window
+            span *= max(4, -(-2 * need // (len(window) + 1)))
+    return recent + _ranked(older[:need])
 
 
 def _relevance_keys(qs: QuerySet, window: list, offset: int, limit: int) -> list[int]:
@@ -276,11 +294,7 @@ def query_from_data(data: dict) -> CatalogueQuery:
     )
 
 
-def matching(query: CatalogueQuery, qs: QuerySet | None = None) -> tuple[QuerySet, bool]:
-    """PUBLISHED listings (or ``qs``) matching ``query``'s filters and words, and
-    whether a ``rank`` annotation exists. The catalogue and saved-search alerts
-    share it, so an alert finds what the search page shows."""
-    qs = published() if qs is None else qs
+def _filters(query: CatalogueQuery, qs: QuerySet) -> QuerySet:
     if query.platforms:
         qs = qs.filter(platform__in=query.platforms)
     if query.min_followers is not None:
@@ -291,7 +305,14 @@ def matching(query: CatalogueQuery, qs: QuerySet | None = None) -> tuple[QuerySe
         qs = qs.filter(price__gte=query.min_price)
     if query.max_price is not None:
         qs = qs.filter(price__lte=query.max_price)
-    return search.apply_search(qs, query.q)
+    return qs
+
+
+def matching(query: CatalogueQuery, qs: QuerySet | None = None) -> tuple[QuerySet, bool]:
+    """PUBLISHED listings (or ``qs``) matching ``query``'s filters and words, and
+    whether a ``rank`` annotation exists. The catalogue and saved-search alerts
+    share it, so an alert finds what the search page shows."""
+    return search.apply_search(_filters(query, published() if qs is None else qs), query.q)
 
 
 def catalogue(query: CatalogueQuery, *, page_size: int = PAGE_SIZE) -> CataloguePage:
@@ -302,7 +323,8 @@ def catalogue(query: CatalogueQuery, *, page_size: int = PAGE_SIZE) -> Catalogue
     ``relevance`` (only with ``q`` on PostgreSQL) pages by offset: the newest
     ``COUNT_CAP`` matches by rank, then older matches newest first.
     """
-    qs, ranked = matching(query)
+    filtered = _filters(query, published())
+    qs, ranked = search.apply_search(filtered, query.q)
 
     sort = query.sort
     if sort == "relevance" and not ranked:
@@ -349,7 +371,9 @@ def catalogue(query: CatalogueQuery, *, page_size: int = PAGE_SIZE) -> Catalogue
     if sort == "relevance":
         keys = _relevance_keys(qs, window, offset, page_size + 1)
         has_next = len(keys) > page_size
-        found = {row.pk: row for row in _cards(qs.order_by().filter(pk__in=keys[:page_size]))}
+        # The cards by id without the search again: the ids are matches, and the
+        # search's condition lets PostgreSQL AND in the whole GIN index.
+        found = {row.pk: row for row in _cards(filtered.order_by().filter(pk__in=keys[:page_size]))}
         rows = [found[pk] for pk in keys[:page_size] if pk in found]
     elif walks:
         keys = banded.ordered_keys(
