@@ -211,14 +211,18 @@ def lookup_listing_entries(keys: list[str], listing_id: int) -> tuple[dict, tupl
     version_key = _version_key(listing_id)
     try:
         found = cache.get_many([ALL_KEY, version_key, *keys])
-        if found.get(ALL_KEY) is None or found.get(version_key) is None:
-            # First use, or evicted: fresh tokens, so nothing stored under an
-            # older one ever counts again (a counter could come back to it).
-            cache.add(ALL_KEY, _new_version(), None)
-            cache.add(version_key, _new_version(), VERSION_SECONDS)
-            found.update(cache.get_many([ALL_KEY, version_key]))
-            if found.get(ALL_KEY) is None or found.get(version_key) is None:
-                return {}, None
+        # First use, or evicted: fresh tokens, so nothing stored under an older
+        # one ever counts again (a counter could come back to it). Whoever adds
+        # a token first wins; the others read the winner's (a listing's first
+        # view pays one round trip for it, not three).
+        for token_key, timeout in ((ALL_KEY, None), (version_key, VERSION_SECONDS)):
+            if found.get(token_key) is None:
+                fresh = _new_version()
+                found[token_key] = (
+                    fresh if cache.add(token_key, fresh, timeout) else cache.get(token_key)
+                )
+                if found[token_key] is None:
+                    return {}, None
     except Exception:  # the cache is down: render without it
         logger.warning("fragment cache unavailable", exc_info=True)
         return {}, None
