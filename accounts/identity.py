@@ -7,7 +7,10 @@
 - ``accounts.identity.StripeIdentityProvider``: Stripe Identity checks the document
   (and a selfie) in its hosted flow; its webhook events
   ``identity.verification_session.verified`` / ``requires_input`` approve or reject
-  the submission through the same services a moderator uses.
+  the submission through the same services a moderator uses. The provider wins:
+  an event only says *which* session changed; its verdict is read back from
+  Stripe (``confirm``), so a late, out-of-order or replayed event can only apply
+  what Stripe says now.
 
 Frozen dataclasses cross the boundary; nothing of a provider's SDK leaks out.
 """
@@ -77,6 +80,12 @@ class IdentityProvider:
 
     def parse_webhook(self, payload: bytes, signature: str) -> IdentityCheckOutcome | None:
         raise NotImplementedError
+
+    def confirm(self, outcome: IdentityCheckOutcome) -> IdentityCheckOutcome | None:
+        """The provider's verdict now on the session ``outcome`` (from an event)
+        names, or None when it has none to apply (still processing, cancelled,
+        unknown). Raises ``ProviderError`` when the provider cannot be reached."""
+        return outcome
 
 
 class ManualReviewProvider(IdentityProvider):
@@ -198,15 +207,7 @@ class StripeIdentityProvider(IdentityProvider):
         error = session.get("last_error") or {}
         if not isinstance(metadata, dict) or not isinstance(error, dict):
             raise ValueError("malformed event")
-        reason = ""
-        if status == "requires_input":
-            given = error.get("reason") or error.get("code") or ""
-            # Shown to the user: kept, without what cannot be shown or stored.
-            reason = (
-                "".join(ch for ch in given if ch.isprintable())[:500]
-                if isinstance(given, str)
-                else ""
-            )
+        reason = _reason(error) if status == "requires_input" else ""
         raw_id = metadata.get("verification_id", "")
         ours = (
             isinstance(raw_id, str) and raw_id.isascii() and raw_id.isdigit() and len(raw_id) < 18
@@ -219,6 +220,33 @@ class StripeIdentityProvider(IdentityProvider):
             reason=reason,
             verification_id=int(raw_id) if ours else None,
         )
+
+    def confirm(self, outcome: IdentityCheckOutcome) -> IdentityCheckOutcome | None:
+        import dataclasses
+
+        import stripe
+
+        from .exceptions import ProviderError
+
+        try:
+            session = self._client().v1.identity.verification_sessions.retrieve(outcome.reference)
+        except stripe.InvalidRequestError:
+            return None  # not a session of this account: nothing to apply
+        except stripe.StripeError as exc:
+            raise ProviderError() from exc
+        data = session.to_dict()
+        status = data.get("status")
+        if status not in ("verified", "requires_input"):
+            return None  # processing or canceled: a later event brings the verdict
+        error = data.get("last_error") or {}
+        reason = _reason(error) if status == "requires_input" and isinstance(error, dict) else ""
+        return dataclasses.replace(outcome, status=status, reason=reason)
+
+
+def _reason(error: dict) -> str:
+    """Why a check failed, shown to the user: printable, at most 500 characters."""
+    given = error.get("reason") or error.get("code") or ""
+    return "".join(ch for ch in given if ch.isprintable())[:500] if isinstance(given, str) else ""
 
 
 def _text(value, limit: int) -> str:

@@ -216,5 +216,12 @@ def stripe_identity_webhook(request):
         logger.warning("stripe identity webhook: bad payload or signature")
         return HttpResponseBadRequest("invalid signature")
     if outcome is not None:
+        try:
+            outcome = provider.confirm(outcome)  # the provider's verdict now wins
+        except ProviderError:
+            # Not acknowledged: Stripe sends the event again later (for up to 3 days).
+            logger.warning("stripe identity webhook: Stripe unreachable, event left for retry")
+            return HttpResponse("provider unreachable, retry later", status=503)
+    if outcome is not None:
         services.apply_identity_outcome(outcome=outcome)
     return HttpResponse(status=200)

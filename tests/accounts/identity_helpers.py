@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 
+import stripe
 from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -14,6 +16,45 @@ from stdnum.cn import ric as stdnum_ric
 from accounts import services
 from accounts.permissions import MODERATORS_GROUP
 from tests.factories import UserFactory, document_photo
+
+
+class FakeStripeHTTP(stripe.HTTPClient):
+    """Stripe Identity's network stand-in: records requests and answers like Stripe's
+    API for one session (``session_id``); any other session read back is a 404."""
+
+    name = "fake"
+
+    def __init__(self, status=200, session_id="vs_test_123"):
+        super().__init__()
+        self.calls = []
+        self.status = status
+        self.session_id = session_id
+        #: What Stripe says of the session when it is read back (GET).
+        self.session_status = "verified"
+        self.last_error = None
+
+    def request(self, method, url, headers, post_data=None, *, _usage=None):
+        self.calls.append((method, url, headers, post_data))
+        if self.status != 200:
+            body = {"error": {"type": "api_error", "message": "Stripe is down"}}
+            return json.dumps(body), self.status, {}
+        if method == "get" and not url.split("?")[0].endswith(f"/{self.session_id}"):
+            body = {"error": {"type": "invalid_request_error", "message": "No such session"}}
+            return json.dumps(body), 404, {}
+        body = {
+            "id": self.session_id,
+            "object": "identity.verification_session",
+            # A new session waits for the user's input; a read-back says what it is now.
+            "status": "requires_input" if method == "post" else self.session_status,
+            "last_error": None if method == "post" else self.last_error,
+            "url": "https://verify.stripe.com/start/test_abc",
+            "client_secret": f"{self.session_id}_secret",
+        }
+        return json.dumps(body), 200, {"request-id": "req_1"}
+
+    def close(self):
+        pass
+
 
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 

@@ -6,14 +6,13 @@ import json
 import time
 
 import pytest
-import stripe
 from django.core.checks import run_checks
 from django.test import override_settings
 
 from accounts.identity import StripeIdentityProvider, get_identity_provider
 from accounts.models import IdentityVerification
 from governance.policy import can
-from tests.accounts.identity_helpers import form_data
+from tests.accounts.identity_helpers import FakeStripeHTTP, form_data
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,34 +23,6 @@ STRIPE = override_settings(
     STRIPE_IDENTITY_WEBHOOK_SECRET=WEBHOOK_SECRET,
     STRIPE_API_BASE="",
 )
-
-
-class FakeStripeHTTP(stripe.HTTPClient):
-    """Stands in for the network: records requests, answers like Stripe's API."""
-
-    name = "fake"
-
-    def __init__(self, status=200):
-        super().__init__()
-        self.calls = []
-        self.status = status
-
-    def request(self, method, url, headers, post_data=None, *, _usage=None):
-        self.calls.append((method, url, headers, post_data))
-        if self.status != 200:
-            body = {"error": {"type": "api_error", "message": "Stripe is down"}}
-            return json.dumps(body), self.status, {}
-        body = {
-            "id": "vs_test_123",
-            "object": "identity.verification_session",
-            "status": "requires_input",
-            "url": "https://verify.stripe.com/start/test_abc",
-            "client_secret": "vs_test_123_secret",
-        }
-        return json.dumps(body), 200, {"request-id": "req_1"}
-
-    def close(self):
-        pass
 
 
 @pytest.fixture
@@ -152,6 +123,7 @@ def test_verified_event_approves_and_a_replay_changes_nothing(client, fake_strip
     assert verification.state == "verified" and verification.decided_by is None
     assert can(user, "sell")
     expires = verification.expires_at
+    fake_stripe.session_status = "requires_input"  # whatever Stripe says later…
     assert _post_event(client, event).status_code == 200  # replay
     late = _event("identity.verification_session.requires_input", verification_id=verification.pk)
     assert _post_event(client, late).status_code == 200  # out of order
@@ -165,6 +137,8 @@ def test_requires_input_event_rejects_with_the_reason(client, fake_stripe):
     client.force_login(user)
     client.post("/verify/", form_data())
     verification = IdentityVerification.objects.get(user=user)
+    fake_stripe.session_status = "requires_input"
+    fake_stripe.last_error = {"code": "document_expired", "reason": "The document is expired."}
     event = _event(
         "identity.verification_session.requires_input",
         verification_id=verification.pk,
@@ -229,3 +203,52 @@ def test_system_check_refuses_stripe_identity_without_keys():
 def test_default_provider_is_manual_review(settings):
     assert settings.IDENTITY_PROVIDER == "accounts.identity.ManualReviewProvider"
     assert not [e for e in run_checks() if e.id in ("handoff.E010", "handoff.E011")]
+
+
+def _pending_stripe_verification(client):
+    user = UserFactory()
+    client.force_login(user)
+    client.post("/verify/", form_data())
+    client.logout()
+    return user, IdentityVerification.objects.get(user=user)
+
+
+@STRIPE
+def test_an_event_applies_what_stripe_says_now_not_what_it_carries(client, fake_stripe):
+    """A signed but out-of-date event (requires_input, sent before the user tried
+    again) applies the session's verdict read back from Stripe: verified."""
+    user, verification = _pending_stripe_verification(client)
+    fake_stripe.session_status = "verified"
+    stale = _event("identity.verification_session.requires_input", verification_id=verification.pk)
+    assert _post_event(client, stale).status_code == 200
+    verification.refresh_from_db()
+    assert verification.state == "verified"
+    assert ("get", True) in [(m, u.endswith("/vs_test_123")) for m, u, *_ in fake_stripe.calls]
+
+
+@STRIPE
+def test_a_verified_event_for_a_session_stripe_has_not_verified_approves_nothing(
+    client, fake_stripe
+):
+    user, verification = _pending_stripe_verification(client)
+    fake_stripe.session_status = "processing"
+    event = _event("identity.verification_session.verified", verification_id=verification.pk)
+    assert _post_event(client, event).status_code == 200
+    verification.refresh_from_db()
+    user.refresh_from_db()
+    assert verification.state == "pending" and not can(user, "sell")
+
+
+@STRIPE
+def test_stripe_unreachable_leaves_the_event_for_its_retry(client, fake_stripe):
+    user, verification = _pending_stripe_verification(client)
+    event = _event("identity.verification_session.verified", verification_id=verification.pk)
+    fake_stripe.status = 500
+    response = _post_event(client, event)
+    assert response.status_code == 503  # not acknowledged: Stripe sends it again
+    verification.refresh_from_db()
+    assert verification.state == "pending"
+    fake_stripe.status = 200  # Stripe is back; its retry of the same event applies
+    assert _post_event(client, event).status_code == 200
+    verification.refresh_from_db()
+    assert verification.state == "verified"

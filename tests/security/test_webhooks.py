@@ -203,9 +203,16 @@ IDENTITY_SECRET = "whsec_identity_security"
     STRIPE_SECRET_KEY="sk_test_identity",
     STRIPE_IDENTITY_WEBHOOK_SECRET=IDENTITY_SECRET,
 )
-def test_identity_webhook_refuses_forgeries_replays_and_strangers(client):
+def test_identity_webhook_refuses_forgeries_replays_and_strangers(client, monkeypatch):
     from accounts import services as accounts
+    from accounts.identity import StripeIdentityProvider
+    from tests.accounts.identity_helpers import FakeStripeHTTP
     from tests.factories import document_photo
+
+    # Stripe's network: the session reads back as verified (the provider wins).
+    monkeypatch.setattr(
+        StripeIdentityProvider, "http_client", FakeStripeHTTP(session_id="vs_security_1")
+    )
 
     tally = Tally()
     user = UserFactory()
@@ -373,7 +380,11 @@ def test_signed_but_malformed_events_get_400_with_a_log_line_never_500(
     STRIPE_SECRET_KEY="sk_test_identity",
     STRIPE_IDENTITY_WEBHOOK_SECRET=IDENTITY_SECRET,
 )
-def test_identity_webhook_signed_but_malformed_events_never_500(client):
+def test_identity_webhook_signed_but_malformed_events_never_500(client, monkeypatch):
+    from accounts.identity import StripeIdentityProvider
+    from tests.accounts.identity_helpers import FakeStripeHTTP
+
+    monkeypatch.setattr(StripeIdentityProvider, "http_client", FakeStripeHTTP(session_id="vs_1"))
     verified = "identity.verification_session.verified"
     failed = "identity.verification_session.requires_input"
 
