@@ -85,13 +85,8 @@ def open_deal(*, buyer: User, listing_id: int, now: datetime) -> Deal:
         at_cap, same_listing = _lock_buyer_and_read_unpaid(buyer.pk, listing_id)
         # Locked with only what the checkout reads (not the search vector, the
         # handle or the texts).
-        try:
-            listing = (
-                Listing.objects.select_for_update(of=("self",))
-                .only("seller", "state", "price", "currency")
-                .get(pk=listing_id)
-            )
-        except Listing.DoesNotExist:
+        listing = listing_services.lock_listing_for_sale(listing_id)
+        if listing is None:
             raise ListingUnavailable()
         if listing.seller_id == buyer.pk:
             raise CannotBuyOwnListing()
