@@ -37,27 +37,34 @@ State = Deal.State
 # ------------------------------------------------------------------- checkout
 
 
-def _lock_buyer_and_count_unpaid(buyer_id: int, listing_id: int) -> tuple[int, int | None]:
-    """Lock the buyer's user row (in the caller's transaction), then count their
-    unpaid deals (up to ``MAX_UNPAID_DEALS``: the cap is all the count is for) and
-    find the one for ``listing_id`` if any (a double click's):
-    ``(count, deal id or None)``.
+def _lock_buyer_and_read_unpaid(buyer_id: int, listing_id: int) -> tuple[bool, int | None]:
+    """Lock the buyer's user row (in the caller's transaction), then read their
+    unpaid deals: ``(at the cap, the id of their unpaid deal for listing_id or
+    None)`` — whether they already hold ``MAX_UNPAID_DEALS`` unpaid deals, and a
+    double click's deal.
 
-    The lock and the reads are separate statements, on purpose: under READ
+    The lock and the read are separate statements, on purpose: under READ
     COMMITTED each statement sees the data as it was when it *started*, so the
     deals must be read by a statement that starts after the lock is held — then it
     sees every deal a checkout that held the lock before us committed. Read in the
     locking statement itself (a join), a checkout that waited for the lock would
-    read the deals from before it waited (tests/escrow/test_concurrency.py)."""
+    read the deals from before it waited (tests/escrow/test_concurrency.py).
+
+    One plain read of at most ``MAX_UNPAID_DEALS`` rows (the ``(buyer_id, state)``
+    index) answers both in the usual case: the cap needs no more rows than that,
+    and a buyer under the cap has all their unpaid deals among them. Only a buyer
+    at the cap whose deal for this listing is not among the rows read (they hold
+    more than the cap, e.g. after the cap was lowered) costs a second read, through
+    the listing's index."""
     list(User.objects.select_for_update().filter(pk=buyer_id).values_list("pk", flat=True))
+    cap = settings.MAX_UNPAID_DEALS
     unpaid = Deal.objects.filter(buyer_id=buyer_id, state=State.PENDING_PAYMENT)
-    # The count stops at the cap, and the double click's deal is found through the
-    # listing's index: a few index entries however many deals the buyer holds.
-    count = unpaid.order_by().values("pk")[: settings.MAX_UNPAID_DEALS].count()
-    same_listing = (
-        unpaid.filter(listing_id=listing_id).order_by("pk").values_list("pk", flat=True).first()
-    )
-    return count, same_listing
+    rows = list(unpaid.order_by().values_list("pk", "listing_id")[:cap]) if cap > 0 else []
+    same_listing = next((pk for pk, of_listing in rows if of_listing == listing_id), None)
+    at_cap = len(rows) >= cap
+    if same_listing is None and at_cap:
+        same_listing = unpaid.filter(listing_id=listing_id).values_list("pk", flat=True).first()
+    return at_cap, same_listing
 
 
 def open_deal(*, buyer: User, listing_id: int, now: datetime) -> Deal:
@@ -73,16 +80,12 @@ def open_deal(*, buyer: User, listing_id: int, now: datetime) -> Deal:
         raise NotAllowed()
     gateway = gateways.get_gateway()
     with transaction.atomic():
-        # The buyer's row locked, then their unpaid deals counted: the cap, and a
+        # The buyer's row locked, then their unpaid deals read: the cap, and a
         # double click's deal.
-        unpaid, same_listing = _lock_buyer_and_count_unpaid(buyer.pk, listing_id)
-        # Locked without its search vector and handle: the checkout never reads them.
-        listing = (
-            Listing.objects.select_for_update(of=("self",))
-            .defer("search_vector", "handle", "handle_fingerprint")
-            .filter(pk=listing_id)
-            .first()
-        )
+        at_cap, same_listing = _lock_buyer_and_read_unpaid(buyer.pk, listing_id)
+        # Locked with only what the checkout reads (not the search vector, the
+        # handle or the texts).
+        listing = listing_services.lock_listing_for_sale(listing_id)
         if listing is None:
             raise ListingUnavailable()
         if listing.seller_id == buyer.pk:
@@ -91,7 +94,7 @@ def open_deal(*, buyer: User, listing_id: int, now: datetime) -> Deal:
             return Deal.objects.get(pk=same_listing)
         if listing.state != Listing.State.PUBLISHED:
             raise ListingUnavailable()
-        if unpaid >= settings.MAX_UNPAID_DEALS:
+        if at_cap:
             raise TooManyUnpaidDeals()
         q = quote(listing.price, listing.currency)
         try:

@@ -82,21 +82,17 @@ def reserve_listing(
         return reserve_locked_listing(_lock(listing_id), actor=actor, reason=reason, now=now)
 
 
-#: What a checkout needs of the listing it locks: all but the ~3 KB search vector
-#: and the encrypted handle (never decrypted for a buyer).
-_SALE_FIELDS = tuple(
-    f.attname
-    for f in Listing._meta.concrete_fields
-    if f.attname not in {"search_vector", "handle", "handle_fingerprint"}
-)
-
-
 def lock_listing_for_sale(listing_id: int) -> Listing | None:
-    """Lock the listing's row in the caller's transaction and return it without its
-    search vector or handle (loaded on access if ever needed); None if there is no
-    such listing. For ``reserve_locked_listing``."""
+    """Lock the listing's row in the caller's transaction and return it with only
+    what a sale reads and ``reserve_locked_listing`` writes — its seller, state,
+    price and currency (anything else is loaded on access, if ever); None if there
+    is no such listing. Escrow's checkout calls it holding the buyer's lock."""
     try:
-        return Listing.objects.select_for_update().only(*_SALE_FIELDS).get(pk=int(listing_id))
+        return (
+            Listing.objects.select_for_update(of=("self",))
+            .only("seller", "state", "price", "currency")
+            .get(pk=int(listing_id))
+        )
     except Listing.DoesNotExist:
         return None
 

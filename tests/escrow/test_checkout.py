@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from escrow import ledger, services
 from escrow.exceptions import (
@@ -144,6 +146,50 @@ def test_opening_twice_returns_the_same_unpaid_deal(buyer, listing, now):
     first = services.open_deal(buyer=buyer, listing_id=listing.pk, now=now)
     second = services.open_deal(buyer=buyer, listing_id=listing.pk, now=now)
     assert first.pk == second.pk
+
+
+def test_a_double_click_gets_its_deal_even_past_a_lowered_cap(buyer, now, settings):
+    # The buyer opened three deals under a cap of 3; the cap is then lowered to 1.
+    # A double click on the last listing still gets its deal (read past the rows
+    # the cap needs), and a new listing is refused.
+    settings.MAX_UNPAID_DEALS = 3
+    listings = [ListingFactory(seller=VerifiedUserFactory()) for _ in range(4)]
+    deals = [services.open_deal(buyer=buyer, listing_id=item.pk, now=now) for item in listings[:3]]
+    settings.MAX_UNPAID_DEALS = 1
+    for deal, item in zip(deals, listings[:3], strict=True):
+        assert services.open_deal(buyer=buyer, listing_id=item.pk, now=now).pk == deal.pk
+    with pytest.raises(TooManyUnpaidDeals):
+        services.open_deal(buyer=buyer, listing_id=listings[3].pk, now=now)
+    assert Deal.objects.count() == 3
+
+
+def test_opening_a_deal_is_a_budget_of_statements(buyer, listing, now):
+    """The checkout's statements, one by one (docs/performance.md): the sanctions
+    gate, then in one transaction (a savepoint inside the test's) the buyer's lock,
+    their unpaid deals, the listing's lock, and one write per row kind."""
+    with CaptureQueriesContext(connection) as queries:
+        deal = services.open_deal(buyer=buyer, listing_id=listing.pk, now=now)
+    kinds = [
+        " ".join(q["sql"].split()[:3]) if q["sql"].startswith("INSERT") else q["sql"].split()[0]
+        for q in queries.captured_queries
+    ]
+    assert kinds == [
+        "SELECT",  # the sanctions gate (governance.policy.can)
+        "SAVEPOINT",  # BEGIN outside a test's transaction
+        "SELECT",  # the buyer's row lock
+        "SELECT",  # their unpaid deals: the cap and a double click's deal
+        "SELECT",  # the listing's row lock
+        "UPDATE",  # the listing RESERVED
+        'INSERT INTO "listings_listingevent"',
+        'INSERT INTO "escrow_deal"',
+        'INSERT INTO "escrow_dealevent"',
+        'INSERT INTO "escrow_payment"',
+        'INSERT INTO "escrow_notification"',  # both parties', one statement
+        "RELEASE",  # COMMIT outside a test's transaction
+    ], kinds
+    assert "FOR UPDATE" in queries.captured_queries[2]["sql"]
+    assert "FOR UPDATE" in queries.captured_queries[4]["sql"]
+    assert deal.events.count() == 1 and deal.notifications.count() == 2
 
 
 def test_cancelling_an_unpaid_deal_puts_the_listing_back(buyer, listing, now):
