@@ -18,9 +18,12 @@ from . import services
 
 
 def register() -> None:
-    from governance.registry import register_reportable
+    from governance.registry import register_reportable, register_user_visibility
 
     from .models import Deal, DealMessage, Review
+
+    # A deal's parties see each other's names.
+    register_user_visibility(_counterpart)
 
     register_reportable(
         DealMessage,
@@ -50,6 +53,16 @@ def register() -> None:
         categories=["transaction"],
         visible_to=lambda user, deal: user.pk in (deal.buyer_id, deal.seller_id),
     )
+
+
+def _counterpart(viewer, member) -> bool:
+    from django.db.models import Q
+
+    from .models import Deal
+
+    return Deal.objects.filter(
+        Q(buyer_id=viewer.pk, seller_id=member.pk) | Q(seller_id=viewer.pk, buyer_id=member.pk)
+    ).exists()
 
 
 def on_listing_removed(sender, *, listing_id: int, reason: str = "", **kwargs) -> None:

@@ -18,6 +18,14 @@ governance)::
 
 A model may instead expose a ``governance_owner`` attribute or property; it is
 used when ``owner`` is not given.
+
+Members (users) are governance's own reportable. Their names are shown to others
+only where apps above show them (a seller's public page, a deal's counterpart), so
+those apps say where with ``register_user_visibility(seen)``: the report page of a
+member opens for whoever one of these ``seen(viewer, member)`` admits, and answers
+404 to anyone else, as for an unknown id (``shown_to``): no way to list names by
+id. (The report service itself refuses only inactive members: moderators and the
+detectors file reports on members without a page.)
 """
 
 from __future__ import annotations
@@ -52,6 +60,24 @@ class Reportable:
 
 
 _REGISTRY: dict[str, Reportable] = {}
+_USER_VISIBILITY: list[Callable[[object, models.Model], bool]] = []
+
+
+def register_user_visibility(seen: Callable[[object, models.Model], bool]) -> None:
+    """Add where ``viewer`` sees ``member``'s name (idempotent)."""
+    if seen not in _USER_VISIBILITY:
+        _USER_VISIBILITY.append(seen)
+
+
+def shown_to(viewer, obj) -> bool:
+    """Whether the report page may show ``obj`` (its name) to ``viewer``: a member
+    only where an app above shows their name to this viewer; anything else as its
+    registration's ``visible_to`` says (checked beside it)."""
+    from accounts.models import User
+
+    if isinstance(obj, User):
+        return obj.pk == viewer.pk or any(seen(viewer, obj) for seen in _USER_VISIBILITY)
+    return True
 
 
 def _owner_getter(owner) -> Callable[[models.Model], object]:

@@ -15,7 +15,7 @@ from accounts.permissions import is_acting_moderator
 
 from . import points as pts
 from .models import Appeal, AppealFile, Report, Rule, Sanction, StatementOfReasons, Violation
-from .registry import get_reportable
+from .registry import get_reportable, shown_to
 from .services.common import appeal_deadline
 from .services.sanctions import deductions
 
@@ -36,6 +36,8 @@ def get_reportable_subject_for_user(user, content_type_id: int, object_id: str):
     except (model.DoesNotExist, ValidationError, ValueError, TypeError):
         raise Http404
     if entry.visible_to is not None and not entry.visible_to(user, obj):
+        raise Http404
+    if not shown_to(user, obj):
         raise Http404
     return entry, obj
 

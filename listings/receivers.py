@@ -40,9 +40,12 @@ FREEZE_REASON = "hidden while the seller's account is frozen (governance)"
 
 
 def register() -> None:
-    from governance.registry import register_reportable
+    from governance.registry import register_reportable, register_user_visibility
 
     from .selectors import can_see_unpublished
+
+    # A seller's name is public on their page (a listing was ever published).
+    register_user_visibility(_seller_is_public)
 
     register_reportable(
         Listing,
@@ -55,6 +58,12 @@ def register() -> None:
             listing.state == State.PUBLISHED or can_see_unpublished(user, listing)
         ),
     )
+
+
+def _seller_is_public(viewer, member) -> bool:
+    from .selectors import has_ever_published
+
+    return has_ever_published(member.pk)
 
 
 @receiver(gov.user_banned, dispatch_uid="listings-user-banned")

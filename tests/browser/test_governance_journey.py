@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from governance.models import Appeal, Report, Violation
 from governance.registry import report_url
-from tests.factories import TEST_PASSWORD, UserFactory, VerifiedUserFactory
+from tests.factories import TEST_PASSWORD, ListingFactory, UserFactory, VerifiedUserFactory
 from tests.governance.conftest import TOTP_SECRET, make_moderator
 from tests.totp import fresh_totp_code
 
@@ -52,6 +52,7 @@ def _shot(page, name):
 def test_report_confirm_standing_appeal_uphold_restores_standing(live_server, page):
     reporter = UserFactory(display_name="Careful Buyer")
     seller = VerifiedUserFactory(display_name="Quick Seller")
+    ListingFactory(seller=seller)  # a seller: their name is public on their page
     mod = make_moderator(display_name="First Moderator")
     mod2 = make_moderator(display_name="Second Moderator")
     base = live_server.url

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.test import override_settings
+from django.utils import timezone
 
 from accounts.models import AuditEntry
 from governance import services
@@ -19,7 +20,7 @@ from governance.exceptions import (
 )
 from governance.models import Report, Violation
 from governance.registry import report_url
-from tests.factories import UserFactory
+from tests.factories import ListingFactory, UserFactory, VerifiedUserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -109,8 +110,9 @@ def test_a_transaction_event_opens_a_case_for_a_moderator(seller, now):
     assert Violation.objects.count() == 0
 
 
-def test_report_page_files_a_report_and_lists_it_under_my_reports(client, reporter, seller):
+def test_report_page_files_a_report_and_lists_it_under_my_reports(client, reporter, public_seller):
     client.force_login(reporter)
+    seller = public_seller
     url = report_url(seller)
     page = client.get(url)
     assert page.status_code == 200
@@ -124,21 +126,23 @@ def test_report_page_files_a_report_and_lists_it_under_my_reports(client, report
     assert "BEH-07" in mine.content.decode()
 
 
-def test_report_page_keeps_input_and_shows_errors_by_field(client, reporter, seller):
+def test_report_page_keeps_input_and_shows_errors_by_field(client, reporter, public_seller):
     client.force_login(reporter)
-    response = client.post(report_url(seller), {"rule": "", "details": "short"})
+    response = client.post(report_url(public_seller), {"rule": "", "details": "short"})
     assert response.status_code == 200
     body = response.content.decode()
     assert 'id="id_rule_error"' in body and 'id="id_details_error"' in body
     assert "short" in body
 
 
-def test_reporting_twice_through_the_page_shows_a_message_not_an_error(client, reporter, seller):
+def test_reporting_twice_through_the_page_shows_a_message_not_an_error(
+    client, reporter, public_seller
+):
     client.force_login(reporter)
     rule_pk = Report.rule.field.related_model.objects.get(code="BEH-07").pk
     data = {"rule": rule_pk, "details": "He insulted me twice in the deal chat."}
-    client.post(report_url(seller), data)
-    response = client.post(report_url(seller), data)
+    client.post(report_url(public_seller), data)
+    response = client.post(report_url(public_seller), data)
     assert response.status_code == 200
     assert "already reported" in response.content.decode()
     assert Report.objects.count() == 1
@@ -166,15 +170,39 @@ def test_report_page_answers_404_for_unknown_or_unregistered_subjects(client, re
     assert client.get(f"/report/{user_ct}/{inactive.pk}/").status_code == 404
 
 
+def test_the_report_page_of_a_member_opens_only_where_their_name_is_shown(client, reporter):
+    """No listing of names by id: a member's report page opens for those who see the
+    name elsewhere (a seller's public page, a deal's counterpart) and for the member;
+    any other member's id answers 404, as an unknown id does."""
+    from escrow.services import open_deal
+
+    client.force_login(reporter)
+    stranger = VerifiedUserFactory(display_name="Private Person")
+    response = client.get(report_url(stranger))
+    assert response.status_code == 404 and "Private Person" not in response.content.decode()
+    assert client.get(report_url(ListingFactory().seller)).status_code == 200  # a seller
+    assert client.get(report_url(reporter)).status_code == 200  # oneself: the page says no
+    listing = ListingFactory(seller=reporter)
+    open_deal(buyer=stranger, listing_id=listing.pk, now=timezone.now())
+    assert client.get(report_url(stranger)).status_code == 200  # now a deal's counterpart
+
+
 def test_report_page_needs_a_signed_in_user(client, seller):
     response = client.get(report_url(seller))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
+@pytest.fixture
+def public_seller(seller):
+    """The seller with a published listing: their name is public on their page."""
+    ListingFactory(seller=seller)
+    return seller
+
+
 @override_settings(SITE_RATE_LIMITS={"report": "2/h"})
 def test_report_submissions_are_rate_limited(client, reporter):
     client.force_login(reporter)
-    others = [UserFactory() for _ in range(3)]
+    others = [ListingFactory().seller for _ in range(3)]
     rule_pk = Report.rule.field.related_model.objects.get(code="BEH-07").pk
     codes = [
         client.post(
