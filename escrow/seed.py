@@ -25,8 +25,7 @@ from listings.seed import SEARCH_EXAMPLE_TITLE
 from . import services
 from .checklists import checklist_for
 from .exceptions import EscrowError
-from .models import Deal, DealEvent, Payment, Payout, Refund
-from .models_protection import Chargeback, DealMessage, Dispute
+from .models import Chargeback, Deal, DealEvent, DealMessage, Dispute, Payment, Payout, Refund
 
 DEMO_NOTE = "[demo] transfer policy acknowledged"
 CARD = {"number": "4242424242424242", "exp": "12/34", "cvc": "123"}

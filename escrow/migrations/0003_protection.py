@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import escrow.models_protection
+import escrow.models.protection
 import kernel.private_files
 from django.conf import settings
 from django.db import migrations, models
@@ -97,7 +97,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('role', models.CharField(max_length=10)),
-                ('file', models.FileField(max_length=200, storage=kernel.private_files.private_storage, upload_to=escrow.models_protection._evidence_upload_to)),
+                ('file', models.FileField(max_length=200, storage=kernel.private_files.private_storage, upload_to=escrow.models.protection._evidence_upload_to)),
                 ('original_name', models.CharField(blank=True, max_length=120)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('dispute', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='evidence', to='escrow.dispute')),
@@ -187,7 +187,7 @@ class Migration(migrations.Migration):
                 ('author_role', models.CharField(max_length=10)),
                 ('body', models.TextField(verbose_name='message')),
                 ('body_masked', models.TextField(blank=True)),
-                ('attachment', models.FileField(blank=True, max_length=200, storage=kernel.private_files.private_storage, upload_to=escrow.models_protection._message_upload_to)),
+                ('attachment', models.FileField(blank=True, max_length=200, storage=kernel.private_files.private_storage, upload_to=escrow.models.protection._message_upload_to)),
                 ('attachment_name', models.CharField(blank=True, max_length=120)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('removed_at', models.DateTimeField(blank=True, null=True)),

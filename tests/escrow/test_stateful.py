@@ -18,6 +18,7 @@ from escrow import ledger, services, tasks
 from escrow.checklists import checklist_for
 from escrow.exceptions import EscrowError
 from escrow.gateways import simulated
+from escrow.gateways.base import GatewayError
 from escrow.gateways.simulated import provider_totals, sign
 from escrow.models import (
     Account,
@@ -282,7 +283,7 @@ class EscrowMachine(RuleBasedStateMachine):
             simulated.SimulatedGateway().open_chargeback(
                 payment_ref=payment.provider_ref, now=self.now
             )
-        except simulated.GatewayError:
+        except GatewayError:
             return  # fully refunded already: nothing to dispute
         if deliver:
             self._deliver("charge.dispute.created")

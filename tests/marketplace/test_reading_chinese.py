@@ -112,8 +112,7 @@ def test_full_numbers_group_thousands_with_commas_in_both_languages(lang):
 
 def test_records_name_themselves_in_the_readers_language():
     """What admin breadcrumbs, report subjects and titles show of a record."""
-    from escrow.models import Deal, Payout
-    from escrow.models_protection import DealMessage, Dispute
+    from escrow.models import Deal, DealMessage, Dispute, Payout
 
     records = [
         (DealMessage(pk=3, deal_id=1), "message 3 on deal 1", "交易 1 的第 3 号消息"),

@@ -1,15 +1,13 @@
 """The simulated payment provider's own rows (not our books): what the "provider"
 believes it captured, refunded, transferred and disputed, its idempotency keys and
-the events it sends. Written only by ``escrow.gateways.simulated``; imported into
-``escrow.models``."""
+the events it sends. Written only by ``escrow.gateways.simulated``."""
 
 from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
-MINOR_UNITS = _("Integer amount in minor units of the currency (e.g. cents).")
+from .ledger import MINOR_UNITS
 
 
 class SimPaymentIntent(models.Model):

@@ -1,0 +1,121 @@
+"""Reports: the cases moderators work through, from users, detectors or moderators."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .rules import Rule
+
+
+class Report(models.Model):
+    """A case for moderators: a user's report, a detector's finding or a moderator's
+    own observation, about any registered subject (``governance.registry``)."""
+
+    class Source(models.TextChoices):
+        USER = "user", _("User report")
+        AUTOMATIC = "automatic", _("Automatic detection")
+        MODERATOR = "moderator", _("Moderator")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLAIMED = "claimed", _("Claimed")
+        CONFIRMED = "confirmed", _("Confirmed")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    PENDING = (Status.OPEN, Status.CLAIMED)
+
+    created_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports_filed",
+        verbose_name=_("reporter"),
+    )
+    subject_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    subject_id = models.CharField(max_length=64)
+    subject = GenericForeignKey("subject_type", "subject_id")
+    subject_repr = models.CharField(_("subject"), max_length=200)
+    accused = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports_against",
+        verbose_name=_("reported user"),
+    )
+    rule = models.ForeignKey(Rule, on_delete=models.PROTECT, verbose_name=_("rule"))
+    details = models.TextField(_("details"), blank=True)
+    evidence = models.JSONField(
+        _("evidence"), default=list, blank=True, help_text=_("Detector findings or facts.")
+    )
+    confidence = models.PositiveSmallIntegerField(
+        _("confidence (%)"), null=True, blank=True, help_text=_("Automatic findings only.")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("claimed by"),
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        permissions = [
+            ("decide_report", "Can claim, confirm and dismiss reports"),
+            ("freeze_user", "Can freeze a user pending an S4 decision"),
+        ]
+        indexes = [models.Index(fields=["subject_type", "subject_id"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reporter", "subject_type", "subject_id", "rule"],
+                condition=Q(status__in=["open", "claimed"], reporter__isnull=False),
+                name="report_one_open_per_reporter",
+            ),
+            models.UniqueConstraint(
+                fields=["subject_type", "subject_id", "rule"],
+                condition=Q(status__in=["open", "claimed"], source="automatic"),
+                name="report_one_open_automatic",
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__isnull=True) | Q(confidence__lte=100),
+                name="report_confidence_percent",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "claimed"]) | Q(decided_at__isnull=False),
+                name="report_decided_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.rule.code} — {self.subject_repr}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in self.PENDING
