@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test cluster venv system-deps lint fmt messages check-deploy bench audit clean
+.PHONY: run test cluster venv system-deps lint fmt messages check-deploy bench audit clean screenshots
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ test: system-deps venv
 ## make test runs its short form. Figures: docs/deploy.md.
 cluster: system-deps venv
 	bash .ci/cluster.sh
+
+## make screenshots: the browser journeys again, writing their screenshots into
+## docs/screenshots (make test writes them into var/screenshots).
+screenshots: system-deps venv
+	HANDOFF_SCREENSHOTS_DIR=docs/screenshots bash .ci/test.sh tests/browser
 
 lint: venv
 	$(BIN)/ruff check .

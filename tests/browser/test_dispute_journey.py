@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from escrow import ledger, services
 from escrow.checklists import checklist_for
 from escrow.models import Deal, Dispute, LedgerTransaction, Refund
+from tests.browser.journey_helpers import SHOTS
 from tests.escrow.protection_helpers import settle_enqueued
 from tests.factories import TEST_PASSWORD, ListingFactory, VerifiedUserFactory
 from tests.governance.conftest import TOTP_SECRET, make_moderator
@@ -19,7 +20,6 @@ from tests.totp import fresh_totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = "docs/screenshots"
 CARD = {"number": "4242424242424242", "exp": "12/34", "cvc": "123"}
 
 

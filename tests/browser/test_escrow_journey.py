@@ -14,11 +14,10 @@ from playwright.sync_api import expect
 
 from escrow import services, tasks
 from escrow.models import Deal
+from tests.browser.journey_helpers import SHOTS
 from tests.factories import TEST_PASSWORD, ListingFactory, VerifiedUserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SHOTS = "docs/screenshots"
 
 
 def login(page, base, email):

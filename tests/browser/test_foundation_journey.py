@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
+from tests.browser.journey_helpers import SHOTS
 from tests.factories import TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -38,4 +39,4 @@ def test_visitor_signs_up_verifies_logs_in_and_switches_to_chinese(live_server, 
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
     expect(page.get_by_role("heading", level=1)).to_contain_text("买卖创作者账号")
     expect(page.get_by_role("button", name="退出登录")).to_be_visible()
-    page.screenshot(path="docs/screenshots/home-zh-hans.png", full_page=True)
+    page.screenshot(path=str(SHOTS / "home-zh-hans.png"), full_page=True)

@@ -4,21 +4,18 @@ appeals; a second moderator upholds the appeal and the standing is restored."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
 from governance.models import Appeal, Report, Violation
 from governance.registry import report_url
+from tests.browser.journey_helpers import SHOTS
 from tests.factories import TEST_PASSWORD, ListingFactory, UserFactory, VerifiedUserFactory
 from tests.governance.conftest import TOTP_SECRET, make_moderator
 from tests.totp import fresh_totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 # Screenshots for reviewing the pages by eye (English and Chinese); not committed.
-SHOTS = Path(os.environ.get("GOVERNANCE_SCREENSHOTS", "/tmp/governance-screenshots"))  # noqa: S108
 
 
 def _code(email) -> str:

@@ -1,7 +1,7 @@
 """Issue 22 in a real Chromium, in English and Chinese and at phone width: each
 form keeps what was typed (passwords and files aside) with every error beside its
 field; browsing says what happened; deal pages fit a phone and open the chat on
-the newest message. Screenshots: docs/screenshots/i22-*.png."""
+the newest message. Screenshots: i22-*.png (journey_helpers.SHOTS)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from escrow import services
 from escrow.models import Dispute, Review, SellerPayoutAccount
 from listings.services import refresh_search_vector
 from tests.browser.journey_helpers import (
+    SHOTS,
     login,
     login_moderator,
     new_page,
@@ -30,7 +31,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 #: (language, phone width?): English on a desktop, Chinese on a phone.
 LOOKS = [("en", False), ("zh-hans", True)]
-SHOTS = "docs/screenshots"
 
 
 def snap(page, name: str, lang: str):

@@ -2,8 +2,6 @@
 (staff + MFA, logged in through allauth with a TOTP code) approves it in the admin;
 a buyer finds it with search and a follower filter and opens it."""
 
-from pathlib import Path
-
 import pytest
 from allauth.mfa.totp.internal.auth import (
     TOTP,
@@ -14,12 +12,12 @@ from playwright.sync_api import expect
 
 from accounts.permissions import MODERATORS_GROUP
 from listings.models import Listing
+from tests.browser.journey_helpers import SHOTS as SCREENSHOTS
 from tests.factories import TEST_PASSWORD, UserFactory, VerifiedUserFactory
 from tests.totp import fresh_totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-SCREENSHOTS = Path("docs/screenshots")
 
 
 def _code(user) -> str:

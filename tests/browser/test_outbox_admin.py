@@ -8,6 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.outbox import queue_email
+from tests.browser.journey_helpers import SHOTS
 from tests.factories import VerifiedUserFactory
 from tests.governance.conftest import make_moderator
 
@@ -33,4 +34,4 @@ def test_operator_reads_the_outbox(live_server, browser, lang):
     page.goto(f"{live_server.url}/admin/accounts/email/")
     expect(page.locator("#result_list")).to_contain_text("ops@example.com")
     expect(page.locator("#result_list")).to_contain_text("governance.report_outcome")
-    page.screenshot(path=f"docs/screenshots/outbox-admin-{lang}.png", full_page=True)
+    page.screenshot(path=str(SHOTS / f"outbox-admin-{lang}.png"), full_page=True)

@@ -10,12 +10,12 @@ from playwright.sync_api import expect
 from accounts.models import IdentityVerification
 from governance.policy import can
 from tests.accounts.identity_helpers import TOTP_SECRET, moderator, png_bytes, ric
+from tests.browser.journey_helpers import SHOTS
 from tests.factories import TEST_PASSWORD, UserFactory
 from tests.mail import send_outbox
 from tests.totp import fresh_totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = "docs/screenshots"
 
 
 def _totp_code(user) -> str:
