@@ -40,3 +40,14 @@ def test_visitor_signs_up_verifies_logs_in_and_switches_to_chinese(live_server, 
     expect(page.get_by_role("heading", level=1)).to_contain_text("买卖创作者账号")
     expect(page.get_by_role("button", name="退出登录")).to_be_visible()
     page.screenshot(path=str(SHOTS / "home-zh-hans.png"), full_page=True)
+    # The hero's three steps are readable: their text is not the colour of their box
+    # (a page's own `.steps` rules once turned the boxes white under white text).
+    colours = page.evaluate(
+        """() => [...document.querySelectorAll('.hero .steps li')].map(li => {
+            const box = getComputedStyle(li), text = getComputedStyle(li.querySelector('span'));
+            return [box.backgroundColor, text.color];
+        })"""
+    )
+    assert len(colours) == 3
+    for background, colour in colours:
+        assert background != "rgb(255, 255, 255)" and background != colour, colours
