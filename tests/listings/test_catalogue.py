@@ -219,6 +219,8 @@ def test_the_indexes_the_catalogue_needs_exist():
         "listing_seller_state": "(seller_id, state)",
         "listing_pub_priceband_followers": "follower_count DESC, id DESC) INCLUDE (price, platform)",
         "listing_pub_followerband_price": "price, id) INCLUDE (follower_count, platform)",
+        "listing_pub_priceband_platform": "platform, follower_count DESC, id DESC) INCLUDE (price)",
+        "listing_pub_followerband_platform": "platform, price, id) INCLUDE (follower_count)",
     }
     for name, fragment in expected.items():
         assert name in indexes, name
