@@ -16,6 +16,11 @@ the index alone)::
     listing_pub_followerband_price   (band(follower_count), price, id)
                                      INCLUDE (follower_count, platform)
 
+With a platform filter the walks use migration 0008's twins, the platform after
+the band (``listing_pub_priceband_platform``, ``listing_pub_followerband_platform``):
+one walk per band and platform, each a seek, where these would read every
+platform's rows of the band and drop the others'.
+
 A filter's range on the *band column* covers a short list of bands (at most 35).
 Within one band the index is in the sort's order, with the sort column's own range
 a seek, so the query takes the first ``n`` rows of each band the range touches
@@ -46,10 +51,19 @@ from .models import MAX_FOLLOWERS, MAX_PRICE
 #: SQL bit length of a non-negative bigint column: the band. Must match the indexes.
 BAND_SQL = "length(ltrim({column}::bit(64)::text, '0'))"
 TOP = {"price": MAX_PRICE, "follower_count": MAX_FOLLOWERS}
-#: band column → the other column (the index's order within a band) and its index.
+#: band column → the other column (the index's order within a band), its index,
+#: and its index with the platform after the band.
 INDEX = {
-    "price": ("follower_count", "listing_pub_priceband_followers"),
-    "follower_count": ("price", "listing_pub_followerband_price"),
+    "price": (
+        "follower_count",
+        "listing_pub_priceband_followers",
+        "listing_pub_priceband_platform",
+    ),
+    "follower_count": (
+        "price",
+        "listing_pub_followerband_price",
+        "listing_pub_followerband_platform",
+    ),
 }
 TABLE = "listings_listing"
 
@@ -74,6 +88,7 @@ class Plan:
 
     band_column: str
     bands: tuple[int, ...]
+    platforms: tuple[str, ...]  # the filter's: one walk per band and platform
     where: str  # conditions on one band's rows, for ``%s`` parameters
     params: tuple
 
@@ -82,29 +97,36 @@ class Plan:
         return INDEX[self.band_column][0]
 
     def _branch(self, extra: str = "", order: str = "", limit: int = 0) -> str:
+        platform = "platform = p.platform AND " if self.platforms else ""
         sql = (
             f"SELECT id, {self.order_column} AS key FROM {TABLE} "  # noqa: S608  # nosec B608
-            f"WHERE {BAND_SQL.format(column=self.band_column)} = b.band AND {self.where}{extra}"
+            f"WHERE {BAND_SQL.format(column=self.band_column)} = b.band AND {platform}"
+            f"{self.where}{extra}"
         )
         if order:
             sql += f" ORDER BY {order}"
         return sql + f" LIMIT {int(limit)}"
 
     def _from(self, branch: str) -> str:
-        return f"unnest(%s::int[]) AS b(band) CROSS JOIN LATERAL ({branch}) AS x"
+        platforms = "CROSS JOIN unnest(%s::text[]) AS p(platform) " if self.platforms else ""
+        return f"unnest(%s::int[]) AS b(band) {platforms}CROSS JOIN LATERAL ({branch}) AS x"
+
+    @property
+    def _lists(self) -> list:
+        return [list(self.bands), list(self.platforms)] if self.platforms else [list(self.bands)]
 
     def count(self, cap: int) -> int:
         """How many rows match, counting at most ``cap`` (each band stops there too)."""
         sql = f"SELECT count(*) FROM (SELECT x.id FROM {self._from(self._branch(limit=cap))} LIMIT %s) AS c"  # noqa: E501, S608  # nosec B608
         with connection.cursor() as cursor:
-            cursor.execute(sql, [list(self.bands), *self.params, cap])
+            cursor.execute(sql, [*self._lists, *self.params, cap])
             return cursor.fetchone()[0]
 
     def match_ids_sql(self, cap: int) -> tuple[str, list]:
         """SQL (and parameters) of the ids of at most ``cap`` matching rows, in no
         order: for a subquery (``id IN (…)``) when few rows match."""
         sql = f"SELECT x.id FROM {self._from(self._branch(limit=cap))} LIMIT %s"  # noqa: S608  # nosec B608
-        return sql, [list(self.bands), *self.params, cap]
+        return sql, [*self._lists, *self.params, cap]
 
     def ordered_keys(
         self, *, descending: bool, offset: int, limit: int, after: tuple | None = None
@@ -123,7 +145,7 @@ class Plan:
             f"ORDER BY x.key {direction}, x.id {direction} OFFSET %s LIMIT %s"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [list(self.bands), *params, offset, limit])
+            cursor.execute(sql, [*self._lists, *params, offset, limit])
             return [(row[0], row[1]) for row in cursor.fetchall()]
 
 
@@ -151,9 +173,6 @@ def plan(query, sort: str) -> Plan | None:
     if not touched:
         return None
     where, params = ["state = 'PUBLISHED'"], []
-    if query.platforms:
-        where.append("platform = ANY(%s)")
-        params.append(list(query.platforms))
     for name, low, high in (
         ("follower_count", query.min_followers, query.max_followers),
         ("price", query.min_price, query.max_price),
@@ -164,4 +183,4 @@ def plan(query, sort: str) -> Plan | None:
         if high is not None:
             where.append(f"{name} <= %s")
             params.append(high)
-    return Plan(column, tuple(touched), " AND ".join(where), tuple(params))
+    return Plan(column, tuple(touched), tuple(query.platforms), " AND ".join(where), tuple(params))

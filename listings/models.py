@@ -224,28 +224,33 @@ class Listing(models.Model):
             ),
         ]
         # Catalogue: only PUBLISHED rows are ever listed, so the sort indexes are
-        # partial; each ends with id, the keyset cursor's tie-breaker. The GIN index
-        # on search_vector is created by migration 0002 on PostgreSQL only (SQLite
-        # cannot build it when it remakes the table).
+        # partial; each ends with id, the keyset cursor's tie-breaker, and INCLUDEs
+        # the filter columns it lacks (index-only filtered walks and counts, 0007).
+        # The GIN index on search_vector is created by migration 0002 on PostgreSQL
+        # only (SQLite cannot build it when it remakes the table).
         indexes = [
             models.Index(
                 fields=["-published_at", "-id"],
                 name="listing_pub_newest",
+                include=["platform", "follower_count", "price"],
                 condition=models.Q(state="PUBLISHED"),
             ),
             models.Index(
                 fields=["price", "id"],
                 name="listing_pub_price",
+                include=["platform", "follower_count"],
                 condition=models.Q(state="PUBLISHED"),
             ),
             models.Index(
                 fields=["-follower_count", "-id"],
                 name="listing_pub_followers",
+                include=["platform", "price"],
                 condition=models.Q(state="PUBLISHED"),
             ),
             models.Index(
                 fields=["platform", "-published_at", "-id"],
                 name="listing_pub_platform",
+                include=["follower_count", "price"],
                 condition=models.Q(state="PUBLISHED"),
             ),
             models.Index(

@@ -154,8 +154,11 @@ def test_every_catalogue_filter_is_known_to_the_banded_plan():
 
 def test_the_migration_indexes_the_band_expression_the_query_uses():
     migration = importlib.import_module("listings.migrations.0003_banded_catalogue_indexes")
-    for column, (_, name) in bands.INDEX.items():
-        assert migration.INDEXES[name].startswith(f"({bands.BAND_SQL.format(column=column)}, ")
+    by_platform = importlib.import_module("listings.migrations.0008_banded_platform_indexes")
+    for column, (_, name, platform_name) in bands.INDEX.items():
+        band = bands.BAND_SQL.format(column=column)
+        assert migration.INDEXES[name].startswith(f"({band}, ")
+        assert by_platform.BANDED[platform_name].startswith(f"({band}, platform, ")
 
 
 @pytest.mark.django_db
@@ -194,7 +197,11 @@ def test_on_a_large_table_the_banded_walk_reads_the_band_indexes():
         ),
         (
             dict(sort="price_asc", min_followers=200_000, platforms=["x"]),
-            "listing_pub_followerband_price",
+            "listing_pub_followerband_platform",
+        ),
+        (
+            dict(sort="followers_desc", min_price=100_000, platforms=["x", "tiktok"]),
+            "listing_pub_priceband_platform",
         ),
         (
             dict(sort="newest", min_followers=500_000, max_price=20_000_000),
