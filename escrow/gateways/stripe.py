@@ -63,6 +63,14 @@ def _id(value) -> str:
     return value.get("id", "") if hasattr(value, "get") else getattr(value, "id", "")
 
 
+#: Currencies whose amounts Stripe counts otherwise than ISO 4217's minor units,
+#: or only in multiples of ten or a hundred (Stripe's "special cases"); every
+#: amount here is in ISO minor units (kernel.money), so these are refused.
+STRIPE_SPECIAL_CURRENCIES = frozenset(
+    {"ISK", "HUF", "TWD", "UGX", "BHD", "JOD", "KWD", "OMR", "TND"}
+)
+
+
 class StripeGateway(PaymentGateway):
     name = "stripe"
     payment_template = "escrow/gateways/stripe_form.html"
@@ -92,6 +100,13 @@ class StripeGateway(PaymentGateway):
             problems.append("STRIPE_PUBLISHABLE_KEY is not set.")
         if not settings.STRIPE_WEBHOOK_SECRET:
             problems.append("STRIPE_WEBHOOK_SECRET is not set.")
+        currency = settings.SETTLEMENT_CURRENCY.upper()
+        if currency in STRIPE_SPECIAL_CURRENCIES:
+            problems.append(
+                f"SETTLEMENT_CURRENCY={currency}: Stripe's amounts in {currency} do not follow "
+                "ISO 4217 minor units (https://docs.stripe.com/currencies#special-cases) and "
+                "this gateway does not convert them; choose another settlement currency."
+            )
         return problems
 
     # ------------------------------------------------------------------ collect

@@ -241,3 +241,21 @@ def test_refund_of_an_undelivered_deal_goes_through_stripe(gateway, localstripe_
     refund = Refund.objects.get(deal=deal)
     assert refund.status == Refund.Status.SUCCEEDED and refund.provider_ref.startswith("re_")
     assert Deal.objects.get(pk=deal.pk).state == Deal.State.REFUNDED
+
+
+@pytest.mark.parametrize(
+    "currency,refused", [("HUF", True), ("KWD", True), ("USD", False), ("JPY", False)]
+)
+def test_stripe_refuses_a_settlement_currency_it_counts_otherwise_than_iso(
+    settings, currency, refused
+):
+    """Amounts are ISO minor units everywhere (kernel.money); Stripe counts its
+    "special case" currencies otherwise, so the start-up check refuses them."""
+    from escrow.gateways.stripe import StripeGateway
+
+    settings.SETTLEMENT_CURRENCY = currency
+    settings.STRIPE_SECRET_KEY = "sk_test_x"
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_x"
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_x"
+    problems = StripeGateway.check_configuration()
+    assert any(currency in p for p in problems) is refused, problems
