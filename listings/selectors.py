@@ -223,10 +223,11 @@ def _relevance_window(qs: QuerySet) -> list[tuple[int, float]]:
 
     Bounded however many listings match: only the matches in a window of the
     newest ids are read (the search's index and the primary key's, ANDed), not
-    every match. The first window is sized from the planner's estimate of the
-    matches to hold about four times the limit (its estimate of a common word is
-    often twice the truth); a window that holds too few widens by what it lacked
-    (at least fourfold), and the last has no bound. Ordered by an expression so
+    every match. The first window is sized to hold about twice the matches still
+    missing after the recent listings, from the recent listings' share of
+    matches (or, with none there, from the planner's estimate); a window that
+    holds too few widens by what it lacked (at least fourfold), and the last has
+    no bound. Ordered by an expression so
     that PostgreSQL does not walk the primary key backwards testing every listing
     against the search (what it picks when it overestimates the matches). Each
     statement returns its ids with their rank (``_RANKED``); when the recent
@@ -251,15 +252,24 @@ def _relevance_window(qs: QuerySet) -> list[tuple[int, float]]:
     # The recent matches are the newest of all; the rest come from below them.
     need = limit - len(recent)
     older = newest.filter(pk__lt=recent[-1][0]) if recent else newest
-    estimate = estimated_rows(qs)
-    if estimate > 4 * limit:
-        top = recent[-1][0] if recent else Listing.objects.aggregate(top=Max("pk"))["top"] or 0
-        span = max(1, -(-top * 4 * limit // estimate))
-        while span < top:
-            window = _ranked(older.filter(pk__gt=top - span)[:need])
-            if len(window) == need:
-                return recent + window
-            span *= max(4, -(-2 * need // (len(window) + 1)))
+    top = recent[-1][0] if recent else Listing.objects.aggregate(top=Max("pk"))["top"] or 0
+    # The first window should hold about twice what is missing, and no more: one
+    # of hundreds of thousands of ids is too wide for PostgreSQL to AND the
+    # primary key's range in, and it then reads every match's row (10,000 and
+    # more at 1,000,000). The recent listings' own share of matches sizes it
+    # best; the planner's estimate is the guide only without them (it puts a
+    # search of several words at a fortieth of the truth).
+    if recent:
+        between = recent[0][0] - recent[-1][0] + 1  # the ids the recent matches span
+        span = -(-2 * need * between // len(recent))
+    else:
+        estimate = estimated_rows(qs)
+        span = max(1, -(-top * 2 * need // estimate)) if estimate > 4 * need else top
+    while span < top:
+        window = _ranked(older.filter(pk__gt=top - span)[:need])
+        if len(window) == need:
+            return recent + window
+        span *= max(4, -(-2 * need // (len(window) + 1)))
     return recent + _ranked(older[:need])
 
 

@@ -182,7 +182,7 @@ def test_estimated_rows_is_the_planner_s_estimate():
 @pytest.mark.django_db
 def test_a_common_word_on_a_large_table_reads_a_window_not_every_match():
     """30,000 matching listings: the page reads the matches of one window of ids
-    (a few times the cap, sized from the planner's estimate), not all 30,000; the
+    (a few times the cap, sized from the recent matches' share of ids), not all 30,000; the
     page is the reference's. (Which scan PostgreSQL picks for the window depends
     on the table's size: the plans at 1,000,000 are in docs/performance.md.)"""
     _gaming_rows(30_000)
@@ -198,8 +198,8 @@ def test_a_common_word_on_a_large_table_reads_a_window_not_every_match():
     assert (page.count, page.count_capped) == (selectors.COUNT_CAP, True)
 
     sql = [q["sql"] for q in queries.captured_queries]
-    # The recent listings' statement, then one ranked window: the estimate sized
-    # it, no widening. The cards are read by id alone (no search, no rank).
+    # The recent listings' statement, then one ranked window: the recent matches'
+    # share of ids sized it, no widening. The cards are read by id alone.
     windows = [s for s in sql if "ts_rank" in s and "UNION ALL" not in s]
     assert len(windows) == 1
     assert "@@" not in sql[-1] and "ts_rank" not in sql[-1]
