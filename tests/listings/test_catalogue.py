@@ -1,7 +1,7 @@
 """Buyers browse: only PUBLISHED listings, filters, constant query counts, indexes."""
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from listings import services
@@ -246,10 +246,15 @@ def test_the_catalogue_query_uses_an_index_on_a_large_table():
 
 
 @pytest.mark.django_db(transaction=True)  # VACUUM cannot run inside a transaction
-def test_a_filtered_page_and_its_count_read_the_sort_indexes_alone():
+def test_a_filtered_page_and_its_count_can_read_the_sort_indexes_alone():
     """20,000 listings, one in ten on platform x: the capped count of a platform with
-    a follower bound, and a filtered page's ids deep in a sort, are index-only scans
-    (the sort indexes INCLUDE the filter columns), and the page is the plain query's."""
+    a follower bound, and a filtered page's ids deep in a sort, can be index-only
+    scans (the sort indexes INCLUDE the filter columns), and the page is the plain
+    query's. Whether PostgreSQL then prefers the index-only scan also depends on
+    the visibility map, which VACUUM cannot set while another session of the test
+    run holds an old snapshot; so the plans are read with bitmap and sequential
+    scans off: a plain index scan (reading the table for a filter column) is what
+    an index without the INCLUDE gives."""
     insert_published_rows(
         UserFactory(),
         20_000,
@@ -287,7 +292,9 @@ def test_a_filtered_page_and_its_count_read_the_sort_indexes_alone():
 
 
 def _explain(sql: str) -> str:
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("EXPLAIN " + sql)
         return "\n".join(row[0] for row in cursor.fetchall())
 
