@@ -182,13 +182,15 @@ class Listing(models.Model):
 
     # ---- search (maintained by services; see listings.search)
     search_vector = SearchVectorField(null=True, blank=True, editable=False)
-    #: Among the newest ``SEARCH_RECENT_LISTINGS`` published listings (a suffix of
-    #: the table by id: new rows are, ``services.refresh_search_recency`` moves the
-    #: floor up). A second GIN index holds only these, so a common word's newest
-    #: matches are found without reading all of its matches (selectors). New rows
-    #: are recent (the database default); a full save keeps the job's flag
-    #: (``receivers.keep_search_recency``).
-    search_recent = models.BooleanField(default=True, db_default=True, editable=False)
+    #: The listing's search tier by age (``listings.search.TIERS``): 0 holds the
+    #: newest ``SEARCH_FIRST_TIER`` published listings and every row after them,
+    #: each next tier four times as many older ones, the last all the rest. Tiers
+    #: are suffixes of the table by id (new rows are tier 0, the database default;
+    #: ``services.refresh_search_tiers`` moves the oldest down). Each tier has its
+    #: own partial GIN index, so a word's newest matches are read tier by tier from
+    #: indexes that do not grow with the table (selectors). A full save keeps the
+    #: job's tier (``receivers.keep_search_tier``).
+    search_tier = models.SmallIntegerField(default=0, db_default=0, editable=False)
 
     # ---- time
     created_at = models.DateTimeField(_("created"), default=timezone.now)
@@ -258,9 +260,7 @@ class Listing(models.Model):
                 name="listing_pub_featured",
                 condition=models.Q(state="PUBLISHED", featured=True),
             ),
-            models.Index(
-                fields=["id"], name="listing_search_recent", condition=models.Q(search_recent=True)
-            ),
+            models.Index(fields=["search_tier", "id"], name="listing_search_tier"),
             models.Index(fields=["seller", "state"], name="listing_seller_state"),
             models.Index(fields=["state", "submitted_at"], name="listing_review_queue"),
         ]

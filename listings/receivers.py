@@ -20,18 +20,18 @@ from .models import Listing
 State = Listing.State
 
 
-@receiver(pre_save, sender=Listing, dispatch_uid="listings-keep-search-recency")
-def keep_search_recency(sender, instance, update_fields=None, raw=False, **kwargs):
+@receiver(pre_save, sender=Listing, dispatch_uid="listings-keep-search-tier")
+def keep_search_tier(sender, instance, update_fields=None, raw=False, **kwargs):
     """A full save of an existing listing (the admin's) writes every column: it takes
-    ``search_recent`` from the row as it is now, so an object loaded before the
-    recency job (``services.refresh_search_recency``) does not write its old flag back
-    (the flagged rows must stay a suffix of the table by id). Services save with
-    ``update_fields`` and never touch the flag; new rows take the database default."""
+    ``search_tier`` from the row as it is now, so an object loaded before the tiers
+    job (``services.refresh_search_tiers``) does not write its old tier back (each
+    tier must stay a suffix of the table by id). Services save with
+    ``update_fields`` and never touch the tier; new rows take the database default."""
     if raw or update_fields is not None or instance._state.adding or instance.pk is None:
         return
-    current = Listing.objects.filter(pk=instance.pk).values_list("search_recent", flat=True).first()
+    current = Listing.objects.filter(pk=instance.pk).values_list("search_tier", flat=True).first()
     if current is not None:
-        instance.search_recent = current
+        instance.search_tier = current
 
 
 #: The reason recorded when a freeze hides a listing; an unfreeze puts back exactly

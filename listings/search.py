@@ -38,6 +38,21 @@ _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _SPLIT_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[^\u3400-\u9fff\uf900-\ufaff]+")
 MAX_QUERY_TERMS = 12
 
+#: Search tiers by age (``Listing.search_tier``), each with its own partial GIN
+#: index (migration 0009 makes one per tier: change both together). Tier ``t``
+#: holds the published listings ranked ``first * (4**t - 1) / 3`` up to
+#: ``first * (4**(t + 1) - 1) / 3`` by id, newest first; the last tier every older
+#: one. Four times the one before: a word is looked for in as few tiers as its
+#: frequency needs, and the rows read stay a few times what a page ranks.
+TIERS = 6
+TIER_GROWTH = 4
+
+
+def tier_bounds(first: int) -> list[int]:
+    """How many of the newest published listings tiers ``0 … t`` hold together, for
+    each tier but the last (which holds the rest)."""
+    return [first * (TIER_GROWTH ** (t + 1) - 1) // (TIER_GROWTH - 1) for t in range(TIERS - 1)]
+
 
 @lru_cache(maxsize=1)
 def _jieba():

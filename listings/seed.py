@@ -31,7 +31,7 @@ from kernel.money import currency_exponent
 from . import search
 from .models import Listing, ListingEvent, ListingScreenshot, Platform, Region
 from .ownership import new_ownership_code
-from .services import handle_fingerprint, refresh_search_recency, refresh_search_vector
+from .services import handle_fingerprint, refresh_search_tiers, refresh_search_vector
 
 State = Listing.State
 DEMO_DOMAIN = "demo.handoff.test"
@@ -530,7 +530,7 @@ def seed(*, context: dict, options: dict, out) -> None:
     if missing > 0:
         sellers = _bulk_sellers(max(5, min(5000, target // 40)), now)
         _bulk_listings(missing, sellers, now, out)
-        refresh_search_recency()  # as the hourly job would
+        refresh_search_tiers()  # as the hourly job would
         if search.uses_postgres_search():
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE listings_listing")

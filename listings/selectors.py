@@ -10,10 +10,9 @@ a next page" comes from fetching one row more than the page holds.
 
 A search ranked by relevance reads a bounded window instead (``_relevance_window``:
 the newest ``COUNT_CAP`` + 1 matches with their rank, which is also the capped
-count — found among the newest listings first (``Listing.search_recent``), else
-through the planner's estimate of the matches and a window of ids that widens when
-it holds too few) and the cards of the page by id: ranking every match would read
-every match, and a common word matches a few percent of a large catalogue.
+count — read tier by tier from the newest listings, ``Listing.search_tier``) and
+the cards of the page by id: ranking every match would read every match, and a
+common word matches a few percent of a large catalogue.
 """
 
 from __future__ import annotations
@@ -25,7 +24,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.contrib.postgres.search import SearchQueryField
 from django.db import connection
-from django.db.models import ExpressionWrapper, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import ExpressionWrapper, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -162,28 +161,6 @@ class CataloguePage:
     cursor_mode: bool
 
 
-def estimated_rows(qs: QuerySet) -> int:
-    """PostgreSQL's estimate of how many rows ``qs`` returns (its planner statistics:
-    no row is read)."""
-    sql, params = qs.order_by().values("pk").query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-        plan = cursor.fetchone()[0]
-    if isinstance(plan, str):  # psycopg2 returns json[] as text on some setups
-        import json
-
-        plan = json.loads(plan)
-    return int(plan[0]["Plan"]["Plan Rows"])
-
-
-#: True when every listing is flagged recent (the oldest flagged is the oldest row):
-#: two index probes (the primary key, ``listing_search_recent``).
-_EVERY_ROW_RECENT = (
-    "(SELECT min(id) FROM listings_listing WHERE search_recent) "
-    "IS NOT DISTINCT FROM (SELECT min(id) FROM listings_listing)"
-)
-
-
 #: The ranked window of a query set selecting (id, search document, tsquery),
 #: ordered newest first and limited: ``ts_rank`` runs on the window's rows only,
 #: on the documents its scan has already read (no second read of each row).
@@ -203,35 +180,39 @@ def _ranked(window: QuerySet) -> list[tuple[int, float]]:
         return sorted(cursor.fetchall(), key=lambda row: -row[0])
 
 
-def _recent_matches(newest: QuerySet, limit: int) -> tuple[list[tuple[int, float]], bool]:
-    """The newest ``limit`` matches among the listings flagged recent as ``(id,
-    rank)``, newest first, and whether every listing is flagged (then they are all
-    the matches). One statement, so both answers come from one snapshot: a refresh
-    of the flags between two statements could pair an old answer with a new one."""
-    sql, params = _ranked_sql(newest.filter(search_recent=True)[:limit])
+#: The deepest search tier holding any row (one probe of ``listing_search_tier``),
+#: as a row that no listing can be (ids are positive).
+_DEEPEST_TIER = "SELECT -1, max(search_tier) FROM listings_listing"
+
+
+def _first_tier(newest: QuerySet, limit: int) -> tuple[list[tuple[int, float]], int]:
+    """The newest ``limit`` matches in tier 0 as ``(id, rank)``, newest first, and
+    the deepest tier in use: one statement (a small catalogue is all tier 0, and
+    a search there takes one statement whatever it finds)."""
+    sql, params = _ranked_sql(newest.filter(search_tier=0)[:limit])
     with connection.cursor() as cursor:
         # (The ORM's SQL and our constants; every value a bound parameter.)
-        cursor.execute(f"({sql}) UNION ALL (SELECT -1, 0 WHERE {_EVERY_ROW_RECENT})", params)  # nosec B608
+        cursor.execute(f"({sql}) UNION ALL ({_DEEPEST_TIER})", params)  # nosec B608
         rows = cursor.fetchall()
-    ranked = sorted((row for row in rows if row[0] != -1), key=lambda row: -row[0])
-    return ranked, len(ranked) < len(rows)  # ids are positive; -1 the mark
+    deepest = next((int(rank or 0) for pk, rank in rows if pk == -1), 0)
+    return sorted((row for row in rows if row[0] != -1), key=lambda row: -row[0]), deepest
 
 
 def _relevance_window(qs: QuerySet) -> list[tuple[int, float]]:
     """The newest ``COUNT_CAP + 1`` matches of ``qs`` (searched and filtered) as
     ``(id, rank)``, newest first: fewer when fewer match.
 
-    Bounded however many listings match: only the matches in a window of the
-    newest ids are read (the search's index and the primary key's, ANDed), not
-    every match. The first window is sized to hold about twice the matches still
-    missing after the recent listings, from the recent listings' share of
-    matches (or, with none there, from the planner's estimate); a window that
-    holds too few widens by what it lacked (at least fourfold), and the last has
-    no bound. Ordered by an expression so
-    that PostgreSQL does not walk the primary key backwards testing every listing
-    against the search (what it picks when it overestimates the matches). Each
-    statement returns its ids with their rank (``_RANKED``); when the recent
-    listings hold too few, only the matches older than theirs are read next."""
+    Read tier by tier (``Listing.search_tier``), newest first, until enough are
+    found: each tier's matches come from that tier's own GIN index, and all of
+    them are read (GIN cannot hand them over newest first), so a word is read
+    in as few tiers as its frequency needs — a common word in the newest
+    listings alone, a rare one in every tier, where it has few matches anyway.
+    The rows read stay a few times the window however large the table grows.
+    Ordered by an expression, so that PostgreSQL does not walk the primary key
+    backwards testing every listing against the search (what it picks when it
+    overestimates the matches). A tier after the first is read below the
+    oldest match found so far: a listing the tiers job moved down meanwhile is
+    not counted twice (docs/listings.md)."""
     limit = COUNT_CAP + 1
     query = qs.query.annotations["rank"].get_source_expressions()[1]
     newest = (
@@ -239,38 +220,13 @@ def _relevance_window(qs: QuerySet) -> list[tuple[int, float]]:
         .order_by(Coalesce(F("id"), F("id")).desc())
         .values_list("pk", "search_vector", "tsquery")
     )
-
-    # A common word: its newest matches among the newest listings (a GIN index of
-    # those alone), without reading all of its matches. The flagged rows are a
-    # suffix of the table by id, so when they hold ``limit`` matches these are the
-    # newest of all; so are fewer when every row is flagged (a small catalogue).
-    # Otherwise the whole table below.
-    recent, everything = _recent_matches(newest, limit)
-    if len(recent) == limit or everything:
-        return recent
-
-    # The recent matches are the newest of all; the rest come from below them.
-    need = limit - len(recent)
-    older = newest.filter(pk__lt=recent[-1][0]) if recent else newest
-    top = recent[-1][0] if recent else Listing.objects.aggregate(top=Max("pk"))["top"] or 0
-    # The first window should hold about twice what is missing, and no more: one
-    # of hundreds of thousands of ids is too wide for PostgreSQL to AND the
-    # primary key's range in, and it then reads every match's row (10,000 and
-    # more at 1,000,000). The recent listings' own share of matches sizes it
-    # best; the planner's estimate is the guide only without them (it puts a
-    # search of several words at a fortieth of the truth).
-    if recent:
-        between = recent[0][0] - recent[-1][0] + 1  # the ids the recent matches span
-        span = -(-2 * need * between // len(recent))
-    else:
-        estimate = estimated_rows(qs)
-        span = max(1, -(-top * 2 * need // estimate)) if estimate > 4 * need else top
-    while span < top:
-        window = _ranked(older.filter(pk__gt=top - span)[:need])
-        if len(window) == need:
-            return recent + window
-        span *= max(4, -(-2 * need // (len(window) + 1)))
-    return recent + _ranked(older[:need])
+    window, deepest = _first_tier(newest, limit)
+    for tier in range(1, min(deepest, search.TIERS - 1) + 1):
+        if len(window) == limit:
+            break
+        below = newest.filter(pk__lt=window[-1][0]) if window else newest
+        window += _ranked(below.filter(search_tier=tier)[: limit - len(window)])
+    return window
 
 
 def _relevance_keys(qs: QuerySet, window: list, offset: int, limit: int) -> list[int]:

@@ -6,7 +6,7 @@ from celery import shared_task
 
 from .models import Listing
 from .ownership import get_ownership_checker
-from .services import mark_ownership_proven, refresh_search_recency
+from .services import mark_ownership_proven, refresh_search_tiers
 
 
 @shared_task(name="listings.tasks.check_listing_ownership", time_limit=60, soft_time_limit=50)
@@ -28,10 +28,10 @@ def check_listing_ownership(listing_id: int) -> bool:
     return result.proven
 
 
-@shared_task(name="listings.refresh_search_recency")
-def refresh_search_recency_task() -> int:
-    """Hourly: the recent-search flags follow the newest listings (idempotent)."""
-    return refresh_search_recency()
+@shared_task(name="listings.refresh_search_tiers")
+def refresh_search_tiers_task() -> int:
+    """Hourly: the search tiers follow the newest listings (idempotent)."""
+    return refresh_search_tiers()
 
 
 @shared_task(name="listings.send_saved_search_alerts", time_limit=300, soft_time_limit=280)

@@ -59,9 +59,9 @@ def beat_schedule(*, email_outbox_seconds: float) -> dict:
             "schedule": crontab(minute=53, hour=2),
         },
         # governance: penalty jobs (each takes now, idempotent, SKIP LOCKED batches).
-        "listings-refresh-search-recency": {
-            "task": "listings.refresh_search_recency",
-            "schedule": crontab(minute=29),  # hourly: the recent-search flags follow new listings
+        "listings-refresh-search-tiers": {
+            "task": "listings.refresh_search_tiers",
+            "schedule": crontab(minute=29),  # hourly: the search tiers follow new listings
         },
         "governance-lift-expired-sanctions": {
             "task": "governance.lift_expired_sanctions",

@@ -273,9 +273,10 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Each app's jobs are listed in one place (marketplace/schedule.py); a test checks
 # that every entry names a registered task.
-# Search: a relevance search looks for a common word's newest matches among this
-# many newest listings first (Listing.search_recent, docs/listings.md).
-SEARCH_RECENT_LISTINGS = env.int("SEARCH_RECENT_LISTINGS", default=50_000)
+# Search: a relevance search looks for a word's newest matches among this many
+# newest listings first, then in tiers four times larger each
+# (Listing.search_tier, docs/listings.md).
+SEARCH_FIRST_TIER = env.int("SEARCH_FIRST_TIER", default=10_000)
 # Every e-mail waits in the outbox (kernel.outbox), swept this often.
 EMAIL_OUTBOX_SECONDS = env.float("EMAIL_OUTBOX_SECONDS", default=5.0)
 CELERY_BEAT_SCHEDULE = beat_schedule(email_outbox_seconds=EMAIL_OUTBOX_SECONDS)

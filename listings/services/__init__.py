@@ -1,5 +1,5 @@
 """Writes that matter in listings, by capability: ``transitions`` (the transition
-table and the services escrow calls), ``seller``, ``moderation``, ``recency``,
+table and the services escrow calls), ``seller``, ``moderation``, ``tiers``,
 ``common``. Callers import from here."""
 
 from .common import (
@@ -19,7 +19,6 @@ from .moderation import (
     restore_listing,
     set_listing_featured,
 )
-from .recency import refresh_search_recency
 from .seller import (
     add_screenshot,
     create_listing,
@@ -28,6 +27,7 @@ from .seller import (
     update_listing,
     withdraw_listing,
 )
+from .tiers import refresh_search_tiers
 from .transitions import (
     can_transition,
     lock_listing_for_sale,
@@ -55,7 +55,7 @@ __all__ = [
     "mark_sold",
     "mark_sold_many",
     "normalise_handle",
-    "refresh_search_recency",
+    "refresh_search_tiers",
     "refresh_search_vector",
     "reject_listing",
     "release_reservation",

@@ -1,7 +1,6 @@
 """Relevance pages (a search on PostgreSQL): the newest ``COUNT_CAP`` matches ranked,
-then older matches newest first, read through a bounded window of ids."""
+then older matches newest first, read tier by tier from the newest listings."""
 
-import re
 from datetime import timedelta
 from unittest import mock
 
@@ -125,25 +124,20 @@ class RelevanceWindowTests(TestCase):
         platforms=st.lists(st.sampled_from(PLATFORMS), unique=True, max_size=1),
         cap=st.integers(min_value=1, max_value=8),
         page_size=st.integers(min_value=1, max_value=5),
-        # The planner's estimate only sizes the first window: any estimate, the
+        # The first search tier's size (the next ones four times the one before):
+        # from every listing in one tier to matches spread over all six, the
         # same pages.
-        estimate=st.integers(min_value=0, max_value=10**7),
-        # How many of the newest listings are flagged recent (the recent path
-        # answers when they hold enough matches): any number, the same pages.
-        recent=st.integers(min_value=1, max_value=12),
+        first=st.integers(min_value=1, max_value=12),
     )
-    def test_pages_follow_the_window_order_whatever_the_estimate_and_the_recent_flags(
-        self, rows, q, platforms, cap, page_size, estimate, recent
+    def test_pages_follow_the_window_order_whatever_the_search_tiers(
+        self, rows, q, platforms, cap, page_size, first
     ):
         seller = User.objects.create_user(f"rel{len(rows)}{cap}{page_size}@example.com")
         _published_with_vectors(rows, seller=seller)
-        services.refresh_search_recency(size=recent)
+        services.refresh_search_tiers(first=first)
         expected, matches = _expected(q, platforms, cap)
 
-        with (
-            mock.patch("listings.selectors.COUNT_CAP", cap),
-            mock.patch("listings.selectors.estimated_rows", return_value=estimate),
-        ):
+        with mock.patch("listings.selectors.COUNT_CAP", cap):
             first = catalogue(CatalogueQuery(q=q, platforms=platforms, sort="relevance"))
             assert first.count == min(matches, cap)
             assert first.count_capped == (matches > cap)
@@ -166,27 +160,19 @@ def test_small_searches_rank_every_match():
     assert (page.count, page.count_capped) == (4, False)
 
 
-@pytest.mark.django_db
-def test_estimated_rows_is_the_planner_s_estimate():
-    seller = UserFactory()
-    insert_published_rows(
-        seller, 3000, platform="CASE WHEN mod(g, 3) = 0 THEN 'tiktok' ELSE 'youtube' END"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE listings_listing")
-    youtube = selectors.estimated_rows(Listing.objects.filter(platform="youtube"))
-    assert 1500 <= youtube <= 2500  # 2,000 rows are youtube
-    assert selectors.estimated_rows(Listing.objects.filter(platform="nowhere")) < 50
+def _tier_statements(queries) -> list[str]:
+    """The relevance window's statements (one per search tier read)."""
+    return [q["sql"] for q in queries.captured_queries if "ts_rank" in q["sql"]]
 
 
 @pytest.mark.django_db
-def test_a_common_word_on_a_large_table_reads_a_window_not_every_match():
-    """30,000 matching listings: the page reads the matches of one window of ids
-    (a few times the cap, sized from the recent matches' share of ids), not all 30,000; the
-    page is the reference's. (Which scan PostgreSQL picks for the window depends
-    on the table's size: the plans at 1,000,000 are in docs/performance.md.)"""
+def test_a_word_is_read_tier_by_tier_until_the_window_is_full():
+    """30,000 listings, all matching, tiers of 500, 2,000, 8,000 …: the window
+    holds 1,001 matches, so it reads tier 0 (500) and the newest of tier 1 and
+    stops — it never reads the older tiers' matches; the page is the
+    reference's, and the cards are read by id alone."""
     _gaming_rows(30_000)
-    services.refresh_search_recency(size=500)  # too few recent matches: the whole table
+    services.refresh_search_tiers(first=500)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE listings_listing")
 
@@ -197,28 +183,64 @@ def test_a_common_word_on_a_large_table_reads_a_window_not_every_match():
     assert [listing.pk for listing in page.listings] == expected[: selectors.PAGE_SIZE]
     assert (page.count, page.count_capped) == (selectors.COUNT_CAP, True)
 
+    windows = _tier_statements(queries)
+    assert len(windows) == 2
+    assert '"search_tier" = 0' in windows[0] and "max(search_tier)" in windows[0]
+    assert '"search_tier" = 1' in windows[1]
     sql = [q["sql"] for q in queries.captured_queries]
-    # The recent listings' statement, then one ranked window: the recent matches'
-    # share of ids sized it, no widening. The cards are read by id alone.
-    windows = [s for s in sql if "ts_rank" in s and "UNION ALL" not in s]
-    assert len(windows) == 1
     assert "@@" not in sql[-1] and "ts_rank" not in sql[-1]
-    floor = re.search(r'(?:"listings_listing"|U0)\."id" > (\d+)', windows[0])
-    assert floor is not None  # a bounded window of ids was read, not every match
-    in_window = Listing.objects.filter(pk__gt=int(floor.group(1))).count()
-    assert selectors.COUNT_CAP < in_window <= 16 * selectors.COUNT_CAP
+    assert not [s for s in sql if s.startswith("EXPLAIN")]
+
+
+@pytest.mark.django_db
+def test_a_rare_word_is_read_in_every_tier_in_use_and_no_deeper():
+    """A word in a few listings spread over the tiers: one statement per tier that
+    holds any row (four here), each its own tier, and every match found, ranked."""
+    seller = UserFactory()
+    insert_published_rows(seller, 400)
+    ids = list(Listing.objects.order_by("id").values_list("pk", flat=True))
+    rare = [ids[5], ids[200], ids[360], ids[-2]]  # tiers 3, 2, 1 and 0 below
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE listings_listing SET title = 'Knitting channel' WHERE id = ANY(%s)", [rare]
+        )
+    _set_search_vectors()
+    services.refresh_search_tiers(first=10)  # tiers of 10, 40, 160, then the rest
+    tiers = dict(Listing.objects.filter(pk__in=rare).values_list("pk", "search_tier"))
+    assert [tiers[pk] for pk in rare] == [3, 2, 1, 0]
+
+    with CaptureQueriesContext(connection) as queries:
+        page = catalogue(CatalogueQuery(q="knitting", sort="relevance"))
+
+    assert sorted(listing.pk for listing in page.listings) == sorted(rare)
+    assert page.count == 4
+    windows = _tier_statements(queries)
+    assert [f'"search_tier" = {tier}' in w for tier, w in enumerate(windows)] == [True] * 4
+
+
+@pytest.mark.django_db
+def test_a_small_catalogue_is_searched_in_one_statement():
+    """Every listing in tier 0 (fewer than the first tier holds): one ranked
+    statement, whatever it finds, then the cards."""
+    insert_published_rows(UserFactory(), 40)
+    _set_search_vectors()
+    services.refresh_search_tiers(first=100)
+    for q in ("gaming", "nothing-matches-this"):
+        with CaptureQueriesContext(connection) as queries:
+            catalogue(CatalogueQuery(q=q, sort="relevance"))
+        assert len(_tier_statements(queries)) == 1, q
 
 
 @pytest.mark.django_db(transaction=True)  # VACUUM cannot run inside a transaction
-def test_a_common_word_s_newest_matches_come_from_the_recent_listings_index():
-    """30,000 listings, about a quarter match, the newest 10,000 flagged recent: the
-    window is read from the recent listings' GIN index alone (not every match, no
-    estimate, no window of ids), and the page is the reference's."""
+def test_a_common_word_s_newest_matches_come_from_the_first_tier_s_index():
+    """30,000 listings, about a quarter match, the newest 10,000 in tier 0: the
+    window is read from tier 0's GIN index alone (not every match), and the page
+    is the reference's."""
     _gaming_rows(30_000, gaming_niche_every=10)  # about 23 % match
-    services.refresh_search_recency(size=10_000)
+    services.refresh_search_tiers(first=10_000)
     with connection.cursor() as cursor:
         # As autovacuum leaves a table after a bulk change: the GIN indexes' pending
-        # entries merged, the flags' old row versions gone, statistics fresh.
+        # entries merged, the tiers' old row versions gone, statistics fresh.
         cursor.execute("VACUUM ANALYZE listings_listing")
 
     with CaptureQueriesContext(connection) as queries:
@@ -230,86 +252,100 @@ def test_a_common_word_s_newest_matches_come_from_the_recent_listings_index():
     sql = [q["sql"] for q in queries.captured_queries]
     assert not [s for s in sql if s.startswith("EXPLAIN") or "MAX(" in s]
     assert len(sql) == 2  # the ranked window (also the count), then the cards
-    ids_query = next(s for s in sql if '"search_recent"' in s)
+    ids_query = next(s for s in sql if '"search_tier" = 0' in s)
     with transaction.atomic(), connection.cursor() as cursor:
         # On this small table a sequential scan is as good; the question is whether
-        # the recent listings' indexes can serve the query (their conditions).
+        # the first tier's index can serve the query (its conditions).
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(f"EXPLAIN {ids_query}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "listing_search_recent_gin" in plan, plan
+    assert "listing_search_tier0_gin" in plan, plan
     assert "listing_search_gin " not in plan + " ", plan
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-            "WHERE c.relname = 'listing_search_recent_gin'"
+            "SELECT c.relname, i.indisvalid FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE c.relname LIKE 'listing\\_search\\_tier%%\\_gin' ORDER BY 1"
         )
-        assert cursor.fetchone() == (True,)
+        assert cursor.fetchall() == [
+            (f"listing_search_tier{tier}_gin", True) for tier in range(search.TIERS)
+        ]
+
+
+def _tiers() -> list[int]:
+    return list(Listing.objects.order_by("id").values_list("search_tier", flat=True))
 
 
 @pytest.mark.django_db
-def test_the_recent_flags_are_the_newest_published_listings_and_all_after_them():
+def test_the_tiers_are_the_newest_published_listings_then_four_times_as_many_each():
     seller = UserFactory()
-    insert_published_rows(seller, 50)
+    insert_published_rows(seller, 60)
     ids = list(Listing.objects.order_by("id").values_list("pk", flat=True))
     Listing.objects.filter(pk__in=ids[-5:-3]).update(state=State.SOLD)
 
-    changed = services.refresh_search_recency(size=10)
+    changed = services.refresh_search_tiers(first=2)  # 2, 8, 32, then the rest
 
-    recent = list(
-        Listing.objects.filter(search_recent=True).order_by("id").values_list("pk", flat=True)
-    )
-    assert recent == ids[-12:]  # ten published, and the two sold among them
-    assert changed == 38
-    assert services.refresh_search_recency(size=10) == 0  # nothing moved since
+    # Counted in published listings, newest first; the two sold ones sit in the
+    # tier of their ids, between published ones.
+    assert _tiers() == [3] * 16 + [2] * 32 + [1] * 10 + [0] * 2
+    assert changed == 58
+    assert services.refresh_search_tiers(first=2) == 0  # nothing moved since
     insert_published_rows(seller, 1)
-    assert Listing.objects.get(pk__gt=ids[-1]).search_recent  # new rows are recent
-    assert services.refresh_search_recency(size=10) == 1  # the floor moved up by one
-    assert services.refresh_search_recency(size=100) == 39  # all flagged again
+    assert _tiers()[-1] == 0  # new rows are tier 0
+    # The floors moved up by one: one listing crosses each of the three.
+    assert services.refresh_search_tiers(first=2) == 3
+    assert _tiers() == [3] * 17 + [2] * 32 + [1] * 10 + [0] * 2
+    # A larger first tier moves them back up, each straight to its tier.
+    assert services.refresh_search_tiers(first=100) == 59
+    assert set(_tiers()) == {0}
 
 
 @pytest.mark.django_db
-def test_saving_a_listing_loaded_before_the_recency_job_keeps_the_job_s_flag():
+def test_the_tiers_job_keeps_the_tiers_ordered_by_id_after_every_batch():
+    """Each batch is its own transaction: after every one, a tier's ids are all
+    above the ids of every deeper tier (what the relevance window relies on)."""
+    seller = UserFactory()
+    insert_published_rows(seller, 200)
+    seen = []
+    real_atomic = transaction.atomic
+
+    def checking_atomic(*args, **kwargs):
+        seen.append(_tiers())
+        return real_atomic(*args, **kwargs)
+
+    with mock.patch("listings.services.tiers.transaction.atomic", checking_atomic):
+        services.refresh_search_tiers(first=3, batch=7)
+        services.refresh_search_tiers(first=20, batch=7)
+    seen.append(_tiers())
+    assert len(seen) > 20
+    for tiers in seen:
+        assert tiers == sorted(tiers, reverse=True)
+    assert seen[-1] == [2] * 100 + [1] * 80 + [0] * 20
+
+
+@pytest.mark.django_db
+def test_saving_a_listing_loaded_before_the_tiers_job_keeps_the_job_s_tier():
     seller = UserFactory()
     insert_published_rows(seller, 3)
-    oldest = Listing.objects.order_by("id").first()  # loaded while flagged
-    assert oldest.search_recent
+    oldest = Listing.objects.order_by("id").first()  # loaded while in tier 0
+    assert oldest.search_tier == 0
 
-    services.refresh_search_recency(size=2)
+    services.refresh_search_tiers(first=2)
     oldest.title = "Renamed"
     oldest.save()
 
     oldest.refresh_from_db()
-    assert (oldest.title, oldest.search_recent) == ("Renamed", False)
+    assert (oldest.title, oldest.search_tier) == ("Renamed", 1)
 
 
 @pytest.mark.django_db
-def test_the_recency_job_works_in_batches_and_any_size_is_at_least_one():
+def test_the_tiers_job_works_in_batches_and_any_first_size_is_at_least_one():
     seller = UserFactory()
     insert_published_rows(seller, 25)
-    ids = list(Listing.objects.order_by("id").values_list("pk", flat=True))
 
-    assert services.refresh_search_recency(size=3, batch=4) == 22
-    assert (
-        list(Listing.objects.filter(search_recent=True).values_list("pk", flat=True).order_by("pk"))
-        == ids[-3:]
-    )
-    assert services.refresh_search_recency(size=0, batch=4) == 2  # taken as 1
-    assert services.refresh_search_recency(size=30, batch=4) == 24
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("language", "note"),
-    [("en", "The newest 2 matches come first"), ("zh-hans", "最新的 2 条匹配结果排在前面")],
-)
-def test_a_capped_relevance_search_says_how_it_is_ordered(client, language, note):
-    _published_with_vectors([(f"Cooking {i}", "") for i in range(3)])
-    headers = {"HTTP_ACCEPT_LANGUAGE": language}
-    with mock.patch("listings.selectors.COUNT_CAP", 2):
-        capped = client.get("/listings/", {"q": "cooking"}, **headers).content.decode()
-        newest = client.get("/listings/", {"q": "cooking", "sort": "newest"}, **headers)
-    assert note in capped
-    assert 'id="relevance-note"' not in newest.content.decode()
-    uncapped = client.get("/listings/", {"q": "cooking"}, **headers).content.decode()
-    assert 'id="relevance-note"' not in uncapped
+    assert services.refresh_search_tiers(first=3, batch=4) == 22
+    assert _tiers() == [2] * 10 + [1] * 12 + [0] * 3
+    assert services.refresh_search_tiers(first=0, batch=4) == 16  # taken as 1
+    assert _tiers() == [3] * 4 + [2] * 16 + [1] * 4 + [0]
+    assert services.refresh_search_tiers(first=30, batch=4) == 24
+    assert set(_tiers()) == {0}
