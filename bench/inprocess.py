@@ -18,7 +18,9 @@ Runs against the database and settings of the environment (a seeded database:
 ``make bench`` leaves none behind, so seed one, e.g. with ``.ci/services.sh`` and
 ``manage.py seed_demo --listings 100000``). Set ``DEBUG=false``. Prints
 milliseconds per request and, for the catalogue, the slowest URLs with their
-slowest SQL statement.
+slowest SQL statement. A listing sampled at start and reserved or sold since (a
+checkout run alongside) is counted and left out of the timing (``, 2 skipped (HTTP
+404 ×2)`` after the figures); a 5xx stops the run.
 """
 
 from __future__ import annotations
@@ -65,31 +67,25 @@ def catalogue(rounds: int = 3, top: int = 8) -> None:
 def detail(count: int = 500) -> None:
     from django.conf import settings
 
-    from bench import fixtures
+    from bench import fixtures, traffic
 
     settings.FRAGMENT_CACHE = False
     ids = fixtures.published_ids(count + 50, exclude_sellers=[])
-    client = _client()
-    for pk in ids[:50]:
-        client.get(f"/listings/{pk}/")
-    started = time.perf_counter()
-    for pk in ids[50:]:
-        assert client.get(f"/listings/{pk}/").status_code == 200, pk
-    ms = (time.perf_counter() - started) / max(len(ids) - 50, 1) * 1000
-    print(f"detail (cache off): {ms:.2f} ms per request over {len(ids) - 50} listings")
+    r = _timed(_client(), traffic.listing_paths(ids), warm=50)
+    print(
+        f"detail (cache off): {r['wall_ms']:.2f} ms per request over {r['timed']} listings"
+        + _skipped_note(r)
+    )
 
 
 def checkout(count: int = 300, profile: bool = False) -> None:
     """The checkout POST as wrk sends it (a signed-in buyer's session cookie and CSRF
     token, distinct listings): milliseconds per request and SQL statements by kind.
     Opens ``count`` real deals in the database it runs against."""
-    import collections
     import cProfile
     import pstats
 
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
     from bench import fixtures
@@ -101,80 +97,120 @@ def checkout(count: int = 300, profile: bool = False) -> None:
 
     client = Client(enforce_csrf_checks=True)  # one handler, as a server's worker
 
-    def post(n: int, pk: int) -> None:
+    def post(item: tuple[int, int]):
+        n, pk = item
         _, session_key, token = sessions[n % len(sessions)]
         client.cookies.clear()
         client.cookies["sessionid"] = session_key
         client.cookies["csrftoken"] = token
-        response = client.post(
+        return client.post(
             f"/listings/{pk}/buy/", {"csrfmiddlewaretoken": token}, HTTP_ACCEPT_LANGUAGE="en"
         )
-        assert response.status_code == 302 and "/pay/" in response["Location"], response
 
-    for n, pk in enumerate(ids[:20]):  # warm: connections, sessions in the cache
-        post(n, pk)
+    def opened(response) -> bool:  # a deal opened; else the listing was taken meanwhile
+        return response.status_code == 302 and "/pay/" in response["Location"]
+
+    items = list(enumerate(ids))
     profiler = cProfile.Profile() if profile else None
-    sql_s = [0.0]
-
-    def timed(execute, sql, params, many, context):  # the SQL's wall clock, unrounded
-        begun = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            sql_s[0] += time.perf_counter() - begun
-
-    started, cpu = time.perf_counter(), time.process_time()
-    with CaptureQueriesContext(connection) as queries, connection.execute_wrapper(timed):
-        if profiler:
-            profiler.enable()
-        for n, pk in enumerate(ids[20:]):
-            post(n, pk)
-        if profiler:
-            profiler.disable()
-    ms = (time.perf_counter() - started) / max(len(ids) - 20, 1) * 1000
-    cpu_ms = (time.process_time() - cpu) / max(len(ids) - 20, 1) * 1000
-    kinds = collections.Counter(
-        " ".join(q["sql"].split()[:3])
-        if q["sql"].startswith(("SELECT", "UPDATE"))
-        else q["sql"][:24]
-        for q in queries.captured_queries
-    )
-    per = max(len(ids) - 20, 1)
-    sql_ms = sql_s[0] / per * 1000
+    if profiler:
+        profiler.enable()
+    r = _measure(items, post, expected=opened, warm=20)  # warm: connections, sessions
+    if profiler:
+        profiler.disable()
     print(
-        f"checkout: {ms:.2f} ms per request (CPU {cpu_ms:.2f}, SQL {sql_ms:.2f}), "
-        f"{len(queries.captured_queries) / per:.1f} statements"
+        f"checkout: {r['wall_ms']:.2f} ms per request (CPU {r['cpu_ms']:.2f}, "
+        f"SQL {r['sql_exact_ms']:.2f}), {r['statements']:.1f} statements" + _skipped_note(r)
     )
-    for kind, n in kinds.most_common():
+    per = max(r["timed"], 1)
+    for kind, n in r["kinds"].most_common():
         print(f"  {n / per:5.2f}  {kind}")
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(150)
 
 
-def _timed(client, paths: list[str], *, warm: int = 20) -> dict:
-    """Per request over ``paths`` (after ``warm`` requests not timed), milliseconds:
-    wall clock, this process's CPU (Python: what a worker spends, whatever else
-    the shared host runs) and SQL (PostgreSQL's answers as the client waits)."""
-    from django.db import connection
+def _measure(items: list, send, *, expected=None, warm: int = 0) -> dict:
+    """Per request over ``items[warm:]`` (``send(item)`` makes one; the first ``warm``
+    are not timed), milliseconds: wall clock, this process's CPU (Python: what a
+    worker spends, whatever else the shared host runs) and SQL (PostgreSQL's answers
+    as the client waits: ``sql_ms`` as Django logs them, each rounded to the
+    millisecond; ``sql_exact_ms`` unrounded), statements and their kinds.
+
+    Only answers that are ``expected`` (default: HTTP 200) are timed. Any other
+    answer below 500 (a listing sampled at start and reserved or sold since, e.g.
+    by a checkout run alongside) is counted in ``skipped`` by status, not timed; a
+    5xx stops the run."""
+    import collections
+
+    from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
-    for path in paths[:warm]:
-        client.get(path)
-    n = max(len(paths) - warm, 1)
-    started, cpu = time.perf_counter(), time.process_time()
-    with CaptureQueriesContext(connection) as queries:
-        for path in paths[warm:]:
-            response = client.get(path)
-            assert response.status_code == 200, (path, response.status_code)
-    wall = (time.perf_counter() - started) / n * 1000
-    cpu = (time.process_time() - cpu) / n * 1000
-    sql = sum(float(q["time"]) for q in queries.captured_queries) / n * 1000
+    expected = expected or (lambda response: response.status_code == 200)
+    totals = {"wall": 0.0, "cpu": 0.0, "sql": 0.0, "exact": 0.0}
+    statements = timed = 0
+    kinds: collections.Counter = collections.Counter()
+    skipped: collections.Counter = collections.Counter()
+    exact = [0.0]
+
+    def clocked(execute, sql, params, many, context):  # the SQL's wall clock, unrounded
+        begun = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            exact[0] += time.perf_counter() - begun
+
+    # The debug cursor logs every statement (one request's: reset before each).
+    with CaptureQueriesContext(connection), connection.execute_wrapper(clocked):
+        for position, item in enumerate(items):
+            reset_queries()
+            exact[0] = 0.0
+            started, cpu = time.perf_counter(), time.process_time()
+            response = send(item)
+            wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+            if response.status_code >= 500:
+                raise RuntimeError(f"{item}: HTTP {response.status_code}")
+            if position < warm:
+                continue
+            if not expected(response):
+                skipped[response.status_code] += 1
+                continue
+            logged = connection.queries
+            timed += 1
+            totals["wall"] += wall
+            totals["cpu"] += cpu
+            totals["sql"] += sum(float(q["time"]) for q in logged)
+            totals["exact"] += exact[0]
+            statements += len(logged)
+            kinds.update(
+                " ".join(q["sql"].split()[:3])
+                if q["sql"].startswith(("SELECT", "UPDATE"))
+                else q["sql"][:24]
+                for q in logged
+            )
+    n = max(timed, 1)
     return {
-        "wall_ms": round(wall, 2),
-        "cpu_ms": round(cpu, 2),
-        "sql_ms": round(sql, 2),
-        "statements": round(len(queries.captured_queries) / n, 2),
+        "wall_ms": round(totals["wall"] / n * 1000, 2),
+        "cpu_ms": round(totals["cpu"] / n * 1000, 2),
+        "sql_ms": round(totals["sql"] / n * 1000, 2),
+        "sql_exact_ms": round(totals["exact"] / n * 1000, 2),
+        "statements": round(statements / n, 2),
+        "timed": timed,
+        "skipped": dict(skipped),
+        "kinds": kinds,
     }
+
+
+def _skipped_note(figures: dict) -> str:
+    """``, 3 skipped (HTTP 404 ×3)`` after the figures, or nothing."""
+    skipped = figures["skipped"]
+    if not skipped:
+        return ""
+    statuses = ", ".join(f"HTTP {status} ×{n}" for status, n in sorted(skipped.items()))
+    return f", {sum(skipped.values())} skipped ({statuses})"
+
+
+def _timed(client, paths: list[str], *, warm: int = 20) -> dict:
+    """GET ``paths`` with ``client``: ``_measure``'s figures (HTTP 200 timed)."""
+    return _measure(paths, client.get, warm=warm)
 
 
 def realistic_paths(requests: int = 400) -> dict[str, list[str]]:
@@ -220,7 +256,7 @@ def realistic(cache: bool = False, profile: str = "", requests: int = 400) -> di
         print(
             f"{name:<10} cache {'on ' if cache else 'off'}  wall {r['wall_ms']:6.2f}  "
             f"CPU {r['cpu_ms']:6.2f}  SQL {r['sql_ms']:6.2f} ms per request, "
-            f"{r['statements']} statements"
+            f"{r['statements']} statements" + _skipped_note(r)
         )
     return out
 

@@ -30,6 +30,22 @@ class Task(BaseTask):
 
 
 app = Celery("marketplace", task_cls=Task)
+
+
+@app.on_after_configure.connect
+def _make_file_broker_folders(sender, source, **kwargs):
+    """The file broker (make run) neither makes its folders nor works without them;
+    made here, when a worker, beat or task sender first reads the configuration,
+    so that importing settings writes nothing."""
+    from pathlib import Path
+
+    options = source.broker_transport_options or {}
+    if str(source.broker_url or "").startswith("filesystem://"):
+        for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
+            if options.get(key):
+                Path(options[key]).mkdir(parents=True, exist_ok=True)
+
+
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

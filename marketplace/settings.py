@@ -226,9 +226,9 @@ CELERY_BROKER_URL = (
 BROKER_IS_REDIS = CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # The folders are made when the Celery app is configured (marketplace/celery.py),
+    # not here: importing settings writes nothing to disk.
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("processed", "control"):
-        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),

@@ -111,9 +111,35 @@ def _no_tasks_left_for_the_next_test(request):
 
 @pytest.fixture
 def celery_worker(_celery_worker_session, transactional_db):
-    """A real worker consuming from real Redis; tests using it commit their data."""
+    """A real worker consuming from real Redis; tests using it commit their data.
+
+    Whatever the test's outcome (a failed assertion included), the worker stops
+    taking tasks and finishes the one it runs before the test's database is
+    flushed (this teardown runs before ``transactional_db``'s): a task still
+    running would otherwise commit its rows after the flush, into the next tests."""
     _worker_consumes(_celery_worker_session, True)
-    return _celery_worker_session
+    try:
+        yield _celery_worker_session
+    finally:
+        from marketplace.celery import app
+
+        _worker_consumes(_celery_worker_session, False)
+        app.control.purge()
+        _wait_until_the_worker_is_idle()
+
+
+def _wait_until_the_worker_is_idle(timeout: float = 60.0) -> None:
+    """Until the in-process worker runs and holds no task (it runs in this process,
+    so its request registry is ours to read)."""
+    import time
+
+    from celery.worker import state
+
+    deadline = time.monotonic() + timeout
+    while state.active_requests or state.reserved_requests:
+        if time.monotonic() > deadline:
+            pytest.fail(f"the session worker still runs {len(state.active_requests)} task(s)")
+        time.sleep(0.05)
 
 
 # ------------------------------------------------------------------------ browser

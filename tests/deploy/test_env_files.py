@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -94,9 +95,26 @@ def test_env_example_copied_as_is_runs_locally(tmp_path):
 
 
 def test_relative_var_dir_is_taken_from_the_project_folder(tmp_path):
-    env = _clean_env(HANDOFF_READ_DOTENV="0", HANDOFF_VAR_DIR=f"{tmp_path.name}-never")
-    shown = _python("from django.conf import settings as s; print(s.VAR_DIR)", env)
-    assert shown.stdout.strip() == str(ROOT / f"{tmp_path.name}-never")
+    name = f"{tmp_path.name}-never"
+    env = _clean_env(HANDOFF_READ_DOTENV="0", HANDOFF_VAR_DIR=name)
+    try:
+        shown = _python("from django.conf import settings as s; print(s.VAR_DIR)", env)
+        assert shown.stdout.strip() == str(ROOT / name), shown.stderr
+        assert not (ROOT / name).exists()  # importing settings makes no folder
+    finally:
+        shutil.rmtree(ROOT / name, ignore_errors=True)
+
+
+def test_importing_settings_writes_nothing_and_the_file_broker_makes_its_folders(tmp_path):
+    var = tmp_path / "var"
+    env = _clean_env(HANDOFF_READ_DOTENV="0", HANDOFF_VAR_DIR=str(var))
+    shown = _python("from django.conf import settings as s; print(s.CELERY_BROKER_URL)", env)
+    assert shown.stdout.strip() == "filesystem://", shown.stderr
+    assert not var.exists()
+    # A task sent on the file broker (make run's web process) lands in its folder.
+    sent = _python("from marketplace.celery import app; app.send_task('handoff.probe')", env)
+    assert sent.returncode == 0, sent.stderr
+    assert [p.name for p in (var / "broker").glob("*.msg")], sorted(var.rglob("*"))
 
 
 def test_production_example_is_refused_until_its_placeholders_are_replaced(tmp_path):

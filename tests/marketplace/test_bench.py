@@ -149,3 +149,22 @@ def test_explain_sees_the_catalogue_sql_even_when_the_fragment_cache_is_on(clien
     assert out["status"] == 200
     assert out["statements"], "the catalogue's SQL was not captured"
     assert all("Execution Time" in s["plan"] for s in out["statements"])
+
+
+@pytest.mark.django_db
+def test_inprocess_skips_a_listing_taken_since_it_was_sampled_and_stops_on_a_5xx(client):
+    from django.http import HttpResponse
+
+    from bench import inprocess, traffic
+
+    listings = [ListingFactory() for _ in range(3)]
+    paths = traffic.listing_paths(traffic.all_published_ids())
+    Listing.objects.filter(pk=listings[1].pk).update(state=Listing.State.RESERVED)
+    figures = inprocess._timed(client, paths, warm=0)
+    assert figures["timed"] == 2 and figures["skipped"] == {404: 1}
+    assert figures["statements"] > 0 and figures["wall_ms"] > 0
+    assert inprocess._skipped_note(figures) == ", 1 skipped (HTTP 404 ×1)"
+    assert inprocess._skipped_note(inprocess._timed(client, paths[:1], warm=0)) == ""
+
+    with pytest.raises(RuntimeError, match="HTTP 503"):
+        inprocess._measure(["/x"], lambda path: HttpResponse(status=503))
