@@ -161,41 +161,25 @@ class CataloguePage:
     cursor_mode: bool
 
 
-#: The ranked window of a query set selecting (id, search document, tsquery),
-#: ordered newest first and limited: ``ts_rank`` runs on the window's rows only,
-#: on the documents its scan has already read (no second read of each row).
-_RANKED = "SELECT id, ts_rank(document, tsquery) FROM ({}) AS w (id, document, tsquery)"
-
-
-def _ranked_sql(window: QuerySet) -> tuple[str, tuple]:
-    sql, params = window.query.sql_with_params()
-    return _RANKED.format(sql), params
-
-
-def _ranked(window: QuerySet) -> list[tuple[int, float]]:
-    """``(id, rank)`` of the window's rows, newest first."""
-    sql, params = _ranked_sql(window)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)  # (The ORM's SQL in our constant; values bound.)
-        return sorted(cursor.fetchall(), key=lambda row: -row[0])
-
-
+#: One search tier's newest ``limit`` matches below ``below`` with their rank.
+#: ``{}`` is the ORM's SELECT of (id, search document, tsquery, tier) over the
+#: search's listings, unordered; PostgreSQL pulls it up into this statement, so
+#: the tier's condition reaches the scan and the tier's own GIN index serves
+#: it. Compiled once per search, each tier costs a statement, not a compile.
+#: ``ts_rank`` runs on the rows kept only, on the documents the scan already
+#: read. Ordered by an expression, so that PostgreSQL does not walk the primary
+#: key backwards testing every listing against the search (what it picks when
+#: it overestimates the matches).
+_TIER_WINDOW = (
+    "SELECT id, ts_rank(document, tsquery) FROM ("
+    "SELECT id, document, tsquery FROM ({}) AS m (id, document, tsquery, tier) "
+    "WHERE tier = %s AND id < %s ORDER BY COALESCE(id, id) DESC LIMIT %s) AS w"
+)
 #: The deepest search tier holding any row (one probe of ``listing_search_tier``),
 #: as a row that no listing can be (ids are positive).
 _DEEPEST_TIER = "SELECT -1, max(search_tier) FROM listings_listing"
-
-
-def _first_tier(newest: QuerySet, limit: int) -> tuple[list[tuple[int, float]], int]:
-    """The newest ``limit`` matches in tier 0 as ``(id, rank)``, newest first, and
-    the deepest tier in use: one statement (a small catalogue is all tier 0, and
-    a search there takes one statement whatever it finds)."""
-    sql, params = _ranked_sql(newest.filter(search_tier=0)[:limit])
-    with connection.cursor() as cursor:
-        # (The ORM's SQL and our constants; every value a bound parameter.)
-        cursor.execute(f"({sql}) UNION ALL ({_DEEPEST_TIER})", params)  # nosec B608
-        rows = cursor.fetchall()
-    deepest = next((int(rank or 0) for pk, rank in rows if pk == -1), 0)
-    return sorted((row for row in rows if row[0] != -1), key=lambda row: -row[0]), deepest
+#: Above every id: tier 0 is read from the top.
+_TOP = 2**63 - 1
 
 
 def _relevance_window(qs: QuerySet) -> list[tuple[int, float]]:
@@ -208,24 +192,30 @@ def _relevance_window(qs: QuerySet) -> list[tuple[int, float]]:
     in as few tiers as its frequency needs — a common word in the newest
     listings alone, a rare one in every tier, where it has few matches anyway.
     The rows read stay a few times the window however large the table grows.
-    Ordered by an expression, so that PostgreSQL does not walk the primary key
-    backwards testing every listing against the search (what it picks when it
-    overestimates the matches). A tier after the first is read below the
-    oldest match found so far: a listing the tiers job moved down meanwhile is
-    not counted twice (docs/listings.md)."""
+    Tier 0 is read with the deepest tier in use, in one statement (a small
+    catalogue is all tier 0: one statement whatever the search finds). A tier
+    after the first is read below the oldest match found so far: a listing the
+    tiers job moved down meanwhile is not counted twice (docs/listings.md)."""
     limit = COUNT_CAP + 1
     query = qs.query.annotations["rank"].get_source_expressions()[1]
-    newest = (
-        qs.annotate(tsquery=ExpressionWrapper(query, output_field=SearchQueryField()))
-        .order_by(Coalesce(F("id"), F("id")).desc())
-        .values_list("pk", "search_vector", "tsquery")
-    )
-    window, deepest = _first_tier(newest, limit)
-    for tier in range(1, min(deepest, search.TIERS - 1) + 1):
-        if len(window) == limit:
-            break
-        below = newest.filter(pk__lt=window[-1][0]) if window else newest
-        window += _ranked(below.filter(search_tier=tier)[: limit - len(window)])
+    matches = qs.annotate(tsquery=ExpressionWrapper(query, output_field=SearchQueryField()))
+    sql, params = (
+        matches.order_by().values_list("pk", "search_vector", "tsquery", "search_tier").query
+    ).sql_with_params()
+    tier_sql = _TIER_WINDOW.format(sql)
+    window: list[tuple[int, float]] = []
+    with connection.cursor() as cursor:
+        # (The ORM's SQL and our constants; every value a bound parameter.)
+        cursor.execute(f"({tier_sql}) UNION ALL ({_DEEPEST_TIER})", (*params, 0, _TOP, limit))  # nosec B608
+        rows = cursor.fetchall()
+        deepest = next((int(rank or 0) for pk, rank in rows if pk == -1), 0)
+        window = sorted((row for row in rows if row[0] != -1), key=lambda row: -row[0])
+        for tier in range(1, min(deepest, search.TIERS - 1) + 1):
+            if len(window) == limit:
+                break
+            below = window[-1][0] if window else _TOP
+            cursor.execute(tier_sql, (*params, tier, below, limit - len(window)))
+            window += sorted(cursor.fetchall(), key=lambda row: -row[0])
     return window
 
 
