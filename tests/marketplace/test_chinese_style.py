@@ -100,6 +100,19 @@ def test_templates_put_no_half_width_colon_after_a_translated_label():
     assert offending == []
 
 
+def test_templates_put_no_half_width_colon_after_a_translated_value():
+    # The same after a translated value ("{{ f.label }}: …", "{{ x.get_status_display }}:
+    # …") or a translated block; admin screens follow Django's own style.
+    value_colon = re.compile(r"(?:\}\}|\{% endblocktrans(?:late)? %\}):\s")
+    offending = [
+        f"{p.relative_to(ROOT)}: {m.group(0)}"
+        for p in TEMPLATES
+        if "admin" not in p.parts
+        for m in value_colon.finditer(re.sub(r"\{#.*?#\}", "", p.read_text(encoding="utf-8")))
+    ]
+    assert offending == []
+
+
 def test_the_label_separator_is_full_width_in_chinese():
     from django.template import Context, Template
     from django.utils import translation
