@@ -259,6 +259,8 @@ def _read(page: Page, lang: str) -> list[str]:
     if not title:
         out.append("no <title>")
     for text in [title, *page.texts]:
+        if len(text) >= 3 and not text.strip("-"):
+            out.append(f"a blank choice reads {text!r}: say what to choose")
         if lang == "zh-hans":
             bare = text.split(" · ")[0].strip()
             if bare in ENGLISH or text in ENGLISH:
