@@ -83,9 +83,12 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 HALF_WIDTH_AFTER_CJK = re.compile(r"[\u4e00-\u9fff][:;?!]")
 
 
+ALLAUTH_PO = Path(allauth.__file__).parent / "locale/zh_Hans/LC_MESSAGES/django.po"
+
+
 def _msgids() -> dict[str, str]:
     """English text of our catalogues and allauth's → its Chinese, where they differ."""
-    pos = [*CATALOGUES, Path(allauth.__file__).parent / "locale/zh_Hans/LC_MESSAGES/django.po"]
+    pos = [*CATALOGUES, ALLAUTH_PO]
     out = {}
     for po in pos:
         for mid, mstr in _translations(po):
@@ -95,6 +98,14 @@ def _msgids() -> dict[str, str]:
 
 
 ENGLISH = _msgids()
+# allauth's Title Case labels ("Sign In", "Email Addresses"): the site writes
+# sentence case and "e-mail" (locale/en rewrites them).
+ALLAUTH_TITLE_CASE = {
+    mid
+    for mid, _ in _translations(ALLAUTH_PO)
+    if re.fullmatch(r"[A-Z][\w'’-]*( ([a-z]+|\(again\)|[A-Z][\w'’-]*))+[.?!]?", mid)
+    and any(w[0].isupper() for w in mid.split()[1:])
+}
 
 
 class Page(HTMLParser):
@@ -255,7 +266,7 @@ def _read(page: Page, lang: str) -> list[str]:
     out = []
     if page.lang != lang:
         out.append(f"<html lang={page.lang!r}>")
-    title = page.title.strip()
+    title = " ".join(page.title.split())
     if not title:
         out.append("no <title>")
     for text in [title, *page.texts]:
@@ -268,8 +279,13 @@ def _read(page: Page, lang: str) -> list[str]:
             out.extend(f"English: {part!r} in {text!r}" for part in _english(text))
             if HALF_WIDTH_AFTER_CJK.search(text):
                 out.append(f"half-width punctuation after Chinese: {text!r}")
-        elif lang == "en" and text != "简体中文" and CJK.search(text) and text in ENGLISH.values():
-            out.append(f"Chinese on an English page: {text!r}")
+        elif lang == "en":
+            if text != "简体中文" and CJK.search(text) and text in ENGLISH.values():
+                out.append(f"Chinese on an English page: {text!r}")
+            if text.split(" · ")[0] in ALLAUTH_TITLE_CASE:
+                out.append(f"allauth's Title Case: {text!r}")
+            if re.search(r"\bEmails?\b", text) and not any(text in t for t in USER_TEXT):
+                out.append(f"'Email' where the site writes 'E-mail': {text!r}")
     if page.unlabelled():
         out.append(f"fields without a label: {page.unlabelled()}")
     return out
