@@ -48,3 +48,19 @@ def test_catalogue_filters_fold_on_a_phone(live_server, browser):
     expect(page.locator(".filters-on")).to_be_visible()
     context.close()
     assert DESKTOP["width"] > 860 > PHONE["width"]
+
+
+def test_the_listing_pages_cards_span_a_phone(live_server, browser):
+    # One column on a phone: every card (price and Buy, screenshots, seller, policy)
+    # as wide as the others, not shrunk to its text.
+    seller = VerifiedUserFactory(display_name="Studio Lin")
+    listing = ListingFactory(seller=seller, title="Retro gaming channel", platform="youtube")
+    page = new_page(browser, "zh-hans", phone=True)
+    page.goto(f"{live_server.url}/listings/{listing.pk}/")
+    widths = page.locator(".listing-detail .card").evaluate_all(
+        "cards => cards.filter(c => c.offsetParent).map(c => Math.round(c.getBoundingClientRect().width))"
+    )
+    assert len(widths) >= 3 and max(widths) - min(widths) <= 1, widths
+    assert page.locator(".seller-card").bounding_box()["width"] >= PHONE["width"] - 40
+    shot(page, "listing-phone", "zh-hans")
+    page.context.close()
