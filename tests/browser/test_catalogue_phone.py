@@ -64,3 +64,14 @@ def test_the_listing_pages_cards_span_a_phone(live_server, browser):
     assert page.locator(".seller-card").bounding_box()["width"] >= PHONE["width"] - 40
     shot(page, "listing-phone", "zh-hans")
     page.context.close()
+
+
+def test_a_sellers_listings_stand_apart_from_the_reviews_on_a_phone(live_server, browser):
+    seller = VerifiedUserFactory(display_name="Studio Lin")
+    ListingFactory(seller=seller, title="Retro gaming channel", platform="youtube")
+    page = new_page(browser, "zh-hans", phone=True)
+    page.goto(f"{live_server.url}/sellers/{seller.pk}/")
+    reviews = page.locator("section[aria-labelledby=reviews-h]").bounding_box()
+    listings = page.locator("#seller-listings").bounding_box()
+    assert listings["y"] - (reviews["y"] + reviews["height"]) >= 16
+    page.context.close()
