@@ -113,6 +113,22 @@ def test_templates_put_no_half_width_colon_after_a_translated_value():
     assert offending == []
 
 
+def test_templates_put_no_space_after_a_label_that_ends_in_a_colon():
+    # "{% trans "Rejected:" %} {{ reason }}" reads "已驳回： blurry": the space
+    # belongs to English only; {% trans "Rejected" %}{% colon %} gives each its own.
+    # (A link after the colon keeps its space: plain-text mail programs find it so.)
+    label_space = re.compile(
+        r'\{% (?:trans|translate) "[^"]*:" %\}(?:</\w+>)?[ \t]+\{(?!\{ \w*url )'
+    )
+    offending = [
+        f"{p.relative_to(ROOT)}: {m.group(0)}"
+        for p in TEMPLATES
+        if "admin" not in p.parts
+        for m in label_space.finditer(p.read_text(encoding="utf-8"))
+    ]
+    assert offending == [], "\n".join(offending)
+
+
 def test_the_label_separator_is_full_width_in_chinese():
     from django.template import Context, Template
     from django.utils import translation

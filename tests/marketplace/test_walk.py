@@ -81,6 +81,9 @@ NOT_CLICKED = {
 }
 CJK = re.compile(r"[\u4e00-\u9fff]")
 HALF_WIDTH_AFTER_CJK = re.compile(r"[\u4e00-\u9fff][:;?!]")
+SPACE_AFTER_FULL_WIDTH = re.compile(
+    r"[：；，] "
+)  # a label and its value; not a sentence and a link
 
 
 ALLAUTH_PO = Path(allauth.__file__).parent / "locale/zh_Hans/LC_MESSAGES/django.po"
@@ -121,12 +124,48 @@ class Page(HTMLParser):
         self.label_for: set[str] = set()
         self.title = ""
         self.lang = ""
+        self.flow: list[str] = []  # the text as it runs, "\n" between blocks
         self._skip = 0
         self._in_title = False
         self._labels = 0
 
+    BLOCKS = {
+        "p",
+        "div",
+        "li",
+        "ul",
+        "ol",
+        "dt",
+        "dd",
+        "td",
+        "th",
+        "tr",
+        "br",
+        "section",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "header",
+        "footer",
+        "nav",
+        "form",
+        "label",
+        "option",
+        "button",
+        "table",
+        "article",
+        "aside",
+        "main",
+        "blockquote",
+        "details",
+        "summary",
+    }
+
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
+        if tag in self.BLOCKS:
+            self.flow.append("\n")
         if tag in ("script", "style", "template"):
             self._skip += 1
         elif tag == "html":
@@ -147,6 +186,8 @@ class Page(HTMLParser):
         self.texts.extend(a[k] for k in self.ATTRS if a.get(k))
 
     def handle_endtag(self, tag):
+        if tag in self.BLOCKS:
+            self.flow.append("\n")
         if tag in ("script", "style", "template"):
             self._skip -= 1
         elif tag == "title":
@@ -157,8 +198,14 @@ class Page(HTMLParser):
     def handle_data(self, data):
         if self._in_title:
             self.title += data
-        elif not self._skip and data.strip():
-            self.texts.append(" ".join(data.split()))
+        elif not self._skip:
+            self.flow.append(re.sub(r"\s+", " ", data))
+            if data.strip():
+                self.texts.append(" ".join(data.split()))
+
+    def running_text(self) -> str:
+        """The text with inline elements joined, blocks on lines of their own."""
+        return re.sub(r" *\n[\n ]*", "\n", "".join(self.flow))
 
     def unlabelled(self) -> list[str]:
         return [
@@ -286,6 +333,10 @@ def _read(page: Page, lang: str) -> list[str]:
                 out.append(f"allauth's Title Case: {text!r}")
             if re.search(r"\bEmails?\b", text) and not any(text in t for t in USER_TEXT):
                 out.append(f"'Email' where the site writes 'E-mail': {text!r}")
+    if lang == "zh-hans":
+        for line in page.running_text().splitlines():
+            if SPACE_AFTER_FULL_WIDTH.search(line):
+                out.append(f"a space after full-width punctuation: {line.strip()!r}")
     if page.unlabelled():
         out.append(f"fields without a label: {page.unlabelled()}")
     return out
