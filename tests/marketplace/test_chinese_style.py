@@ -89,6 +89,11 @@ TEMPLATES = sorted(
 )
 
 
+def test_no_space_before_full_width_punctuation():
+    # "请先 注册 。", "(%(email)s) 。": a space never comes before 。，：；？！）.
+    assert _offending(lambda mstr: re.search(r"\S [。，：；？！）]", mstr)) == []
+
+
 def test_templates_put_no_half_width_colon_after_a_translated_label():
     # "{% trans "Buyer" %}: …" reads "买家: …" in Chinese; {% colon %} gives "：".
     label_colon = re.compile(r'\{% (?:trans|translate) "[^"]+"(?: context "[^"]+")? %\}\s?:')

@@ -130,4 +130,6 @@ def test_allauths_account_pages_read_in_chinese_without_english_words():
             words = set(re.findall(r"[A-Za-z]{2,}", text)) - allowed
             if words:
                 english.append(f"{msgid!r}: {sorted(words)}")
+            if re.search(r"\S [。，：；？！）]", said):
+                english.append(f"{msgid!r}: a space before full-width punctuation in {said!r}")
     assert english == [], "\n".join(english)

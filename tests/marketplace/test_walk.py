@@ -81,9 +81,9 @@ NOT_CLICKED = {
 }
 CJK = re.compile(r"[\u4e00-\u9fff]")
 HALF_WIDTH_AFTER_CJK = re.compile(r"[\u4e00-\u9fff][:;?!]")
-SPACE_AFTER_FULL_WIDTH = re.compile(
-    r"[：；，] "
-)  # a label and its value; not a sentence and a link
+# A label and its value ("已驳回： x"); a sentence and a link after it keep theirs.
+SPACE_AFTER_FULL_WIDTH = re.compile(r"[：；，] ")
+SPACE_BEFORE_FULL_WIDTH = re.compile(r"\S [。，：；？！）]")
 
 
 ALLAUTH_PO = Path(allauth.__file__).parent / "locale/zh_Hans/LC_MESSAGES/django.po"
@@ -337,6 +337,8 @@ def _read(page: Page, lang: str) -> list[str]:
         for line in page.running_text().splitlines():
             if SPACE_AFTER_FULL_WIDTH.search(line):
                 out.append(f"a space after full-width punctuation: {line.strip()!r}")
+            if SPACE_BEFORE_FULL_WIDTH.search(line):
+                out.append(f"a space before full-width punctuation: {line.strip()!r}")
     if page.unlabelled():
         out.append(f"fields without a label: {page.unlabelled()}")
     return out
