@@ -75,3 +75,31 @@ def test_a_sellers_listings_stand_apart_from_the_reviews_on_a_phone(live_server,
     listings = page.locator("#seller-listings").bounding_box()
     assert listings["y"] - (reviews["y"] + reviews["height"]) >= 16
     page.context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-hans"])
+@pytest.mark.parametrize("phone", [False, True])
+def test_card_figures_stay_in_their_columns(live_server, browser, lang, phone):
+    # "FOLLOWERS" ran into "AVG. VIEWS" on a four-column desktop row.
+    seller = VerifiedUserFactory(display_name="Studio Lin")
+    for i in range(4):
+        ListingFactory(seller=seller, title=f"Channel {i}", platform="xiaohongshu", price=1_087_500)
+    page = new_page(browser, lang, phone=phone)
+    page.goto(live_server.url + "/")
+    cells = page.locator(".listing-card-stats > div")
+    assert cells.count() >= 3
+    overflowing = cells.evaluate_all(
+        "cells => cells.filter(c => [...c.children].some(e => e.scrollWidth > c.clientWidth + 1))"
+        ".map(c => c.innerText)"
+    )
+    assert overflowing == []
+    boxes = (
+        page.locator(".listing-card")
+        .first.locator(".listing-card-stats > div")
+        .evaluate_all(
+            "cells => cells.map(c => c.getBoundingClientRect()).map(r => [r.left, r.right])"
+        )
+    )
+    for (_, right), (left, _) in zip(boxes, boxes[1:], strict=False):
+        assert right <= left + 1 or phone  # side by side, apart (the phone wraps the price)
+    page.context.close()
