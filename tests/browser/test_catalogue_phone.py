@@ -62,6 +62,10 @@ def test_the_listing_pages_cards_span_a_phone(live_server, browser):
     )
     assert len(widths) >= 3 and max(widths) - min(widths) <= 1, widths
     assert page.locator(".seller-card").bounding_box()["width"] >= PHONE["width"] - 40
+    # The line under the Buy button does not touch it.
+    button = page.locator(".escrow-buy").bounding_box()
+    note = page.locator(".escrow-buy + p").bounding_box()
+    assert note["y"] - (button["y"] + button["height"]) >= 6
     shot(page, "listing-phone", "zh-hans")
     page.context.close()
 
