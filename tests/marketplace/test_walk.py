@@ -123,6 +123,8 @@ class Page(HTMLParser):
         self.fields: list[dict] = []
         self.label_for: set[str] = set()
         self.title = ""
+        self.h1 = 0
+        self.no_alt: list[str] = []
         self.lang = ""
         self.flow: list[str] = []  # the text as it runs, "\n" between blocks
         self._skip = 0
@@ -172,6 +174,10 @@ class Page(HTMLParser):
             self.lang = a.get("lang", "")
         elif tag == "title":
             self._in_title = True
+        elif tag == "h1":
+            self.h1 += 1
+        elif tag == "img" and "alt" not in a:
+            self.no_alt.append(a.get("src", "?"))
         elif tag == "a" and a.get("href"):
             self.links.append(a["href"])
         elif tag == "label":
@@ -316,6 +322,10 @@ def _read(page: Page, lang: str) -> list[str]:
     title = " ".join(page.title.split())
     if not title:
         out.append("no <title>")
+    if page.no_alt:
+        out.append(f"images without alt text: {page.no_alt}")
+    if page.h1 != 1:
+        out.append(f"{page.h1} <h1> headings (a page names itself once)")
     for text in [title, *page.texts]:
         if len(text) >= 3 and not text.strip("-"):
             out.append(f"a blank choice reads {text!r}: say what to choose")
