@@ -88,6 +88,32 @@
   filePickers(document);
   document.addEventListener("htmx:afterSwap", function (event) { filePickers(event.target); });
 
+  // A request made in the background (the chat, the catalogue's filters) that fails
+  // or is refused (too many at once) says so beside what was clicked, in the
+  // page's language (<body data-request-failed>), instead of doing nothing.
+  function requestFailed(event) {
+    var text = document.body.dataset.requestFailed;
+    var elt = event.detail && event.detail.elt;
+    if (!text || !elt || !elt.parentNode) return;
+    var note = elt.previousElementSibling;
+    if (!(note && note.classList.contains("request-failed"))) {
+      note = document.createElement("p");
+      note.className = "alert alert-error request-failed";
+      note.setAttribute("role", "alert");
+      elt.parentNode.insertBefore(note, elt);
+    }
+    note.textContent = text;
+  }
+  document.addEventListener("htmx:responseError", requestFailed);
+  document.addEventListener("htmx:sendError", requestFailed);
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var elt = event.detail && event.detail.elt;
+    var note = elt && elt.previousElementSibling;
+    if (event.detail.successful && note && note.classList.contains("request-failed")) {
+      note.remove();
+    }
+  });
+
   // Countdowns: <time data-countdown data-day-label="d" datetime="ISO">…</time>
   // (the day label is translated in the template: "2d 03:04:05", "2天 03:04:05").
   function pad(n) { return n < 10 ? "0" + n : String(n); }
