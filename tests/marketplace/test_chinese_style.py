@@ -60,6 +60,7 @@ def test_parser_sees_every_catalogue():
         ("你", "您"),
         ("电子邮件", "邮件 (a message) or 邮箱 (an address)"),
         ("电子邮箱", "邮箱"),
+        ("双因素", "双重身份验证"),
     ],
 )
 def test_one_term_and_one_form_of_address(wrong, right):
