@@ -34,3 +34,19 @@ def test_labels_change_no_migration():
     from django.core.management import call_command
 
     call_command("makemigrations", "--check", "--dry-run", *APPS)
+
+
+@pytest.mark.django_db
+def test_admin_titles_put_no_spaces_around_a_chinese_name(client):
+    # Django's Chinese reads "选择 商品 来修改", "商品 管理", "修改 商品".
+    from tests.security.world import make_staff
+    from tests.totp import force_login_with_second_factor
+
+    force_login_with_second_factor(client, make_staff(superuser=True))
+    client.cookies["django_language"] = "zh-hans"
+    titles = []
+    for path in ("/admin/listings/listing/", "/admin/listings/", "/admin/governance/rule/add/"):
+        html = client.get(path).content.decode()
+        titles.append(re.search(r"<title>(.*?)</title>", html, re.S).group(1))
+    for title in titles:
+        assert not re.search(r"[\u4e00-\u9fff] [\u4e00-\u9fff]", title.split("|")[0]), titles
