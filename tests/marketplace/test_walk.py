@@ -1,9 +1,11 @@
 """A newcomer's walk: from the home page, clicking only, as each kind of user, in
-both languages. Every page reached answers without an error, speaks the reader's
-language (no English sentence of our catalogues, nor allauth's, left on a Chinese
-page; no Chinese on an English one; no half-width colon after Chinese text), labels
-every form field, and names itself in <title>. Together the walks reach every page
-of the site that a person opens (the rest are listed with the reason)."""
+both languages. Every link reached leads to a page (or a picture, a PDF, a
+download), never to an error or to data; every page speaks the reader's language
+(no English words nobody typed on a Chinese page, no Chinese of ours on an English
+one, no allauth Title Case or "Email" in English; Chinese punctuation full-width
+and without spaces around it), labels every field, says what a blank choice is,
+and names itself in <title> and one <h1>. Together the walks reach every page of
+the site that a person opens (the rest are listed with the reason)."""
 
 from __future__ import annotations
 
