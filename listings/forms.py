@@ -146,6 +146,8 @@ class AccountStepForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Django's blank choice reads "---------"; say what to choose instead.
+        self.fields["platform"].choices = [("", _("Choose a platform")), *Platform.choices]
         self.fields["handle"].required = True
         self.fields["handle"].max_length = 300
         self.fields["handle"].label = _("Account handle or profile URL")

@@ -423,6 +423,7 @@ CSRF_COOKIE_SECURE = PRODUCTION
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the form, not the cookie
+CSRF_FAILURE_VIEW = "marketplace.views.csrf_failure"
 SECURE_SSL_REDIRECT = PRODUCTION and env.bool("SECURE_SSL_REDIRECT", default=True)
 # The load balancer's health check and the metrics scraper may talk plain HTTP inside.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]

@@ -63,6 +63,7 @@ if getattr(settings, "BENCH_ENDPOINTS", False):
 
     urlpatterns += [path("_bench/ceiling", ceiling, name="bench_ceiling")]
 
+handler400 = "marketplace.views.error_400"
 handler403 = "marketplace.views.error_403"
 handler404 = "marketplace.views.error_404"
 handler500 = "marketplace.views.error_500"

@@ -11,6 +11,7 @@ from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from kombu import Connection
@@ -45,6 +46,13 @@ def _check_broker() -> None:
 
 
 CHECKS = {"database": _check_database, "cache": _check_cache, "broker": _check_broker}
+STATUS_LABELS = {
+    "database": _("Database"),
+    "cache": _("Cache"),
+    "broker": _("Job queue"),
+    "beat": _("Scheduled jobs"),
+    "workers": _("Background workers"),
+}
 
 
 @never_cache
@@ -79,10 +87,18 @@ def healthz(request):
     if settings.HEALTHZ_HEARTBEATS:
         report.update(beats)
         healthy = healthy and beats["beat"]["ok"] and beats["workers"]["ok"]
+    status = 200 if healthy else 503
+    if request.get_preferred_type(["application/json", "text/html"]) == "text/html":
+        # A person who followed the footer's "Status" link: the same facts as a
+        # page in their language (monitors ask for JSON or anything, and get JSON).
+        parts = [(STATUS_LABELS.get(name, name), part["ok"]) for name, part in report.items()]
+        return render(
+            request, "pages/status.html", {"healthy": healthy, "parts": parts}, status=status
+        )
     body = {"status": "ok" if healthy else "unavailable", "checks": report}
     if not settings.HEALTHZ_HEARTBEATS:
         body["heartbeats"] = beats  # shown, not required (development)
-    return JsonResponse(body, status=200 if healthy else 503)
+    return JsonResponse(body, status=status)
 
 
 def home(request):
@@ -97,8 +113,19 @@ def error_403(request, exception=None):
     return render(request, "errors/403.html", status=403)
 
 
+def error_400(request, exception=None):
+    return render(request, "errors/400.html", status=400)
+
+
 def error_500(request):
     return render(request, "errors/500.html", status=500)
+
+
+def csrf_failure(request, reason=""):
+    """A form sent with a missing or stale security token (most often: the page was
+    open for a long time, or cookies are off). Django's own page is unstyled and
+    speaks of CSRF; this one says what to do, in the reader's language."""
+    return render(request, "errors/csrf.html", status=403)
 
 
 @never_cache  # a redirect that sets a cookie: no shared cache may keep it

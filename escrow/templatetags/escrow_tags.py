@@ -35,6 +35,14 @@ def message_text(message, user) -> str:
 
 
 @register.filter
+def country_name(code) -> str:
+    """A payout country's name in the reader's language ("US" → 美国)."""
+    from escrow.countries import PAYOUT_COUNTRIES
+
+    return str(dict(PAYOUT_COUNTRIES).get((code or "").upper(), code))
+
+
+@register.filter
 def duration_hours(seconds) -> str:
     """Seconds → a short "3 d 4 h" / "5 h" text, in the active language
     ("3天4小时" / "5小时")."""

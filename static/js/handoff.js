@@ -56,6 +56,64 @@
     if (px && window.matchMedia("(max-width: " + px + "px)").matches) { el.open = false; }
   });
 
+  // File fields: the browser writes "Choose File / No file chosen" in its own
+  // language, whatever the page's. The input stays (invisible, over the whole
+  // box: clicks, drops, keyboard and labels still reach it); the words shown are
+  // the page's (<body data-file-choose data-file-none>, translated in base.html).
+  function filePickers(root) {
+    var words = document.body.dataset;
+    if (!words.fileChoose) return;
+    root.querySelectorAll("input[type=file]:not([data-picker])").forEach(function (input) {
+      input.setAttribute("data-picker", "");
+      var box = document.createElement("span");
+      box.className = "file-picker";
+      var button = document.createElement("span");
+      button.className = "btn btn-small btn-ghost file-picker-button";
+      button.setAttribute("aria-hidden", "true");
+      button.textContent = words.fileChoose;
+      var names = document.createElement("span");
+      names.className = "file-picker-names";
+      names.setAttribute("aria-hidden", "true");
+      names.textContent = words.fileNone;
+      input.parentNode.insertBefore(box, input);
+      box.appendChild(input);
+      box.appendChild(button);
+      box.appendChild(names);
+      input.addEventListener("change", function () {
+        var chosen = Array.prototype.map.call(input.files || [], function (f) { return f.name; });
+        names.textContent = chosen.length ? chosen.join(", ") : words.fileNone;
+      });
+    });
+  }
+  filePickers(document);
+  document.addEventListener("htmx:afterSwap", function (event) { filePickers(event.target); });
+
+  // A request made in the background (the chat, the catalogue's filters) that fails
+  // or is refused (too many at once) says so beside what was clicked, in the
+  // page's language (<body data-request-failed>), instead of doing nothing.
+  function requestFailed(event) {
+    var text = document.body.dataset.requestFailed;
+    var elt = event.detail && event.detail.elt;
+    if (!text || !elt || !elt.parentNode) return;
+    var note = elt.previousElementSibling;
+    if (!(note && note.classList.contains("request-failed"))) {
+      note = document.createElement("p");
+      note.className = "alert alert-error request-failed";
+      note.setAttribute("role", "alert");
+      elt.parentNode.insertBefore(note, elt);
+    }
+    note.textContent = text;
+  }
+  document.addEventListener("htmx:responseError", requestFailed);
+  document.addEventListener("htmx:sendError", requestFailed);
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var elt = event.detail && event.detail.elt;
+    var note = elt && elt.previousElementSibling;
+    if (event.detail.successful && note && note.classList.contains("request-failed")) {
+      note.remove();
+    }
+  });
+
   // Countdowns: <time data-countdown data-day-label="d" datetime="ISO">…</time>
   // (the day label is translated in the template: "2d 03:04:05", "2天 03:04:05").
   function pad(n) { return n < 10 ? "0" + n : String(n); }

@@ -48,3 +48,62 @@ def test_catalogue_filters_fold_on_a_phone(live_server, browser):
     expect(page.locator(".filters-on")).to_be_visible()
     context.close()
     assert DESKTOP["width"] > 860 > PHONE["width"]
+
+
+def test_the_listing_pages_cards_span_a_phone(live_server, browser):
+    # One column on a phone: every card (price and Buy, screenshots, seller, policy)
+    # as wide as the others, not shrunk to its text.
+    seller = VerifiedUserFactory(display_name="Studio Lin")
+    listing = ListingFactory(seller=seller, title="Retro gaming channel", platform="youtube")
+    page = new_page(browser, "zh-hans", phone=True)
+    page.goto(f"{live_server.url}/listings/{listing.pk}/")
+    widths = page.locator(".listing-detail .card").evaluate_all(
+        "cards => cards.filter(c => c.offsetParent).map(c => Math.round(c.getBoundingClientRect().width))"
+    )
+    assert len(widths) >= 3 and max(widths) - min(widths) <= 1, widths
+    assert page.locator(".seller-card").bounding_box()["width"] >= PHONE["width"] - 40
+    # The line under the Buy button does not touch it.
+    button = page.locator(".escrow-buy").bounding_box()
+    note = page.locator(".escrow-buy + p").bounding_box()
+    assert note["y"] - (button["y"] + button["height"]) >= 6
+    shot(page, "listing-phone", "zh-hans")
+    page.context.close()
+
+
+def test_a_sellers_listings_stand_apart_from_the_reviews_on_a_phone(live_server, browser):
+    seller = VerifiedUserFactory(display_name="Studio Lin")
+    ListingFactory(seller=seller, title="Retro gaming channel", platform="youtube")
+    page = new_page(browser, "zh-hans", phone=True)
+    page.goto(f"{live_server.url}/sellers/{seller.pk}/")
+    reviews = page.locator("section[aria-labelledby=reviews-h]").bounding_box()
+    listings = page.locator("#seller-listings").bounding_box()
+    assert listings["y"] - (reviews["y"] + reviews["height"]) >= 16
+    page.context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-hans"])
+@pytest.mark.parametrize("phone", [False, True])
+def test_card_figures_stay_in_their_columns(live_server, browser, lang, phone):
+    # "FOLLOWERS" ran into "AVG. VIEWS" on a four-column desktop row.
+    seller = VerifiedUserFactory(display_name="Studio Lin")
+    for i in range(4):
+        ListingFactory(seller=seller, title=f"Channel {i}", platform="xiaohongshu", price=1_087_500)
+    page = new_page(browser, lang, phone=phone)
+    page.goto(live_server.url + "/")
+    cells = page.locator(".listing-card-stats > div")
+    assert cells.count() >= 3
+    overflowing = cells.evaluate_all(
+        "cells => cells.filter(c => [...c.children].some(e => e.scrollWidth > c.clientWidth + 1))"
+        ".map(c => c.innerText)"
+    )
+    assert overflowing == []
+    boxes = (
+        page.locator(".listing-card")
+        .first.locator(".listing-card-stats > div")
+        .evaluate_all(
+            "cells => cells.map(c => c.getBoundingClientRect()).map(r => [r.left, r.right])"
+        )
+    )
+    for (_, right), (left, _) in zip(boxes, boxes[1:], strict=False):
+        assert right <= left + 1 or phone  # side by side, apart (the phone wraps the price)
+    page.context.close()

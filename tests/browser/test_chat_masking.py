@@ -90,3 +90,34 @@ def test_the_seller_is_warned_and_the_moderator_sees_the_findings(live_server, b
     expect(findings).to_contain_text("138 0013 8000")
     page.screenshot(path=str(SHOTS / "detect-listing-admin-findings-en.png"), full_page=True)
     page.context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-hans"])
+def test_a_refused_chat_message_says_so_and_keeps_the_text(live_server, browser, settings, lang):
+    # The chat posts in the background: when the server refuses (too many messages
+    # at once), the page says so in its language instead of doing nothing, and
+    # the message stays in the box to send again.
+    from .journey_helpers import T, set_language
+
+    settings.SITE_RATE_LIMITS = {**settings.SITE_RATE_LIMITS, "message": "1/m"}
+    base = live_server.url
+    seller = VerifiedUserFactory(display_name="Studio Lin")
+    buyer = VerifiedUserFactory(display_name="Buyer Bo")
+    deal = open_and_pay(buyer, ListingFactory(seller=seller, price=150_000), timezone.now())
+
+    page = new_page(browser, lang)
+    set_language(page, base, lang)
+    login(page, base, buyer.email, lang, next_url=f"/deals/{deal.pk}/")
+    page.goto(f"{base}/deals/{deal.pk}/")
+    box = page.locator("#chat form textarea")
+    box.fill("First question about the handover.")
+    page.locator("#chat form button[type=submit]").click()
+    expect(page.locator("#chat-messages")).to_contain_text("First question")
+    page.locator("#chat form textarea").fill("Second question, too soon.")
+    page.locator("#chat form button[type=submit]").click()
+    note = page.locator("#chat .request-failed")
+    expect(note).to_have_text(
+        T("That did not go through. Wait a moment, then try again or reload the page.", lang)
+    )
+    expect(page.locator("#chat form textarea")).to_have_value("Second question, too soon.")
+    page.context.close()

@@ -31,7 +31,7 @@ def login(page, base, email, next_url="/"):
     page.goto(f"{base}/accounts/login/?next={next_url}")
     page.locator("#id_login").fill(email)
     page.locator("#id_password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
 
 
 def logout(page, base):
@@ -102,7 +102,7 @@ def test_buyer_disputes_seller_answers_moderator_splits_both_see_it(live_server,
     # A moderator logs in with password + TOTP and splits the amount.
     login(page, base, moderator.email, "/admin/")
     page.locator("#id_code").fill(_code(moderator))
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
     expect(page.locator("#site-name")).to_be_visible()
     page.goto(f"{base}/admin/escrow/dispute/{dispute.pk}/change/")
     expect(page.get_by_text("not 12,000 as listed")).to_be_visible()

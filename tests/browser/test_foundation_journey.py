@@ -21,7 +21,7 @@ def test_visitor_signs_up_verifies_logs_in_and_switches_to_chinese(live_server, 
     page.locator("#id_password1").fill(TEST_PASSWORD)
     page.locator("#id_password2").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Sign Up").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Verify Your Email Address")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Verify your e-mail address")
 
     assert len(mail.outbox) == 1
     link = re.search(r"http://\S+/accounts/confirm-email/\S+/", mail.outbox[0].body).group(0)
@@ -32,7 +32,7 @@ def test_visitor_signs_up_verifies_logs_in_and_switches_to_chinese(live_server, 
     page.goto(live_server.url + "/accounts/login/")
     page.locator("#id_login").fill("visitor@example.com")
     page.locator("#id_password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
     page.get_by_label("Language").select_option("zh-hans")

@@ -26,13 +26,13 @@ def _login(page, base, email, next_url="/"):
     page.goto(f"{base}/accounts/login/?next={next_url}")
     page.locator("#id_login").fill(email)
     page.locator("#id_password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
 
 
 def _login_moderator(page, base, email):
     _login(page, base, email, "/admin/")
     page.locator("#id_code").fill(_code(email))
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
     expect(page.locator("#site-name")).to_be_visible()
 
 

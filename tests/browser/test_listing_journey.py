@@ -28,7 +28,7 @@ def _login(page, base, email):
     page.goto(base + "/accounts/login/")
     page.locator("#id_login").fill(email)
     page.locator("#id_password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
 
 
 def _logout(page):
@@ -80,9 +80,9 @@ def test_seller_lists_moderator_approves_buyer_finds_and_opens(live_server, page
     page.goto(base + "/admin/")
     page.locator("#id_login").fill(mod.email)
     page.locator("#id_password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
     page.locator("#id_code").fill(_code(mod))
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
     page.goto(base + "/admin/listings/pendinglisting/?platform__exact=xiaohongshu")
     page.get_by_role("link", name="美妆博主账号出售 — original reviews").click()
     expect(page.get_by_text(code)).to_be_visible()

@@ -26,7 +26,7 @@ def _log_in(page, base, email, next_url="/"):
     page.goto(f"{base}/accounts/login/?next={next_url}")
     page.locator("#id_login").fill(email)
     page.locator("#id_password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
 
 
 def test_user_verifies_moderator_approves_user_sees_badge(live_server, page, browser):
@@ -73,7 +73,7 @@ def test_user_verifies_moderator_approves_user_sees_badge(live_server, page, bro
     mod_page = context.new_page()
     _log_in(mod_page, base, mod.email, "/admin/")
     mod_page.locator("input[name=code]").fill(_totp_code(mod))
-    mod_page.get_by_role("button", name="Sign In").click()
+    mod_page.get_by_role("button", name="Log in").click()
     expect(mod_page.locator("#site-name")).to_contain_text("Handoff moderation")
 
     mod_page.goto(f"{base}/admin/accounts/pendingverification/")

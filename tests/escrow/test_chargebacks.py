@@ -114,3 +114,23 @@ def test_a_chargeback_after_release_holds_the_unpaid_payout(buyer, listing, now)
     assert payout.status == Payout.Status.HELD
     assert Deal.objects.get(pk=deal.pk).state == S.RELEASED
     assert settings.OPERATOR_EMAILS  # reconciliation/alerts go there
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-hans"])
+def test_the_parties_read_the_chargeback_case_in_their_language(client, buyer, listing, now, lang):
+    # The case keeps the card network's words for moderators ("Card network dispute
+    # (fraudulent)."); the deal page says what happened in the reader's language.
+    from django.utils import translation
+
+    deal = delivered_deal(buyer, listing, now)
+    _chargeback(deal, now)
+    client.cookies["django_language"] = lang
+    for user in (deal.buyer, deal.seller):
+        client.force_login(user)
+        html = client.get(f"/deals/{deal.pk}/").content.decode()
+        assert "Card network dispute" not in html
+        with translation.override(lang):
+            said = translation.gettext(
+                "The buyer's card issuer disputed the payment with the card network (a chargeback)."
+            )
+        assert said in html

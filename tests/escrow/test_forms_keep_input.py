@@ -184,3 +184,15 @@ def test_a_ready_connect_account_is_never_replaced_by_the_manual_rail(client, se
     assert account.bank_details == ""
     with pytest.raises(PayoutAccountReady):
         services.save_manual_payout_details(user=seller, country="CN", bank_details="x")
+
+
+@pytest.mark.parametrize(("lang", "name"), [("en", "United States"), ("zh-hans", "美国")])
+def test_the_payout_account_names_its_country_in_the_readers_language(client, seller, lang, name):
+    from .conftest import connect_seller
+
+    connect_seller(seller, country="US")
+    client.force_login(seller)
+    client.cookies["django_language"] = lang
+    page = client.get("/payouts/").content.decode()
+    assert f"· {name}</p>" in page
+    assert "· US</p>" not in page

@@ -60,6 +60,7 @@ def test_parser_sees_every_catalogue():
         ("你", "您"),
         ("电子邮件", "邮件 (a message) or 邮箱 (an address)"),
         ("电子邮箱", "邮箱"),
+        ("双因素", "双重身份验证"),
     ],
 )
 def test_one_term_and_one_form_of_address(wrong, right):
@@ -89,6 +90,11 @@ TEMPLATES = sorted(
 )
 
 
+def test_no_space_before_full_width_punctuation():
+    # "请先 注册 。", "(%(email)s) 。": a space never comes before 。，：；？！）.
+    assert _offending(lambda mstr: re.search(r"\S [。，：；？！）]", mstr)) == []
+
+
 def test_templates_put_no_half_width_colon_after_a_translated_label():
     # "{% trans "Buyer" %}: …" reads "买家: …" in Chinese; {% colon %} gives "：".
     label_colon = re.compile(r'\{% (?:trans|translate) "[^"]+"(?: context "[^"]+")? %\}\s?:')
@@ -98,6 +104,35 @@ def test_templates_put_no_half_width_colon_after_a_translated_label():
         for m in label_colon.finditer(p.read_text(encoding="utf-8"))
     ]
     assert offending == []
+
+
+def test_templates_put_no_half_width_colon_after_a_translated_value():
+    # The same after a translated value ("{{ f.label }}: …", "{{ x.get_status_display }}:
+    # …") or a translated block; admin screens follow Django's own style.
+    value_colon = re.compile(r"(?:\}\}|\{% endblocktrans(?:late)? %\}):\s")
+    offending = [
+        f"{p.relative_to(ROOT)}: {m.group(0)}"
+        for p in TEMPLATES
+        if "admin" not in p.parts
+        for m in value_colon.finditer(re.sub(r"\{#.*?#\}", "", p.read_text(encoding="utf-8")))
+    ]
+    assert offending == []
+
+
+def test_templates_put_no_space_after_a_label_that_ends_in_a_colon():
+    # "{% trans "Rejected:" %} {{ reason }}" reads "已驳回： blurry": the space
+    # belongs to English only; {% trans "Rejected" %}{% colon %} gives each its own.
+    # (A link after the colon keeps its space: plain-text mail programs find it so.)
+    label_space = re.compile(
+        r'\{% (?:trans|translate) "[^"]*:" %\}(?:</\w+>)?[ \t]+\{(?!\{ \w*url )'
+    )
+    offending = [
+        f"{p.relative_to(ROOT)}: {m.group(0)}"
+        for p in TEMPLATES
+        if "admin" not in p.parts
+        for m in label_space.finditer(p.read_text(encoding="utf-8"))
+    ]
+    assert offending == [], "\n".join(offending)
 
 
 def test_the_label_separator_is_full_width_in_chinese():
