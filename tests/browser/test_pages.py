@@ -11,7 +11,14 @@ import pytest
 from django.utils import timezone
 
 from governance import services as governance
-from tests.browser.journey_helpers import T, new_page, run_axe, set_language, shot
+from tests.browser.journey_helpers import (
+    T,
+    login_moderator,
+    new_page,
+    run_axe,
+    set_language,
+    shot,
+)
 from tests.factories import UserFactory
 from tests.governance.conftest import confirm, make_moderator
 
@@ -75,6 +82,31 @@ def test_pages_are_reached_from_the_footer_and_read_well(live_server, browser, l
         for name, violations in found.items()
         for v in violations
     )
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-hans"])
+def test_every_header_link_is_in_sight_on_a_phone(live_server, browser, lang):
+    """A moderator not yet verified has the most header links (eight). On a phone
+    every one is on screen, none behind a sideways scroll nobody sees (the menu
+    scrolled with its scrollbar hidden: Standing, My deals and Moderation were
+    off the screen's edge)."""
+    base = live_server.url
+    moderator = make_moderator()
+    page = new_page(browser, lang, phone=True)
+    set_language(page, base, lang)
+    login_moderator(page, base, moderator.email, lang)
+    page.goto(base + "/")
+    nav = page.locator(".main-nav")
+    labels = ["Home", "Browse", "Sell", "Watchlist", "Get verified", "Standing", "My deals"]
+    for label in labels + ["Moderation"]:
+        expect_link = nav.get_by_role("link", name=T(label, lang), exact=True)
+        box = expect_link.bounding_box()
+        assert box is not None, label
+        assert 0 <= box["x"] and box["x"] + box["width"] <= page.viewport_size["width"], label
+    assert nav.evaluate("n => n.scrollWidth <= n.clientWidth + 1")
+    assert _no_sideways_scroll(page)
+    shot(page, "header-moderator", lang)
+    page.context.close()
 
 
 def test_transparency_charts_need_no_javascript(live_server, browser):
