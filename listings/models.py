@@ -358,7 +358,7 @@ class ListingEvent(models.Model):
         verbose_name_plural = _("listing events")
 
     def __str__(self) -> str:
-        return f"{self.listing_id}: {self.from_state} → {self.to_state}"
+        return f"{self.listing_id}: {self.get_from_state_display()} → {self.get_to_state_display()}"
 
 
 class WatchedListing(models.Model):

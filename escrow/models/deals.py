@@ -176,7 +176,10 @@ class DealEvent(models.Model):
         verbose_name_plural = _("deal events")
 
     def __str__(self) -> str:
-        return f"{self.deal_id}: {self.from_state or '∅'} → {self.to_state} ({self.kind})"
+        def name(code: str) -> str:
+            return Deal.State(code).label if code in Deal.State.values else code or "∅"
+
+        return f"{self.deal_id}: {name(self.from_state)} → {name(self.to_state)} ({self.kind})"
 
 
 class Handover(models.Model):

@@ -1,0 +1,28 @@
+"""The deal's events in the admin read in the moderator's language: state names,
+not the codes the rows keep ("FUNDED")."""
+
+import pytest
+from django.utils import translation
+
+from escrow.models import Deal
+from tests.escrow.conftest import open_and_pay
+from tests.security.world import make_staff
+from tests.totp import force_login_with_second_factor
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("lang", ["en", "zh-hans"])
+def test_deal_events_show_state_names_in_the_moderators_language(client, buyer, listing, now, lang):
+    deal = open_and_pay(buyer, listing, now)
+    assert Deal.objects.get(pk=deal.pk).state == Deal.State.FUNDED
+    force_login_with_second_factor(client, make_staff(superuser=True))
+    client.cookies["django_language"] = lang
+    response = client.get(f"/admin/escrow/deal/{deal.pk}/change/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    inline = html[html.index('id="events-group"') :]
+    with translation.override(lang):
+        funded = str(Deal.State.FUNDED.label)
+        pending = str(Deal.State.PENDING_PAYMENT.label)
+    assert funded in inline and pending in inline
+    assert ">FUNDED<" not in inline and ">PENDING_PAYMENT<" not in inline
