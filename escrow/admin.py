@@ -47,11 +47,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-def _state_label(code: str) -> str:
-    """A deal state's name in the moderator's language (the event rows keep codes)."""
-    return Deal.State(code).label if code in Deal.State.values else (code or "—")
-
-
 class DealEventInline(admin.TabularInline):
     model = DealEvent
     extra = 0
@@ -61,11 +56,11 @@ class DealEventInline(admin.TabularInline):
 
     @admin.display(description=_("from state"))
     def from_state_name(self, event) -> str:
-        return _state_label(event.from_state)
+        return event.state_name(event.from_state)
 
     @admin.display(description=_("to state"))
     def to_state_name(self, event) -> str:
-        return _state_label(event.to_state)
+        return event.state_name(event.to_state)
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -176,10 +176,14 @@ class DealEvent(models.Model):
         verbose_name_plural = _("deal events")
 
     def __str__(self) -> str:
-        def name(code: str) -> str:
-            return Deal.State(code).label if code in Deal.State.values else code or "∅"
-
+        name = self.state_name
         return f"{self.deal_id}: {name(self.from_state)} → {name(self.to_state)} ({self.kind})"
+
+    @staticmethod
+    def state_name(code: str) -> str:
+        """A state's name in the current language (the rows keep codes; "" is the
+        state before a deal's first event)."""
+        return Deal.State(code).label if code in Deal.State.values else code or "—"
 
 
 class Handover(models.Model):
