@@ -203,13 +203,14 @@ def _relevance_window(qs: QuerySet) -> list[tuple[int, float]]:
         matches.order_by().values_list("pk", "search_vector", "tsquery", "search_tier").query
     ).sql_with_params()
     tier_sql = _TIER_WINDOW.format(sql)
-    window: list[tuple[int, float]] = []
     with connection.cursor() as cursor:
         # (The ORM's SQL and our constants; every value a bound parameter.)
         cursor.execute(f"({tier_sql}) UNION ALL ({_DEEPEST_TIER})", (*params, 0, _TOP, limit))  # nosec B608
         rows = cursor.fetchall()
         deepest = next((int(rank or 0) for pk, rank in rows if pk == -1), 0)
-        window = sorted((row for row in rows if row[0] != -1), key=lambda row: -row[0])
+        window: list[tuple[int, float]] = sorted(
+            (row for row in rows if row[0] != -1), key=lambda row: -row[0]
+        )
         for tier in range(1, min(deepest, search.TIERS - 1) + 1):
             if len(window) == limit:
                 break
