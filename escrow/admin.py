@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import ledger, services
+from .events import label_for
 from .exceptions import EscrowError, SplitDoesNotAddUp
 from .forms import DecisionForm, WatchForm
 from .models import (
@@ -51,7 +52,7 @@ class DealEventInline(admin.TabularInline):
     model = DealEvent
     extra = 0
     can_delete = False
-    fields = ("created_at", "from_state_name", "to_state_name", "kind", "actor", "reason", "due_at")
+    fields = ("created_at", "from_state_name", "to_state_name", "what", "actor", "reason", "due_at")
     readonly_fields = fields
 
     @admin.display(description=_("from state"))
@@ -61,6 +62,11 @@ class DealEventInline(admin.TabularInline):
     @admin.display(description=_("to state"))
     def to_state_name(self, event) -> str:
         return event.state_name(event.to_state)
+
+    @admin.display(description=_("what happened"))
+    def what(self, event) -> str:
+        # The timeline's wording, as the parties read it; the code stays in the row.
+        return label_for(event.kind)
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -1,9 +1,10 @@
-"""The deal's events in the admin read in the moderator's language: state names,
-not the codes the rows keep ("FUNDED")."""
+"""The deal's events in the admin read in the moderator's language: state names
+and what happened, not the codes the rows keep ("FUNDED", "paid")."""
 
 import pytest
 from django.utils import translation
 
+from escrow.events import LABELS
 from escrow.models import Deal
 from tests.escrow.conftest import open_and_pay
 from tests.security.world import make_staff
@@ -24,5 +25,7 @@ def test_deal_events_show_state_names_in_the_moderators_language(client, buyer, 
     with translation.override(lang):
         funded = str(Deal.State.FUNDED.label)
         pending = str(Deal.State.PENDING_PAYMENT.label)
-    assert funded in inline and pending in inline
+        paid = str(LABELS["paid"])
+    assert funded in inline and pending in inline and paid in inline
+    assert ">paid<" not in inline and ">opened<" not in inline
     assert ">FUNDED<" not in inline and ">PENDING_PAYMENT<" not in inline
