@@ -13,7 +13,7 @@ from .deals import CredentialView, Deal, DealEvent, Handover
 from .ledger import MINOR_UNITS, Account, LedgerEntry, LedgerTransaction
 from .notifications import Notification
 from .payments import Payment, Payout, Refund, SellerPayoutAccount
-from .protection import Chargeback, DealMessage, Dispute, DisputeEvidence, Review
+from .protection import Chargeback, DealMessage, Dispute, DisputeEvidence, PartyRole, Review
 from .reconciliation import ReconciliationDifference, ReconciliationRun
 from .simulated import (
     SimConnectedAccount,
@@ -40,6 +40,7 @@ __all__ = [
     "LedgerEntry",
     "LedgerTransaction",
     "Notification",
+    "PartyRole",
     "Payment",
     "Payout",
     "ReconciliationDifference",

@@ -22,6 +22,16 @@ from kernel.private_files import private_storage
 from .ledger import MINOR_UNITS
 
 
+class PartyRole(models.TextChoices):
+    """Who wrote a message, opened a dispute or filed evidence (the rows keep the
+    code; the admin shows the label)."""
+
+    BUYER = "buyer", _("buyer")
+    SELLER = "seller", _("seller")
+    MODERATOR = "moderator", _("moderator")
+    PROVIDER = "provider", _("payment provider")
+
+
 def _message_upload_to(instance, filename: str) -> str:
     # Names come from clean_document (uuid); the folder groups a deal's files.
     return f"deals/{instance.deal_id}/messages/{filename}"
@@ -41,7 +51,7 @@ class DealMessage(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="deal_messages"
     )
-    author_role = models.CharField(max_length=10)  # buyer | seller | moderator
+    author_role = models.CharField(_("author's role"), max_length=10, choices=PartyRole.choices)
     body = models.TextField(_("message"))
     body_masked = models.TextField(blank=True)
     attachment = models.FileField(
@@ -117,7 +127,7 @@ class Dispute(models.Model):
         related_name="+",
         help_text="None for a chargeback (opened by the provider's event).",
     )
-    opener_role = models.CharField(max_length=10)  # buyer | seller | provider
+    opener_role = models.CharField(_("opened by"), max_length=10, choices=PartyRole.choices)
     from_state = models.CharField(max_length=20)
     statement = models.TextField(_("statement"), blank=True)
     response = models.TextField(_("answer"), blank=True)
@@ -180,7 +190,7 @@ class DisputeEvidence(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    role = models.CharField(max_length=10)  # buyer | seller
+    role = models.CharField(_("role"), max_length=10, choices=PartyRole.choices)
     file = models.FileField(storage=private_storage, upload_to=_evidence_upload_to, max_length=200)
     original_name = models.CharField(max_length=120, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
