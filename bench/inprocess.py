@@ -255,7 +255,7 @@ def realistic(cache: bool = False, profile: str = "", requests: int = 400) -> di
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(80)
         print(
             f"{name:<10} cache {'on ' if cache else 'off'}  wall {r['wall_ms']:6.2f}  "
-            f"CPU {r['cpu_ms']:6.2f}  SQL {r['sql_ms']:6.2f} ms per request, "
+            f"CPU {r['cpu_ms']:6.2f}  SQL {r['sql_exact_ms']:6.2f} ms per request, "
             f"{r['statements']} statements" + _skipped_note(r)
         )
     return out

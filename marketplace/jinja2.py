@@ -1,16 +1,30 @@
 """The Jinja2 environment (Django's ``Jinja2`` backend, the engine named "jinja2").
 
-Only the listing cards use it (``listings/jinja2/listings/cards.html``): a catalogue
-page repeats the card fifty times, and Django's template engine spends about a
-tenth of a millisecond per card resolving its variables and filters (see
-docs/performance.md, "Listing cards in Jinja2"). Every other template is Django's.
+Jinja2 renders the markup every page repeats or a page repeats many times: the
+page shell (header and footer, ``marketplace/jinja2/shell/``, included by
+``templates/base.html``), the listing cards and the listing page's shared parts.
+Django's template engine spends several microseconds on each variable, filter,
+``{% url %}`` and ``{% trans %}``; Jinja2 compiles a template to Python once
+(docs/performance.md). Every other template is Django's.
 
-The filters are the Django template filters of the same names, so a card's
+Text: ``{{ _("…") }}`` only, which Django's ``makemessages`` reads like a Django
+template's ``_("…")``, so one catalogue serves both engines (it reads neither
+Jinja2's ``{% trans %}`` nor ``pgettext``: a word that needs a context gets a
+longer message instead); plurals come from Python helpers (``ngettext`` there). Old-style gettext: a
+message is text, escaped when printed, and never %-formatted behind our back.
+The filters are the Django template filters of the same names, so a value's
 formatting has one definition whichever engine renders it.
 """
 
 from __future__ import annotations
 
+import functools
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.templatetags.static import static
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.translation import get_language_info, gettext, ngettext
 from jinja2 import Environment
 
 from governance.templatetags.governance_tags import masked
@@ -24,8 +38,38 @@ from listings.templatetags.listings_tags import (
 )
 
 
+def url(name: str, *args, **kwargs) -> str:
+    """``{{ url('listings:detail', pk) }}``: Django's ``{% url %}``. A URL without
+    arguments (the shell's dozen links) is reversed once per process, URLconf and
+    script prefix: ``reverse`` costs more than the rest of the link."""
+    if args or kwargs:
+        return reverse(name, args=args or None, kwargs=kwargs or None)
+    return _fixed_url(name, get_urlconf(), get_script_prefix())
+
+
+@functools.lru_cache(maxsize=256)
+def _fixed_url(name: str, urlconf, script_prefix: str) -> str:
+    return reverse(name, urlconf=urlconf)
+
+
+def _urls_changed(*, setting, **kwargs) -> None:
+    if setting == "ROOT_URLCONF":
+        _fixed_url.cache_clear()
+
+
+setting_changed.connect(_urls_changed, dispatch_uid="marketplace-jinja2-urls")
+
+
+@functools.cache
+def languages() -> list[tuple[str, str]]:
+    """``(code, name in its own language)`` for the language menu."""
+    return [(code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES]
+
+
 def environment(**options) -> Environment:
-    env = Environment(**options)  # noqa: S701  # nosec B701 (the backend turns autoescape on)
+    extensions = [*options.pop("extensions", []), "jinja2.ext.i18n"]
+    env = Environment(extensions=extensions, **options)  # noqa: S701  # nosec B701 (the backend turns autoescape on)
+    env.install_gettext_callables(gettext, ngettext, newstyle=False)  # type: ignore[attr-defined]
     env.filters.update(
         {
             "compact": compact,
@@ -36,5 +80,7 @@ def environment(**options) -> Environment:
             "sales_text": sales_text,
         }
     )
-    env.globals["card_labels"] = card_labels
+    env.globals.update(
+        {"card_labels": card_labels, "languages": languages, "static": static, "url": url}
+    )
     return env

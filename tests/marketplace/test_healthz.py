@@ -36,7 +36,7 @@ BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.
 @pytest.mark.django_db
 @pytest.mark.parametrize(("lang", "heading"), [("en", "Service status"), ("zh-hans", "服务状态")])
 def test_a_browser_gets_the_status_as_a_page_in_its_language(client, lang, heading):
-    # The footer's "Status" link: people get a page, monitors (any other Accept) JSON.
+    # The footer's "Service status" link: people get a page, monitors (any other Accept) JSON.
     client.cookies["django_language"] = lang
     response = client.get("/healthz", HTTP_ACCEPT=BROWSER_ACCEPT)
     assert response.status_code == 200
