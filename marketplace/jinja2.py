@@ -2,16 +2,17 @@
 
 Jinja2 renders the markup every page repeats or a page repeats many times: the
 page shell (header and footer, ``marketplace/jinja2/shell/``, included by
-``templates/base.html``), the listing cards and the listing page's shared parts.
-Django's template engine spends several microseconds on each variable, filter,
+``templates/base.html``) and the listing cards. Django's template engine spends several microseconds on each variable, filter,
 ``{% url %}`` and ``{% trans %}``; Jinja2 compiles a template to Python once
 (docs/performance.md). Every other template is Django's.
 
 Text: ``{{ _("…") }}`` only, which Django's ``makemessages`` reads like a Django
 template's ``_("…")``, so one catalogue serves both engines (it reads neither
 Jinja2's ``{% trans %}`` nor ``pgettext``: a word that needs a context gets a
-longer message instead); plurals come from Python helpers (``ngettext`` there). Old-style gettext: a
-message is text, escaped when printed, and never %-formatted behind our back.
+longer message instead); plurals come from Python helpers (``ngettext`` there).
+As with Django's ``{% trans %}`` and ``{% blocktrans %}``, a translated message is
+markup (not escaped) and the values put into it with ``%`` are escaped; it is never
+%-formatted behind our back (old-style gettext).
 The filters are the Django template filters of the same names, so a value's
 formatting has one definition whichever engine renders it.
 """
@@ -26,6 +27,7 @@ from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.translation import get_language_info, gettext, ngettext
 from jinja2 import Environment
+from markupsafe import Markup
 
 from governance.templatetags.governance_tags import masked
 from listings.templatetags.listings_tags import (
@@ -66,10 +68,18 @@ def languages() -> list[tuple[str, str]]:
     return [(code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES]
 
 
+def _markup_gettext(message: str) -> Markup:
+    return Markup(gettext(message))  # noqa: S704  # nosec B704 (our catalogue, as {% trans %})
+
+
+def _markup_ngettext(singular: str, plural: str, n: int) -> Markup:
+    return Markup(ngettext(singular, plural, n))  # noqa: S704  # nosec B704
+
+
 def environment(**options) -> Environment:
     extensions = [*options.pop("extensions", []), "jinja2.ext.i18n"]
     env = Environment(extensions=extensions, **options)  # noqa: S701  # nosec B701 (the backend turns autoescape on)
-    env.install_gettext_callables(gettext, ngettext, newstyle=False)  # type: ignore[attr-defined]
+    env.install_gettext_callables(_markup_gettext, _markup_ngettext, newstyle=False)  # type: ignore[attr-defined]
     env.filters.update(
         {
             "compact": compact,
