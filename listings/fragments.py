@@ -19,7 +19,7 @@ One exception, for **anonymous visitors** only: a PUBLISHED listing's whole page
 (``anonymous_page_key``), as an anonymous visitor sees it. It holds no CSRF token
 (the language menu is a GET form, and a visitor who is not signed in gets a
 sign-in link, not the buy form); should it ever hold one, it is rendered with a
-stand-in (``CSRF_STAND_IN``) that each visitor's
+stand-in (``kernel.templatetags.shell.CSRF_STAND_IN``) that each visitor's
 own token replaces (``serve_anonymous_page``). It is
 kept only for the listing's own plain path (no query string, which the language
 form's ``next`` repeats) and served only when the visitor has no pending messages;
@@ -98,11 +98,6 @@ def detail_key(listing_id: int) -> str:
     return f"listings:detail:v{DETAIL_VERSION}:{translation.get_language()}:{int(listing_id)}"
 
 
-#: What a kept anonymous page holds in place of a CSRF token (Django templates'
-#: ``{% csrf_token %}``; the shell's only POST form, "Log out", is for members).
-CSRF_STAND_IN = "HANDOFFPAGECSRFSTANDIN"
-
-
 def anonymous_page_key(request, listing_id: int) -> str | None:
     """The key of a listing's whole page as an anonymous visitor sees it, or None
     when this request may not use it: a signed-in visitor, a query string (the
@@ -143,6 +138,8 @@ def render_anonymous_page(request, template_name: str, context: dict) -> str:
     stand-in in place of a token, to be kept under ``anonymous_page_key``."""
     from django.template.loader import render_to_string
 
+    from kernel.templatetags.shell import CSRF_STAND_IN
+
     return render_to_string(template_name, {**context, "csrf_token": CSRF_STAND_IN}, request)
 
 
@@ -154,6 +151,8 @@ def serve_anonymous_page(request, html: str):
     cookie."""
     from django.http import HttpResponse
     from django.middleware.csrf import get_token
+
+    from kernel.templatetags.shell import CSRF_STAND_IN
 
     if CSRF_STAND_IN in html:  # none today: the page has no form that posts
         html = html.replace(CSRF_STAND_IN, get_token(request))

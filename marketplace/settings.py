@@ -392,7 +392,8 @@ SERVE_MEDIA = env.bool("SERVE_MEDIA", default=not PRODUCTION and not MEDIA_ON_S3
 BENCH_ENDPOINTS = env.bool("HANDOFF_BENCH_ENDPOINTS", default=False)
 # Fragment caches (listings.fragments: the catalogue's results and the listing
 # page's shared parts, in the shared cache, invalidated on every change they show,
-# expiring after the given seconds as a safety net). On by default in production with Redis
+# expiring after the given seconds as a safety net; kernel/templatetags/shell.py:
+# an anonymous visitor's header and footer). On by default in production with Redis
 # (a cache every process shares; a per-process cache would miss the worker's
 # invalidations). See docs/performance.md for what they buy.
 FRAGMENT_CACHE = env.bool("HANDOFF_FRAGMENT_CACHE", default=PRODUCTION and bool(CACHE_URL))
