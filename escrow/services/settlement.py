@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from escrow import gateways, ledger
 from escrow.exceptions import (
@@ -57,8 +58,11 @@ def refund_undelivered(*, deal_id: int, now: datetime) -> Deal | None:
         report_transaction_event(
             user=deal.seller,
             rule_code="TRX-01",
-            facts=f"Deal #{deal.pk}: the credentials were not handed over by the delivery "
-            f"deadline; the buyer was refunded.",
+            facts=gettext_noop(
+                "Deal #%(deal)s: the credentials were not handed over by the delivery "
+                "deadline; the buyer was refunded."
+            ),
+            facts_params={"deal": deal.pk},
             deal=deal,
             now=now,
         )

@@ -18,9 +18,13 @@ logger = logging.getLogger(__name__)
 State = Deal.State
 
 
-def report_transaction_event(*, user, rule_code: str, facts: str, deal: Deal, now: datetime):
+def report_transaction_event(
+    *, user, rule_code: str, facts: str, facts_params: dict, deal: Deal, now: datetime
+):
     """Feed governance's transaction rules (``record_system_violation``): an
     automatic case a moderator confirms or dismisses — never a sanction by itself.
+    ``facts`` is a ``gettext_noop`` message, ``facts_params`` its values: the case
+    reads in each reader's language.
     Runs inside the caller's transaction; a governance refusal (e.g. the rules
     catalogue not loaded) is logged and never undoes the money step."""
     from governance.exceptions import GovernanceError
@@ -29,7 +33,12 @@ def report_transaction_event(*, user, rule_code: str, facts: str, deal: Deal, no
     try:
         with transaction.atomic():
             return record_system_violation(
-                user=user, rule_code=rule_code, facts=facts, subject=deal, now=now
+                user=user,
+                rule_code=rule_code,
+                facts=facts,
+                facts_params=facts_params,
+                subject=deal,
+                now=now,
             )
     except GovernanceError:
         logger.exception("could not report %s on deal %s to governance", rule_code, deal.pk)

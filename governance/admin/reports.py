@@ -9,6 +9,8 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +26,7 @@ from ..models import (
     Sanction,
     Violation,
 )
+from ..models.reports import evidence_facts
 from ..registry import text_of
 from ..services.sanctions import deductions
 
@@ -69,19 +72,52 @@ class PendingFilter(admin.SimpleListFilter):
         return queryset
 
 
+#: What each kind of evidence is, for the moderator (the rows keep the codes the
+#: detectors and services write; a kind not listed here shows its code).
+EVIDENCE_KINDS = {
+    "email": _("e-mail address"),
+    "link": _("link"),
+    "wechat": _("WeChat ID"),
+    "telegram": _("Telegram"),
+    "messenger": _("messaging app"),
+    "phone": _("phone number"),
+    "qq": _("QQ number"),
+    "handle": _("account handle"),
+    "invite": _("invitation to contact off the platform"),
+    "bank_card": _("bank card number"),
+    "off_platform": _("deal off the platform"),
+    "bait": _("engagement bait"),
+    "claim": _("prohibited claim"),
+    "system_event": _("recorded by the system"),
+}
+
+
+def _evidence_kind(item: dict) -> str:
+    kind = item.get("kind", "")
+    return str(EVIDENCE_KINDS.get(kind, kind))
+
+
+def _when(at: str | None) -> str:
+    """An evidence time (ISO 8601) as the admin shows dates, in the local zone."""
+    moment = parse_datetime(at) if at else None
+    if moment is None:
+        return at or ""
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
 def _evidence_html(report: Report):
     rows = []
     for item in report.evidence or []:
         if item.get("excerpt"):
             rows.append(
                 (
-                    item.get("kind", ""),
+                    _evidence_kind(item),
                     item["excerpt"],
                     f"{round(float(item.get('confidence', 0)) * 100)}%",
                 )
             )
         elif item.get("facts"):
-            rows.append((item.get("kind", ""), item["facts"], item.get("at", "")))
+            rows.append((_evidence_kind(item), evidence_facts(item), _when(item.get("at"))))
     if not rows:
         return "—"
     return format_html(
@@ -164,7 +200,7 @@ class ReportAdmin(admin.ModelAdmin):
         "subject_link",
         "accused",
         "rule",
-        "details",
+        "details_text",
         "confidence",
         "evidence_view",
         "subject_text",
@@ -197,7 +233,7 @@ class ReportAdmin(admin.ModelAdmin):
                 "fields": [
                     "subject_link",
                     "accused",
-                    "details",
+                    "details_text",
                     "confidence",
                     "evidence_view",
                     "subject_text",
@@ -247,6 +283,10 @@ class ReportAdmin(admin.ModelAdmin):
     @admin.display(description=_("detector findings / facts"))
     def evidence_view(self, obj):
         return _evidence_html(obj)
+
+    @admin.display(description=_("details"))
+    def details_text(self, obj):
+        return obj.details_text
 
     @admin.display(description=_("the subject's text now"))
     def subject_text(self, obj):
@@ -355,8 +395,9 @@ class ReportAdmin(admin.ModelAdmin):
         if len(reports) != 1:
             return ""
         report = reports[0]
+        # In the moderator's language where the system wrote them (a system event).
         excerpts = [
-            e.get("excerpt") or e.get("facts")
+            e.get("excerpt") or evidence_facts(e)
             for e in report.evidence or []
             if (e.get("excerpt") or e.get("facts")) and e.get("source") != "report_text"
         ]

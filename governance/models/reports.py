@@ -8,9 +8,23 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .rules import Rule
+
+
+def evidence_facts(item: dict) -> str:
+    """What a piece of evidence says, in the reader's language. A system event is
+    kept as its message and values (``services.record_system_violation``) and is
+    translated when read; anything else reads as it was recorded."""
+    message = item.get("message")
+    if message:
+        try:
+            return gettext(message) % item.get("params", {})
+        except (KeyError, TypeError, ValueError):
+            pass  # a message whose values changed shape: the record as written
+    return item.get("facts") or ""
 
 
 class Report(models.Model):
@@ -119,3 +133,22 @@ class Report(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status in self.PENDING
+
+    @property
+    def details_text(self) -> str:
+        """``details`` in the reader's language where the system wrote them: a
+        detector's findings and a system event are described from the evidence
+        (``details`` keeps the English record, which the admin's search reads); a
+        person's words as they wrote them."""
+        if self.source != self.Source.AUTOMATIC:
+            return self.details
+        evidence = self.evidence or []
+        excerpts = [e["excerpt"] for e in evidence if e.get("excerpt")]
+        if excerpts:
+            return ngettext(
+                "The detector found %(n)s match: %(excerpts)s",
+                "The detector found %(n)s matches: %(excerpts)s",
+                len(excerpts),
+            ) % {"n": len(excerpts), "excerpts": ", ".join(f"“{e}”" for e in excerpts[:5])}
+        events = [evidence_facts(e) for e in evidence if e.get("kind") == "system_event"]
+        return "\n".join(e for e in events if e) or self.details

@@ -216,7 +216,13 @@ def record_automatic_findings(
 
 
 def record_system_violation(
-    *, user, rule_code: str, facts: str, subject=None, now: datetime
+    *,
+    user,
+    rule_code: str,
+    facts: str,
+    facts_params: dict | None = None,
+    subject=None,
+    now: datetime,
 ) -> Report:
     """Escrow reports a transaction event that may break a transaction rule (e.g.
     ``TRX-01`` when a delivery deadline passed and the buyer was refunded,
@@ -227,8 +233,15 @@ def record_system_violation(
     or dismisses — an outage, a stolen card or a platform's own lock can explain
     it. ``subject`` (e.g. the deal) must be a registered reportable model or None
     (the user is then the subject). Repeated events on the same subject and rule
-    extend the pending case."""
+    extend the pending case.
+
+    ``facts`` is an English message marked for translation (``gettext_noop``)
+    with ``%(name)s`` for each of ``facts_params`` (numbers, codes, or words
+    someone wrote): kept as both, it reads in each moderator's and each user's
+    language (``models.evidence_facts``); the English text is the record."""
     rule = _rule(rule_code)
+    params = facts_params or {}
+    written = facts % params
     subject = subject if subject is not None else user
     _owner(subject)  # only registered subjects
     with transaction.atomic():
@@ -236,9 +249,17 @@ def record_system_violation(
             subject=subject,
             rule=rule,
             accused=user,
-            evidence=[{"kind": "system_event", "facts": facts, "at": now.isoformat()}],
+            evidence=[
+                {
+                    "kind": "system_event",
+                    "facts": written,
+                    "message": facts,
+                    "params": params,
+                    "at": now.isoformat(),
+                }
+            ],
             confidence=100,
-            details=facts,
+            details=written,
             now=now,
         )
         return report

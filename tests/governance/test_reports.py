@@ -212,3 +212,45 @@ def test_report_submissions_are_rate_limited(client, reporter):
     ]
     assert codes == [302, 302, 429]
     assert Report.objects.count() == 2
+
+
+TRX01 = (
+    "Deal #%(deal)s: the credentials were not handed over by the delivery deadline; "
+    "the buyer was refunded."
+)  # escrow's message (escrow.services.settlement)
+
+
+def test_a_system_event_reads_in_each_readers_language(seller, now):
+    from django.utils import translation
+
+    report = services.record_system_violation(
+        user=seller, rule_code="TRX-01", facts=TRX01, facts_params={"deal": 7}, now=now
+    )
+    report.refresh_from_db()
+    assert report.details == TRX01 % {"deal": 7}  # the English record, which search reads
+    with translation.override("zh-hans"):
+        chinese = report.details_text
+    with translation.override("en"):
+        english = report.details_text
+    assert english == TRX01 % {"deal": 7}
+    assert chinese.startswith("交易 #7：") and "Deal" not in chinese
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-hans"])
+def test_a_detector_case_reads_in_the_moderators_language(client, moderator, seller, now, lang):
+    from django.utils import translation
+
+    from tests.totp import force_login_with_second_factor
+
+    [report] = services.record_automatic_findings(
+        subject=seller, text="加我微信 abc_12345 或电话 13800138000", now=now
+    )
+    force_login_with_second_factor(client, moderator)
+    client.cookies["django_language"] = lang
+    html = client.get(f"/admin/governance/report/{report.pk}/change/").content.decode()
+    with translation.override(lang):
+        found = str(report.details_text)
+        phone = "phone number" if lang == "en" else "手机号码"
+    assert found.split("“")[0] in html and phone in html
+    if lang != "en":
+        assert "Detector found" not in html and "<td>phone</td>" not in html

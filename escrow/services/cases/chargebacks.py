@@ -6,6 +6,7 @@ import logging
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from escrow import ledger
 from escrow.models import (
@@ -131,8 +132,11 @@ def _freeze_for_chargeback(deal: Deal, chargeback: Chargeback, *, now: datetime)
         report_transaction_event(
             user=deal.buyer,
             rule_code="TRX-04",
-            facts=f"Deal #{deal.pk}: the buyer's card issuer opened a chargeback "
-            f"({chargeback.reason or 'no reason'}) after the account was handed over.",
+            facts=gettext_noop(
+                "Deal #%(deal)s: the buyer's card issuer opened a chargeback after the "
+                "account was handed over (the issuer's reason code: %(code)s)."
+            ),
+            facts_params={"deal": deal.pk, "code": chargeback.reason or "—"},
             deal=deal,
             now=now,
         )

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from accounts.services import record_audit
@@ -200,8 +201,8 @@ def flag_overdue_answer(*, dispute_id: int, now: datetime) -> bool:
         report_transaction_event(
             user=silent,
             rule_code="TRX-06",
-            facts=f"Deal #{deal.pk}: no answer to the {dispute.get_kind_display()} "
-            f"#{dispute.pk} by its deadline.",
+            facts=gettext_noop("Deal #%(deal)s: no answer to case #%(case)s by its deadline."),
+            facts_params={"deal": deal.pk, "case": dispute.pk},
             deal=deal,
             now=now,
         )
@@ -318,8 +319,11 @@ def decide_dispute(
             report_transaction_event(
                 user=deal.seller,
                 rule_code="TRX-03",
-                facts=f"Deal #{deal.pk}: the buyer's recovery claim was upheld "
-                f"({dispute.get_outcome_display()}): {reason}",
+                facts=gettext_noop(
+                    "Deal #%(deal)s: the buyer's recovery claim was upheld. "
+                    "The moderator's reason: %(reason)s"
+                ),
+                facts_params={"deal": deal.pk, "reason": reason},
                 deal=deal,
                 now=now,
             )
