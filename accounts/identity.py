@@ -117,6 +117,10 @@ class StripeIdentityProvider(IdentityProvider):
     ALLOWED_TYPES = {
         "passport": ["passport"],
         "cn_resident_id": ["id_card"],
+        "cn_residence_permit": ["id_card"],
+        "cn_permanent_res": ["id_card"],
+        "hkmo_travel_permit": ["id_card"],
+        "tw_travel_permit": ["id_card"],
         "other": ["id_card", "driving_license", "passport"],
     }
     EVENTS = {

@@ -266,6 +266,16 @@ class IdentityVerification(models.Model):
 
     class DocumentType(models.TextChoices):
         CN_RESIDENT_ID = "cn_resident_id", _("Mainland China resident ID card")
+        CN_RESIDENCE_PERMIT = (
+            "cn_residence_permit",
+            _("Residence permit for Hong Kong, Macao and Taiwan residents"),
+        )
+        CN_PERMANENT_RESIDENCE = "cn_permanent_res", _("Foreigners' Permanent Residence ID card")
+        HKMO_TRAVEL_PERMIT = (
+            "hkmo_travel_permit",
+            _("Mainland Travel Permit for Hong Kong and Macao Residents"),
+        )
+        TW_TRAVEL_PERMIT = "tw_travel_permit", _("Mainland Travel Permit for Taiwan Residents")
         PASSPORT = "passport", _("Passport")
         OTHER = "other", _("Other government-issued ID")
 

@@ -126,7 +126,7 @@ def _raise_impersonation(
     return flag
 
 
-@sensitive_variables("submission", "number", "normalised")
+@sensitive_variables("submission", "number", "normalised", "checked")
 def submit_verification(
     *,
     user: User,
@@ -140,24 +140,52 @@ def submit_verification(
 
     Preconditions: images were validated and re-encoded by ``kernel.uploads``.
     Checks again what the form checked (document format and checksum, birth date),
-    then the rules: a minor mark refuses; a declared age under 18 marks the user as
-    a minor and refuses; a number already verified for another user is refused and
-    flagged to moderators as possible impersonation; one pending check at a time.
+    then the rules: a minor mark refuses; a declared age under 18, or a number that
+    encodes a birth date under 18, marks the user as a minor and refuses (before
+    any other check of the number); a number already verified for another user is
+    refused and flagged to moderators as possible impersonation; one pending check
+    at a time. Ages count on the submission's day (``now``) in the platform's zone.
 
     Raises ``InvalidDocument`` (nothing written) or ``VerificationRefused`` (for the
     minor and duplicate cases the mark, flag and audit rows ARE committed).
     """
     now = now or timezone.now()
     provider = get_identity_provider()
-    documents.check_birth_date(submission.date_of_birth, now=now)
-    normalised = documents.check_document(
-        document_type=submission.document_type,
-        number=submission.document_number,
-        country=submission.country,
-        birth_date=submission.date_of_birth,
-    )
-    if document_image is None and not provider.collects_document:
-        raise InvalidDocument("document_image_required", field="document_image")
+    declared = submission.date_of_birth
+    documents.check_birth_date(declared, now=now)
+    try:
+        checked = documents.inspect_document(
+            document_type=submission.document_type,
+            number=submission.document_number,
+            country=submission.country,
+            birth_date=declared,
+            now=now,
+        )
+    except InvalidDocument as exc:
+        checked, document_error = None, exc
+    else:
+        document_error = None
+    # The minors rule comes first: a declared age under 18, or a number that itself
+    # encodes a minor's birth date, marks the user whatever else is wrong, so
+    # fixing the number and then the date cannot get round it.
+    if not documents.is_adult(declared, now=now):
+        minor_reason = "Declared a date of birth under 18 when submitting verification."
+    elif checked is not None and not documents.is_adult_document(checked, now=now):
+        minor_reason = "Submitted a document whose number encodes a date of birth under 18."
+    else:
+        minor_reason = None
+        if document_error is not None:
+            raise document_error
+        documents.check_document(
+            document_type=submission.document_type,
+            number=submission.document_number,
+            country=submission.country,
+            birth_date=declared,
+            now=now,
+        )
+        if document_image is None and not provider.collects_document:
+            raise InvalidDocument("document_image_required", field="document_image")
+    normalised = checked.number if checked is not None else ""
     number_hash = documents_hash(normalised)
 
     refusal: VerificationRefused | None = None
@@ -166,7 +194,7 @@ def submit_verification(
         locked = User.objects.select_for_update().get(pk=user.pk)
         if code := can_submit_verification(locked, now=now):
             raise VerificationRefused(code)
-        if not documents.is_adult(submission.date_of_birth, now=now):
+        if minor_reason is not None:
             locked.is_minor = True
             locked.minor_marked_at = now
             locked.save(update_fields=["is_minor", "minor_marked_at"])
@@ -174,7 +202,7 @@ def submit_verification(
                 actor=locked,
                 action="accounts.user.marked_minor",
                 target=locked,
-                reason="Declared a date of birth under 18 when submitting verification.",
+                reason=minor_reason,
                 before={"is_minor": False},
                 after={"is_minor": True},
             )
@@ -304,7 +332,9 @@ def approve_verification(
 
     ``actor`` is the moderator (None when an identity provider decided). A renewal
     replaces the user's current verification (→ superseded). If the number has been
-    verified for another user meanwhile, the approval is refused and flagged.
+    verified for another user meanwhile, the approval is refused and flagged. The
+    age rule is checked again on the approval's day: whoever approves (moderator,
+    provider), nobody under 18 becomes verified.
     """
     now = now or timezone.now()
     refusal = None
@@ -314,6 +344,8 @@ def approve_verification(
             raise IllegalTransition()
         if user.is_minor:
             raise VerificationRefused("minor_marked")
+        if not documents.is_adult(verification.date_of_birth, now=now):
+            raise VerificationRefused("not_adult")
         existing = (
             IdentityVerification.objects.select_for_update()
             .filter(
