@@ -121,6 +121,10 @@ MESSAGES = {
     "not_adult": _(
         "The date of birth on this verification is under 18 years ago, so it cannot be approved."
     ),
+    "document_birth_date": _(
+        "The date of birth on your document does not match the one you declared. "
+        "Submit again with the date printed on your document."
+    ),
     "duplicate_document": _(
         "This document is already verified for another account, so we cannot accept it. "
         "Our moderators have been told. If it is yours, contact them."

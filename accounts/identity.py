@@ -17,6 +17,7 @@ Frozen dataclasses cross the boundary; nothing of a provider's SDK leaks out.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -62,6 +63,8 @@ class IdentityCheckOutcome:
     event_id: str
     reason: str = ""
     verification_id: int | None = None
+    #: The date of birth the provider read on the document, when it says one.
+    date_of_birth: datetime.date | None = None
 
 
 class IdentityProvider:
@@ -233,7 +236,12 @@ class StripeIdentityProvider(IdentityProvider):
         from .exceptions import ProviderError
 
         try:
-            session = self._client().v1.identity.verification_sessions.retrieve(outcome.reference)
+            session = self._client().v1.identity.verification_sessions.retrieve(
+                outcome.reference,
+                # The date of birth is only returned when asked for: the age rule
+                # must hold against the document, not only the declaration.
+                params={"expand": ["verified_outputs", "verified_outputs.dob"]},
+            )
         except stripe.InvalidRequestError:
             return None  # not a session of this account: nothing to apply
         except stripe.StripeError as exc:
@@ -244,7 +252,19 @@ class StripeIdentityProvider(IdentityProvider):
             return None  # processing or canceled: a later event brings the verdict
         error = data.get("last_error") or {}
         reason = _reason(error) if status == "requires_input" and isinstance(error, dict) else ""
-        return dataclasses.replace(outcome, status=status, reason=reason)
+        outputs = data.get("verified_outputs")
+        dob = _date(outputs.get("dob")) if isinstance(outputs, dict) else None
+        return dataclasses.replace(outcome, status=status, reason=reason, date_of_birth=dob)
+
+
+def _date(value) -> datetime.date | None:
+    """Stripe's ``{day, month, year}`` as a date; None for anything else."""
+    if not isinstance(value, dict):
+        return None
+    try:
+        return datetime.date(int(value["year"]), int(value["month"]), int(value["day"]))
+    except (KeyError, TypeError, ValueError, OverflowError):
+        return None
 
 
 def _reason(error: dict) -> str:

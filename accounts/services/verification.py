@@ -1,7 +1,8 @@
-"""Real-name verification: submission, the provider's check, moderators'
-decisions, the minor mark, impersonation flags, expiry. Lock order: the ``User``
-row first, then its ``IdentityVerification`` rows. Full document numbers never
-leave this module except encrypted."""
+"""Real-name verification: submission, moderators' decisions, the minor mark,
+impersonation flags, expiry. Lock order: the ``User`` row first, then its
+``IdentityVerification`` rows. Full document numbers never leave this module except
+encrypted. The identity provider's side (starting a check,
+applying its verdict) is in ``identity_checks``."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from .. import documents, emails
 from ..audit import record_audit
 from ..documents import normalise_document_number
 from ..exceptions import IllegalTransition, InvalidDocument, VerificationRefused
-from ..identity import IdentityCheckOutcome, IdentityCheckRequest, get_identity_provider
+from ..identity import get_identity_provider
 from ..models import (
     IdentityVerification,
     ImpersonationFlag,
@@ -195,18 +196,7 @@ def submit_verification(
         if code := can_submit_verification(locked, now=now):
             raise VerificationRefused(code)
         if minor_reason is not None:
-            locked.is_minor = True
-            locked.minor_marked_at = now
-            locked.save(update_fields=["is_minor", "minor_marked_at"])
-            record_audit(
-                actor=locked,
-                action="accounts.user.marked_minor",
-                target=locked,
-                reason=minor_reason,
-                before={"is_minor": False},
-                after={"is_minor": True},
-            )
-            logger.info("user %s marked as a minor at verification", locked.pk)
+            mark_minor(locked, now=now, reason=minor_reason, actor=locked)
             refusal = VerificationRefused("minor", field="date_of_birth")
         else:
             existing = (
@@ -261,6 +251,22 @@ def submit_verification(
     return verification
 
 
+def mark_minor(locked: User, *, now: datetime, reason: str, actor: User | None = None) -> None:
+    """Mark ``locked`` (caller holds its row lock) as a minor, audited."""
+    locked.is_minor = True
+    locked.minor_marked_at = now
+    locked.save(update_fields=["is_minor", "minor_marked_at"])
+    record_audit(
+        actor=actor,
+        action="accounts.user.marked_minor",
+        target=locked,
+        reason=reason,
+        before={"is_minor": False},
+        after={"is_minor": True},
+    )
+    logger.info("user %s marked as a minor at verification", locked.pk)
+
+
 def documents_hash(normalised: str) -> str:
     from kernel.crypto import keyed_hash
 
@@ -280,31 +286,6 @@ def documents_hashes(normalised: str) -> list[str]:
     if old_key and normalised:
         hashes.append(keyed_hash(f"identity-document:{normalised}", key=old_key))
     return hashes
-
-
-def start_identity_check(*, verification: IdentityVerification, return_url: str):
-    """Ask the configured provider to start checking ``verification``.
-
-    Called after ``submit_verification`` committed; no lock is held during the call.
-    Returns an ``IdentityCheckSession`` (with a ``redirect_url`` for hosted flows).
-    """
-    provider = get_identity_provider()
-    session = provider.start_check(
-        IdentityCheckRequest(
-            verification_id=verification.pk,
-            user_id=verification.user_id,
-            email=verification.user.email,
-            document_type=verification.document_type,
-            country=verification.country,
-            return_url=return_url,
-        )
-    )
-    if session.reference:
-        with transaction.atomic():
-            locked = IdentityVerification.objects.select_for_update().get(pk=verification.pk)
-            locked.provider_reference = session.reference
-            locked.save(update_fields=["provider_reference"])
-    return session
 
 
 def _lock(verification_id: int) -> tuple[User, IdentityVerification]:
@@ -488,55 +469,6 @@ def resolve_impersonation_flag(
             after={"resolved": True},
         )
     return flag
-
-
-def apply_identity_outcome(
-    *, outcome: IdentityCheckOutcome, now: datetime | None = None
-) -> IdentityVerification | None:
-    """Apply a provider's verdict (from a verified webhook) to its pending verification.
-
-    Idempotent and order-proof: only a *pending* verification changes; a repeated or
-    late event for a decided one is ignored. Returns the verification, or None when
-    the event names none of ours.
-    """
-    verification = (
-        IdentityVerification.objects.filter(
-            provider=outcome.provider, provider_reference=outcome.reference
-        )
-        .only("pk", "state")
-        .first()
-    )
-    if verification is None and outcome.verification_id:
-        verification = (
-            IdentityVerification.objects.filter(
-                pk=outcome.verification_id, provider=outcome.provider
-            )
-            .only("pk", "state")
-            .first()
-        )
-    if verification is None:
-        logger.warning("identity event %s names no verification of ours", outcome.event_id)
-        return None
-    if verification.state != State.PENDING:
-        return verification
-    try:
-        if outcome.status == "verified":
-            return approve_verification(
-                verification_id=verification.pk,
-                actor=None,
-                reason=f"{outcome.provider}: document verified",
-                now=now,
-            )
-        if outcome.status == "requires_input":
-            return reject_verification(
-                verification_id=verification.pk,
-                actor=None,
-                reason=outcome.reason or "The identity check could not verify your document.",
-                now=now,
-            )
-    except (IllegalTransition, VerificationRefused) as exc:
-        logger.info("identity event %s not applied: %s", outcome.event_id, exc.code)
-    return verification
 
 
 def process_verification_expiry(*, now: datetime, batch_size: int = 200) -> dict[str, int]:

@@ -32,6 +32,8 @@ class FakeStripeHTTP(stripe.HTTPClient):
         #: What Stripe says of the session when it is read back (GET).
         self.session_status = "verified"
         self.last_error = None
+        #: The date of birth Stripe read on the document (``{day, month, year}``).
+        self.verified_dob = None
 
     def request(self, method, url, headers, post_data=None, *, _usage=None):
         self.calls.append((method, url, headers, post_data))
@@ -50,6 +52,8 @@ class FakeStripeHTTP(stripe.HTTPClient):
             "url": "https://verify.stripe.com/start/test_abc",
             "client_secret": f"{self.session_id}_secret",
         }
+        if method == "get" and self.verified_dob is not None and "expand" in url:
+            body["verified_outputs"] = {"dob": self.verified_dob}
         return json.dumps(body), 200, {"request-id": "req_1"}
 
     def close(self):
