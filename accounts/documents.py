@@ -1,6 +1,6 @@
 """Identity-document rules: normalising numbers, format and checksum checks, the age rule.
 
-Pure functions (no database), shared by the verification form, the services and
+Pure functions (no database access), shared by the verification form, the services and
 the admin. ``docs/accounts.md`` states the rules for people; this module is their
 single implementation.
 
@@ -339,3 +339,26 @@ def check_document(
 def is_adult_document(checked: CheckedDocument, *, now: dt.datetime | None = None) -> bool:
     """False only when the number itself encodes the birth date of a minor."""
     return checked.birth_date is None or is_adult(checked.birth_date, now=now)
+
+
+# Documents whose numbers are only unique within the issuing country: the same
+# passport number from two countries is two documents (two people).
+_INTERNATIONAL_TYPES = (PASSPORT, OTHER)
+# Issuers that share one numbering: Chinese passports are numbered by the mainland,
+# HKSAR and MSAR in one scheme of distinct prefixes, and holders pick any of the three.
+_COUNTRY_CLASSES = ({"CN", "HK", "MO"},)
+
+
+def document_scope(document_type: str, country: str, number: str) -> str:
+    """The issuing countries within which ``number`` names one document ("US",
+    "CN+HK+MO"), or "" when the number is unique whatever the country (China's
+    18-digit numbers and permits, whichever type was chosen). Stored beside the
+    number's hash: one document is one (hash, scope)."""
+    if document_type not in _INTERNATIONAL_TYPES:
+        return ""
+    if len(number) == 18 and number[:17].isdigit() and number[-1] == ric.calc_check_digit(number):
+        return ""  # a Chinese ID number typed as "other": still the one person's
+    for group in _COUNTRY_CLASSES:
+        if country in group:
+            return "+".join(sorted(group))
+    return country

@@ -311,6 +311,16 @@ class IdentityVerification(models.Model):
         db_index=True,
         help_text=_("Keyed HMAC-SHA256 of the normalised number, to find duplicates."),
     )
+    document_scope = models.CharField(
+        _("document scope"),
+        max_length=20,
+        blank=True,
+        default="",
+        help_text=_(
+            "Issuing countries within which the number names one document (passports "
+            "and other IDs); empty when the number is unique everywhere."
+        ),
+    )
     document_last4 = models.CharField(_("last 4 characters"), max_length=4)
     date_of_birth = models.DateField(_("date of birth"))
     country = models.CharField(_("issuing country"), max_length=2)
@@ -358,8 +368,9 @@ class IdentityVerification(models.Model):
         ]
         constraints = [
             # One document number is verified for one account at a time (impersonation).
+            # (The same passport number from two countries is two documents.)
             models.UniqueConstraint(
-                fields=["document_number_hash"],
+                fields=["document_number_hash", "document_scope"],
                 condition=models.Q(state="verified"),
                 name="identity_one_verified_owner_per_document",
             ),

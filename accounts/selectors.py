@@ -44,7 +44,10 @@ def current_verification(user: User) -> IdentityVerification | None:
 def same_document_elsewhere(verification: IdentityVerification):
     """Other users' verifications of the same document number (for the reviewer)."""
     return (
-        IdentityVerification.objects.filter(document_number_hash=verification.document_number_hash)
+        IdentityVerification.objects.filter(
+            document_number_hash=verification.document_number_hash,
+            document_scope=verification.document_scope,
+        )
         .exclude(user_id=verification.user_id)
         .select_related("user")
         .order_by("-submitted_at")[:20]

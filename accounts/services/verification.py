@@ -188,6 +188,7 @@ def submit_verification(
             raise InvalidDocument("document_image_required", field="document_image")
     normalised = checked.number if checked is not None else ""
     number_hash = documents_hash(normalised)
+    scope = documents.document_scope(submission.document_type, submission.country, normalised)
 
     refusal: VerificationRefused | None = None
     verification: IdentityVerification | None = None
@@ -201,7 +202,9 @@ def submit_verification(
         else:
             existing = (
                 IdentityVerification.objects.filter(
-                    document_number_hash__in=documents_hashes(normalised), state=State.VERIFIED
+                    document_number_hash__in=documents_hashes(normalised),
+                    document_scope=scope,
+                    state=State.VERIFIED,
                 )
                 .exclude(user=locked)
                 .first()
@@ -214,6 +217,7 @@ def submit_verification(
                 document_type=submission.document_type,
                 document_number=normalised,
                 document_number_hash=number_hash,
+                document_scope=scope,
                 document_last4=normalised[-4:],
                 date_of_birth=submission.date_of_birth,
                 country=submission.country,
@@ -330,6 +334,7 @@ def approve_verification(
         existing = (
             IdentityVerification.objects.select_for_update()
             .filter(
+                document_scope=verification.document_scope,
                 document_number_hash__in={
                     verification.document_number_hash,
                     *documents_hashes(normalise_document_number(verification.document_number)),

@@ -191,3 +191,44 @@ def test_one_18_digit_number_is_one_document_whichever_type_was_chosen():
     with pytest.raises(VerificationRefused) as exc:
         submit(UserFactory(), number=number.lower(), document_type="cn_resident_id")
     assert exc.value.code == "duplicate_document"
+
+
+def _verified(number, *, document_type, country):
+    owner = UserFactory()
+    verification = submit(owner, number=number, document_type=document_type, country=country)
+    services.approve_verification(verification_id=verification.pk, actor=moderator())
+    return owner
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (("passport", "US", "123456789"), ("passport", "GB", "123456789")),
+        (("passport", "DE", "C01X00T47"), ("other", "FR", "C01X00T47")),
+        (("other", "SG", "S1234567D"), ("other", "MY", "S1234567D")),
+    ],
+)
+def test_the_same_passport_number_from_another_country_is_another_document(first, second):
+    _verified(first[2], document_type=first[0], country=first[1])
+    other = submit(UserFactory(), number=second[2], document_type=second[0], country=second[1])
+    assert other.state == "pending"
+    services.approve_verification(verification_id=other.pk, actor=moderator())
+    assert not ImpersonationFlag.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        # Same issuer, another type chosen: still one document.
+        (("passport", "US", "123456789"), ("other", "US", "123456789")),
+        # Chinese passports: mainland, HKSAR and MSAR number in one scheme.
+        (("passport", "HK", "K12345678"), ("passport", "CN", "K12345678")),
+        # A Chinese ID number typed as "other" from anywhere is the one person's.
+        (("cn_resident_id", "CN", X_NUMBER), ("other", "GB", X_NUMBER)),
+    ],
+)
+def test_one_document_under_another_type_or_a_sibling_issuer_is_still_a_duplicate(first, second):
+    _verified(first[2], document_type=first[0], country=first[1])
+    with pytest.raises(VerificationRefused) as exc:
+        submit(UserFactory(), number=second[2], document_type=second[0], country=second[1])
+    assert exc.value.code == "duplicate_document"
