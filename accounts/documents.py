@@ -227,6 +227,16 @@ def _encoded_date(digits: str, *, prefix: str, now: dt.datetime | None) -> dt.da
     return encoded
 
 
+def _is_chinese_id_number(number: str) -> bool:
+    """A well-formed number of the 18-digit scheme (check character and region)."""
+    return (
+        len(number) == 18
+        and number[:17].isdigit()
+        and number[-1] == ric.calc_check_digit(number)
+        and _eighteen_digit_kind(number) is not None
+    )
+
+
 def _check_eighteen_digits(
     document_type: str, number: str, *, now: dt.datetime | None
 ) -> CheckedDocument:
@@ -307,6 +317,10 @@ def inspect_document(
     if document_type == OTHER:
         if not _OTHER_ID.match(normalised):
             raise _invalid("other_id_format")
+        if _is_chinese_id_number(normalised):
+            # A Chinese ID number typed as "other" is still that card: its birth
+            # date counts (the age rule, the declared date) as under its own type.
+            return _check_eighteen_digits(CN_RESIDENT_ID, normalised, now=now)
         return CheckedDocument(normalised)
     raise _invalid("document_type", "document_type")
 
@@ -332,7 +346,9 @@ def check_document(
         birth_date=birth_date,
     )
     if birth_date is not None and checked.birth_date not in (None, birth_date):
-        raise _invalid(f"{_CODE_PREFIX[document_type]}_birth_date", "date_of_birth")
+        raise _invalid(
+            f"{_CODE_PREFIX.get(document_type, 'resident_id')}_birth_date", "date_of_birth"
+        )
     return checked.number
 
 
@@ -356,7 +372,7 @@ def document_scope(document_type: str, country: str, number: str) -> str:
     number's hash: one document is one (hash, scope)."""
     if document_type not in _INTERNATIONAL_TYPES:
         return ""
-    if len(number) == 18 and number[:17].isdigit() and number[-1] == ric.calc_check_digit(number):
+    if _is_chinese_id_number(number):
         return ""  # a Chinese ID number typed as "other": still the one person's
     for group in _COUNTRY_CLASSES:
         if country in group:

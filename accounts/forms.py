@@ -139,8 +139,12 @@ class VerificationForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        declared = data.get("date_of_birth")
+        if declared is not None and not documents.is_adult(declared, now=self.now):
+            # The service marks a declared minor whatever the number: no number
+            # error first, which would let the date be changed before it is seen.
+            return data
         if "document_type" in data and data.get("document_number"):
-            declared = data.get("date_of_birth")
             try:
                 checked = documents.inspect_document(
                     document_type=data["document_type"],

@@ -232,3 +232,25 @@ def test_one_document_under_another_type_or_a_sibling_issuer_is_still_a_duplicat
     with pytest.raises(VerificationRefused) as exc:
         submit(UserFactory(), number=second[2], document_type=second[0], country=second[1])
     assert exc.value.code == "duplicate_document"
+
+
+def test_the_form_sends_a_declared_minor_with_a_bad_number_on_to_the_minors_rule(client):
+    user = UserFactory()
+    client.force_login(user)
+    response = client.post("/verify/", form_data(document_number="12", date_of_birth="2012-01-01"))
+    assert response.status_code == 302
+    assert _marked_minor(user)
+
+
+def test_a_chinese_id_number_typed_as_other_keeps_its_birth_date():
+    # Choosing "other" does not get a minor's resident ID card past the age rule.
+    user = UserFactory()
+    with pytest.raises(VerificationRefused) as exc:
+        submit(user, number=ric(dt.date(2011, 1, 1)), document_type="other", birth=ADULT, now=NOW)
+    assert exc.value.code == "minor"
+    assert _marked_minor(user)
+    adult = UserFactory()
+    with pytest.raises(InvalidDocument) as exc:
+        submit(adult, number=ric(ADULT), document_type="other", birth=dt.date(1991, 1, 1))
+    assert exc.value.code == "resident_id_birth_date"
+    assert submit(adult, number=ric(ADULT), document_type="other", birth=ADULT).state == "pending"
