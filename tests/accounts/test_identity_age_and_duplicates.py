@@ -254,3 +254,29 @@ def test_a_chinese_id_number_typed_as_other_keeps_its_birth_date():
         submit(adult, number=ric(ADULT), document_type="other", birth=dt.date(1991, 1, 1))
     assert exc.value.code == "resident_id_birth_date"
     assert submit(adult, number=ric(ADULT), document_type="other", birth=ADULT).state == "pending"
+
+
+def test_a_birth_date_edited_after_a_refusal_is_shown_to_the_reviewer(client):
+    from django.utils.formats import date_format
+
+    from tests.totp import force_login_with_second_factor
+
+    user = UserFactory()
+    first = submit(user, number="C01X00T47", document_type="passport", country="DE")
+    mod = moderator()
+    services.reject_verification(
+        verification_id=first.pk, actor=mod, reason="The photo shows another date of birth."
+    )
+    again = submit(
+        user,
+        number="c01x 00t47",
+        document_type="passport",
+        country="DE",
+        birth=dt.date(1988, 3, 14),
+    )
+    force_login_with_second_factor(client, mod)
+    page = client.get(f"/admin/accounts/pendingverification/{again.pk}/change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "other dates of birth declared for this document" in html.lower()
+    assert date_format(ADULT) in html  # the first, refused declaration
