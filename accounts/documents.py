@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -57,6 +58,7 @@ OTHER = "other"
 # Characters people type between groups of a document number (including
 # zero-width spaces that pasting from chat apps brings along).
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—―/.·・_,，、:：\u200b-\u200d\u2060\ufeff]+")
+_DIGITS = re.compile(r"\A[0-9]+\Z")
 # Chinese ordinary passports: E + 8 digits or E + letter (not I/O) + 7 digits; older
 # G + 8 digits; diplomatic/service/public-affairs: D, S, P + 7 or 8 digits (DE, SE,
 # PE + 7 on the e-passports); Hong Kong SAR passports: K + 8 digits.
@@ -145,10 +147,14 @@ class CheckedDocument:
 
 def normalise_document_number(raw: str) -> str:
     """Upper-case, full-width characters folded, spaces and separators removed."""
-    text = (raw or "").strip()
-    # Full-width ASCII (common with Chinese input methods) to half-width.
-    text = "".join(chr(ord(c) - 0xFEE0) if "！" <= c <= "～" else c for c in text)
-    text = text.replace("\u3000", " ")
+    # Compatibility forms to plain ones: full-width ASCII (Chinese input methods),
+    # the ideographic space, the Roman numeral Ⅹ, superscript digits …
+    text = unicodedata.normalize("NFKC", raw or "").strip()
+    # Every other script's decimal digits (Arabic-Indic, Devanagari …) to 0–9, so
+    # one number has one spelling (and one hash).
+    text = "".join(
+        str(unicodedata.decimal(c)) if unicodedata.decimal(c, None) is not None else c for c in text
+    )
     text = _SEPARATORS.sub("", text).upper()
     # Chinese input methods offer the multiplication sign for the X check character.
     if text.endswith("×") and len(text) == 18:
@@ -231,7 +237,7 @@ def _is_chinese_id_number(number: str) -> bool:
     """A well-formed number of the 18-digit scheme (check character and region)."""
     return (
         len(number) == 18
-        and number[:17].isdigit()
+        and _DIGITS.match(number[:17]) is not None
         and number[-1] == ric.calc_check_digit(number)
         and _eighteen_digit_kind(number) is not None
     )
@@ -241,10 +247,10 @@ def _check_eighteen_digits(
     document_type: str, number: str, *, now: dt.datetime | None
 ) -> CheckedDocument:
     prefix = _CODE_PREFIX[document_type]
-    if document_type == CN_RESIDENT_ID and len(number) == 15 and number.isdigit():
+    if document_type == CN_RESIDENT_ID and len(number) == 15 and _DIGITS.match(number):
         # First-generation cards stopped being valid on 1 January 2013 (see docs).
         raise _invalid("resident_id_first_generation")
-    if len(number) != 18 or not number[:17].isdigit() or number[-1] not in "0123456789X":
+    if len(number) != 18 or not _DIGITS.match(number[:17]) or number[-1] not in "0123456789X":
         raise _invalid(f"{prefix}_format")
     if number[-1] != ric.calc_check_digit(number):
         raise _invalid(f"{prefix}_checksum")
@@ -291,7 +297,7 @@ def inspect_document(
     allowed = _COUNTRIES.get(document_type)
     if allowed is not None and country and country not in allowed:
         raise _invalid(f"{_CODE_PREFIX[document_type]}_country", "country")
-    if document_type == CN_PERMANENT_RESIDENCE and normalised[:1].isalpha():
+    if document_type == CN_PERMANENT_RESIDENCE and re.match(r"[A-Z]", normalised):
         return _check_permanent_residence_2017(normalised, birth_date=birth_date, now=now)
     if document_type in _EIGHTEEN_DIGIT_KINDS:
         return _check_eighteen_digits(document_type, normalised, now=now)

@@ -280,3 +280,12 @@ def test_a_birth_date_edited_after_a_refusal_is_shown_to_the_reviewer(client):
     html = page.content.decode()
     assert "other dates of birth declared for this document" in html.lower()
     assert date_format(ADULT) in html  # the first, refused declaration
+
+
+@pytest.mark.parametrize("odd", ["²", "①"])
+def test_a_digit_lookalike_in_the_number_is_a_field_error_not_a_500(client, odd):
+    user = UserFactory()
+    client.force_login(user)
+    response = client.post("/verify/", form_data(document_number=X_NUMBER[:5] + odd + X_NUMBER[6:]))
+    assert response.status_code == 200
+    assert "document_number" in response.context["form"].errors

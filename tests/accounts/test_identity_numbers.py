@@ -383,7 +383,30 @@ def test_future_birth_date_in_the_number_uses_the_platform_calendar():
         "110101199003141０6ｘ",
         "\u3000110101\u300019900314106X\u00a0",
         "11010119900314106×",
+        "11010119900314106Ⅹ",  # the Roman numeral ten
+        "١١٠١٠١١٩٩٠٠٣١٤١٠٦X",  # Arabic-Indic digits
+        "११०१०११९९००३१४१०६X",  # Devanagari digits
+        "¹¹⁰¹⁰¹¹⁹⁹⁰⁰³¹⁴¹⁰⁶X",  # superscripts
     ],
 )
 def test_one_document_whatever_the_spelling(spelling):
     assert check(spelling) == X_NUMBER
+
+
+@pytest.mark.parametrize("document_type", ["cn_resident_id", "cn_residence_permit", "other"])
+@pytest.mark.parametrize("junk", ["½", "²³", "𝟙", "\u0660" * 18, "\x00", "X" * 18, "9" * 40])
+def test_odd_characters_are_refused_or_folded_never_a_crash(document_type, junk):
+    for number in (X_NUMBER[:5] + junk + X_NUMBER[5:], X_NUMBER[:5] + junk + X_NUMBER[6:]):
+        try:
+            check(number, document_type=document_type, birth=None)
+        except InvalidDocument:
+            pass
+
+
+@pytest.mark.parametrize("odd", ["²", "𝟡", "①"])
+def test_a_digit_lookalike_inside_an_18_digit_number_is_no_crash(odd):
+    # "²".isdigit() is True but int() refuses it: this used to be an HTTP 500.
+    try:
+        check(X_NUMBER[:5] + odd + X_NUMBER[6:], birth=None)
+    except InvalidDocument:
+        pass
