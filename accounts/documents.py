@@ -63,7 +63,7 @@ _DIGITS = re.compile(r"\A[0-9]+\Z")
 # G + 8 digits; diplomatic/service/public-affairs: D, S, P + 7 or 8 digits (DE, SE,
 # PE + 7 on the e-passports); Hong Kong SAR passports: K + 8 digits.
 _CN_PASSPORT = re.compile(
-    r"^(E[0-9]{8}|E[A-HJ-NP-Z][0-9]{7}|G[0-9]{8}|[DSP]E?[0-9]{7,8}|K[0-9]{8})$"
+    r"^(E[0-9]{8}|E[A-HJ-NP-Z][0-9]{7}|G[0-9]{8}|[DSP][0-9]{7,8}|[DSP]E[0-9]{7}|K[0-9]{8})$"
 )
 # ICAO 9303: the document number is up to 9 characters of A–Z and 0–9; national
 # formats use 6 to 9, and every one we know has at least one digit.

@@ -287,6 +287,7 @@ REFUSED = [
     ("passport", "CN", "E1234567", BIRTH, "passport_format_cn", "number"),
     ("passport", "CN", "EI1234567", BIRTH, "passport_format_cn", "number"),
     ("passport", "CN", "EO1234567", BIRTH, "passport_format_cn", "number"),
+    ("passport", "CN", "DE12345678", BIRTH, "passport_format_cn", "number"),  # 10: past ICAO's 9
     ("passport", "CN", "X12345678", BIRTH, "passport_format_cn", "number"),
     ("passport", "CN", cn_id(), BIRTH, "passport_format_cn", "number"),
     ("passport", "DE", "ABCDEFGH", BIRTH, "passport_format", "number"),
