@@ -295,6 +295,8 @@ def inspect_document(
     if not normalised:
         raise _invalid("number_required")
     allowed = _COUNTRIES.get(document_type)
+    if document_type == CN_RESIDENT_ID and normalised[:6] in _PERMIT_REGIONS:
+        allowed = _COUNTRIES[CN_RESIDENCE_PERMIT]  # a residence permit's holder's home
     if allowed is not None and country and country not in allowed:
         raise _invalid(f"{_CODE_PREFIX[document_type]}_country", "country")
     if document_type == CN_PERMANENT_RESIDENCE and re.match(r"[A-Z]", normalised):

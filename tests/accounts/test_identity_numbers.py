@@ -78,6 +78,8 @@ ACCEPTED = [
     ("cn_resident_id", "CN", cn_id(birth=dt.date(1900, 1, 1)), dt.date(1900, 1, 1), None),
     # Residence permits of Hong Kong, Macao and Taiwan residents share the scheme.
     ("cn_resident_id", "CN", cn_id("810000", dt.date(1980, 1, 1)), dt.date(1980, 1, 1), None),
+    ("cn_resident_id", "HK", cn_id("810000"), BIRTH, None),
+    ("cn_resident_id", "TW", cn_id("830000"), BIRTH, None),
     ("cn_residence_permit", "HK", cn_id("810000"), BIRTH, None),
     ("cn_residence_permit", "MO", cn_id("820000"), BIRTH, None),
     ("cn_residence_permit", "TW", cn_id("830000"), BIRTH, None),
@@ -206,6 +208,7 @@ REFUSED = [
         "date_of_birth",
     ),
     ("cn_resident_id", "HK", cn_id(), BIRTH, "resident_id_country", "country"),
+    ("cn_resident_id", "US", cn_id("810000"), BIRTH, "resident_id_country", "country"),
     # Residence permits.
     ("cn_residence_permit", "HK", cn_id(), BIRTH, "residence_permit_region", "number"),
     (
