@@ -18,6 +18,7 @@ Frozen dataclasses cross the boundary; nothing of a provider's SDK leaks out.
 from __future__ import annotations
 
 import datetime
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -26,6 +27,8 @@ from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
 DEFAULT_PROVIDER = "accounts.identity.ManualReviewProvider"
+
+logger = logging.getLogger("handoff.accounts")
 
 
 @dataclass(frozen=True)
@@ -235,13 +238,23 @@ class StripeIdentityProvider(IdentityProvider):
 
         from .exceptions import ProviderError
 
+        sessions = self._client().v1.identity.verification_sessions
         try:
-            session = self._client().v1.identity.verification_sessions.retrieve(
-                outcome.reference,
-                # The date of birth is only returned when asked for: the age rule
-                # must hold against the document, not only the declaration.
-                params={"expand": ["verified_outputs", "verified_outputs.dob"]},
-            )
+            try:
+                session = sessions.retrieve(
+                    outcome.reference,
+                    # The date of birth is only returned when asked for: the age rule
+                    # must hold against the document, not only the declaration.
+                    params={"expand": ["verified_outputs", "verified_outputs.dob"]},
+                )
+            except (stripe.InvalidRequestError, stripe.PermissionError) as exc:
+                if getattr(exc, "http_status", None) == 404:
+                    raise
+                # A key not allowed to read the date of birth still gets the
+                # verdict; the approval then checks the declared date (as a
+                # moderator's does), and operators are told.
+                logger.warning("Stripe Identity: date of birth not readable (%s)", exc.code)
+                session = sessions.retrieve(outcome.reference)
         except stripe.InvalidRequestError:
             return None  # not a session of this account: nothing to apply
         except stripe.StripeError as exc:

@@ -34,12 +34,17 @@ class FakeStripeHTTP(stripe.HTTPClient):
         self.last_error = None
         #: The date of birth Stripe read on the document (``{day, month, year}``).
         self.verified_dob = None
+        #: Answer a read that expands the date of birth as a key without that right.
+        self.refuse_expand = False
 
     def request(self, method, url, headers, post_data=None, *, _usage=None):
         self.calls.append((method, url, headers, post_data))
         if self.status != 200:
             body = {"error": {"type": "api_error", "message": "Stripe is down"}}
             return json.dumps(body), self.status, {}
+        if method == "get" and self.refuse_expand and "expand" in url:
+            body = {"error": {"type": "invalid_request_error", "code": "parameter_unknown"}}
+            return json.dumps(body), 403, {}
         if method == "get" and not url.split("?")[0].endswith(f"/{self.session_id}"):
             body = {"error": {"type": "invalid_request_error", "message": "No such session"}}
             return json.dumps(body), 404, {}

@@ -312,3 +312,13 @@ def test_an_unreadable_date_from_stripe_is_ignored_not_a_500(client, fake_stripe
     assert _post_event(client, event).status_code == 200
     verification.refresh_from_db()
     assert verification.state == "verified"
+
+
+@STRIPE
+def test_a_key_not_allowed_to_read_the_birth_date_still_gets_the_verdict(client, fake_stripe):
+    _user, verification = _submitted(client)
+    fake_stripe.refuse_expand = True
+    event = _event("identity.verification_session.verified", verification_id=verification.pk)
+    assert _post_event(client, event).status_code == 200
+    verification.refresh_from_db()
+    assert verification.state == "verified"  # the declared (adult) date was checked
