@@ -62,3 +62,37 @@ def test_travel_permit_is_offered_refused_when_malformed_and_accepted_when_real(
     assert verification.document_type == "hkmo_travel_permit"
     assert verification.document_number == "H12345678"
     page.context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-hans"])
+def test_reviewer_sees_a_birth_date_edited_after_a_refusal(live_server, browser, lang):
+    from django.utils import translation
+
+    from accounts import services
+    from tests.accounts.identity_helpers import moderator, submit
+    from tests.browser.journey_helpers import login_moderator
+
+    mod = moderator()
+    applicant = UserFactory()
+    first = submit(applicant, number="C01X00T47", document_type="passport", country="DE")
+    services.reject_verification(
+        verification_id=first.pk, actor=mod, reason="The photo shows another date of birth."
+    )
+    again = submit(
+        applicant,
+        number="C01X00T47",
+        document_type="passport",
+        country="DE",
+        birth=dt.date(1988, 3, 14),
+    )
+    page = new_page(browser, lang)
+    set_language(page, live_server.url, lang)
+    login_moderator(page, live_server.url, mod.email, lang)
+    page.goto(f"{live_server.url}/admin/accounts/pendingverification/{again.pk}/change/")
+    with translation.override(lang):
+        label = translation.gettext("other dates of birth declared for this document")
+    row = page.locator(".field-other_birth_dates")
+    expect(row).to_contain_text(label[:1].upper() + label[1:])
+    expect(row).to_contain_text(applicant.email)
+    shot(page, "admin-verification-other-birth-dates", lang)
+    page.context.close()
