@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 from django.utils.translation import gettext
@@ -213,6 +214,7 @@ class VerificationAdminBase(ReadOnlyAdmin):
         "reminder_sent_at",
         "ended_at",
         "same_document_elsewhere",
+        "other_birth_dates",
         "document_preview",
     ]
     readonly_fields = fields
@@ -263,6 +265,28 @@ class VerificationAdminBase(ReadOnlyAdmin):
                     (
                         reverse("admin:accounts_identityverification_change", args=[o.pk]),
                         o.user.email,
+                        o.get_state_display(),
+                    )
+                    for o in others
+                ),
+            ),
+        )
+
+    @admin.display(description=_("other dates of birth declared for this document"))
+    def other_birth_dates(self, obj):
+        others = selectors.other_birth_dates_declared(obj)
+        if not others:
+            return gettext("None")
+        return format_html(
+            '<ul class="identity-warning">{}</ul>',
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a> — {} — {}</li>',
+                (
+                    (
+                        reverse("admin:accounts_identityverification_change", args=[o.pk]),
+                        o.user.email,
+                        date_format(o.date_of_birth),
                         o.get_state_display(),
                     )
                     for o in others
@@ -389,7 +413,10 @@ class PendingVerificationAdmin(VerificationAdminBase):
     @admin.display(description=_("same document elsewhere"), boolean=True)
     def duplicate_warning(self, obj):
         return (
-            IdentityVerification.objects.filter(document_number_hash=obj.document_number_hash)
+            IdentityVerification.objects.filter(
+                document_number_hash=obj.document_number_hash,
+                document_scope=obj.document_scope,
+            )
             .exclude(user_id=obj.user_id)
             .exists()
         )

@@ -5,6 +5,17 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+# Shared texts (one entry each in the catalogues).
+CHECK_CHARACTER_WRONG = _(
+    "This number is not valid: its last character (the check character) does not match "
+    "the other 17. Check it against your document."
+)
+ENCODED_DATE_INVALID = _(
+    "The date of birth in this number (characters 7 to 14) is not a real date. Check "
+    "the number against your document."
+)
+BIRTH_DATE_MISMATCH = _("This date of birth does not match the one in your document number.")
+
 MESSAGES = {
     # document checks
     "number_required": _("Enter the document number."),
@@ -23,8 +34,74 @@ MESSAGES = {
         "This date of birth does not match the one in your resident ID number."
     ),
     "passport_format": _(
-        "This does not look like a passport number. Enter it exactly as printed, "
-        "letters and digits only."
+        "This does not look like a passport number: it has 6 to 9 letters and digits "
+        "(at least one digit). Enter it exactly as printed."
+    ),
+    "passport_format_cn": _(
+        "A Chinese passport number is E followed by 8 digits (E12345678) or by a letter "
+        "and 7 digits (EA1234567); older ones start with G, diplomatic and service "
+        "passports with D, S or P, Hong Kong passports with K."
+    ),
+    "passport_mrz": _(
+        "Enter only the passport number (at most 9 letters and digits), not the "
+        "machine-readable lines with < signs."
+    ),
+    "resident_id_first_generation": _(
+        "This is a 15-digit first-generation ID number; those cards stopped being valid "
+        "on 1 January 2013. Enter the 18-digit number on your current card."
+    ),
+    "resident_id_region": _(
+        "This resident ID number does not start with a real region code (its first 6 "
+        "digits). Check it against your card."
+    ),
+    "resident_id_birth_date_invalid": ENCODED_DATE_INVALID,
+    "residence_permit_format": _(
+        "A residence permit number has 18 characters: 17 digits, then a digit or X."
+    ),
+    "residence_permit_checksum": CHECK_CHARACTER_WRONG,
+    "residence_permit_region": _(
+        "A residence permit number for Hong Kong, Macao or Taiwan residents starts with "
+        "810000, 820000 or 830000."
+    ),
+    "residence_permit_birth_date_invalid": ENCODED_DATE_INVALID,
+    "residence_permit_birth_date": BIRTH_DATE_MISMATCH,
+    "residence_permit_country": _(
+        "This residence permit is issued in mainland China: choose China (mainland), or "
+        "Hong Kong, Macao or Taiwan."
+    ),
+    "permanent_residence_format": _(
+        "A Foreigners' Permanent Residence ID card number has 18 characters (17 digits, "
+        "then a digit or X; cards since 2023) or 15 (3 letters, then 12 digits; older "
+        "cards)."
+    ),
+    "permanent_residence_checksum": CHECK_CHARACTER_WRONG,
+    "permanent_residence_region": _(
+        "A permanent residence card number starts with 9 and the issuing province's "
+        "code (cards since 2023), or with 3 letters and the province's code (older "
+        "cards). Check it against your card."
+    ),
+    "permanent_residence_birth_date_invalid": _(
+        "The date of birth in this number is not a real date. Check the number against your card."
+    ),
+    "permanent_residence_birth_date": BIRTH_DATE_MISMATCH,
+    "permanent_residence_country": _(
+        "A permanent residence card is issued in China: choose China (mainland) as the country."
+    ),
+    "hkmo_travel_permit_format": _(
+        "A Mainland Travel Permit for Hong Kong and Macao Residents number is H or M "
+        "followed by 8 digits (for example H12345678)."
+    ),
+    "hkmo_travel_permit_country": _(
+        "This permit is issued by the mainland's authorities: choose China (mainland), "
+        "Hong Kong or Macao as the country."
+    ),
+    "tw_travel_permit_format": _(
+        "A Mainland Travel Permit for Taiwan Residents number has 8 digits (the 2 "
+        "digits printed after them, the times issued, may be left out)."
+    ),
+    "tw_travel_permit_country": _(
+        "This permit is issued by the mainland's authorities: choose China (mainland) "
+        "or Taiwan as the country."
     ),
     "other_id_format": _("Enter the document number: 4 to 30 letters and digits."),
     "document_type": _("Choose a document type."),
@@ -40,6 +117,13 @@ MESSAGES = {
     "minor_marked": _(
         "Your account is marked as belonging to a minor, so it cannot be verified. If this "
         "is a mistake, contact our moderators: only they can lift the mark."
+    ),
+    "not_adult": _(
+        "The date of birth on this verification is under 18 years ago, so it cannot be approved."
+    ),
+    "document_birth_date": _(
+        "The date of birth on your document does not match the one you declared. "
+        "Submit again with the date printed on your document."
     ),
     "duplicate_document": _(
         "This document is already verified for another account, so we cannot accept it. "
@@ -76,10 +160,24 @@ class AccountsError(Exception):
 
     code = "accounts_error"
 
-    def __init__(self, code: str | None = None, *, field: str | None = None, message=None):
+    def __init__(
+        self,
+        code: str | None = None,
+        *,
+        field: str | None = None,
+        message=None,
+        detail: str | None = None,
+    ):
         self.code = code or self.code
         self.field = field
-        self.message = message or MESSAGES.get(self.code, _("Something went wrong."))
+        #: A finer reason inside the stable ``code`` (for instance which part of a
+        #: resident ID number is wrong); it picks the message when it has one.
+        self.detail = detail or self.code
+        self.message = (
+            message
+            or MESSAGES.get(self.detail)
+            or MESSAGES.get(self.code, _("Something went wrong."))
+        )
         super().__init__(self.code)
 
     def __str__(self) -> str:

@@ -139,14 +139,30 @@ class VerificationForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        declared = data.get("date_of_birth")
+        if declared is not None and not documents.is_adult(declared, now=self.now):
+            # The service marks a declared minor whatever the number: no number
+            # error first, which would let the date be changed before it is seen.
+            return data
         if "document_type" in data and data.get("document_number"):
             try:
-                documents.check_document(
+                checked = documents.inspect_document(
                     document_type=data["document_type"],
                     number=data["document_number"],
                     country=data.get("country", ""),
-                    birth_date=data.get("date_of_birth"),
+                    birth_date=declared,
+                    now=self.now,
                 )
+                # A number encoding a minor's birth date goes on to the service,
+                # which applies the minors rule whatever date was declared.
+                if documents.is_adult_document(checked, now=self.now):
+                    documents.check_document(
+                        document_type=data["document_type"],
+                        number=data["document_number"],
+                        country=data.get("country", ""),
+                        birth_date=declared,
+                        now=self.now,
+                    )
             except InvalidDocument as exc:
                 if exc.field not in self.errors:
                     self.add_error(exc.field, ValidationError(exc.message, code=exc.code))

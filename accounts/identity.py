@@ -17,6 +17,8 @@ Frozen dataclasses cross the boundary; nothing of a provider's SDK leaks out.
 
 from __future__ import annotations
 
+import datetime
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -25,6 +27,8 @@ from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
 DEFAULT_PROVIDER = "accounts.identity.ManualReviewProvider"
+
+logger = logging.getLogger("handoff.accounts")
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,8 @@ class IdentityCheckOutcome:
     event_id: str
     reason: str = ""
     verification_id: int | None = None
+    #: The date of birth the provider read on the document, when it says one.
+    date_of_birth: datetime.date | None = None
 
 
 class IdentityProvider:
@@ -117,6 +123,10 @@ class StripeIdentityProvider(IdentityProvider):
     ALLOWED_TYPES = {
         "passport": ["passport"],
         "cn_resident_id": ["id_card"],
+        "cn_residence_permit": ["id_card"],
+        "cn_permanent_res": ["id_card"],
+        "hkmo_travel_permit": ["id_card"],
+        "tw_travel_permit": ["id_card"],
         "other": ["id_card", "driving_license", "passport"],
     }
     EVENTS = {
@@ -228,8 +238,23 @@ class StripeIdentityProvider(IdentityProvider):
 
         from .exceptions import ProviderError
 
+        sessions = self._client().v1.identity.verification_sessions
         try:
-            session = self._client().v1.identity.verification_sessions.retrieve(outcome.reference)
+            try:
+                session = sessions.retrieve(
+                    outcome.reference,
+                    # The date of birth is only returned when asked for: the age rule
+                    # must hold against the document, not only the declaration.
+                    params={"expand": ["verified_outputs", "verified_outputs.dob"]},
+                )
+            except (stripe.InvalidRequestError, stripe.PermissionError) as exc:
+                if getattr(exc, "http_status", None) == 404:
+                    raise
+                # A key not allowed to read the date of birth still gets the
+                # verdict; the approval then checks the declared date (as a
+                # moderator's does), and operators are told.
+                logger.warning("Stripe Identity: date of birth not readable (%s)", exc.code)
+                session = sessions.retrieve(outcome.reference)
         except stripe.InvalidRequestError:
             return None  # not a session of this account: nothing to apply
         except stripe.StripeError as exc:
@@ -240,7 +265,19 @@ class StripeIdentityProvider(IdentityProvider):
             return None  # processing or canceled: a later event brings the verdict
         error = data.get("last_error") or {}
         reason = _reason(error) if status == "requires_input" and isinstance(error, dict) else ""
-        return dataclasses.replace(outcome, status=status, reason=reason)
+        outputs = data.get("verified_outputs")
+        dob = _date(outputs.get("dob")) if isinstance(outputs, dict) else None
+        return dataclasses.replace(outcome, status=status, reason=reason, date_of_birth=dob)
+
+
+def _date(value) -> datetime.date | None:
+    """Stripe's ``{day, month, year}`` as a date; None for anything else."""
+    if not isinstance(value, dict):
+        return None
+    try:
+        return datetime.date(int(value["year"]), int(value["month"]), int(value["day"]))
+    except (KeyError, TypeError, ValueError, OverflowError):
+        return None
 
 
 def _reason(error: dict) -> str:

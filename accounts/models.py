@@ -266,6 +266,16 @@ class IdentityVerification(models.Model):
 
     class DocumentType(models.TextChoices):
         CN_RESIDENT_ID = "cn_resident_id", _("Mainland China resident ID card")
+        CN_RESIDENCE_PERMIT = (
+            "cn_residence_permit",
+            _("Residence permit for Hong Kong, Macao and Taiwan residents"),
+        )
+        CN_PERMANENT_RESIDENCE = "cn_permanent_res", _("Foreigners' Permanent Residence ID card")
+        HKMO_TRAVEL_PERMIT = (
+            "hkmo_travel_permit",
+            _("Mainland Travel Permit for Hong Kong and Macao Residents"),
+        )
+        TW_TRAVEL_PERMIT = "tw_travel_permit", _("Mainland Travel Permit for Taiwan Residents")
         PASSPORT = "passport", _("Passport")
         OTHER = "other", _("Other government-issued ID")
 
@@ -300,6 +310,16 @@ class IdentityVerification(models.Model):
         max_length=64,
         db_index=True,
         help_text=_("Keyed HMAC-SHA256 of the normalised number, to find duplicates."),
+    )
+    document_scope = models.CharField(
+        _("document scope"),
+        max_length=20,
+        blank=True,
+        default="",
+        help_text=_(
+            "Issuing countries within which the number names one document (passports "
+            "and other IDs); empty when the number is unique everywhere."
+        ),
     )
     document_last4 = models.CharField(_("last 4 characters"), max_length=4)
     date_of_birth = models.DateField(_("date of birth"))
@@ -348,8 +368,9 @@ class IdentityVerification(models.Model):
         ]
         constraints = [
             # One document number is verified for one account at a time (impersonation).
+            # (The same passport number from two countries is two documents.)
             models.UniqueConstraint(
-                fields=["document_number_hash"],
+                fields=["document_number_hash", "document_scope"],
                 condition=models.Q(state="verified"),
                 name="identity_one_verified_owner_per_document",
             ),

@@ -44,8 +44,27 @@ def current_verification(user: User) -> IdentityVerification | None:
 def same_document_elsewhere(verification: IdentityVerification):
     """Other users' verifications of the same document number (for the reviewer)."""
     return (
-        IdentityVerification.objects.filter(document_number_hash=verification.document_number_hash)
+        IdentityVerification.objects.filter(
+            document_number_hash=verification.document_number_hash,
+            document_scope=verification.document_scope,
+        )
         .exclude(user_id=verification.user_id)
+        .select_related("user")
+        .order_by("-submitted_at")[:20]
+    )
+
+
+def other_birth_dates_declared(verification: IdentityVerification) -> list[IdentityVerification]:
+    """Earlier submissions of the same document (any account, this one included)
+    that declared another date of birth: a date edited after a refusal is the
+    reviewer's to see."""
+    return list(
+        IdentityVerification.objects.filter(
+            document_number_hash=verification.document_number_hash,
+            document_scope=verification.document_scope,
+        )
+        .exclude(pk=verification.pk)
+        .exclude(date_of_birth=verification.date_of_birth)
         .select_related("user")
         .order_by("-submitted_at")[:20]
     )

@@ -3,11 +3,11 @@
 import from here."""
 
 from ..audit import record_audit
+from .identity_checks import apply_identity_outcome, start_identity_check
 from .members import close_account, update_display_name
 from .standings import record_completed_deals, record_deal_outcome, record_review
 from .verification import (
     VerificationSubmission,
-    apply_identity_outcome,
     approve_verification,
     can_submit_verification,
     documents_hash,
@@ -18,7 +18,6 @@ from .verification import (
     remember_language,
     resolve_impersonation_flag,
     revoke_verification,
-    start_identity_check,
     submit_verification,
 )
 

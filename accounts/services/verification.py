@@ -1,7 +1,8 @@
-"""Real-name verification: submission, the provider's check, moderators'
-decisions, the minor mark, impersonation flags, expiry. Lock order: the ``User``
-row first, then its ``IdentityVerification`` rows. Full document numbers never
-leave this module except encrypted."""
+"""Real-name verification: submission, moderators' decisions, the minor mark,
+impersonation flags, expiry. Lock order: the ``User`` row first, then its
+``IdentityVerification`` rows. Full document numbers never leave this module except
+encrypted. The identity provider's side (starting a check,
+applying its verdict) is in ``identity_checks``."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from .. import documents, emails
 from ..audit import record_audit
 from ..documents import normalise_document_number
 from ..exceptions import IllegalTransition, InvalidDocument, VerificationRefused
-from ..identity import IdentityCheckOutcome, IdentityCheckRequest, get_identity_provider
+from ..identity import get_identity_provider
 from ..models import (
     IdentityVerification,
     ImpersonationFlag,
@@ -126,7 +127,7 @@ def _raise_impersonation(
     return flag
 
 
-@sensitive_variables("submission", "number", "normalised")
+@sensitive_variables("submission", "number", "normalised", "checked")
 def submit_verification(
     *,
     user: User,
@@ -140,25 +141,54 @@ def submit_verification(
 
     Preconditions: images were validated and re-encoded by ``kernel.uploads``.
     Checks again what the form checked (document format and checksum, birth date),
-    then the rules: a minor mark refuses; a declared age under 18 marks the user as
-    a minor and refuses; a number already verified for another user is refused and
-    flagged to moderators as possible impersonation; one pending check at a time.
+    then the rules: a minor mark refuses; a declared age under 18, or a number that
+    encodes a birth date under 18, marks the user as a minor and refuses (before
+    any other check of the number); a number already verified for another user is
+    refused and flagged to moderators as possible impersonation; one pending check
+    at a time. Ages count on the submission's day (``now``) in the platform's zone.
 
     Raises ``InvalidDocument`` (nothing written) or ``VerificationRefused`` (for the
     minor and duplicate cases the mark, flag and audit rows ARE committed).
     """
     now = now or timezone.now()
     provider = get_identity_provider()
-    documents.check_birth_date(submission.date_of_birth, now=now)
-    normalised = documents.check_document(
-        document_type=submission.document_type,
-        number=submission.document_number,
-        country=submission.country,
-        birth_date=submission.date_of_birth,
-    )
-    if document_image is None and not provider.collects_document:
-        raise InvalidDocument("document_image_required", field="document_image")
+    declared = submission.date_of_birth
+    documents.check_birth_date(declared, now=now)
+    try:
+        checked = documents.inspect_document(
+            document_type=submission.document_type,
+            number=submission.document_number,
+            country=submission.country,
+            birth_date=declared,
+            now=now,
+        )
+    except InvalidDocument as exc:
+        checked, document_error = None, exc
+    else:
+        document_error = None
+    # The minors rule comes first: a declared age under 18, or a number that itself
+    # encodes a minor's birth date, marks the user whatever else is wrong, so
+    # fixing the number and then the date cannot get round it.
+    if not documents.is_adult(declared, now=now):
+        minor_reason = "Declared a date of birth under 18 when submitting verification."
+    elif checked is not None and not documents.is_adult_document(checked, now=now):
+        minor_reason = "Submitted a document whose number encodes a date of birth under 18."
+    else:
+        minor_reason = None
+        if document_error is not None:
+            raise document_error
+        documents.check_document(
+            document_type=submission.document_type,
+            number=submission.document_number,
+            country=submission.country,
+            birth_date=declared,
+            now=now,
+        )
+        if document_image is None and not provider.collects_document:
+            raise InvalidDocument("document_image_required", field="document_image")
+    normalised = checked.number if checked is not None else ""
     number_hash = documents_hash(normalised)
+    scope = documents.document_scope(submission.document_type, submission.country, normalised)
 
     refusal: VerificationRefused | None = None
     verification: IdentityVerification | None = None
@@ -166,24 +196,15 @@ def submit_verification(
         locked = User.objects.select_for_update().get(pk=user.pk)
         if code := can_submit_verification(locked, now=now):
             raise VerificationRefused(code)
-        if not documents.is_adult(submission.date_of_birth, now=now):
-            locked.is_minor = True
-            locked.minor_marked_at = now
-            locked.save(update_fields=["is_minor", "minor_marked_at"])
-            record_audit(
-                actor=locked,
-                action="accounts.user.marked_minor",
-                target=locked,
-                reason="Declared a date of birth under 18 when submitting verification.",
-                before={"is_minor": False},
-                after={"is_minor": True},
-            )
-            logger.info("user %s marked as a minor at verification", locked.pk)
+        if minor_reason is not None:
+            mark_minor(locked, now=now, reason=minor_reason, actor=locked)
             refusal = VerificationRefused("minor", field="date_of_birth")
         else:
             existing = (
                 IdentityVerification.objects.filter(
-                    document_number_hash__in=documents_hashes(normalised), state=State.VERIFIED
+                    document_number_hash__in=documents_hashes(normalised),
+                    document_scope=scope,
+                    state=State.VERIFIED,
                 )
                 .exclude(user=locked)
                 .first()
@@ -196,6 +217,7 @@ def submit_verification(
                 document_type=submission.document_type,
                 document_number=normalised,
                 document_number_hash=number_hash,
+                document_scope=scope,
                 document_last4=normalised[-4:],
                 date_of_birth=submission.date_of_birth,
                 country=submission.country,
@@ -233,6 +255,22 @@ def submit_verification(
     return verification
 
 
+def mark_minor(locked: User, *, now: datetime, reason: str, actor: User | None = None) -> None:
+    """Mark ``locked`` (caller holds its row lock) as a minor, audited."""
+    locked.is_minor = True
+    locked.minor_marked_at = now
+    locked.save(update_fields=["is_minor", "minor_marked_at"])
+    record_audit(
+        actor=actor,
+        action="accounts.user.marked_minor",
+        target=locked,
+        reason=reason,
+        before={"is_minor": False},
+        after={"is_minor": True},
+    )
+    logger.info("user %s marked as a minor at verification", locked.pk)
+
+
 def documents_hash(normalised: str) -> str:
     from kernel.crypto import keyed_hash
 
@@ -252,31 +290,6 @@ def documents_hashes(normalised: str) -> list[str]:
     if old_key and normalised:
         hashes.append(keyed_hash(f"identity-document:{normalised}", key=old_key))
     return hashes
-
-
-def start_identity_check(*, verification: IdentityVerification, return_url: str):
-    """Ask the configured provider to start checking ``verification``.
-
-    Called after ``submit_verification`` committed; no lock is held during the call.
-    Returns an ``IdentityCheckSession`` (with a ``redirect_url`` for hosted flows).
-    """
-    provider = get_identity_provider()
-    session = provider.start_check(
-        IdentityCheckRequest(
-            verification_id=verification.pk,
-            user_id=verification.user_id,
-            email=verification.user.email,
-            document_type=verification.document_type,
-            country=verification.country,
-            return_url=return_url,
-        )
-    )
-    if session.reference:
-        with transaction.atomic():
-            locked = IdentityVerification.objects.select_for_update().get(pk=verification.pk)
-            locked.provider_reference = session.reference
-            locked.save(update_fields=["provider_reference"])
-    return session
 
 
 def _lock(verification_id: int) -> tuple[User, IdentityVerification]:
@@ -304,7 +317,9 @@ def approve_verification(
 
     ``actor`` is the moderator (None when an identity provider decided). A renewal
     replaces the user's current verification (→ superseded). If the number has been
-    verified for another user meanwhile, the approval is refused and flagged.
+    verified for another user meanwhile, the approval is refused and flagged. The
+    age rule is checked again on the approval's day: whoever approves (moderator,
+    provider), nobody under 18 becomes verified.
     """
     now = now or timezone.now()
     refusal = None
@@ -314,9 +329,12 @@ def approve_verification(
             raise IllegalTransition()
         if user.is_minor:
             raise VerificationRefused("minor_marked")
+        if not documents.is_adult(verification.date_of_birth, now=now):
+            raise VerificationRefused("not_adult")
         existing = (
             IdentityVerification.objects.select_for_update()
             .filter(
+                document_scope=verification.document_scope,
                 document_number_hash__in={
                     verification.document_number_hash,
                     *documents_hashes(normalise_document_number(verification.document_number)),
@@ -456,55 +474,6 @@ def resolve_impersonation_flag(
             after={"resolved": True},
         )
     return flag
-
-
-def apply_identity_outcome(
-    *, outcome: IdentityCheckOutcome, now: datetime | None = None
-) -> IdentityVerification | None:
-    """Apply a provider's verdict (from a verified webhook) to its pending verification.
-
-    Idempotent and order-proof: only a *pending* verification changes; a repeated or
-    late event for a decided one is ignored. Returns the verification, or None when
-    the event names none of ours.
-    """
-    verification = (
-        IdentityVerification.objects.filter(
-            provider=outcome.provider, provider_reference=outcome.reference
-        )
-        .only("pk", "state")
-        .first()
-    )
-    if verification is None and outcome.verification_id:
-        verification = (
-            IdentityVerification.objects.filter(
-                pk=outcome.verification_id, provider=outcome.provider
-            )
-            .only("pk", "state")
-            .first()
-        )
-    if verification is None:
-        logger.warning("identity event %s names no verification of ours", outcome.event_id)
-        return None
-    if verification.state != State.PENDING:
-        return verification
-    try:
-        if outcome.status == "verified":
-            return approve_verification(
-                verification_id=verification.pk,
-                actor=None,
-                reason=f"{outcome.provider}: document verified",
-                now=now,
-            )
-        if outcome.status == "requires_input":
-            return reject_verification(
-                verification_id=verification.pk,
-                actor=None,
-                reason=outcome.reason or "The identity check could not verify your document.",
-                now=now,
-            )
-    except (IllegalTransition, VerificationRefused) as exc:
-        logger.info("identity event %s not applied: %s", outcome.event_id, exc.code)
-    return verification
 
 
 def process_verification_expiry(*, now: datetime, batch_size: int = 200) -> dict[str, int]:

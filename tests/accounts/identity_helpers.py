@@ -32,12 +32,19 @@ class FakeStripeHTTP(stripe.HTTPClient):
         #: What Stripe says of the session when it is read back (GET).
         self.session_status = "verified"
         self.last_error = None
+        #: The date of birth Stripe read on the document (``{day, month, year}``).
+        self.verified_dob = None
+        #: Answer a read that expands the date of birth as a key without that right.
+        self.refuse_expand = False
 
     def request(self, method, url, headers, post_data=None, *, _usage=None):
         self.calls.append((method, url, headers, post_data))
         if self.status != 200:
             body = {"error": {"type": "api_error", "message": "Stripe is down"}}
             return json.dumps(body), self.status, {}
+        if method == "get" and self.refuse_expand and "expand" in url:
+            body = {"error": {"type": "invalid_request_error", "code": "parameter_unknown"}}
+            return json.dumps(body), 403, {}
         if method == "get" and not url.split("?")[0].endswith(f"/{self.session_id}"):
             body = {"error": {"type": "invalid_request_error", "message": "No such session"}}
             return json.dumps(body), 404, {}
@@ -50,6 +57,8 @@ class FakeStripeHTTP(stripe.HTTPClient):
             "url": "https://verify.stripe.com/start/test_abc",
             "client_secret": f"{self.session_id}_secret",
         }
+        if method == "get" and self.verified_dob is not None and "expand" in url:
+            body["verified_outputs"] = {"dob": self.verified_dob}
         return json.dumps(body), 200, {"request-id": "req_1"}
 
     def close(self):

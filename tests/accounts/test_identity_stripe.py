@@ -223,7 +223,9 @@ def test_an_event_applies_what_stripe_says_now_not_what_it_carries(client, fake_
     assert _post_event(client, stale).status_code == 200
     verification.refresh_from_db()
     assert verification.state == "verified"
-    assert ("get", True) in [(m, u.endswith("/vs_test_123")) for m, u, *_ in fake_stripe.calls]
+    assert ("get", True) in [
+        (m, u.split("?")[0].endswith("/vs_test_123")) for m, u, *_ in fake_stripe.calls
+    ]
 
 
 @STRIPE
@@ -252,3 +254,71 @@ def test_stripe_unreachable_leaves_the_event_for_its_retry(client, fake_stripe):
     assert _post_event(client, event).status_code == 200
     verification.refresh_from_db()
     assert verification.state == "verified"
+
+
+# ------------------------------------------- the date of birth Stripe read on the document
+
+
+def _submitted(client):
+    user = UserFactory()
+    client.force_login(user)
+    client.post("/verify/", form_data())  # declares 14 March 1990
+    client.logout()
+    return user, IdentityVerification.objects.get(user=user)
+
+
+@STRIPE
+def test_stripe_reading_a_minors_birth_date_rejects_and_marks_the_minor(client, fake_stripe):
+    user, verification = _submitted(client)
+    fake_stripe.verified_dob = {"day": 1, "month": 1, "year": 2015}
+    event = _event("identity.verification_session.verified", verification_id=verification.pk)
+    assert _post_event(client, event).status_code == 200
+    verification.refresh_from_db()
+    user.refresh_from_db()
+    assert verification.state == "rejected"
+    assert user.is_minor and not can(user, "buy")
+
+
+@STRIPE
+def test_stripe_reading_another_birth_date_than_declared_rejects(client, fake_stripe):
+    user, verification = _submitted(client)
+    fake_stripe.verified_dob = {"day": 15, "month": 3, "year": 1990}
+    event = _event("identity.verification_session.verified", verification_id=verification.pk)
+    assert _post_event(client, event).status_code == 200
+    verification.refresh_from_db()
+    user.refresh_from_db()
+    assert verification.state == "rejected"
+    assert "does not match" in verification.decision_reason
+    assert not user.is_minor
+
+
+@STRIPE
+def test_stripe_reading_the_declared_adult_birth_date_approves(client, fake_stripe):
+    user, verification = _submitted(client)
+    fake_stripe.verified_dob = {"day": 14, "month": 3, "year": 1990}
+    event = _event("identity.verification_session.verified", verification_id=verification.pk)
+    assert _post_event(client, event).status_code == 200
+    verification.refresh_from_db()
+    assert verification.state == "verified"
+    assert any("expand" in call[1] for call in fake_stripe.calls if call[0] == "get")
+
+
+@STRIPE
+@pytest.mark.parametrize("dob", [{"day": 31, "month": 2, "year": 1990}, "1990-03-14", {"y": 1}])
+def test_an_unreadable_date_from_stripe_is_ignored_not_a_500(client, fake_stripe, dob):
+    _user, verification = _submitted(client)
+    fake_stripe.verified_dob = dob
+    event = _event("identity.verification_session.verified", verification_id=verification.pk)
+    assert _post_event(client, event).status_code == 200
+    verification.refresh_from_db()
+    assert verification.state == "verified"
+
+
+@STRIPE
+def test_a_key_not_allowed_to_read_the_birth_date_still_gets_the_verdict(client, fake_stripe):
+    _user, verification = _submitted(client)
+    fake_stripe.refuse_expand = True
+    event = _event("identity.verification_session.verified", verification_id=verification.pk)
+    assert _post_event(client, event).status_code == 200
+    verification.refresh_from_db()
+    assert verification.state == "verified"  # the declared (adult) date was checked
