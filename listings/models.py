@@ -59,6 +59,16 @@ class Region(models.TextChoices):
     GLOBAL = "global", _("Global / mixed")
 
 
+#: The reasons the system records when governance's decisions take a listing
+#: down, as the rows keep them (an unfreeze finds the listings a freeze hid by
+#: ``FROZEN_REASON``); ``Listing.moderation_reason_text`` says them in the
+#: seller's language. A moderator's own reason is kept and shown as written.
+FROZEN_REASON = "hidden while the seller's account is frozen (governance)"
+CLOSED_REASON = "the seller's account was closed (governance)"
+DECIDED_REASON = "removed (governance)"
+BROKE_RULE_PREFIX = "removed for breaking rule "
+
+
 class Listing(models.Model):
     class State(models.TextChoices):
         DRAFT = "DRAFT", _("Draft")
@@ -292,6 +302,22 @@ class Listing(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.state in self.EDITABLE_STATES
+
+    @property
+    def moderation_reason_text(self) -> str:
+        """Why the listing was rejected or removed, for its seller: a reason the
+        system recorded in the reader's language, a moderator's as written."""
+        reason = self.moderation_reason
+        if reason.startswith(BROKE_RULE_PREFIX):
+            return gettext("Removed for breaking rule %(rule)s of the platform's rules.") % {
+                "rule": reason.removeprefix(BROKE_RULE_PREFIX)
+            }
+        said = {
+            FROZEN_REASON: gettext("Hidden while your account is frozen."),
+            CLOSED_REASON: gettext("Taken down because your account was closed."),
+            DECIDED_REASON: gettext("Taken down after a moderator's decision."),
+        }
+        return said.get(reason, reason)
 
 
 class PendingListing(Listing):

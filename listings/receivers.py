@@ -15,7 +15,7 @@ from governance import signals as gov
 
 from . import services
 from .exceptions import ListingError
-from .models import Listing
+from .models import BROKE_RULE_PREFIX, CLOSED_REASON, DECIDED_REASON, FROZEN_REASON, Listing
 
 State = Listing.State
 
@@ -32,11 +32,6 @@ def keep_search_tier(sender, instance, update_fields=None, raw=False, **kwargs):
     current = Listing.objects.filter(pk=instance.pk).values_list("search_tier", flat=True).first()
     if current is not None:
         instance.search_tier = current
-
-
-#: The reason recorded when a freeze hides a listing; an unfreeze puts back exactly
-#: the listings hidden with it.
-FREEZE_REASON = "hidden while the seller's account is frozen (governance)"
 
 
 def register() -> None:
@@ -68,22 +63,20 @@ def _seller_is_public(viewer, member) -> bool:
 
 @receiver(gov.user_banned, dispatch_uid="listings-user-banned")
 def take_down_listings_of_banned_user(sender, user, sanction=None, **kwargs):
-    services.remove_listings_of_seller(
-        seller_id=user.pk, actor=None, reason="the seller's account was closed (governance)"
-    )
+    services.remove_listings_of_seller(seller_id=user.pk, actor=None, reason=CLOSED_REASON)
 
 
 @receiver(gov.user_frozen, dispatch_uid="listings-user-frozen")
 def hide_listings_of_frozen_user(sender, user, sanction=None, **kwargs):
     ids = Listing.objects.filter(seller_id=user.pk, state=State.PUBLISHED).order_by("pk")
     for pk in ids.values_list("pk", flat=True):
-        services.remove_listing(actor=None, listing_id=pk, reason=FREEZE_REASON)
+        services.remove_listing(actor=None, listing_id=pk, reason=FROZEN_REASON)
 
 
 @receiver(gov.user_unfrozen, dispatch_uid="listings-user-unfrozen")
 def show_listings_of_unfrozen_user(sender, user, sanction=None, **kwargs):
     hidden = Listing.objects.filter(
-        seller_id=user.pk, state=State.REMOVED, moderation_reason=FREEZE_REASON
+        seller_id=user.pk, state=State.REMOVED, moderation_reason=FROZEN_REASON
     ).order_by("pk")
     for pk in hidden.values_list("pk", flat=True):
         try:
@@ -100,7 +93,7 @@ def remove_reported_listing(sender, subject, violation=None, **kwargs):
     services.remove_listing(
         actor=None,
         listing_id=subject.pk,
-        reason=f"removed for breaking rule {rule}".strip() if rule else "removed (governance)",
+        reason=BROKE_RULE_PREFIX + rule if rule else DECIDED_REASON,
     )
 
 

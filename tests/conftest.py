@@ -156,6 +156,16 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """A request through LocaleMiddleware leaves its language active in the thread
+    (a server activates one per request anyway): no test inherits another's."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     """Rate-limit counters and cached fragments live in the (shared) cache."""
     from django.core.cache import cache

@@ -80,3 +80,33 @@ def test_buyers_see_a_report_link_on_the_detail_page(client):
     assert "/report/" in page
     client.force_login(seller)
     assert "/report/" not in client.get(f"/listings/{live.pk}/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("lang", "frozen", "ruled"),
+    [
+        ("en", "Hidden while your account is frozen.", "breaking rule LST-03"),
+        ("zh-hans", "您的账号被冻结期间暂不展示。", "因违反平台规则 LST-03 被下架"),
+    ],
+)
+def test_the_seller_reads_why_the_system_took_a_listing_down_in_their_language(
+    client, lang, frozen, ruled
+):
+    from types import SimpleNamespace
+
+    seller = VerifiedUserFactory()
+    hidden, removed = published(seller, handle="@hidden"), published(seller, handle="@ruled")
+    gov.user_frozen.send(sender=None, user=seller, sanction=None)
+    breach = SimpleNamespace(rule=SimpleNamespace(code="LST-03"))
+    gov.user_unfrozen.send(sender=None, user=seller, sanction=None)
+    gov.content_removal_requested.send(sender=None, subject=removed, violation=breach)
+    gov.user_frozen.send(sender=None, user=seller, sanction=None)
+    client.force_login(seller)
+    client.cookies["django_language"] = lang
+    dashboard = client.get("/sell/").content.decode()
+    review = client.get(f"/sell/{removed.pk}/review/").content.decode()
+
+    assert frozen in dashboard and ruled in dashboard and ruled in review
+    assert "(governance)" not in dashboard and "removed for breaking rule" not in dashboard
+    hidden.refresh_from_db()
+    assert hidden.state == State.REMOVED  # the unfreeze still finds what a freeze hid
