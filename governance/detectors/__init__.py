@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .contacts import find_card_numbers, find_contacts
+from .contacts import digit_count, find_card_numbers, find_contacts, find_spelled_numbers
 from .normalise import DIGITS, FOLD
 from .phrases import find_phrases
 
@@ -38,7 +38,7 @@ DETECTOR_RULES = (CONTACT, OFF_PLATFORM_DEAL, ENGAGEMENT_BAIT, PROHIBITED_CLAIM)
 
 #: Bump when detection changes: every finding records it, and the rescan job
 #: re-reads registered content when it differs from the last run's.
-DETECTOR_VERSION = "2026.12.1"
+DETECTOR_VERSION = "2026.12.2"
 
 CONTACT_KINDS = frozenset(
     {"email", "link", "wechat", "telegram", "messenger", "phone", "qq", "handle", "invite"}
@@ -70,9 +70,12 @@ class Finding:
 
 def _raw(text: str):
     folded, digits = text.translate(FOLD), text.translate(DIGITS)
-    for kind, confidence, start, end in find_contacts(folded, digits):
+    count = digit_count(digits)
+    for kind, confidence, start, end in find_contacts(folded, digits, count):
         yield CONTACT, kind, confidence, start, end
-    for start, end in find_card_numbers(digits):
+    for start, end in find_spelled_numbers(folded, digits, count):
+        yield CONTACT, "phone", 0.85, start, end
+    for start, end in find_card_numbers(digits, count):
         yield OFF_PLATFORM_DEAL, "bank_card", 0.85, start, end
     yield from find_phrases(folded)
 
