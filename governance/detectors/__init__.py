@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .contacts import digit_count, find_card_numbers, find_contacts, find_spelled_numbers
-from .normalise import DIGITS, FOLD
+from .normalise import views
 from .phrases import find_phrases
 
 CONTACT = "BEH-08"
@@ -69,7 +69,7 @@ class Finding:
 
 
 def _raw(text: str):
-    folded, digits = text.translate(FOLD), text.translate(DIGITS)
+    folded, digits = views(text)
     count = digit_count(digits)
     for kind, confidence, start, end in find_contacts(folded, digits, count):
         yield CONTACT, kind, confidence, start, end

@@ -74,12 +74,12 @@ _PHONE = (
 # Every branch starts with a literal, so re skips ahead to a first character;
 # the word boundary before the Latin names is checked after the match (_BOUNDED)
 _SOCIAL = (
-    r"抖音|小红书|红书|快手|微博|b站|"
-    rf"(?:dy|douyin|xhs|xiaohongshu|rednote|kuaishou|weibo|bilibili|tiktok|youtube|twitter){_E}"
+    r"(?=[抖小红快微bdxrkwty])(?:抖音|小红书|红书|快手|微博|b站|"
+    rf"(?:dy|douyin|xhs|xiaohongshu|rednote|kuaishou|weibo|bilibili|tiktok|youtube|twitter){_E})"
 )
 _MAIL = (
-    r"邮箱|邮件|电邮|✉|📧|📨|📩|"
-    rf"(?:e-?mail|mail|gmail|hotmail|outlook|yahoo|icloud|proton(?:mail)?|foxmail){_E}"
+    r"(?=[邮电✉📧📨📩emghoyipf])(?:邮箱|邮件|电邮|✉|📧|📨|📩|"
+    rf"(?:e-?mail|mail|gmail|hotmail|outlook|yahoo|icloud|proton(?:mail)?|foxmail){_E})"
 )
 _BOUNDED = frozenset({"sp", "mail"})
 # 薇 / 威 / v right before a handle with a digit: "薇 sanshui666", "V dong_ge_666"
@@ -184,11 +184,11 @@ _MIN_DIGITS = {
 # Each shape has its own regex and a cheap gate (substrings its match must
 # contain), so a message runs only the regexes it could match.
 _EMAIL = re.compile(
-    r"(?<![\w.%+-])[a-z0-9._%+-]{2,64}\s?@\s?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,10}" + _E
+    r"(?<![\w.%+-])[a-z0-9._%+-]{2,64}+\s?@\s?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,10}" + _E
 )
 _DOT = r"(?:\.|点|\(dot\)|\[dot\]|\{dot\}|\sdot\s)"
 _EMAIL_DISGUISED = re.compile(
-    rf"(?<![\w.])[a-z0-9_%+-]{{1,64}}(?:\s?{_DOT}\s?[a-z0-9_%+-]{{1,32}}){{0,6}}"
+    rf"(?<![\w.])[a-z0-9_%+-]{{1,64}}+(?:\s?{_DOT}\s?[a-z0-9_%+-]{{1,32}}+){{0,6}}"
     r"\s?(?:\(at\)|\[at\]|\{at\}|\sat\s|#|艾特|圈a|\(@\)|@)\s?[a-z0-9-]{2,}"
     rf"(?:\s?{_DOT}\s?[a-z0-9-]{{2,}}){{0,2}}?\s?{_DOT}\s?(?:com|cn|net|org|io|me|co|uk|de|fr|jp|ru|edu)"
     + _E
@@ -196,8 +196,8 @@ _EMAIL_DISGUISED = re.compile(
 # "tony dot flips at gmail": a mail provider names the domain without its TLD;
 # the local part must look like an address (a dot, a digit or _)
 _EMAIL_PROVIDER = re.compile(
-    rf"(?<![\w.])(?=[a-z0-9%+\-]*[._\d]|[a-z0-9_%+\-]+\s?{_DOT})[a-z0-9_%+-]{{2,64}}"
-    rf"(?:\s?{_DOT}\s?[a-z0-9_%+-]{{1,32}}){{0,6}}"
+    rf"(?<![\w.])(?=[a-z0-9%+\-]*[._\d]|[a-z0-9_%+\-]+\s?{_DOT})[a-z0-9_%+-]{{2,64}}+"
+    rf"(?:\s?{_DOT}\s?[a-z0-9_%+-]{{1,32}}+){{0,6}}"
     r"\s?(?:\(at\)|\[at\]|\{at\}|\sat\s|艾特|圈a|@)\s?"
     r"(?:gmail|hotmail|outlook|yahoo|icloud|proton(?:mail)?|foxmail|yandex)(?![a-z0-9])"
 )
@@ -225,10 +225,29 @@ _DISCORD = re.compile(r"(?<![\w#])[a-z][a-z0-9_.]{1,31}#\d{4}(?!\d)")
 _AT = re.compile(r"(?<![\w.@])@[a-z0-9_][a-z0-9_.]{1,29}[a-z0-9_]")
 _SELF = [
     # (regex, gate: substrings one of which its match contains, kind, confidence)
-    (regex, _gate(tuple(keys.split())), kind, confidence)
+    (regex, _gate(keys if isinstance(keys, tuple) else tuple(keys.split())), kind, confidence)
     for regex, keys, kind, confidence in [
         (_EMAIL, "@", "email", 0.97),
-        (_EMAIL_DISGUISED, "at # 艾特 圈a @", "email", 0.9),
+        # "at" only between spaces: "what", "that" and "chat" open no gate
+        (
+            _EMAIL_DISGUISED,
+            (
+                "(at)",
+                "[at]",
+                "{at}",
+                " at ",
+                "\nat",
+                "at\n",
+                "\tat",
+                "at\t",
+                "#",
+                "艾特",
+                "圈a",
+                "@",
+            ),
+            "email",
+            0.9,
+        ),
         (
             _EMAIL_PROVIDER,
             "gmail hotmail outlook yahoo icloud proton foxmail yandex",
@@ -244,8 +263,11 @@ _SELF = [
     ]
 ]
 
+# The lookahead first: one cheap test per position instead of five branches
+# with their lookbehinds (the regex runs on every text with seven digits)
 _PHONES = re.compile(
-    "|".join(
+    r"(?=[\d+(])(?:"
+    + "|".join(
         [
             # Chinese mobile numbers, also "+86", spaced, in full-width or Chinese numerals
             rf"(?P<cn>(?<![\d+#.])(?<!\d[ \-])(?:(?:\+|00)?86{_SEP})?1{_SEP}[3-9](?:{_D}){{9}}(?!\d))",
@@ -259,6 +281,7 @@ _PHONES = re.compile(
             r"(?P<uk>(?<![\d.,#])(?<!\d[ \-])0[1-9]\d{3}\s\d{3}\s?\d{3}(?!\d)(?![ \-]\d))",
         ]
     )
+    + ")"
 )
 
 # ------------------------------------------------------ invitations without an id
@@ -272,8 +295,12 @@ _APPS_EN = (
     rf"{_B}(?:telegram|wh[a@4]ts\s?[a@4]pp|douyin|xiaohongshu|rednote|tiktok|weibo|line|signal|skype|discord|kakao(?:talk)?|viber|snapchat|snap|instagram|insta"
     rf"|ig|facebook|messenger|wechat|weixin|tg|wa|kik|qq){_E}"
 )
+# the first characters any branch can start with, tested before the branches
+# (a Chinese text then tries them at a few positions only)
+_INVITE_FIRST = "加+➕添找私走薇徽嶶微绿卫扣企电飞上去转换acdfghklmopqrstvw"
 _INVITE = re.compile(
-    rf"(?P<addzh>{_ADD_VERB}\s?{_ADD_TARGET})"
+    rf"(?=[{_INVITE_FIRST}])"
+    rf"(?:(?P<addzh>{_ADD_VERB}\s?{_ADD_TARGET})"
     rf"|(?P<alone>[薇徽嶶][ _.*\-]{{0,2}}(?:信|芯|亻言|❤|♥)|微[ _.*\-]{{1,2}}信|微(?:❤|♥|芯|亻言)"
     rf"|v[ _.*\-]{{0,2}}(?:信|❤|♥)|绿泡泡|卫星号|{_B}(?:vx|wx){_E}"
     r"|(?:微信|vx|wx|v信|qq|扣扣)\s?(?:同号|同手机|同电话|同步))"
@@ -293,6 +320,7 @@ _INVITE = re.compile(
     + r"|\bhmu\s+(?:on|at|via)\s+"
     + _APPS_EN
     + ")"
+    + ")"
 )
 _INVITE_GATE = _gate(
     tuple(
@@ -303,7 +331,9 @@ _INVITE_GATE = _gate(
 )
 # Pointers to a contact detail elsewhere: rarer, so in a regex of their own
 # with its own gate (one big alternation costs every message a pass)
+_POINTER_FIRST = "去来上到抖小红快微扫识看在见点主简个签头资背cdelmnoqstw"
 _POINTER = re.compile(
+    rf"(?=[{_POINTER_FIRST}])(?:"
     # another platform's DMs: "去小红书找我", "抖音搜“小鹿”私信我"
     r"(?P<social>(?:去|来|上|到)\s?(?:抖音|小红书|红书|快手|微博|b站|ins|instagram|tiktok)[^，。！？!?\n]{0,8}?"
     r"(?:找我|私信我|私我|联系我|加我|dd我|滴滴我|搜我)"
@@ -325,7 +355,7 @@ _POINTER = re.compile(
     r"(?:联系方式|联系|微信|vx|v信|二维码|电话|号码|qq)"
     r"|(?:主页|简介|个签|签名|头像|背景图?)(?:里|中|上)?(?:有|留了?|挂了?)(?:我的?)?(?:联系方式|微信|vx|v信|二维码|电话|号码|qq)"
     r"|\b(?:number|contact(?:\s+(?:info|details))?|e-?mail|whatsapp|wechat|telegram|line|details|socials)"
-    r"\s+(?:is\s+|are\s+)?(?:in|on)\s+my\s+(?:bio|profile))"
+    r"\s+(?:is\s+|are\s+)?(?:in|on)\s+my\s+(?:bio|profile))" + ")"
 )
 _POINTER_GATE = _gate(
     tuple(

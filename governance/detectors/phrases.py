@@ -180,8 +180,14 @@ _SCANNERS = [
     for rule, kind, confidence, gate, pattern in [
         ("BEH-09", "off_platform", 0.9, "off_zh", _OFF_PLATFORM_ZH),
         ("BEH-09", "off_platform", 0.85, "off_en", _OFF_PLATFORM_EN),
-        ("BEH-09", "off_platform", 0.9, "more", _OFF_PLATFORM_ZH_MORE),
-        ("BEH-09", "off_platform", 0.85, "more", _OFF_PLATFORM_EN_MORE),
+        # the rarer asks, both languages: one gate, one pattern
+        (
+            "BEH-09",
+            "off_platform",
+            0.85,
+            "more",
+            _OFF_PLATFORM_ZH_MORE + "|" + _OFF_PLATFORM_EN_MORE,
+        ),
         ("BEH-01", "bait", 0.85, "bait_zh", _BAIT_ZH),
         ("BEH-01", "bait", 0.85, "bait_en", _BAIT_EN),
         ("LST-12", "claim", 0.85, "claim_zh", _CLAIM_ZH),
@@ -218,12 +224,8 @@ def _through_platform(folded: str, m: re.Match) -> bool:
 def find_phrases(folded: str):
     """Yield ``(rule_code, kind, confidence, start, end)`` for phrase matches
     that are not negated in their clause."""
-    opened: dict[int, bool] = {}  # by id: a Pattern's hash reads its whole code
     for rule, kind, confidence, gate, regex in _SCANNERS:
-        hit = opened.get(id(gate))
-        if hit is None:
-            hit = opened[id(gate)] = bool(gate.search(folded))
-        if not hit:
+        if not gate.search(folded):
             continue
         for m in regex.finditer(folded):
             start, end = m.start(), m.end()
