@@ -26,8 +26,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .contacts import digit_count, find_card_numbers, find_contacts, find_spelled_numbers
+from .contacts import digit_count, find_contacts
 from .normalise import views
+from .numbers import find_card_numbers, find_spelled_numbers
 from .phrases import find_phrases
 
 CONTACT = "BEH-08"
