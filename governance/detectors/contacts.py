@@ -82,7 +82,8 @@ _MAIL = (
 )
 _BOUNDED = frozenset({"sp", "mail"})
 # 薇 / 威 / v right before a handle with a digit: "薇 sanshui666", "V dong_ge_666"
-_LONE_WX = rf"(?:{_B}v(?=[ _.*\-]{{1,2}}[a-z0-9])|[微薇威徽嶶维](?=[ _.*\-]{{0,2}}[a-z0-9]))"
+# (not inside a name: "张薇 vivi_88")
+_LONE_WX = rf"(?:{_B}v(?=[ _.*\-]{{1,2}}[a-z0-9])|(?<![\u3400-\u9fff])[微薇威徽嶶维](?=[ _.*\-]{{0,2}}[a-z0-9]))"
 
 _ADD = (
     r"(?:加我|联系我|找我|私我)\s?(?=[:：])|(?:(?<![已未没])加|\+|➕|添加|加个|加下|加1下|加我|\+我|加好友|找我|私我)\s?"
@@ -338,11 +339,13 @@ _POINTER = re.compile(
     r"(?:找我|私信我|私我|联系我|加我|dd我|滴滴我|搜我)"
     r"|(?:抖音|小红书|红书|快手|微博)\s?(?:上|里)?\s?搜[^，。！？!?\n]{1,14}?(?:私信我?|私我|找我|联系我?|加我))"
     # a QR code to add someone: "扫我头像的二维码加好友", "scan the QR … to add me"
-    r"|(?P<qr>扫[^。！？!?\n]{0,12}?(?:加(?:我|好友|群|v|微|薇|q|企鹅|绿)|(?:就能|即可|可以|就可以|才能)加|进群|入群|好友|联系我|私聊)"
+    r"|(?P<qr>扫[^。！？!?\n]{0,12}?(?:加(?:我|好友|群|v|微|薇|q|企鹅|绿)|(?:就能|即可|可以|就可以|才能)加(?![入速油热密工班价钱钟强快])|进群|入群|好友|联系我|私聊)"
     r"|识别[^。！？!?\n]{0,8}?二维码[^。！？!?\n]{0,6}?(?:加|进群|入群|好友|联系)"
     r"|\bscan\b[^.!?\n]{0,40}?\b(?:qr|code)\b[^.!?\n]{0,40}?\b(?:add|connect|chat|join|message|contact|reach|friend)"
     r"|\bscan\s+(?:it|this|that|the\s+code|my\s+code)\s+(?:with|in|on|using)\s+"
     + _APPS_EN
+    # "scan this with WeChat to log in" is the handover itself
+    + r"(?![^.!?\n]{0,24}\b(?:log\s?in|sign\s?in))"
     + r"|\b(?:my|our)\s+"
     + _APPS_EN
     + r"\s+qr"
@@ -377,7 +380,8 @@ _MASKED = re.compile(r"\*\s?\*")
 # a handle on a platform sold here is a contact detail when the text asks to be
 # messaged there ("抖音号 xxx 私信我"); alone it names the account for sale
 _DM_NEAR = re.compile(
-    r"私信|私我|找我|联系|私聊|加我|搜我|滴滴|dd我|\bdm\b|\bmessage|\bmsg\b|\bcontact|\breach\b"
+    r"私信(?:我|发|聊|联系)|私我|找我|联系|私聊|加我|搜我|滴滴我|dd我"
+    r"|\b(?:dm|message|msg|contact|reach|text|ping)\s+(?:me|us)\b|\bdm\s+(?:there|here)"
 )
 _STATUS_AFTER = re.compile(r"\s?(?:在线|online)")
 _DATE = re.compile(r"(?:19|20)\d\d[\-./]?[01]?\d[\-./]?[0-3]?\d")

@@ -55,9 +55,9 @@ _TRADITIONAL = {
 }  # fmt: skip
 
 # blocks of emoji and decorative symbols; letters and digits inside them
-# (❶, 🅰) are mapped first and kept
+# (❶, 🅰) are mapped first and kept. Arrows stay: "粉丝 138 → 1500 → 2000" is a
+# series, not one number
 _SYMBOL_BLOCKS = (
-    (0x2190, 0x21FF),  # arrows
     (0x2300, 0x23FF),  # miscellaneous technical
     (0x2500, 0x25FF),  # box drawing, blocks, geometric shapes (● ■ ◆)
     (0x2600, 0x27BF),  # miscellaneous symbols, dingbats (★ ☀ ✨ ✿)

@@ -31,10 +31,11 @@ _ENCLOSED = {
     for code in range(start, end + 1)
 }
 _ENCLOSED_CLASS = "".join(sorted(_ENCLOSED))
-_LEET = {"l": "1", "i": "1", "o": "0"}
+# l and o only: "i5 i7 1080 1440" are processors and resolutions
+_LEET = {"l": "1", "o": "0"}
 _SPELL_TOKEN = (
     r"(?<![a-z])(?:zero|one|two|three|four|five|six|seven|eight|nine)(?![a-z])"
-    rf"|[{_ENCLOSED_CLASS}]|\d|(?<=\d)[lio]|(?<=\d[lio])[lio]|[lio](?=[lio]?\d)"
+    rf"|[{_ENCLOSED_CLASS}]|\d|(?<=\d)[lo]|(?<=\d[lo])[lo]|[lo](?=[lo]?\d)"
 )
 _SPELLED = re.compile(rf"(?:{_SPELL_TOKEN})(?:[\s,，、.\-/|·*~_()]{{0,3}}(?:{_SPELL_TOKEN})){{6,}}")
 _SPELL_TOKENS = re.compile(_SPELL_TOKEN)
@@ -44,11 +45,11 @@ _SPELL_WORDS = re.compile(r"zero|one|two|three|four|five|six|seven|eight|nine")
 _SPELL_WORD = re.compile(
     r"(?<![a-z])(?:zero|one|two|three|four|five|six|seven|eight|nine)(?![a-z])"
 )
-_SPELL_CHARS = re.compile(rf"[{_ENCLOSED_CLASS}]|\d(?:[lio]|(?<=[lio]\d)|[,、]\d)")
+_SPELL_CHARS = re.compile(rf"[{_ENCLOSED_CLASS}]|\d(?:[lo]|(?<=[lo]\d)|[,、]\d)")
 _CN_MOBILE = re.compile(r"(?:86)?1[3-9]\d{9}")
 _NUMBER_CUE = re.compile(
-    r"(?:电话|手机|号码|联系|打|微信|vx|wx|扣扣|qq|whatsapp|phone|number|digits|call|ring|text|tel|cell|mobile"
-    r"|contact|reach|me\s+at|is)[^\d]{0,12}$"
+    r"(?:电话|手机|号码|联系|打|微信|vx|wx|扣扣|qq|(?<![a-z])(?:whatsapp|phone|number|digits|call|ring|text|tel"
+    r"|cell|mobile|contact|reach|me\s+at|is)(?![a-z]))[^\d]{0,12}$"
 )
 _SCATTER_CUE = re.compile(r"手机|电话|号码|phone|number|mobile|cell")
 
