@@ -65,7 +65,7 @@ _APP_CLEAR = (
 _APP_AMBIGUOUS = rf"{_B}(?:line|signal|snap|sc|ig|ins|wa|fb|threads){_E}"
 _PHONE = (
     r"电话|手机号?码?|号码|联系方式|联系电话|座机|致电|拨打|打这个|短信|来电|同号|[☎☏📞📱📲]|"
-    rf"{_B}(?:tel|phone|mobile|cell|call|number|digits|text(?:[ ]?me)?|ring(?:[ ]?me)?|sms|contact|reach\s+me"
+    rf"{_B}(?:tel|ph|mob|phone|mobile|cell|call|number|digits|text(?:[ ]?me)?|ring(?:[ ]?me)?|sms|contact|reach\s+me"
     rf"|hit\s+me\s+up){_E}"
 )
 
@@ -129,7 +129,7 @@ _CUE_FAMILIES = [
     (
         "ph",
         _PHONE,
-        "电话 手机 号码 联系 座机 致电 拨打 打这个 短信 来电 同号 ☎ ☏ 📞 📱 📲 tel phone mobile cell call number "
+        "电话 手机 号码 联系 座机 致电 拨打 打这个 短信 来电 同号 ☎ ☏ 📞 📱 📲 tel ph mob phone mobile cell call number "
         "digits text ring sms contact reach hit_me",
     ),
 ]
@@ -308,7 +308,9 @@ _INVITE = re.compile(
     r"(?:聊(?!天)|说|谈|沟通|详谈|细聊|私聊|联系(?!人|方式)|找我|私我)"
     r"|(?<![a-z])(?:上|去|转|换)\s?(?:微信|vx|qq|扣扣|企鹅|电报|纸飞机|小飞机|tg|whatsapp|telegram|line|绿泡泡)"
     r"(?![号群公支小视钱红电a-z]))"
-    r"|(?P<en>(?:add|contact|message|msg|text|dm|pm|reach|find|ping|hit|call|chat\s+with|talk\s+to|write\s+to)"
+    r"|(?P<en>\badd\s+my\s+"
+    + _APPS_EN
+    + r"|(?:add|contact|message|msg|text|dm|pm|reach|find|ping|hit|call|chat\s+with|talk\s+to|write\s+to)"
     r"\s+(?:me|us)\s+(?:up\s+)?(?:on|at|via|through|in|over)\s+(?:my\s+)?"
     + _APPS_EN
     + r"|(?:move|switch|continue|talk|chat|go|take\s+(?:this|it))\s+(?:this\s+)?(?:to|on|over\s+to)\s+"
@@ -331,7 +333,7 @@ _INVITE_GATE = _gate(
 )
 # Pointers to a contact detail elsewhere: rarer, so in a regex of their own
 # with its own gate (one big alternation costs every message a pass)
-_POINTER_FIRST = "去来上到抖小红快微扫识看在见点主简个签头资背cdelmnoqstw"
+_POINTER_FIRST = "去来上到抖小红快微扫识看在见点主简个签头资背电手号联二v扣飞bcdeilmnoqstwx"
 _POINTER = re.compile(
     rf"(?=[{_POINTER_FIRST}])(?:"
     # another platform's DMs: "去小红书找我", "抖音搜“小鹿”私信我"
@@ -356,17 +358,25 @@ _POINTER = re.compile(
     r"|(?P<bio>(?:看|在|见|点开?)\s?(?:我的?)?(?:主页|简介|个签|签名|头像|资料|背景图?)[里中上]?(?:的|有)?"
     r"(?:联系方式|联系|微信|vx|v信|二维码|电话|号码|qq)"
     r"|(?:主页|简介|个签|签名|头像|背景图?)(?:里|中|上)?(?:有|留了?|挂了?)(?:我的?)?(?:联系方式|微信|vx|v信|二维码|电话|号码|qq)"
+    # "电话写在图片上了", "微信见第三张": the detail is in a picture
+    r"|(?:电话|手机号|微信号?|vx|v信|qq|联系方式|号码)[^，。,.!?！？\n]{0,3}?"
+    r"(?:(?:写在|放在|发在|贴在|留在|见)(?:图|图片|截图|第.张|头像|主页|简介|视频)|在(?:图片?|截图|第.张)(?:里|上|中))"
+    # "抖音同名", "微信同名": the same name as here
+    r"|(?:抖音|小红书|红书|快手|微博|b站|微信|vx|wx|v信|qq|扣扣|电报|飞机|tg|ins|whatsapp|line)\s?同(?:名|id)"
+    r"(?!的?(?:公众号|视频号|小店|店铺|频道|群|小程序|账号))"
     r"|\b(?:number|contact(?:\s+(?:info|details))?|e-?mail|whatsapp|wechat|telegram|line|details|socials)"
     r"\s+(?:is\s+|are\s+)?(?:in|on)\s+my\s+(?:bio|profile))" + ")"
 )
 _POINTER_GATE = _gate(
     tuple(
-        "抖音 红书 快手 微博 扫 识别 scan qr 主页 简介 个签 签名 头像 资料 背景 bio profile".split()
+        "抖音 红书 快手 微博 扫 识别 scan qr 主页 简介 个签 签名 头像 资料 背景 bio profile 同名 同id 写在 放在 "
+        "见第 看第 在第 图 视频".split()
     )
 )
 # a platform named as a topic right after the cue: "微信公众号", "+ 微信小店"
 _TOPIC_AFTER = re.compile(
     r"\s?(?:公众号|视频号|小店|小程序|群(?!号)|空间|支付|钱包|红包|运动|认证|读书|指数|生态|音乐|会员|等级|官方|频道|商城|店铺"
+    r"|表情|壁纸|主题|皮肤|教程|科普|攻略|运营|营销|推广"
     r"|official|channel|group|server|business|shop|store|pay|account|story|streak)"
 )
 
