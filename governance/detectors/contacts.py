@@ -51,12 +51,13 @@ _WECHAT = (
     r"微信|微[ _.*\-]{0,2}讯|[薇徽嶶维威][ _.*\-]{0,2}(?:信|芯|心|亻言|❤|♥|❤️|xin)|[薇徽嶶][ _.*\-]{0,2}x(?![a-z])"
     r"|微[ _.*\-]{1,2}信|微[ _.*\-]{0,2}(?:芯|心(?!愿|博)|亻言|❤|♥|xin|x(?![a-z]))"
     r"|v[ _.*\-]{0,2}(?:信|芯|心|❤|♥)|wei[ _]?(?:xin|信)"
-    rf"|{_B}(?:v[ .]?x|w[ .]?x|we[ ]?chat|weixin|wei[ _]?xin|{_spaced('wechat')}|{_spaced('weixin')}){_E}|绿泡泡|卫星号"
+    rf"|{_B}(?:v[ .]?x|w[ .]?x|w[e3][ ]?ch[a4@]t|w[e3][i1]x[i1]n|wei[ _]?xin|{_spaced('wechat')}|{_spaced('weixin')}){_E}"
+    r"|绿泡泡|卫星号"
 )
 _QQ = rf"扣[ _.*\-]?扣|球球|抠抠|寇寇|叩叩|蔻蔻|口口|企[ _.*\-]?鹅|🐧|扣(?![1款分费除钱])|{_B}q[ ]?q{_E}"
 _QQ_GROUP = rf"(?:{_B}q{{1,2}}|扣扣|企鹅)?[ ]?群(?:号码?|号)?|裙号"
 _LONE_Q = rf"{_B}q(?:号)?(?![a-z_])"
-_TELEGRAM = rf"电报|纸飞机|小飞机|飞机号?|✈|{_B}(?:telegram|tele|t[ ]?g|{_spaced('telegram')}){_E}"
+_TELEGRAM = rf"电报|纸飞机|小飞机|飞机号?|✈|{_B}(?:t[e3]l[e3]gr[a4@]m|tele|t[ ]?g|{_spaced('telegram')}){_E}"
 _APP_CLEAR = (
     rf"{_B}(?:wh[a@4]ts[ ]?[a@4]pp|{_spaced('whatsapp')}|skype|discord|snapchat|kik|kakao(?:[ ]?talk)?|viber|instagram|insta"
     rf"|facebook|messenger|zalo|icq|imessage){_E}"
@@ -106,7 +107,8 @@ _CUE_FAMILIES = [
     (
         "wx",
         _WECHAT,
-        "微 薇 徽 嶶 维 威 信 芯 心 ❤ ♥ wei vx v_x v.x wx w_x w.x chat 绿泡泡 卫星 w.e.c w_e_c w-e-c w*e*c w.e.i w_e_i w-e-i",
+        "微 薇 徽 嶶 维 威 信 芯 心 ❤ ♥ wei vx v_x v.x wx w_x w.x chat 绿泡泡 卫星 w.e.c w_e_c w-e-c w*e*c w.e.i w_e_i w-e-i "
+        "wech w3ch w3i we1 w31",
     ),
     ("qq", _QQ, "扣 抠 寇 叩 蔻 口口 企 🐧 q 球球"),
     ("v", rf"(?:{_B}v|微|薇)(?=\s?[:=是号])", "v: v_: v= v是 v号 v_是 v_号 微 薇"),
@@ -119,7 +121,7 @@ _CUE_FAMILIES = [
     ("mail", _MAIL, "邮箱 邮件 电邮 ✉ 📧 📨 📩 mail"),
     ("grp", _QQ_GROUP, "群 裙"),
     ("q", _LONE_Q, "q"),
-    ("tg", _TELEGRAM, "电报 飞机 ✈ tg t_g tele t.e.l t_e_l t-e-l t*e*l"),
+    ("tg", _TELEGRAM, "电报 飞机 ✈ tg t_g tele t3l tel3 t.e.l t_e_l t-e-l t*e*l"),
     (
         "app",
         _APP_CLEAR,
@@ -286,14 +288,14 @@ _PHONES = re.compile(
 
 # ------------------------------------------------------ invitations without an id
 
-_ADD_VERB = r"(?:(?<![已未没])加|\+|➕|添加|加个|加下|加一下|加我|\+我|加好友|找我|私我|走)"
+_ADD_VERB = r"(?:(?<![已未没])加|\+|➕|添加|加个|加下|加一下|加\s?我|\+\s?我|加好友|找我|私我|走)"
 _ADD_TARGET = (
     r"(?:微信|薇信|威信|徽信|v信|微(?![博软商店视])|薇|威(?!望|力|胁|信度)|v(?![ ]?(?:认证|标|用户|博主|号主|账号|会员|\d))"
     r"|vx|wx|扣扣|企鹅|q ?q|q(?![a-z0-9])|电报|飞机|tg|whatsapp|line|绿泡泡|赖(?!皮|账|着|在|我|你|他|她))"
 )
 _APPS_EN = (
-    rf"{_B}(?:telegram|wh[a@4]ts\s?[a@4]pp|douyin|xiaohongshu|rednote|tiktok|weibo|line|signal|skype|discord|kakao(?:talk)?|viber|snapchat|snap|instagram|insta"
-    rf"|ig|facebook|messenger|wechat|weixin|tg|wa|kik|qq){_E}"
+    rf"{_B}(?:t[e3]l[e3]gr[a4@]m|wh[a@4]ts\s?[a@4]pp|douyin|xiaohongshu|rednote|tiktok|weibo|line|signal|skype|discord|kakao(?:talk)?|viber|snapchat|snap|instagram|insta"
+    rf"|ig|facebook|messenger|w[e3]ch[a4@]t|w[e3][i1]x[i1]n|tg|wa|kik|qq){_E}"
 )
 # the first characters any branch can start with, tested before the branches
 # (a Chinese text then tries them at a few positions only)
@@ -318,7 +320,7 @@ _INVITE = re.compile(
     + r"|(?:my|our)\s+"
     + _APPS_EN
     + r"\s+(?:is|number|id|handle)\b"
-    + rf"|{_B}(?:wh[a@4]ts\s?[a@4]pp|telegram|wechat|skype|viber|kik|snapchat|kakao|discord)\s+(?:me|us)\b"
+    + rf"|{_B}(?:wh[a@4]ts\s?[a@4]pp|t[e3]l[e3]gr[a4@]m|w[e3]ch[a4@]t|skype|viber|kik|snapchat|kakao|discord)\s+(?:me|us)\b"
     + r"|\bhmu\s+(?:on|at|via)\s+"
     + _APPS_EN
     + ")"
@@ -328,7 +330,7 @@ _INVITE_GATE = _gate(
     tuple(
         "hmu 同 加 + ➕ 找我 私我 走 薇 徽 嶶 微 信 ❤ ♥ 绿泡泡 卫星 扣 电报 飞机 上 去 到 转 换 vx wx telegram whats "
         "wh@ts wh4ts line signal skype discord kakao viber snap insta ig facebook messenger wechat weixin tg wa kik qq "
-        "企鹅 douyin xiaohongshu rednote tiktok weibo".split()
+        "企鹅 douyin xiaohongshu rednote tiktok weibo wech w3ch t3l tel3 w3i we1".split()
     )
 )
 # Pointers to a contact detail elsewhere: rarer, so in a regex of their own

@@ -14,6 +14,7 @@ from .contacts import _COUNT_AFTER, _DATE, _order_like, digit_count
 _WORD_DIGITS = {
     w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine".split())
 }
+_WORD_DIGITS["oh"] = "0"  # "four one five, five five five, oh one two three"
 # ⑩-⑳, ⑽-⒇, ⒑-⒛, ⓫-⓴, ❿ ➉ ➓, ㉑-㊿: one character, two digits
 _ENCLOSED = {
     chr(code): str(int(unicodedata.numeric(chr(code))))
@@ -34,7 +35,7 @@ _ENCLOSED_CLASS = "".join(sorted(_ENCLOSED))
 # l and o only: "i5 i7 1080 1440" are processors and resolutions
 _LEET = {"l": "1", "o": "0"}
 _SPELL_TOKEN = (
-    r"(?<![a-z])(?:zero|one|two|three|four|five|six|seven|eight|nine)(?![a-z])"
+    r"(?<![a-z])(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)(?![a-z])"
     rf"|[{_ENCLOSED_CLASS}]|\d|(?<=\d)[lo]|(?<=\d[lo])[lo]|[lo](?=[lo]?\d)"
 )
 _SPELLED = re.compile(rf"(?:{_SPELL_TOKEN})(?:[\s,，、.\-/|·*~_()]{{0,3}}(?:{_SPELL_TOKEN})){{6,}}")
