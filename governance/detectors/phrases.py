@@ -44,8 +44,11 @@ _OFF_PLATFORM_ZH_MORE = (
     r"(?:发|给|告诉|私)你\s?(?:我的?)?(?:钱包地址|收款地址|u地址|收款码|收款账户|收款账号|银行卡号?|卡号|支付宝账?号)"
     r"|(?:转|打|付|汇)(?:账|款|钱)?(?:到|进|至)这个(?:地址|账户|账号|卡|码|钱包)|(?:红包|转账)(?:直接)?(?:发|转|给)我"
     r"|(?:usdt|比特币|btc|以太坊|eth|泰达币)\s?(?:(?:也|都)(?:收|可以|行|接受)|可收|接受)|(?:也|都|只)收\s?(?:usdt|比特币|btc)"
+    # "收U", "TRC20 地址私发": a wallet on a named network
+    r"|收\s?u(?![a-z0-9盘])|(?:trc|erc|bep)-?20\s?(?:地址|钱包|address|wallet|only)"
     # mixed languages: "Pay 到我的 Alipay", "转账 to my bank card"
-    r"|(?:转账?|打款|付款?|汇款?|打钱|pay|send|transfer|wire)\s*(?:直接)?\s*(?:到|进|至|给|to|into)\s*(?:我的?|my)\s*"
+    r"|(?:(?:转账?|打款|付款?|汇款?|打钱)\s*(?:直接)?\s*(?:到|进|至|给|to|into)"
+    r"|(?:pay|send|transfer|wire)\s*(?:直接)?\s*(?:到|进|至|给))\s*(?:我的?|my)\s*"
     rf"(?:{_PAY_CHANNEL_ZH}|alipay|bank\s*card|bank|wallet|card|zelle|venmo|wechat)"
 )
 _PAY_CHANNEL_EN = (
@@ -83,6 +86,11 @@ _OFF_PLATFORM_EN_MORE = (
     r"(?:invoice|link|payment\s+link|store|shop|site|website|checkout)\b"
     r"|\bgift\s?cards?\b[^.!?\n]{0,30}?\b(?:as\s+payment|for\s+payment|accepted|are\s+fine|is\s+fine)"
     r"|\b(?:pay|payment)\b[^.!?\n]{0,20}?\bgift\s?cards?\b|\bsend\s+(?:me\s+)?the\s+(?:gift\s+card\s+)?codes\b"
+    # settling elsewhere: "settle by bank transfer", "keep the platform out", "off-site to avoid the fee"
+    rf"|\bsettle\s+(?:up\s+)?(?:via|by|through|with|using|on|in)\s+(?:my\s+)?{_PAY_CHANNEL_EN}"
+    r"|\bkeep\s+(?:the\s+)?(?:platform|escrow|site)\s+out\b"
+    r"|\b(?:do\s+(?:this|it|the\s+deal)|deal|trade|pay|payment|transact)\s+off[- ]site\b"
+    r"|\bavoid\s+(?:the\s+|their\s+)\d+\s?%\s+(?:fees?|commission|cut)\b"
 )
 
 _BAIT_ZH = (
@@ -130,7 +138,7 @@ _CLAIM_ZH = (
     r"(?:保证|包|确保|承诺|绝对|永久|永远)(?:永久|永远)?(?:不|永不|绝不)(?:会)?(?:被)?(?:封号|封|掉粉|限流|降权|违规)"
     r"|(?:100%|百分百|百分之百|绝对|完全)\s?(?:不|永不)(?:会)?(?:被)?(?:封|违规|掉粉|限流)"
     r"|(?:不会|绝不|决不|永不)(?:会)?(?:被)?(?:封号|封|掉粉|限流)|包涨|保涨|稳涨粉"
-    r"|永不封号|永久不封|不会被封|不可能被封|(?:永久)?防封号?|(?:100%|百分百|百分之百|绝对|完全)安全"
+    r"|永不封号|永久不封|不会被封|不可能被封|封不[了掉]|(?:永久)?防封号?|(?:100%|百分百|百分之百|绝对|完全)安全"
     r"|(?<![低高])(?:零|0|无)风险(?!提示|评估|等级|警告)|稳赚(?:不赔|不亏)?|必涨粉?|必上热门|\d+\s?天(?:内)?回本|快速回本|当月回本|收益翻(?:倍|番)|躺(?:着)?(?:赚|挣)|包赚|保赚|必赚|包回本|稳回本|保本|保底收益"
     r"|保证[^，。,.!！?？;；]{0,6}?(?:收益|涨粉|上热门|赚钱|回本|月入|日入)|收益有保障|(?:日|月|周|年)(?:入|赚)(?:过|破)?\s?"
     + _NUM_ZH
@@ -143,7 +151,7 @@ _CLAIM_EN = (
     r"|\b(?:will\s+never|won'?t\s+ever|won'?t|can\s*not|can'?t|can\s+never|guaranteed\s+(?:not|never)\s+to|never\s+gets?)\s+"
     r"(?:ever\s+)?(?:be\s+|get\s+)?(?:banned|suspended|shadow\s?banned|flagged|removed|restricted|demoneti[sz]ed)\b"
     r"|\b(?:zero|no)\s+ban\s+risk\b|\bguaranteed\s+(?:roi|engagement|likes|subscribers|traffic|reach)\b"
-    r"|\bban[- ]?(?:proof|free)\b|\b100%\s+(?:safe|legit|secure|guaranteed)\b|\brisk[- ]free\b|\bzero\s+risk\b"
+    r"|\bban[- ]?(?:proof|free)\b|\bun-?bann?able\b|\b100%\s+(?:safe|legit|secure|guaranteed)\b|\brisk[- ]free\b|\bzero\s+risk\b"
     r"|\bno\s+risk\s+(?:at\s+all|whatsoever)\b|\bdouble\s+your\s+(?:money|income|investment)\b|\bget\s+rich\s+quick\b|\beasy\s+money\b"
     r"|\b(?:earn|make|making|earning)\s+(?:at\s+least\s+|up\s+to\s+|over\s+)?\$?\d[\d,.]*k?\+?\s*(?:\$|usd|dollars)?\s*"
     r"(?:a|per|every|/)\s*(?:day|week|month|hour)\b"
@@ -160,9 +168,12 @@ _GATES = {
     "off_en": "gift personal deal trade transact do use accept take pay send wire transfer deposit venmo zelle cash skip avoid bypass around cut circumvent save "
     "friends f&f goods off outside escrow directly direct not instead rather without",
     # the rarer asks: one gate for both languages, then the pattern
-    "more": "btc eth 以太坊 泰达币 usdt 比特币 这个地址 这个账 这个卡 这个码 这个钱 发你 给你 告诉你 私你 红包 转账 到我 进我 至我 "
-    "给我 to_my into_my accepted is_fine are_fine is_ok works cash gift the_codes my_own my_invoice my_link my_payment "
-    "my_store my_shop my_site my_website my_checkout",
+    # the rarer asks, one gate per language (a long mixed list of literals is slow)
+    "more_zh": "这个地址 这个账 这个卡 这个码 这个钱 发你 给你 告诉你 私你 红包 转账 到我 进我 至我 给我 收u 收_u 也收 都收 "
+    "也可以 都可以 也行 都行 也接受 都接受 可收 接受 20地址 20_地址 20钱包 20_钱包",
+    "more_en": "accepted is_fine are_fine is_ok works cash gift the_codes my_own my_invoice my_link my_payment my_store "
+    "my_shop my_site my_website my_checkout 20_address 20address 20_wallet 20wallet 20_only 20only settle "
+    "platform_out escrow_out site_out off-site off_site %_fee %_commission %_cut",
     "bait_zh": "回关 求 三连 互 集 赞 关注 转发 收藏 评论 分享 留言 私信 截图 双击 扣 好评 晒 五星 刷",
     "bait_en": "like follow f4f l4l s4s sub share smash repost retweet comment tag tap drop give leave star "
     "cash rate",
@@ -180,14 +191,8 @@ _SCANNERS = [
     for rule, kind, confidence, gate, pattern in [
         ("BEH-09", "off_platform", 0.9, "off_zh", _OFF_PLATFORM_ZH),
         ("BEH-09", "off_platform", 0.85, "off_en", _OFF_PLATFORM_EN),
-        # the rarer asks, both languages: one gate, one pattern
-        (
-            "BEH-09",
-            "off_platform",
-            0.85,
-            "more",
-            _OFF_PLATFORM_ZH_MORE + "|" + _OFF_PLATFORM_EN_MORE,
-        ),
+        ("BEH-09", "off_platform", 0.9, "more_zh", _OFF_PLATFORM_ZH_MORE),
+        ("BEH-09", "off_platform", 0.85, "more_en", _OFF_PLATFORM_EN_MORE),
         ("BEH-01", "bait", 0.85, "bait_zh", _BAIT_ZH),
         ("BEH-01", "bait", 0.85, "bait_en", _BAIT_EN),
         ("LST-12", "claim", 0.85, "claim_zh", _CLAIM_ZH),
@@ -202,10 +207,11 @@ _QUESTION_AFTER = re.compile(r"\s?(?:吗|么|嘛|\?|？)")
 _PLATFORM_BEFORE = re.compile(r"平台|站内|官方|担保|handoff")
 _PLATFORM_AFTER = re.compile(
     r"[^,.;!?，。；！？]{0,12}?\b(?:through|via|on|in|using|at)\s+(?:the\s+|our\s+)?(?:platform|escrow|checkout|site|handoff)"
+    r"|[^,.;!?，。；！？]{0,10}?(?:收银台|平台内|站内|担保)"  # "支付宝付款请在收银台完成"
 )
 
 
-_CONTRAST = re.compile(r"\b(?:than|instead|rather|not)\b|而不是|不走")
+_CONTRAST = re.compile(r"\b(?:than|instead|rather|not)\b|而不是|不|别|绕|跳过|省|免")
 
 
 def _through_platform(folded: str, m: re.Match) -> bool:
