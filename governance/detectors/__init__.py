@@ -9,11 +9,15 @@
 - engagement bait (``BEH-01``);
 - prohibited claims (``LST-12``).
 
-How: ``normalise`` (index-preserving tables: full-width, circled, mathematical
-letters, Chinese numerals for numbers), then ``contacts`` extracts candidates and
-judges each in its context (cue words, topic vs channel, counts, order and
-version numbers), and ``phrases`` matches the other rules and drops those negated
-in their clause (the platform's own warnings). Spans index the original text.
+How: ``normalise`` (index-preserving tables: Unicode compatibility forms,
+look-alike letters, traditional cue characters, emoji as separators, Chinese
+numerals for numbers), then ``contacts`` extracts candidates and judges each in
+its context (cue words, topic vs channel, counts, order and version numbers),
+``numbers`` reads numbers one code point cannot spell (words, leetspeak, ⑬, a
+number in pieces) and bank cards, and ``phrases`` matches the other rules and
+drops those negated or reported in their clause (the platform's own warnings, a
+report quoting someone). Spans index the original text. docs/governance.md,
+"Detectors", says what each step is for.
 
 A finding is only ever a report for moderators
 (``governance.services.record_automatic_findings``); nothing here sanctions
