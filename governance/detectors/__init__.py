@@ -9,11 +9,15 @@
 - engagement bait (``BEH-01``);
 - prohibited claims (``LST-12``).
 
-How: ``normalise`` (index-preserving tables: full-width, circled, mathematical
-letters, Chinese numerals for numbers), then ``contacts`` extracts candidates and
-judges each in its context (cue words, topic vs channel, counts, order and
-version numbers), and ``phrases`` matches the other rules and drops those negated
-in their clause (the platform's own warnings). Spans index the original text.
+How: ``normalise`` (index-preserving tables: Unicode compatibility forms,
+look-alike letters, traditional cue characters, emoji as separators, Chinese
+numerals for numbers), then ``contacts`` extracts candidates and judges each in
+its context (cue words, topic vs channel, counts, order and version numbers),
+``numbers`` reads numbers one code point cannot spell (words, leetspeak, ⑬, a
+number in pieces) and bank cards, and ``phrases`` matches the other rules and
+drops those negated or reported in their clause (the platform's own warnings, a
+report quoting someone). Spans index the original text. docs/governance.md,
+"Detectors", says what each step is for.
 
 A finding is only ever a report for moderators
 (``governance.services.record_automatic_findings``); nothing here sanctions
@@ -26,8 +30,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .contacts import find_card_numbers, find_contacts
-from .normalise import DIGITS, FOLD
+from .contacts import digit_count, find_contacts
+from .normalise import views
+from .numbers import find_card_numbers, find_spelled_numbers
 from .phrases import find_phrases
 
 CONTACT = "BEH-08"
@@ -38,7 +43,7 @@ DETECTOR_RULES = (CONTACT, OFF_PLATFORM_DEAL, ENGAGEMENT_BAIT, PROHIBITED_CLAIM)
 
 #: Bump when detection changes: every finding records it, and the rescan job
 #: re-reads registered content when it differs from the last run's.
-DETECTOR_VERSION = "2026.12.1"
+DETECTOR_VERSION = "2026.12.2"
 
 CONTACT_KINDS = frozenset(
     {"email", "link", "wechat", "telegram", "messenger", "phone", "qq", "handle", "invite"}
@@ -69,10 +74,13 @@ class Finding:
 
 
 def _raw(text: str):
-    folded, digits = text.translate(FOLD), text.translate(DIGITS)
-    for kind, confidence, start, end in find_contacts(folded, digits):
+    folded, digits = views(text)
+    count = digit_count(digits)
+    for kind, confidence, start, end in find_contacts(folded, digits, count):
         yield CONTACT, kind, confidence, start, end
-    for start, end in find_card_numbers(digits):
+    for start, end in find_spelled_numbers(folded, digits, count):
+        yield CONTACT, "phone", 0.85, start, end
+    for start, end in find_card_numbers(digits, count):
         yield OFF_PLATFORM_DEAL, "bank_card", 0.85, start, end
     yield from find_phrases(folded)
 

@@ -13,15 +13,20 @@ import re
 _UP_TO_LAST_BREAK = re.compile(r".*[。！？!?；;\n，,:：]", re.S)
 _NEG_ZH = re.compile(
     r"不|勿|别|禁止|严禁|切勿|谨防|警惕|小心|防止|拒绝|杜绝|没有|无需|避免|举报|谨慎|提防|严防|打击|反对|拒|未"
+    # reported speech: a report quoting someone else's ask ("卖家说可以先加微信")
+    r"|(?:卖家|买家|对方|他|她|有人|别人|骗子|那人|陌生人)[^，。,]{0,4}?(?:说|让我|叫我|要我|要求)"
 )
 _NEG_EN = re.compile(
     r"\b(?:not|no|never|don'?t|doesn'?t|didn'?t|won'?t|wouldn'?t|cannot|can'?t|shouldn'?t|mustn'?t"
-    r"|isn'?t|aren'?t|avoid|beware|refuse|against|nor|stop|warning|scams?|scammers?|report)\b"
+    r"|isn'?t|aren'?t|avoid|beware|refuse|against|nor|stop|warning|scams?|scammers?|report"
+    # reported speech ("a message saying 'add me on Line'", "he asked me to …")
+    r"|saying|says|(?<!i\s)said|asked\s+me|asking\s+me|told\s+me|telling\s+me|wants?\s+me|wanted\s+me)\b"
 )
 _DISAPPROVAL_AFTER = re.compile(
     r"[^。！？!?；;\n，,]{0,12}?(?:is|are|was|were)?\s*(?:against\s+the\s+rules|not\s+allowed|prohibited|forbidden|banned"
     r"|a\s+scam|risky|unsafe|not\s+protected|dangerous)"
-    r"|[^。！？!?；;\n，,]{0,4}?(?:是违规|违规|不允许|被禁止|是骗局|骗局|有风险|风险(?:大|高|很大)|不安全|容易被骗|是诈骗|诈骗)"
+    r"|[^。！？!?；;\n，,]{0,4}?(?:是违规|违规|不允许|被禁止|是骗局|骗局|有风险|风险(?:大|高|很大)|不安全|容易被骗|是诈骗|诈骗"
+    r"|骗子|骗人|是假的)"
     r"|[^。！？!?；;\n，,]{0,10}?(?:举报|报警|别信|不要信|要小心|当心|不受[^，。,]{0,4}保护|没有保障|无保障|不可信|是违规)"
 )
 

@@ -1,65 +1,135 @@
 """Index-preserving normalisation: every table maps one code point to one
 character, so a span found in the normalised text is a span of the original.
 
-``fold`` (``FOLD``): full-width ASCII to ASCII, letters to lower case, circled /
-parenthesised / squared / mathematical letters and digits to plain ones,
-zero-width characters to spaces. ``digits`` (``DIGITS``) does the same and also
-reads Chinese numerals (一二三, 壹贰叁, 幺 洞 拐 勾) as digits — only for finding
-numbers, never for phrases ("一键三连" must stay words).
+``fold`` (``FOLD``), each step for a family of disguises:
+
+- compatibility forms to ASCII, from Unicode's own data (NFKC): full-width,
+  circled / parenthesised / squared / mathematical / superscript letters and
+  digits (Ａ ⓐ ⒜ 🅰 𝐚 ᵃ ① ⑴ 𝟏), and every other script's decimal digits (٣, ३);
+  letters to lower case;
+- look-alike letters from Cyrillic and Greek (``ԝеϲһаt``, ``νх``) to Latin;
+- traditional forms of the characters cue words are made of (號 碼 電話 聯繫
+  帳號 …) to simplified, so one cue list serves both;
+- emoji and decorative symbols (😊 ● ★ ✨ → ⭐) to spaces: people put them
+  between digits and inside cue words ("1😊3😊8", "微✨信"). Symbols that are
+  themselves cues stay (❤ ♥ 🐧 ➕ ✈ ☎ 📞 📱 ✉ 📧);
+- zero-width characters, variation selectors and the keycap mark to spaces.
+
+``digits`` (``DIGITS``) does the same and also reads Chinese numerals (一二三,
+壹贰叁, 幺 洞 拐 勾) as digits — only for finding numbers, never for phrases
+("一键三连" must stay words). What one code point cannot spell (⑬ is two
+digits; "five" is one) is read by ``contacts.find_spelled_numbers``.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 
-def _letters(table: dict[int, str], start: int, *, upper_first: bool = True) -> None:
-    for i in range(26):
-        table[start + i] = chr(ord("a") + i)
+#: symbols that name a channel or an action and so must survive folding
+KEEP_SYMBOLS = "❤♥♡🐧➕✈☎☏📞📱📲✉📧📨📩💌🔗"
+
+_LOOKALIKES = {
+    # Cyrillic
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o",
+    "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s",
+    "һ": "h", "ԛ": "q", "ԝ": "w", "ɡ": "g", "ⅼ": "l",
+    # Greek
+    "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o",
+    "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w", "ϲ": "c",
+}  # fmt: skip
+
+_TRADITIONAL = {
+    "號": "号", "碼": "码", "電": "电", "話": "话", "機": "机", "聯": "联", "繫": "系",
+    "絡": "络", "帳": "账", "賬": "账", "戶": "户", "訊": "讯", "郵": "邮", "發": "发",
+    "給": "给", "轉": "转", "錢": "钱", "銀": "银", "寶": "宝", "線": "线", "點": "点",
+    "維": "维", "衛": "卫", "掃": "扫", "請": "请", "別": "别", "騙": "骗", "險": "险",
+    "證": "证", "讚": "赞", "關": "关", "評": "评", "論": "论", "獎": "奖", "熱": "热",
+    "門": "门", "鵝": "鹅", "飛": "飞", "報": "报", "詳": "详",
+    "談": "谈", "單": "单", "贈": "赠", "禮": "礼", "盡": "尽", "與": "与", "買": "买",
+    "賣": "卖", "價": "价", "個": "个", "頁": "页", "頭": "头", "簡": "简", "達": "达",
+    "紅": "红", "賴": "赖", "書": "书", "贊": "赞", "擊": "击", "雙": "双", "萬": "万", "億": "亿",
+    "數": "数", "無": "无", "風": "风", "穩": "稳", "賺": "赚", "絕": "绝",
+    "對": "对", "會": "会", "漲": "涨", "長": "长",
+    "識": "识", "進": "进", "羣": "群", "裡": "里", "應": "应", "該": "该", "讓": "让",
+}  # fmt: skip
+
+# blocks of emoji and decorative symbols; letters and digits inside them
+# (❶, 🅰) are mapped first and kept. Arrows stay: "粉丝 138 → 1500 → 2000" is a
+# series, not one number
+_SYMBOL_BLOCKS = (
+    (0x2300, 0x23FF),  # miscellaneous technical
+    (0x2500, 0x25FF),  # box drawing, blocks, geometric shapes (● ■ ◆)
+    (0x2600, 0x27BF),  # miscellaneous symbols, dingbats (★ ☀ ✨ ✿)
+    (0x2B00, 0x2BFF),  # symbols and arrows (⭐ ⬛)
+    (0x1F300, 0x1FAFF),  # emoji
+)
+_BULLETS = "•‧∙⋅・･"
 
 
 def _build() -> tuple[dict[int, str], dict[int, str]]:
     fold: dict[int, str] = {}
-    for code in range(0xFF01, 0xFF5F):  # full-width ASCII
+    for code in range(0xFF01, 0xFF5F):  # full-width ASCII, punctuation included
         fold[code] = chr(code - 0xFEE0).lower()
     for code in range(ord("A"), ord("Z") + 1):
         fold[code] = chr(code).lower()
+    for start, end in (
+        (0x00A0, 0x33FF),
+        (0xFB00, 0xFFEF),
+        (0x1D400, 0x1D7FF),
+        (0x1F100, 0x1F1FF),
+    ):
+        for code in range(start, end + 1):
+            if code in fold:
+                continue
+            ch = chr(code)
+            value = unicodedata.digit(ch, None)
+            if value is not None:
+                fold[code] = str(value)
+                continue
+            nfkc = unicodedata.normalize("NFKC", ch)
+            if len(nfkc) == 1 and nfkc.isascii() and (nfkc.isalnum() or nfkc in "@."):
+                fold[code] = nfkc.lower()
+    for start in (0x1F130, 0x1F150, 0x1F170, 0x1F1E6):  # 🄰 🅐 🅰 and regional indicators
+        for i in range(26):
+            fold[start + i] = chr(ord("a") + i)
+    for offset in range(9):  # ❶-❾, ➀-➈, ➊-➒ (NFKC keeps the dingbats)
+        for start in (0x2776, 0x2780, 0x278A):
+            fold[start + offset] = str(offset + 1)
+    for code in (0x24EA, 0x24FF, 0x1F10B, 0x1F10C):  # ⓪ ⓿ and dingbat zeros
+        fold[code] = "0"
+    for ch, latin in {**_LOOKALIKES, **{k.upper(): v for k, v in _LOOKALIKES.items()}}.items():
+        if len(ch) == 1 and ch.isalpha():
+            fold[ord(ch)] = latin
+    for ch, simple in _TRADITIONAL.items():
+        fold[ord(ch)] = simple
+    for start, end in _SYMBOL_BLOCKS:
+        for code in range(start, end + 1):
+            if code not in fold and chr(code) not in KEEP_SYMBOLS:
+                fold[code] = " "
+    for ch in _BULLETS:
+        fold[ord(ch)] = "·"
     fold[0x3000] = " "  # ideographic space
     # zero-width characters, variation selectors and the keycap mark ("1️⃣")
     for code in (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00A0, 0xFE0F, 0xFE0E, 0x20E3):
         fold[code] = " "
-    for start in (0x24B6, 0x24D0, 0x249C, 0x1F130, 0x1F150, 0x1F170, 0x1F1E6):
-        _letters(fold, start)  # Ⓐ ⓐ ⒜ 🄰 🅐 🅰 and regional indicators
-    for start in range(0x1D400, 0x1D6A4, 26):  # mathematical bold/italic/script … letters
-        _letters(fold, start)
-    for start in range(0x1D7CE, 0x1D800, 10):  # mathematical digits
-        for i in range(10):
-            fold[start + i] = str(i)
-    for offset in range(9):  # ①-⑨, ❶-❾, ➀-➈, ➊-➒, ⑴-⑼, ⒈-⒐
-        for start in (0x2460, 0x2776, 0x2780, 0x278A, 0x2474, 0x2488):
-            fold[start + offset] = str(offset + 1)
-    for code in (0x24EA, 0x24FF, 0x1F10B, 0x1F10C):  # ⓪ ⓿ and dingbat zeros
-        fold[code] = "0"
-    for i in range(10):  # superscript/subscript digits are still digits
-        fold[0x2080 + i] = str(i)
-    fold.update({0x00B9: "1", 0x00B2: "2", 0x00B3: "3"})
-    for i in range(4, 10):
-        fold[0x2070 + i] = str(i)
-    fold[0x2070] = "0"
     for ch in "＠﹫":
         fold[ord(ch)] = "@"
     for ch in "。｡":  # a full stop inside an address is a dot
         fold[ord(ch)] = "."
     fold[ord("（")] = "("
     fold[ord("）")] = ")"
+    fold[ord("−")] = "-"
 
     digits = dict(fold)
     chinese = {
         "零〇洞": "0",
         "一壹幺": "1",
-        "二贰": "2",
-        "三叁": "3",
+        "二贰貳": "2",
+        "三叁參": "3",
         "四肆": "4",
         "五伍": "5",
-        "六陆": "6",
+        "六陆陸": "6",
         "七柒拐": "7",
         "八捌": "8",
         "九玖勾": "9",
@@ -71,6 +141,10 @@ def _build() -> tuple[dict[int, str], dict[int, str]]:
 
 
 FOLD, DIGITS = _build()
+#: the characters only ``DIGITS`` maps: without them the two views are equal
+_NUMERALS = re.compile(
+    "[" + "".join(sorted(chr(c) for c in DIGITS if DIGITS[c] != FOLD.get(c))) + "]"
+)
 
 
 def fold(text: str) -> str:
@@ -79,3 +153,10 @@ def fold(text: str) -> str:
 
 def digits(text: str) -> str:
     return text.translate(DIGITS)
+
+
+def views(text: str) -> tuple[str, str]:
+    """``(fold(text), digits(text))``; the second translation is skipped when
+    the text has no Chinese numeral (a character-class scan costs less)."""
+    folded = text.translate(FOLD)
+    return folded, (text.translate(DIGITS) if _NUMERALS.search(folded) else folded)

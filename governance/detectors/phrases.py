@@ -37,6 +37,20 @@ _OFF_PLATFORM_ZH = (
     rf"|{_PAY_CHANNEL_ZH}\s?(?:给我|转我|打给我|转给我|付给我)"
     r"|直接(?:给我)?(?:转账|打款|打钱|转钱|付款给我)|(?:转账|打款|打钱|付款)给我|(?:不用|别|不要|无需)(?:在这里?|在平台)?下单"
 )
+# Where to send the money, and mixed-language asks: rarer, so a pattern (and a
+# gate) of their own
+_OFF_PLATFORM_ZH_MORE = (
+    # where to send it: "发你钱包地址", "转到这个地址", "红包发我"
+    r"(?:发|给|告诉|私)你\s?(?:我的?)?(?:钱包地址|收款地址|u地址|收款码|收款账户|收款账号|银行卡号?|卡号|支付宝账?号)"
+    r"|(?:转|打|付|汇)(?:账|款|钱)?(?:到|进|至)这个(?:地址|账户|账号|卡|码|钱包)|(?:红包|转账)(?:直接)?(?:发|转|给)我"
+    r"|(?:usdt|比特币|btc|以太坊|eth|泰达币)\s?(?:(?:也|都)(?:收|可以|行|接受)|可收|接受)|(?:也|都|只)收\s?(?:usdt|比特币|btc)"
+    # "收U", "TRC20 地址私发": a wallet on a named network
+    r"|收\s?u(?![a-z0-9盘])|(?:trc|erc|bep)-?20\s?(?:地址|钱包|address|wallet|only)"
+    # mixed languages: "Pay 到我的 Alipay", "转账 to my bank card"
+    r"|(?:(?:转账?|打款|付款?|汇款?|打钱)\s*(?:直接)?\s*(?:到|进|至|给|to|into)"
+    r"|(?:pay|send|transfer|wire)\s*(?:直接)?\s*(?:到|进|至|给))\s*(?:我的?|my)\s*"
+    rf"(?:{_PAY_CHANNEL_ZH}|alipay|bank\s*card|bank|wallet|card|zelle|venmo|wechat)"
+)
 _PAY_CHANNEL_EN = (
     r"(?:pay\s?pal|zelle|venmo|cash\s?app|crypto|usdt|btc|bitcoin|eth|ethereum|wallet|bank(?:\s+(?:transfer|account|wire))?"
     r"|wire(?:\s+transfer)?|alipay|wechat\s?pay|western\s+union|wise|revolut|gift\s?cards?|skrill|payoneer"
@@ -44,7 +58,7 @@ _PAY_CHANNEL_EN = (
 )
 _OFF_PLATFORM_EN = (
     r"\bpay(?:\s+(?:me|us|it|him|her|them|anyone|the\s+\w+|\$?\d[\d,.]*k?|\w+)){0,2}\s+(?:directly|outside|off\b|instead"
-    rf"|(?:via|by|through|with|on|using|to\s+my|into\s+my|to|into)\s+(?:my\s+|our\s+)?{_PAY_CHANNEL_EN})"
+    rf"|(?:via|by|through|with|on|using|to\s+my|into\s+my|to|into|in)\s+(?:my\s+|our\s+)?{_PAY_CHANNEL_EN})"
     r"|\b(?:send|wire|transfer|deposit)\b(?:\s+(?:me|us|it|the|my|your|\$?\d[\d,.]*k?|money|cash|funds|payment|\w+)){0,3}?"
     rf"\s+(?:via|by|through|with|on|using|to|into)\s+(?:my\s+|our\s+)?{_PAY_CHANNEL_EN}\b"
     r"|\b(?:send|wire|transfer)\s+(?:me\s+)?(?:the\s+)?(?:money|cash|funds|payment)\s+(?:directly|outside|off\b)"
@@ -60,6 +74,23 @@ _OFF_PLATFORM_EN = (
     r"|\b(?:not|instead\s+of|rather\s+than|without\s+using)\s+(?:through|via|using|on|with)\s+(?:the\s+)?(?:escrow|platform|site)\b"
     r"|\bdirect\s+(?:bank\s+)?(?:transfer|payment|deposit|wire)\b"
     r"|\bno\s+(?:need\s+for\s+)?escrow(?:\s+needed)?\b|\bescrow\s+(?:is\s+)?not\s+needed|\bdirectly\s+from\s+me\b"
+)
+
+_OFF_PLATFORM_EN_MORE = (
+    # a channel said to be fine, a cashtag, the seller's own checkout, gift cards
+    r"\b(?:paypal|zelle|venmo|cash\s?app|wise|revolut|usdt|crypto|bitcoin|btc|alipay|wechat\s?pay|western\s+union"
+    r"|gift\s?cards?)\s+(?:(?:works|is\s+fine|is\s+ok|are\s+fine)\s+(?:for\s+me|for\s+us|with\s+me|as\s+payment|too)"
+    r"|is\s+accepted|are\s+accepted)\b"
+    r"|\bcash\s?app\b[^.!?\n]{0,40}?\$[a-z][a-z0-9_]{2,19}\b"
+    r"|\b(?:buy|purchase|order|pay|checkout)\b[^.!?\n]{0,20}?\b(?:through|via|with|using|on)\s+my\s+(?:own\s+)?"
+    r"(?:invoice|link|payment\s+link|store|shop|site|website|checkout)\b"
+    r"|\bgift\s?cards?\b[^.!?\n]{0,30}?\b(?:as\s+payment|for\s+payment|accepted|are\s+fine|is\s+fine)"
+    r"|\b(?:pay|payment)\b[^.!?\n]{0,20}?\bgift\s?cards?\b|\bsend\s+(?:me\s+)?the\s+(?:gift\s+card\s+)?codes\b"
+    # settling elsewhere: "settle by bank transfer", "keep the platform out", "off-site to avoid the fee"
+    rf"|\bsettle\s+(?:up\s+)?(?:via|by|through|with|using|on|in)\s+(?:my\s+)?{_PAY_CHANNEL_EN}"
+    r"|\bkeep\s+(?:the\s+)?(?:platform|escrow|site)\s+out\b"
+    r"|\b(?:do\s+(?:this|it|the\s+deal)|deal|trade|pay|payment|transact)\s+off[- ]site\b"
+    r"|\bavoid\s+(?:the\s+|their\s+)\d+\s?%\s+(?:fees?|commission|cut)\b"
 )
 
 _BAIT_ZH = (
@@ -79,9 +110,16 @@ _BAIT_ZH = (
     r"|(?:好评(?!率|数|度|如潮)|五星|晒图|晒单)[^。.!！?？]{0,10}?(?:返现|返\d|返钱|返红包|红包)"
     r"|(?:关注|点赞|转发|评论)(?:我|本号|一下|主页)?[，,\s]{0,2}(?:每天|每周|每月)?(?:抽奖|抽\s?\d|抽[一二三两几]|送福利|送号)"
     r"|好评返现?|晒(?:图|单)(?:好评)?返|五星好评(?:返|送|有礼)|好评(?:送|有礼|返)|给(?:个)?五星好评"
+    # paid or faked engagement: "帮忙刷个好评", "刷单返现"
+    r"|(?:帮(?:忙|我)?|来|找人|花钱|一起)刷[个点些一下]*(?:好评|单|赞|粉|评论|播放|数据)"
+    r"|刷[个点些]?(?:好评|单|赞)[^。！？!?]{0,10}?(?:返|给你|送)"
+    # mixed languages: "点赞 + share", "follow 加关注"
+    r"|(?:点赞|关注|转发|收藏|评论|分享)\s?[+＋、和加与&/]?\s?(?:like|follow|share|comment|subscribe|repost)\b"
+    r"|\b(?:like|follow|share|comment|subscribe|repost)\s?[+＋、和加与&/]?\s?(?:点赞|关注|转发|收藏|评论)"
 )
 _BAIT_EN = (
     r"\blike\s*(?:and|&|\+|,)\s*(?:subscribe|follow|share|comment)\b"
+    r"(?!\s*(?:counts?|ratios?|rates?|numbers|data|stats|buttons?|metrics|figures))"
     r"|\b(?:follow|share|subscribe|repost|retweet)\s*(?:,|&|and|\+)\s*(?:follow|like|share|subscribe|repost|retweet|comment)\b"
     r"(?!\s*(?:counts?|ratios?|rates?|numbers|data|stats|buttons?))"
     r"|\b(?:follow|like|sub|share)\s?-?(?:4|for)-?\s?(?:follow|like|sub|share)\b"
@@ -98,9 +136,9 @@ _BAIT_EN = (
 
 _CLAIM_ZH = (
     r"(?:保证|包|确保|承诺|绝对|永久|永远)(?:永久|永远)?(?:不|永不|绝不)(?:会)?(?:被)?(?:封号|封|掉粉|限流|降权|违规)"
-    r"|(?:100%|百分百|百分之百|绝对|完全)(?:不|永不)(?:会)?(?:被)?(?:封|违规|掉粉|限流)"
+    r"|(?:100%|百分百|百分之百|绝对|完全)\s?(?:不|永不)(?:会)?(?:被)?(?:封|违规|掉粉|限流)"
     r"|(?:不会|绝不|决不|永不)(?:会)?(?:被)?(?:封号|封|掉粉|限流)|包涨|保涨|稳涨粉"
-    r"|永不封号|永久不封|不会被封|不可能被封|(?:永久)?防封号?|(?:100%|百分百|百分之百|绝对|完全)安全"
+    r"|永不封号|永久不封|不会被封|不可能被封|封不[了掉]|(?:永久)?防封号?|(?:100%|百分百|百分之百|绝对|完全)安全"
     r"|(?<![低高])(?:零|0|无)风险(?!提示|评估|等级|警告)|稳赚(?:不赔|不亏)?|必涨粉?|必上热门|\d+\s?天(?:内)?回本|快速回本|当月回本|收益翻(?:倍|番)|躺(?:着)?(?:赚|挣)|包赚|保赚|必赚|包回本|稳回本|保本|保底收益"
     r"|保证[^，。,.!！?？;；]{0,6}?(?:收益|涨粉|上热门|赚钱|回本|月入|日入)|收益有保障|(?:日|月|周|年)(?:入|赚)(?:过|破)?\s?"
     + _NUM_ZH
@@ -113,7 +151,7 @@ _CLAIM_EN = (
     r"|\b(?:will\s+never|won'?t\s+ever|won'?t|can\s*not|can'?t|can\s+never|guaranteed\s+(?:not|never)\s+to|never\s+gets?)\s+"
     r"(?:ever\s+)?(?:be\s+|get\s+)?(?:banned|suspended|shadow\s?banned|flagged|removed|restricted|demoneti[sz]ed)\b"
     r"|\b(?:zero|no)\s+ban\s+risk\b|\bguaranteed\s+(?:roi|engagement|likes|subscribers|traffic|reach)\b"
-    r"|\bban[- ]?(?:proof|free)\b|\b100%\s+(?:safe|legit|secure|guaranteed)\b|\brisk[- ]free\b|\bzero\s+risk\b"
+    r"|\bban[- ]?(?:proof|free)\b|\bun-?bann?able\b|\b100%\s+(?:safe|legit|secure|guaranteed)\b|\brisk[- ]free\b|\bzero\s+risk\b"
     r"|\bno\s+risk\s+(?:at\s+all|whatsoever)\b|\bdouble\s+your\s+(?:money|income|investment)\b|\bget\s+rich\s+quick\b|\beasy\s+money\b"
     r"|\b(?:earn|make|making|earning)\s+(?:at\s+least\s+|up\s+to\s+|over\s+)?\$?\d[\d,.]*k?\+?\s*(?:\$|usd|dollars)?\s*"
     r"(?:a|per|every|/)\s*(?:day|week|month|hour)\b"
@@ -129,17 +167,32 @@ _GATES = {
     "收钱 usdt 比特币 收款 付款 红包 paypal zelle venmo wise 钱 直接 给我 下单 面交 当面 闲鱼 咸鱼 转转 淘宝 拼多多",
     "off_en": "gift personal deal trade transact do use accept take pay send wire transfer deposit venmo zelle cash skip avoid bypass around cut circumvent save "
     "friends f&f goods off outside escrow directly direct not instead rather without",
-    "bait_zh": "回关 求 三连 互 集 赞 关注 转发 收藏 评论 分享 留言 私信 截图 双击 扣 好评 晒 五星",
+    # the rarer asks: one gate for both languages, then the pattern
+    # the rarer asks, one gate per language (a long mixed list of literals is slow)
+    "more_zh": "这个地址 这个账 这个卡 这个码 这个钱 发你 给你 告诉你 私你 红包 转账 到我 进我 至我 给我 收u 收_u 也收 都收 "
+    "也可以 都可以 也行 都行 也接受 都接受 可收 接受 20地址 20_地址 20钱包 20_钱包",
+    "more_en": "accepted is_fine are_fine is_ok works cash gift the_codes my_own my_invoice my_link my_payment my_store "
+    "my_shop my_site my_website my_checkout 20_address 20address 20_wallet 20wallet 20_only 20only settle "
+    "platform_out escrow_out site_out off-site off_site %_fee %_commission %_cut",
+    "bait_zh": "回关 求 三连 互 集 赞 关注 转发 收藏 评论 分享 留言 私信 截图 双击 扣 好评 晒 五星 刷",
     "bait_en": "like follow f4f l4l s4s sub share smash repost retweet comment tag tap drop give leave star "
     "cash rate",
     "claim_zh": "必涨 必上 回本 翻倍 翻番 封 掉粉 限流 降权 违规 安全 风险 赚 挣 回本 保本 保底 保证 收益 入 涨 热门 过审 火 爆 全网 史上",
     "claim_en": "double demoneti guarantee ban suspended flagged removed restricted 100% risk rich easy earn make making",
 }
 _SCANNERS = [
-    (rule, kind, confidence, _gate(tuple(_GATES[gate].split())), re.compile(pattern))
+    (
+        rule,
+        kind,
+        confidence,
+        _gate(tuple(k.replace("_", " ") for k in _GATES[gate].split())),
+        re.compile(pattern),
+    )
     for rule, kind, confidence, gate, pattern in [
         ("BEH-09", "off_platform", 0.9, "off_zh", _OFF_PLATFORM_ZH),
         ("BEH-09", "off_platform", 0.85, "off_en", _OFF_PLATFORM_EN),
+        ("BEH-09", "off_platform", 0.9, "more_zh", _OFF_PLATFORM_ZH_MORE),
+        ("BEH-09", "off_platform", 0.85, "more_en", _OFF_PLATFORM_EN_MORE),
         ("BEH-01", "bait", 0.85, "bait_zh", _BAIT_ZH),
         ("BEH-01", "bait", 0.85, "bait_en", _BAIT_EN),
         ("LST-12", "claim", 0.85, "claim_zh", _CLAIM_ZH),
@@ -154,7 +207,11 @@ _QUESTION_AFTER = re.compile(r"\s?(?:吗|么|嘛|\?|？)")
 _PLATFORM_BEFORE = re.compile(r"平台|站内|官方|担保|handoff")
 _PLATFORM_AFTER = re.compile(
     r"[^,.;!?，。；！？]{0,12}?\b(?:through|via|on|in|using|at)\s+(?:the\s+|our\s+)?(?:platform|escrow|checkout|site|handoff)"
+    r"|[^,.;!?，。；！？]{0,10}?(?:收银台|平台内|站内|担保)"  # "支付宝付款请在收银台完成"
 )
+
+
+_CONTRAST = re.compile(r"\b(?:than|instead|rather|not)\b|而不是|不|别|绕|跳过|省|免")
 
 
 def _through_platform(folded: str, m: re.Match) -> bool:
@@ -165,7 +222,9 @@ def _through_platform(folded: str, m: re.Match) -> bool:
         return False  # the match itself is about avoiding the platform
     if _PLATFORM_BEFORE.search(clause_before(folded, m.start())):
         return True
-    return bool(_PLATFORM_AFTER.match(folded, m.end()))
+    after = _PLATFORM_AFTER.match(folded, m.end())
+    # "pay me in bitcoin rather than through checkout": the platform is the alternative
+    return bool(after) and not _CONTRAST.search(after.group())
 
 
 def find_phrases(folded: str):
