@@ -57,3 +57,46 @@ def _per_visitor(response) -> bool:
 def _says_public(response) -> bool:
     header = response.get("Cache-Control", "")
     return "public" in {part.strip().split("=")[0].lower() for part in header.split(",")}
+
+
+#: Every page of the site is read with GET (HEAD) and changed with POST.
+ALLOWED_METHODS = ("GET", "HEAD", "POST")
+
+
+class MethodMiddleware:
+    """A request with a method no page of this site is made for (PUT, PATCH,
+    DELETE, OPTIONS, TRACE, anything invented) is answered 405 before any view
+    runs. Function views answer every method as GET — a private document view
+    served (and logged as viewed) a PUT, a DELETE and a TRACE — and OPTIONS and
+    TRACE skip the CSRF check, so a view that treats "not GET" as a submission
+    would write on them.
+
+    On the way out, an empty 405 (``require_POST`` and friends write no body)
+    becomes the error page in the visitor's language, keeping its ``Allow``.
+
+    Sits after the authentication and message middleware: the page's header
+    shows who is signed in."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in ALLOWED_METHODS:
+            return method_not_allowed(request, ALLOWED_METHODS)
+        response = self.get_response(request)
+        if response.status_code == 405 and not response.streaming and not response.content:
+            return method_not_allowed(request, response.get("Allow", "").split(", "), response)
+        return response
+
+
+def method_not_allowed(request, allowed, original=None):
+    from django.template.response import TemplateResponse
+
+    response = TemplateResponse(request, "errors/405.html", status=405).render()
+    response["Allow"] = ", ".join(m for m in allowed if m)
+    if original is not None:
+        for name, value in original.items():
+            if name.lower() not in ("content-type", "content-length", "allow"):
+                response[name] = value
+        response.cookies = original.cookies
+    return response

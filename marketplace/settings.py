@@ -125,6 +125,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.permissions.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Refuses methods no page takes (405) before any view; renders empty 405s.
+    "marketplace.middleware.MethodMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
