@@ -185,8 +185,10 @@ def test_every_method_on_every_url_is_answered_without_a_5xx_or_a_write(world):
                 if method != "head":
                     found.check(client, method, path, f"as {role}")
         changed = diff(before, fingerprint())
+        # HEAD is GET without the body (it may log a read as GET does); the
+        # admin's pages as GET are the access matrix's.
         for _pattern, path, _post in targets(world):
-            if "logout" not in path and not (is_admin(path) and role not in ("anon", "mod")):
+            if "logout" not in path and not is_admin(path):
                 found.check(client, "head", path, f"as {role}")
         if changed:
             found.add(f"methods as {role}", f"wrote {changed}")
@@ -243,9 +245,12 @@ def test_junk_in_the_path_and_the_query_never_gets_a_5xx(world):
         if "logout" in path:
             continue
         params = route_params(pattern.route)
-        variants = [build_path(pattern.route, dict.fromkeys(params, junk)) for junk in JUNK_PARAMS]
+        junk_params, queries = JUNK_PARAMS, JUNK_QUERIES
+        if is_admin(path):  # one ModelAdmin's code behind hundreds of patterns
+            junk_params, queries = JUNK_PARAMS[::3], JUNK_QUERIES[::4]
+        variants = [build_path(pattern.route, dict.fromkeys(params, j)) for j in junk_params]
         variants = variants if params else []
-        variants += [_with_query(path, query) for query in JUNK_QUERIES]
+        variants += [_with_query(path, query) for query in queries]
         for variant in variants:
             turn += 1
             role = "mod" if is_admin(path) else ROLES[turn % len(ROLES)]
@@ -278,8 +283,8 @@ def test_every_catalogue_filter_with_junk(world):
     )
     names = list(CatalogueFilterForm().fields)
     by_role = clients(world, roles=("anon", "buyer"))
-    for role, client in by_role.items():
-        for name in names:
+    for i, (role, client) in enumerate(by_role.items()):
+        for name in names[i :: len(by_role)]:  # each filter once, the roles alternate
             for value in junk:
                 for extra in (
                     {},
@@ -368,7 +373,8 @@ def test_hostile_headers_and_cookies_on_every_url(world):
     for _pattern, path, _post in targets(world):
         if "logout" in path:
             continue
-        for extra in HOSTILE_HEADERS + tuple({"HTTP_HOST": host} for host in BAD_HOSTS):
+        sets = HOSTILE_HEADERS + tuple({"HTTP_HOST": host} for host in BAD_HOSTS)
+        for extra in sets[::5] if is_admin(path) else sets:
             turn += 1
             role = "mod" if is_admin(path) else ROLES[turn % len(ROLES)]
             label = f"as {role} {sorted(extra)}"
@@ -379,8 +385,8 @@ def test_hostile_headers_and_cookies_on_every_url(world):
                 found.add(f"GET {path} {label}", "echoes a forwarded or Host header")
             if "HTTP_HOST" in extra and response.status_code != 400:
                 found.add(f"GET {path} {label}", f"status {response.status_code}, not 400")
-    for cookies in BAD_COOKIES:
-        for role in ("anon", "buyer"):
+    for i, cookies in enumerate(BAD_COOKIES):
+        for role in (ROLES[i % len(ROLES)],):
             client = clients(world, roles=(role,))[role]
             for name, value in cookies.items():
                 client.cookies[name] = value
@@ -477,7 +483,9 @@ def test_hostile_bodies_on_every_post_endpoint(world, settings):
     posts = [(p, path) for p, path, post in targets(world) if post and "logout" not in path]
     by_role = clients(world)
     names = {path: _field_names(by_role["party"], path) for _p, path in posts}
-    for role, client in clients(world, enforce_csrf_checks=True).items():
+    # The CSRF check refuses before any view: three roles suffice.
+    no_token = clients(world, roles=("anon", "buyer", "mod"), enforce_csrf_checks=True)
+    for role, client in no_token.items():
         before = fingerprint()
         for _pattern, path in posts:
             if is_admin(path) and role != "mod":
@@ -489,12 +497,14 @@ def test_hostile_bodies_on_every_post_endpoint(world, settings):
         ]
         if changed:
             found.add(f"bodies without a token as {role}", f"wrote {changed}")
-    for role, client in by_role.items():
-        for _pattern, path in posts:
-            if is_admin(path) and role != "mod":
-                continue
-            for label, kwargs in _bodies(names[path]):
-                found.check(client, "post", path, f"as {role} {label}", **kwargs)
+    # With a token: each body once per endpoint, the roles taking turns (the
+    # admin's pages as the moderator).
+    turn = 0
+    for _pattern, path in posts:
+        for label, kwargs in _bodies(names[path]):
+            turn += 1
+            role = "mod" if is_admin(path) else ROLES[turn % len(ROLES)]
+            found.check(by_role[role], "post", path, f"as {role} {label}", **kwargs)
     # Over the size limits (the real ones, one role: they are refused before any view).
     big = "a=" + "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10)
     client = by_role["buyer"]
