@@ -223,6 +223,8 @@ JUNK_QUERIES = (
     "q=%C0%AE%00",
     "q=%E2%80%AE%D9%85%D8%B1%D8%AD%D8%A8%D8%A7",  # RTL override + Arabic
     "format=%FF&refresh=%00&after=%FF",
+    "p=99999999999999999999&p=abc&e=1&o=-%FF",
+    "language=%FF%FE&language=..%2F..%2Fx&sort=%E2%80%AE",
     "q=" + "A" * 9000,
     "&".join(f"k{i}=%FF" for i in range(400)),
 ) + tuple(f"next={value}" for value in EVIL_NEXT)
@@ -776,3 +778,43 @@ def _request_as(user):
     request = RequestFactory().get("/admin/")
     request.user = user
     return request
+
+
+# ------------------------------------------------------------- htmx and access
+
+
+def test_htmx_headers_change_no_access_decision(world):
+    """Every URL of the access matrix, asked as an htmx request (``HX-Request``,
+    ``HX-Target`` of the catalogue's and the chat's fragments, a junk current
+    URL), answers each role as the matrix says a plain GET does: a partial is no
+    way around an access check."""
+    from .access import classify
+    from .test_access_matrix import _matches
+
+    found = Findings("htmx access")
+    by_role = clients(world)
+    htmx = {
+        "HTTP_HX_REQUEST": "true",
+        "HTTP_HX_TARGET": "catalogue-results",
+        "HTTP_HX_CURRENT_URL": "http://testserver/%FF",
+    }
+    seen = set()
+    for pattern, kwargs, get_expected, _post in _cases(world):
+        path = build_path(pattern.route, kwargs)
+        if get_expected is None or is_admin(path) or "logout" in path or path in seen:
+            continue
+        seen.add(path)
+        for role in ROLES:
+            for target in ("catalogue-results", "chat"):
+                response = found.check(
+                    by_role[role], "get", path, f"as {role}", **{**htmx, "HTTP_HX_TARGET": target}
+                )
+                if response is None:
+                    continue
+                actual = classify(response)
+                if not _matches(get_expected[role], actual):
+                    found.add(
+                        f"GET {path} as {role} (htmx {target})",
+                        f"expected {get_expected[role]}, got {actual}",
+                    )
+    found.finish()
