@@ -818,3 +818,122 @@ def test_htmx_headers_change_no_access_decision(world):
                         f"expected {get_expected[role]}, got {actual}",
                     )
     found.finish()
+
+
+# ---------------------------------------------------------------------- races
+
+
+def _race(client_factory, path, data, n=2):
+    """``n`` clients of one user post the same form at the same moment (a double
+    click that the browser sent twice); their statuses."""
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(n)
+    statuses: list[int] = []
+    clients_ = [client_factory() for _ in range(n)]
+
+    def post(client):
+        try:
+            barrier.wait(timeout=10)
+            statuses.append(client.post(path, data).status_code)
+        except Exception as exc:  # noqa: BLE001 - reported as a 500
+            statuses.append(500)
+            statuses.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post, args=(c,)) for c in clients_]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return statuses
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_post_twice_at_once_acts_once(settings):
+    """Buy, pay, accept, dispute, review and report posted twice at the same moment
+    (two connections, real PostgreSQL row locks): one deal, one capture at the
+    provider, one acceptance, one dispute, one review, one report; never a 5xx."""
+    from escrow.models import Deal, DealEvent, Dispute, Review, SimPaymentIntent
+    from governance.models import Report
+
+    from .world import _listing
+
+    settings.ACCOUNT_RATE_LIMITS_ENABLED = False
+    settings.RATELIMIT_ENABLED = False
+    w = build_world()
+
+    def factory(role):
+        def make():
+            client = Client()
+            _login(client, role, w.users[role])
+            return client
+
+        return make
+
+    alice, mod = w.users["party"], w.users["mod"]
+    fresh = _listing(alice, mod, title="Alice for the race")
+    pending = w["deal_pending"]
+    factory("buyer")().post(
+        f"/deals/{pending.pk}/pay/", {"step": "acknowledge", "acknowledge": "on"}
+    )
+    captured = SimPaymentIntent.objects.filter(status="succeeded").count()
+    card = {"step": "card", "number": "4242 4242 4242 4242", "exp": "12/34", "cvc": "123"}
+    delivered, released = w["deal_delivered"], w["deal_released"]
+    accepted = DealEvent.objects.filter(deal=delivered).count()
+    cases = [
+        (
+            "third",
+            f"/listings/{fresh.pk}/buy/",
+            {},
+            lambda: Deal.objects.filter(listing=fresh).count() == 1,
+        ),
+        (
+            "buyer",
+            f"/deals/{pending.pk}/pay/",
+            card,
+            lambda: SimPaymentIntent.objects.filter(status="succeeded").count() == captured + 1,
+        ),
+        (
+            "buyer",
+            f"/deals/{delivered.pk}/accept/",
+            {},
+            lambda: DealEvent.objects.filter(deal=delivered).count() <= accepted + 1,
+        ),
+        (
+            "buyer",
+            f"/deals/{released.pk}/review/",
+            {"rating": "5", "text": "Good."},
+            lambda: Review.objects.filter(deal=released).count() <= 1,
+        ),
+        (
+            "third",
+            f"/report/{w['ct_listing'].pk}/{w.pk('listing_published')}/",
+            {"rule": w["rule"].pk, "details": "Asked me to pay outside the site."},
+            lambda: (
+                Report.objects.filter(
+                    reporter=w.users["third"], subject_id=str(w.pk("listing_published"))
+                ).count()
+                <= 1
+            ),
+        ),
+    ]
+    failures = []
+    for role, path, data, holds in cases:
+        statuses = _race(factory(role), path, data)
+        if any(not isinstance(s, int) or s >= 500 for s in statuses):
+            failures.append(f"POST {path} twice at once as {role}: {statuses}")
+        if not holds():
+            failures.append(f"POST {path} twice at once as {role}: acted twice")
+    # A dispute on a deal that was just delivered: opened once.
+    dispute_deal = w["deal_funded"]
+    statuses = _race(factory("buyer"), f"/deals/{dispute_deal.pk}/dispute/", {"statement": "No."})
+    if any(not isinstance(s, int) or s >= 500 for s in statuses):
+        failures.append(f"dispute twice at once: {statuses}")
+    if Dispute.objects.filter(deal=dispute_deal).count() > 1:
+        failures.append("dispute twice at once: two disputes")
+    figures.record("hostile", checked=2 * (len(cases) + 1), failed=len(failures))
+    assert not failures, "\n".join(failures)
