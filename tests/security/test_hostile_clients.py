@@ -58,6 +58,13 @@ EVIL_NEXT = (
     "http:evil.example",
     "/%0d%0aSet-Cookie:x=1",
     "https://testserver@evil.example/",
+    "/%09/evil.example/",
+    "%2F%2Fevil.example/",
+    " //evil.example/",
+    "///evil.example/",
+    "/\\/evil.example/",
+    "https:/\\evil.example/",
+    "data:text/html,<script>alert(1)</script>",
 )
 UNSAFE_METHODS = ("put", "patch", "delete")
 SAFE_METHODS = ("head", "options", "trace")
@@ -121,7 +128,9 @@ def problems_of(response) -> list[str]:
 
 
 def off_site(location: str) -> bool:
-    text = location.strip().replace("\\", "/")
+    """Whether a browser would leave the site for ``location``: it drops tabs and
+    line breaks, leading blanks and control characters, and reads ``\\`` as ``/``."""
+    text = re.sub(r"^[\x00-\x20]+", "", re.sub(r"[\t\r\n]", "", location)).replace("\\", "/")
     parts = urlsplit(text)
     if parts.scheme and parts.scheme not in ("http", "https"):
         return True
