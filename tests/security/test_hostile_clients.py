@@ -327,22 +327,35 @@ def test_every_catalogue_filter_with_junk(world):
 # ------------------------------------------------------------------ redirects
 
 
+#: Views that read a ``next`` (or send back where the visitor came from): every
+#: role tries every value on them (on logout, which ends the session, the roles
+#: take turns); any other URL gets each value once, the roles taking turns.
+NEXT_VIEWS = ("login", "logout", "/i18n/", "reauthenticate", "/watch/", "saved-searches")
+
+
 def test_no_view_redirects_off_the_site(world):
     """``next`` (and its siblings) off the site, in the query and in a POST body,
-    to every URL as every role: any redirect stays on the site."""
+    to every URL: any redirect stays on the site."""
     found = Findings("redirects")
     by_role = clients(world)
-    for role, client in by_role.items():
-        for _pattern, path, post in targets(world):
-            if is_admin(path) and role != "mod" and "login" not in path:
-                continue
-            for value in EVIL_NEXT:
-                data = {"next": value, "redirect": value, "return_url": value, "language": "en"}
-                query = "&".join(f"{k}={v}" for k, v in data.items())
-                if "logout" in path:
-                    client = Client()
-                    if world.users[role] is not None:
-                        _login(client, role, world.users[role])
+    turn = 0
+    for _pattern, path, post in targets(world):
+        reads_next = any(marker in path for marker in NEXT_VIEWS)
+        for value in EVIL_NEXT:
+            turn += 1
+            if reads_next and "logout" not in path:
+                roles = ROLES
+            elif is_admin(path):
+                if turn % 4:  # one ModelAdmin's code behind hundreds of patterns
+                    continue
+                roles = ("mod",)
+            else:
+                roles = (ROLES[turn % len(ROLES)],)
+            data = {"next": value, "redirect": value, "return_url": value, "language": "en"}
+            query = "&".join(f"{k}={v}" for k, v in data.items())
+            for role in roles:
+                # Signing out is what the logout URL does: a session of its own.
+                client = clients(world, roles=(role,))[role] if "logout" in path else by_role[role]
                 found.check(client, "get", f"{path}?{query}", f"as {role}")
                 if post:
                     found.check(client, "post", path, f"as {role}", data=data)
