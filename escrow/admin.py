@@ -14,6 +14,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kernel.http import get_by_pk_or_404
+
 from . import ledger, services
 from .events import label_for
 from .exceptions import EscrowError, SplitDoesNotAddUp
@@ -381,7 +383,7 @@ class DisputeAdmin(admin.ModelAdmin):
         }
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        dispute = get_object_or_404(Dispute, pk=object_id)
+        dispute = get_by_pk_or_404(Dispute, object_id)
         context = {**self._case_context(request, dispute), **(extra_context or {})}
         context.setdefault("decision_form", DecisionForm(initial={"buyer_amount": None}))
         return super().change_view(request, object_id, form_url, context)

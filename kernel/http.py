@@ -89,3 +89,18 @@ def set_language_cookie(response, language: str) -> None:
         httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
         samesite=settings.LANGUAGE_COOKIE_SAMESITE,
     )
+
+
+def get_by_pk_or_404(queryset, pk):
+    """The row of ``queryset`` (a model or a queryset) with primary key ``pk``, or
+    Http404 — also when ``pk`` is something the key's field cannot hold (text or
+    a NUL in an integer id, as the admin's ``<path:object_id>`` lets through), so
+    such a URL answers like an unknown id instead of a 500."""
+    from django.core.exceptions import ValidationError
+    from django.http import Http404
+    from django.shortcuts import get_object_or_404
+
+    try:
+        return get_object_or_404(queryset, pk=pk)
+    except (ValueError, TypeError, OverflowError, ValidationError):
+        raise Http404 from None

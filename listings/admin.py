@@ -12,7 +12,6 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
 from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -21,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from kernel.admin_filters import AgeFilter
+from kernel.http import get_by_pk_or_404
 from kernel.money import format_money
 
 from . import services
@@ -106,8 +106,8 @@ class ListingAdminBase(admin.ModelAdmin):
         return request.user.has_perm(f"listings.{codename}")
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        listing = get_object_or_404(
-            Listing.objects.select_related("seller", "seller__standing"), pk=object_id
+        listing = get_by_pk_or_404(
+            Listing.objects.select_related("seller", "seller__standing"), object_id
         )
         if not self.has_view_permission(request, listing):
             raise PermissionDenied

@@ -15,15 +15,20 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import wraps
 
 from allauth.account.decorators import secure_admin_login
 from allauth.mfa.utils import is_mfa_enabled
 from django.apps import apps
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import is_acting_staff
@@ -118,6 +123,37 @@ class HandoffAdminSite(admin.AdminSite):
             )
         return secure_admin_login(super().login)(request, extra_context)
 
+    def admin_view(self, view, cacheable=False):
+        """Django's wrapper, plus: an action posted on ids the model's key cannot
+        hold (``abc``, ``1.5``, a NUL) is sent back to the list with Django's own
+        "no items selected" warning. The changelist passes them to
+        ``filter(pk__in=…)``, which raised ``ValueError``: a 500 on every
+        ModelAdmin with actions."""
+        inner = super().admin_view(view, cacheable)
+        # ModelAdmin.get_urls passes its bound views (changelist_view …).
+        model_admin = getattr(view, "__self__", None)
+        if not isinstance(model_admin, admin.ModelAdmin):
+            return inner
+
+        @wraps(inner)
+        def checked(request, *args, **kwargs):
+            if (
+                request.method == "POST"
+                and self.has_permission(request)
+                and not _valid_ids(model_admin.model, request.POST.getlist(ACTION_CHECKBOX_NAME))
+            ):
+                messages.warning(
+                    request,
+                    gettext(
+                        "Items must be selected in order to perform actions on them. No items "
+                        "have been changed."
+                    ),
+                )
+                return HttpResponseRedirect(request.get_full_path())
+            return inner(request, *args, **kwargs)
+
+        return checked
+
     def index(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "queues": self.queues(request)}
         return super().index(request, extra_context)
@@ -155,6 +191,19 @@ class HandoffAdminSite(admin.AdminSite):
                 }
             )
         return rows
+
+
+def _valid_ids(model, values: list[str]) -> bool:
+    """Whether every value is something ``model``'s primary key can hold."""
+    field = model._meta.pk
+    for value in values:
+        if "\x00" in value:
+            return False
+        try:
+            field.to_python(value)
+        except ValidationError:
+            return False
+    return True
 
 
 def _admin_next(request) -> str:

@@ -57,3 +57,72 @@ def _per_visitor(response) -> bool:
 def _says_public(response) -> bool:
     header = response.get("Cache-Control", "")
     return "public" in {part.strip().split("=")[0].lower() for part in header.split(",")}
+
+
+#: Every page of the site is read with GET (HEAD) and changed with POST.
+ALLOWED_METHODS = ("GET", "HEAD", "POST")
+#: More digits than any body this site accepts could need (a sanity bound: the
+#: size limits themselves are Django's DATA_UPLOAD_MAX_MEMORY_SIZE and the proxy's).
+_MAX_LENGTH_DIGITS = 15
+
+
+class RequestShapeMiddleware:
+    """Requests no page of this site is made for, answered before any view runs:
+
+    - a method other than GET, HEAD or POST (PUT, PATCH, DELETE, OPTIONS, TRACE,
+      anything invented): 405. Function views answer every method as GET — a
+      private document view served (and logged as viewed) a PUT, a DELETE and a
+      TRACE — and OPTIONS and TRACE skip the CSRF check, so a view that treats
+      "not GET" as a submission would write on them;
+    - a NUL character in the path or the query (``%00``): 400. PostgreSQL cannot
+      store or compare one (psycopg2 raises ``ValueError``), and no address of
+      the site has one: the admin's list filters answered ``?status__exact=%00``
+      with a 500;
+    - a ``Content-Length`` that is not a whole number (``abc``, ``-1``): 400.
+      Django's ``request.body`` calls ``int()`` on it and raised a 500 as soon as
+      the CSRF check read the form; gunicorn refuses such requests itself, but
+      not every server in front of the app does.
+
+    On the way out, an empty 405 (``require_POST`` and friends write no body)
+    becomes the error page in the visitor's language, keeping its ``Allow``.
+
+    Sits after the authentication and message middleware: the page's header
+    shows who is signed in."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in ALLOWED_METHODS:
+            return method_not_allowed(request, ALLOWED_METHODS)
+        length = request.META.get("CONTENT_LENGTH", "")
+        bad_length = length and not (
+            length.isascii() and length.isdigit() and len(length) <= _MAX_LENGTH_DIGITS
+        )
+        if bad_length or "\x00" in request.path or _has_nul(request.META.get("QUERY_STRING", "")):
+            from marketplace.views import error_400
+
+            return error_400(request)
+        response = self.get_response(request)
+        if response.status_code == 405 and not response.streaming and not response.content:
+            return method_not_allowed(request, response.get("Allow", "").split(", "), response)
+        return response
+
+
+def _has_nul(query: str) -> bool:
+    from urllib.parse import unquote_plus
+
+    return "\x00" in query or ("%00" in query and "\x00" in unquote_plus(query))
+
+
+def method_not_allowed(request, allowed, original=None):
+    from django.template.response import TemplateResponse
+
+    response = TemplateResponse(request, "errors/405.html", status=405).render()
+    response["Allow"] = ", ".join(m for m in allowed if m)
+    if original is not None:
+        for name, value in original.items():
+            if name.lower() not in ("content-type", "content-length", "allow"):
+                response[name] = value
+        response.cookies = original.cookies
+    return response

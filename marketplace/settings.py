@@ -125,6 +125,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.permissions.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Refuses methods no page takes (405) and broken Content-Length (400) before
+    # any view; renders empty 405s.
+    "marketplace.middleware.RequestShapeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

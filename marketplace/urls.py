@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, re_path
-from django.views.static import serve as serve_media
 
 from listings.views import home as listings_home
 
@@ -52,7 +51,7 @@ if getattr(settings, "SERVE_MEDIA", settings.DEBUG):
     urlpatterns += [
         re_path(
             r"^" + settings.MEDIA_URL.lstrip("/") + r"(?P<path>.*)$",
-            serve_media,
+            views.serve_public_media,
             {"document_root": settings.MEDIA_ROOT},
         )
     ]

@@ -170,3 +170,16 @@ def _remember_language(request, language: str) -> None:
         from accounts.services import remember_language
 
         remember_language(user=user, language=language)
+
+
+def serve_public_media(request, path, document_root=None):
+    """Django's ``static.serve`` for public media (``SERVE_MEDIA``), answering 404
+    where the file system refuses the name (longer than it allows, …) instead of
+    letting its ``OSError`` become a 500."""
+    from django.http import Http404
+    from django.views.static import serve
+
+    try:
+        return serve(request, path, document_root=document_root)
+    except (OSError, ValueError):
+        raise Http404 from None

@@ -22,6 +22,7 @@ KINDS = {
     "webhook-fuzz": "fuzzed webhook events",
     "faults": "fault scenarios",
     "proxy": "proxy client-address cases",
+    "hostile": "hostile-client requests",
 }
 _current: dict[str, dict[str, int]] = {}
 
