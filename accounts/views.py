@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from kernel.private_files import private_file_response
 from kernel.ratelimit import rate_limit
@@ -185,6 +185,7 @@ def _continue_identity_check(request):
 
 
 @never_cache
+@require_GET  # a HEAD would log a look at a secret nobody saw
 def verification_image(request, pk: int, kind: str):
     """A verification's document photo or selfie: owner and moderators only (else 404).
 

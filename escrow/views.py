@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from kernel.http import client_ip
 from kernel.ratelimit import rate_limit
@@ -252,6 +252,7 @@ def handover(request, pk: int):
 
 
 @never_cache
+@require_GET  # a HEAD would log a look at a secret nobody saw
 @login_required
 def credentials(request, pk: int):
     """The handed-over credentials, for the buyer only, after re-authentication;

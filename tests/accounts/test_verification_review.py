@@ -223,6 +223,8 @@ def test_document_image_is_shown_to_the_owner_and_moderators_only(client):
 
     mod = moderator()
     force_login_with_second_factor(client, mod)
+    assert client.head(url).status_code == 405  # a HEAD shows nothing: it logs no look
+    assert not AuditEntry.objects.filter(action="accounts.verification.document_viewed")
     assert client.get(url).status_code == 200
     viewed = AuditEntry.objects.get(action="accounts.verification.document_viewed")
     assert viewed.actor == mod

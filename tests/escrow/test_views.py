@@ -12,7 +12,7 @@ from django.urls import reverse
 from escrow import services
 from escrow.gateways import simulated
 from escrow.gateways.simulated import provider_totals, sign
-from escrow.models import Deal, Payment, SimEvent, WebhookEvent
+from escrow.models import CredentialView, Deal, Payment, SimEvent, WebhookEvent
 from tests.factories import TEST_PASSWORD, VerifiedUserFactory
 
 from .conftest import hand_over, open_and_pay
@@ -104,6 +104,9 @@ def test_handover_then_credentials_need_reauthentication(client, buyer, listing,
     assert response.status_code == 302
     assert "/accounts/reauthenticate/" in response.url
     client.post(response.url, {"password": TEST_PASSWORD})
+    # A HEAD shows nothing, so it reveals and logs nothing either.
+    assert client.head(reverse("escrow:credentials", args=[deal.pk])).status_code == 405
+    assert not CredentialView.objects.filter(deal=deal).exists()
     response = client.get(reverse("escrow:credentials", args=[deal.pk]))
     assert response.status_code == 200
     assert "s3cret-pass" in response.content.decode()
