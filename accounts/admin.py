@@ -20,7 +20,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import documents, selectors, services
+from . import audit_display, documents, selectors, services
 from .countries import COUNTRY_NAMES
 from .exceptions import AccountsError
 from .forms import AdminUserChangeForm, ModeratorDecisionForm, ReasonForm
@@ -122,13 +122,38 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class AuditActionFilter(admin.SimpleListFilter):
+    """The actions recorded so far, by name (the rows keep the codes)."""
+
+    title = _("action")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        codes = AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
+        return sorted(((c, audit_display.action_label(c)) for c in codes), key=lambda c: c[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "actor", "action", "target_repr", "reason"]
-    list_filter = ["action", "target_type"]
+    list_display = ["created_at", "actor", "action_name", "target_repr", "reason"]
+    # Only the kinds of record the log names (not every model of the site).
+    list_filter = [AuditActionFilter, ("target_type", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["action", "target_repr", "reason", "actor__email"]
     date_hierarchy = "created_at"
     list_select_related = ["actor"]
+    fields = ["created_at", "actor", "action_name", "target_repr", "reason", "changes"]
+    readonly_fields = fields
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_name(self, obj):
+        return audit_display.action_label(obj.action)
+
+    @admin.display(description=_("changes"))
+    def changes(self, obj):
+        return audit_display.changes_html(obj)
 
 
 @admin.register(Email)

@@ -178,7 +178,11 @@ class AuditEntry(models.Model):
         indexes = [models.Index(fields=["target_type", "target_id"])]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_repr}"
+        from kernel.admin_display import when
+
+        from .audit_display import action_label  # labels import the app registry
+
+        return f"{when(self.created_at)} {action_label(self.action)} {self.target_repr}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None and not self._state.adding:

@@ -7,12 +7,15 @@ from __future__ import annotations
 import copy
 
 from django.contrib import admin, messages
+from django.db.models import Sum
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from kernel.admin_display import ReadableValuesMixin
 
 from . import ledger, services
 from .events import label_for
@@ -37,7 +40,7 @@ from .models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadableValuesMixin, admin.ModelAdmin):
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -48,8 +51,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class DealEventInline(admin.TabularInline):
+class DealEventInline(ReadableValuesMixin, admin.TabularInline):
     model = DealEvent
+    system_text_fields = ("reason",)
     extra = 0
     can_delete = False
     fields = ("created_at", "from_state_name", "to_state_name", "what", "actor", "reason", "due_at")
@@ -70,6 +74,18 @@ class DealEventInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+def _trial_balance() -> list[tuple[str, int, str]]:
+    """(account's name, balance, currency) per account and currency: sums in one
+    currency only, so each reads as money."""
+    rows = (
+        LedgerEntry.objects.values("account", "currency")
+        .annotate(balance=Sum("amount"))
+        .order_by("account", "currency")
+    )
+    names = dict(ledger.Account.choices)
+    return [(names.get(r["account"], r["account"]), r["balance"], r["currency"]) for r in rows]
 
 
 class WatchedFilter(admin.SimpleListFilter):
@@ -180,7 +196,7 @@ class DealAdmin(ReadOnlyAdmin):
                 status__in=[WebhookEvent.Status.REFUSED, WebhookEvent.Status.PENDING]
             ).order_by("-received_at")[:100],
             "runs": ReconciliationRun.objects.all()[:10],
-            "trial_balance": ledger.trial_balance(),
+            "trial_balance": _trial_balance(),
         }
         return TemplateResponse(request, "admin/escrow/operations.html", context)
 
@@ -207,16 +223,28 @@ class PaymentAdmin(ReadOnlyAdmin):
     list_display = ("id", "deal", "provider", "provider_ref", "status", "amount", "processing_fee")
     list_filter = ("status", "provider")
     search_fields = ("provider_ref", "deal__id")
+    list_select_related = ("deal",)
 
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdmin):
-    list_display = ("id", "deal", "amount", "status", "attempts", "next_attempt_at", "last_error")
+    list_display = (
+        "id",
+        "deal",
+        "amount",
+        "status",
+        "reason",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+    )
     list_filter = ("status",)
+    list_select_related = ("deal",)
+    system_text_fields = ("reason",)
 
 
 @admin.register(Payout)
-class PayoutAdmin(admin.ModelAdmin):
+class PayoutAdmin(ReadableValuesMixin, admin.ModelAdmin):
     """Failed and manual payouts are filtered here; an operator records a manual
     bank transfer by entering its reference."""
 
@@ -251,7 +279,7 @@ class PayoutAdmin(admin.ModelAdmin):
         fields = [f for f in self.fields if f != "manual_reference"]
         if obj is None or obj.status not in (Payout.Status.MANUAL, Payout.Status.NEEDS_ATTENTION):
             fields.append("manual_reference")
-        return fields
+        return self._readonly(fields)
 
     def has_add_permission(self, request):
         return False
@@ -281,7 +309,7 @@ class SellerPayoutAccountAdmin(ReadOnlyAdmin):
     exclude = ("bank_details",)
 
 
-class LedgerEntryInline(admin.TabularInline):
+class LedgerEntryInline(ReadableValuesMixin, admin.TabularInline):
     model = LedgerEntry
     extra = 0
     can_delete = False
@@ -293,9 +321,10 @@ class LedgerEntryInline(admin.TabularInline):
 
 @admin.register(LedgerTransaction)
 class LedgerTransactionAdmin(ReadOnlyAdmin):
-    list_display = ("id", "kind", "reference", "deal", "created_at")
+    list_display = ("id", "kind", "reference", "deal", "memo", "created_at")
     list_filter = ("kind",)
     search_fields = ("reference",)
+    system_text_fields = ("memo",)
     inlines = [LedgerEntryInline]
 
 
@@ -314,7 +343,7 @@ class WebhookEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Dispute)
-class DisputeAdmin(admin.ModelAdmin):
+class DisputeAdmin(ReadableValuesMixin, admin.ModelAdmin):
     """The moderator's dispute screen: timeline, chat, handover log, evidence and
     both statements side by side, and the decision (release, refund, split) that
     goes through ``services.decide_dispute``."""
@@ -449,8 +478,19 @@ class DealMessageAdmin(ReadOnlyAdmin):
 
 @admin.register(Chargeback)
 class ChargebackAdmin(ReadOnlyAdmin):
-    list_display = ("provider_ref", "deal", "amount", "fee", "status", "created_at", "closed_at")
+    list_display = (
+        "provider_ref",
+        "deal",
+        "amount",
+        "fee",
+        "reason",
+        "status",
+        "created_at",
+        "closed_at",
+    )
     list_filter = ("status",)
+    list_select_related = ("deal",)
+    system_text_fields = ("reason",)
 
 
 @admin.register(ReconciliationDifference)

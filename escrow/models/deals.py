@@ -176,8 +176,11 @@ class DealEvent(models.Model):
         verbose_name_plural = _("deal events")
 
     def __str__(self) -> str:
+        from ..events import label_for  # the timeline's wording; events has no imports back
+
         name = self.state_name
-        return f"{self.deal_id}: {name(self.from_state)} → {name(self.to_state)} ({self.kind})"
+        what = label_for(self.kind)
+        return f"{self.deal_id}: {name(self.from_state)} → {name(self.to_state)} ({what})"
 
     @staticmethod
     def state_name(code: str) -> str:

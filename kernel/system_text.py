@@ -1,0 +1,105 @@
+"""What the system writes into a record in English ("deal 12 released", "refund of
+a watched deal"), said in the reader's language when it is shown. The rows keep
+the English as recorded (search, logs, exports); a text that matches none of the
+patterns — a moderator's own reason — is shown as written."""
+
+from __future__ import annotations
+
+import re
+
+from django.utils.translation import pgettext_lazy
+
+
+def _(message):
+    # Its own context: "approved" or "submitted for review" mean other things as labels.
+    return pgettext_lazy("recorded by the system", message)
+
+
+#: The card networks' reason codes for a chargeback (Stripe's dispute reasons).
+CHARGEBACK_REASONS = {
+    "bank_cannot_process": _("the bank cannot process it"),
+    "check_returned": _("cheque returned"),
+    "credit_not_processed": _("refund not processed"),
+    "customer_initiated": _("started by the customer"),
+    "debit_not_authorized": _("debit not authorised"),
+    "duplicate": _("charged twice"),
+    "fraudulent": _("fraudulent (card used without permission)"),
+    "general": _("general"),
+    "incorrect_account_details": _("wrong account details"),
+    "insufficient_funds": _("insufficient funds"),
+    "product_not_received": _("product not received"),
+    "product_unacceptable": _("product not as described"),
+    "subscription_canceled": _("subscription cancelled"),
+    "unrecognized": _("charge not recognised"),
+}
+
+_DEAL_OUTCOMES = {
+    "released": _("deal %(deal)s released"),
+    "released by a moderator": _("deal %(deal)s released by a moderator"),
+    "refunded": _("deal %(deal)s refunded"),
+    "refunded after handover": _("deal %(deal)s refunded after handover"),
+    "cancelled": _("deal %(deal)s cancelled"),
+    "expired": _("deal %(deal)s expired unpaid"),
+    "split (seller share)": _("deal %(deal)s split (seller's share)"),
+}
+
+#: Whole texts the services write.
+EXACT = {
+    "deal opened": _("deal opened"),
+    "submitted for review": _("submitted for review"),
+    "approved": _("approved"),
+    "restored": _("restored"),
+    "reserved": _("reserved"),
+    "reservation released": _("reservation released"),
+    "sold": _("sold"),
+    "withdrawn by the seller": _("withdrawn by the seller"),
+    "withdrawn after the credentials were shown": _("withdrawn after the credentials were shown"),
+    "freeze ended": _("freeze ended"),
+    "appeal upheld": _("appeal upheld"),
+    "listing removed": _("listing removed"),
+    "refund of a watched deal": _("refund of a watched deal"),
+    "buyer's share of a split": _("buyer's share of a split"),
+    "rest after a chargeback": _("rest after a chargeback"),
+    "not delivered in time": _("not delivered in time"),
+    "late payment": _("late payment"),
+    **CHARGEBACK_REASONS,
+}
+
+#: (pattern, message with the pattern's named groups).
+PATTERNS = [
+    (re.compile(r"deal (?P<deal>\d+) paid \((?P<ref>[^)]*)\)"), _("deal %(deal)s paid (%(ref)s)")),
+    (
+        re.compile(r"deal (?P<deal>\d+) refunded \((?P<ref>[^)]*)\)"),
+        _("deal %(deal)s refunded (%(ref)s)"),
+    ),
+    (
+        re.compile(r"chargeback (?P<ref>\S+) opened on deal (?P<deal>\d+)"),
+        _("chargeback %(ref)s opened on deal %(deal)s"),
+    ),
+    (
+        re.compile(r"Card network dispute \((?P<code>[^)]*)\)\."),
+        _("Card network dispute (%(code)s)."),
+    ),
+    (re.compile(r"listing removed: (?P<why>.*)", re.S), _("listing removed: %(why)s")),
+    (
+        re.compile(r"edited by the seller: (?P<fields>.*)", re.S),
+        _("edited by the seller: %(fields)s"),
+    ),
+]
+
+
+def system_text(text: str | None) -> str:
+    """``text`` in the active language when the system wrote it, else as it is."""
+    if not text:
+        return text or ""
+    if text in EXACT:
+        return str(EXACT[text])
+    deal = re.fullmatch(r"deal (?P<deal>\d+) (?P<what>.+)", text)
+    if deal and deal["what"] in _DEAL_OUTCOMES:
+        return str(_DEAL_OUTCOMES[deal["what"]]) % {"deal": deal["deal"]}
+    for pattern, message in PATTERNS:
+        found = pattern.fullmatch(text)
+        if found:
+            values = {k: system_text(v) for k, v in found.groupdict().items()}
+            return str(message) % values
+    return text
