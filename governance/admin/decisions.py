@@ -12,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdmin
+from kernel.admin_display import when
 
 from .. import points as pts
 from .. import services
@@ -108,7 +109,7 @@ class AppealAdmin(admin.ModelAdmin):
             _("decided by"),
             v.decided_by,
             _("on"),
-            v.decided_at.date(),
+            when(timezone.localtime(v.decided_at).date()),
             pts.format_half(v.points_half),
         )
 
@@ -234,7 +235,14 @@ class RuleAdmin(admin.ModelAdmin):
             "",
             "<p><strong>v{}</strong> {} · {} · {} · {} — {}</p>",
             (
-                (v.version, v.effective_from, v.severity, v.points_half, v.change_note, v.title_en)
+                (
+                    v.version,
+                    when(v.effective_from),
+                    v.severity,
+                    v.points_half,
+                    v.change_note,
+                    v.title_en,
+                )
                 for v in obj.versions.order_by("-version")
             ),
         )

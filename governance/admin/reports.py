@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from kernel import admin_filters as kernel_filters
+from kernel.admin_display import when
 
 from .. import points as pts
 from .. import services
@@ -140,7 +141,7 @@ def _history_html(report: Report):
         "<li>{} {} — {} ({})</li>",
         (
             (
-                v.decided_at.date(),
+                when(timezone.localtime(v.decided_at).date()),
                 v.rule.code,
                 v.get_status_display(),
                 pts.format_half(v.points_half),

@@ -131,4 +131,17 @@ def test_admin_pages_show_values_in_the_moderators_language(client):
                 bare = BARE_AMOUNT.search(html)
                 if bare:
                     problems.append((path, language, "bare amount", bare.group(0)))
+    # Dates written as the admin writes them, not in ISO form.
+    from governance.models import Appeal, Report
+
+    client.cookies["django_language"] = "zh-hans"
+    for path in (
+        f"/admin/governance/appeal/{Appeal.objects.first().pk}/change/",
+        f"/admin/governance/report/{Report.objects.filter(accused__isnull=False).first().pk}/change/",
+        "/admin/governance/rule/1/change/",
+    ):
+        text = re.sub(r"<[^>]*>", " ", client.get(path).content.decode())
+        iso = re.search(r"\b20\d\d-\d\d-\d\d\b", text)
+        if iso:
+            problems.append((path, "zh-hans", "ISO date", iso.group(0)))
     assert problems == []
