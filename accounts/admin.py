@@ -20,6 +20,8 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from kernel.admin_display import ReadableValuesMixin
+
 from . import audit_display, documents, selectors, services
 from .countries import COUNTRY_NAMES
 from .exceptions import AccountsError
@@ -109,7 +111,7 @@ class UserAdmin(DjangoUserAdmin):
         return redirect("admin:accounts_user_change", user_id)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadableValuesMixin, admin.ModelAdmin):
     """Records moderators may read but nobody edits from the admin."""
 
     def has_add_permission(self, request):
@@ -120,6 +122,22 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class CountryFilter(admin.SimpleListFilter):
+    """The issuing countries submitted so far, by name (the rows keep ISO codes)."""
+
+    title = _("issuing country")
+    parameter_name = "country"
+
+    def lookups(self, request, model_admin):
+        codes = model_admin.get_queryset(request).order_by().values_list("country", flat=True)
+        return sorted(
+            ((c, f"{COUNTRY_NAMES.get(c, c)} ({c})") for c in set(codes)), key=lambda c: c[1]
+        )
+
+    def queryset(self, request, queryset):
+        return queryset.filter(country=self.value()) if self.value() else queryset
 
 
 class AuditActionFilter(admin.SimpleListFilter):
@@ -138,14 +156,23 @@ class AuditActionFilter(admin.SimpleListFilter):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "actor", "action_name", "target_repr", "reason"]
+    list_display = ["created_at", "actor", "action_name", "target_name", "reason"]
     # Only the kinds of record the log names (not every model of the site).
     list_filter = [AuditActionFilter, ("target_type", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["action", "target_repr", "reason", "actor__email"]
     date_hierarchy = "created_at"
     list_select_related = ["actor"]
-    fields = ["created_at", "actor", "action_name", "target_repr", "reason", "changes"]
+    fields = ["created_at", "actor", "action_name", "target_name", "reason", "changes"]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("target")
+
+    @admin.display(description=_("target"), ordering="target_repr")
+    def target_name(self, obj):
+        # The record as it names itself now, in the reader's language; what was
+        # written down at the time when the record is gone.
+        return str(obj.target) if obj.target is not None else obj.target_repr
 
     @admin.display(description=_("action"), ordering="action")
     def action_name(self, obj):
@@ -416,12 +443,12 @@ class PendingVerificationAdmin(VerificationAdminBase):
         "legal_name",
         "document_type",
         "document_masked",
-        "country",
+        "country_name",
         "submitted_at",
         "waiting",
         "duplicate_warning",
     ]
-    list_filter = [DocumentNumberFilter, "document_type", "country", "provider"]
+    list_filter = [DocumentNumberFilter, "document_type", CountryFilter, "provider"]
     ordering = ["submitted_at", "id"]
 
     def get_queryset(self, request):
@@ -457,11 +484,11 @@ class IdentityVerificationAdmin(VerificationAdminBase):
         "state",
         "document_type",
         "document_masked",
-        "country",
+        "country_name",
         "expires_at",
         "decided_by",
     ]
-    list_filter = [DocumentNumberFilter, "state", "document_type", "provider", "country"]
+    list_filter = [DocumentNumberFilter, "state", "document_type", "provider", CountryFilter]
     date_hierarchy = "submitted_at"
 
 

@@ -337,6 +337,7 @@ class WebhookEventAdmin(ReadOnlyAdmin):
     list_display = ("event_id", "provider", "type", "status", "note", "attempts", "received_at")
     list_filter = ("status", "provider", "type")
     search_fields = ("event_id", "note")
+    system_text_fields = ("note",)
 
 
 # ------------------------------------------------------------------ disputes

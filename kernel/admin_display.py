@@ -59,14 +59,12 @@ def _money_display(field):
     return show
 
 
-def _system_text_display(field):
-    from kernel.system_text import system_text
-
+def _formatted_display(field, formatter):
     @admin.display(description=_label(field), ordering=field.name)
     def show(obj):
-        return system_text(getattr(obj, field.name)) or "—"
+        return formatter(getattr(obj, field.name)) or "—"
 
-    show.__name__ = f"{field.name}_text"
+    show.__name__ = f"{field.name}_shown"
     return show
 
 
@@ -77,17 +75,24 @@ class ReadableValuesMixin:
     ``list_select_related``).
 
     ``system_text_fields`` names text fields the system writes in English (reasons,
-    memos): they are shown through ``kernel.system_text`` the same way."""
+    memos): they are shown through ``kernel.system_text`` the same way; ``shown_as``
+    maps other fields to their own formatter (a list of codes → their names)."""
 
     system_text_fields: tuple[str, ...] = ()
+    #: Other fields shown through a formatter: {field name: value → text}.
+    shown_as: dict = {}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._init_money_fields()
-        for name in self.system_text_fields:
+        from kernel.system_text import system_text
+
+        formatters = {name: system_text for name in self.system_text_fields}
+        formatters.update(self.shown_as)
+        for name, formatter in formatters.items():
             field = self.model._meta.get_field(name)
-            self.money_fields[name] = f"{name}_text"
-            setattr(self, f"{name}_text", _system_text_display(field))
+            self.money_fields[name] = f"{name}_shown"
+            setattr(self, f"{name}_shown", _formatted_display(field, formatter))
 
     def _init_money_fields(self):
         names = {f.name for f in self.model._meta.concrete_fields}

@@ -33,6 +33,23 @@ CHARGEBACK_REASONS = {
     "unrecognized": _("charge not recognised"),
 }
 
+#: The provider's statuses a webhook note quotes ("provider says needs_response").
+PROVIDER_STATUSES = {
+    "needs_response": _("awaiting our response"),
+    "warning_needs_response": _("early warning, awaiting our response"),
+    "under_review": _("under review"),
+    "warning_under_review": _("early warning, under review"),
+    "warning_closed": _("early warning closed"),
+    "won": _("won"),
+    "lost": _("lost"),
+    "succeeded": _("succeeded"),
+    "canceled": _("cancelled"),
+    "processing": _("processing"),
+    "requires_capture": _("awaiting capture"),
+    "requires_payment_method": _("awaiting a payment method"),
+    "requires_action": _("awaiting the cardholder's action"),
+}
+
 _DEAL_OUTCOMES = {
     "released": _("deal %(deal)s released"),
     "released by a moderator": _("deal %(deal)s released by a moderator"),
@@ -62,7 +79,18 @@ EXACT = {
     "rest after a chargeback": _("rest after a chargeback"),
     "not delivered in time": _("not delivered in time"),
     "late payment": _("late payment"),
+    # A provider event's outcome (escrow.webhooks): the fixed ones.
+    "nothing to apply for this type": _("nothing to apply for this type"),
+    "not a payment of ours": _("not a payment of ours"),
+    "no dispute id": _("no dispute id"),
+    "a dispute on a payment that is not ours": _("a dispute on a payment that is not ours"),
+    "a refund of a payment that is not ours": _("a refund of a payment that is not ours"),
+    "our refunds re-checked with the provider": _("our refunds re-checked with the provider"),
+    "a transfer that is not ours": _("a transfer that is not ours"),
+    "our payout re-checked with the provider": _("our payout re-checked with the provider"),
+    "not an account of ours": _("not an account of ours"),
     **CHARGEBACK_REASONS,
+    **PROVIDER_STATUSES,
 }
 
 #: (pattern, message with the pattern's named groups).
@@ -81,6 +109,7 @@ PATTERNS = [
         _("Card network dispute (%(code)s)."),
     ),
     (re.compile(r"listing removed: (?P<why>.*)", re.S), _("listing removed: %(why)s")),
+    (re.compile(r"provider says (?P<status>[\w.-]+)"), _("the provider says: %(status)s")),
     (
         re.compile(r"edited by the seller: (?P<fields>.*)", re.S),
         _("edited by the seller: %(fields)s"),

@@ -34,9 +34,47 @@ class ReconciliationDifference(models.Model):
     """Something our books and the provider disagree on. ``key`` identifies the
     difference so a later run does not report the same one again."""
 
+    class Kind(models.TextChoices):
+        """What disagrees (escrow.reconciliation writes these codes)."""
+
+        PAYMENT_MISSING_AT_PROVIDER = (
+            "payment_missing_at_provider",
+            _("Paid in our books, not captured at the provider"),
+        )
+        PAYMENT_AMOUNT = "payment_amount", _("Captured amounts differ")
+        PAYMENT_FEE = "payment_fee", _("Processing fees differ")
+        PAYMENT_MISSING_IN_BOOKS = (
+            "payment_missing_in_books",
+            _("Captured at the provider, not in our books"),
+        )
+        REFUND_MISSING_AT_PROVIDER = (
+            "refund_missing_at_provider",
+            _("Refunded in our books, unknown to the provider"),
+        )
+        REFUND_AMOUNT = "refund_amount", _("Refunded amounts differ")
+        REFUND_MISSING_IN_BOOKS = (
+            "refund_missing_in_books",
+            _("Refunded at the provider, not in our books"),
+        )
+        TRANSFER_MISSING_AT_PROVIDER = (
+            "transfer_missing_at_provider",
+            _("Paid out in our books, no transfer at the provider"),
+        )
+        TRANSFER_AMOUNT = "transfer_amount", _("Payout amounts differ")
+        TRANSFER_MISSING_IN_BOOKS = (
+            "transfer_missing_in_books",
+            _("Transferred at the provider, no payout in our books"),
+        )
+        CHARGEBACK_MISSING_IN_BOOKS = (
+            "chargeback_missing_in_books",
+            _("Card dispute at the provider, not in our books"),
+        )
+        CHARGEBACK_STATUS = "chargeback_status", _("Chargeback statuses differ")
+        BALANCE = "balance", _("Provider balance differs from our books")
+
     run = models.ForeignKey(ReconciliationRun, on_delete=models.CASCADE, related_name="differences")
     key = models.CharField(max_length=120)
-    kind = models.CharField(max_length=40)
+    kind = models.CharField(max_length=40, choices=Kind.choices)
     reference = models.CharField(max_length=255, blank=True)
     ours = models.BigIntegerField(null=True, blank=True, help_text=MINOR_UNITS)
     theirs = models.BigIntegerField(null=True, blank=True, help_text=MINOR_UNITS)
@@ -57,4 +95,4 @@ class ReconciliationDifference(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.reference}"
+        return f"{self.get_kind_display()} {self.reference}"

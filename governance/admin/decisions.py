@@ -26,6 +26,7 @@ from ..models import (
     TransparencySnapshot,
     Violation,
 )
+from ..policy import capability_names
 
 
 class AppealsToDecideFilter(admin.SimpleListFilter):
@@ -319,6 +320,7 @@ class SanctionAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "status", "basis"]
     search_fields = ["user__email"]
     list_select_related = ["user"]
+    shown_as = {"capabilities": capability_names}
 
 
 @admin.register(StatementOfReasons)
@@ -336,6 +338,7 @@ class StatementOfReasonsAdmin(ReadOnlyAdmin):
     list_filter = ["measure", "automated_detection"]
     search_fields = ["user__email", "rule_code"]
     list_select_related = ["user"]
+    shown_as = {"scope": capability_names}
 
 
 @admin.register(TransparencySnapshot)

@@ -11,6 +11,7 @@ from importlib import import_module
 
 import pytest
 from django.test.utils import override_settings
+from django.utils import translation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,17 +34,22 @@ def _pages():
     """(path, {language: words that must be there}, codes that must not be)."""
     from accounts.models import AuditEntry
     from escrow.models import Chargeback, Deal, Dispute, LedgerTransaction, Refund
+    from governance.models import StatementOfReasons
     from listings.models import ListingEvent
 
     chargeback = Chargeback.objects.get()
     frozen = Deal.objects.get(pk=chargeback.deal_id)
     confirmed = AuditEntry.objects.get(action="governance.report_confirmed")
     opened = ListingEvent.objects.filter(reason="deal opened").first()
+    statement = StatementOfReasons.objects.exclude(scope=[]).first()
     return [
         (
             "/admin/accounts/auditentry/",
-            {"zh-hans": ["身份认证已通过", "案件已认领"], "en": ["Identity check approved"]},
-            ["accounts.verification.approved", "governance.report_claimed"],
+            {
+                "zh-hans": ["身份认证已通过", "案件已认领", "中国大陆居民身份证"],
+                "en": ["Identity check approved"],
+            },
+            ["accounts.verification.approved", "governance.report_claimed", "Mainland China"],
         ),
         (
             f"/admin/accounts/auditentry/{confirmed.pk}/change/",
@@ -90,6 +96,31 @@ def _pages():
             "/admin/escrow/deal/operations/",
             {"zh-hans": ["试算平衡", "托管中的买家资金", "美元"], "en": ["Trial balance"]},
             ["provider_cash", "escrow_held"],
+        ),
+        (
+            "/admin/listings/listing/",
+            {"zh-hans": ['alt="是"'], "en": ['alt="Yes"']},
+            ['alt="True"', 'alt="False"'],
+        ),
+        (
+            "/admin/governance/sanction/",
+            {"zh-hans": ["发布商品"], "en": ["publish listings"]},
+            ['["list"]'],
+        ),
+        (
+            f"/admin/governance/statementofreasons/{statement.pk}/change/",
+            {"zh-hans": ["发布商品"], "en": ["publish listings"]},
+            ['["list"]'],
+        ),
+        (
+            "/admin/accounts/identityverification/",
+            {"zh-hans": ["中国（大陆） (CN)", "德国 (DE)"], "en": ["Germany (DE)"]},
+            [">CN<"],
+        ),
+        (
+            "/admin/escrow/webhookevent/",
+            {"zh-hans": ["支付服务商状态：等待我方回应"], "en": ["awaiting our response"]},
+            ["provider says"],
         ),
         (
             "/admin/listings/listingevent/",
@@ -145,3 +176,40 @@ def test_admin_pages_show_values_in_the_moderators_language(client):
         if iso:
             problems.append((path, "zh-hans", "ISO date", iso.group(0)))
     assert problems == []
+
+
+def test_reconciliation_differences_say_what_disagrees():
+    from escrow.models import ReconciliationDifference
+
+    difference = ReconciliationDifference(kind="payment_fee", reference="pi_1")
+    with translation.override("zh-hans"):
+        assert str(difference) == "支付手续费不一致 pi_1"
+    with translation.override("en"):
+        assert str(difference) == "Processing fees differ pi_1"
+
+
+@pytest.mark.parametrize(
+    "recorded, zh, en",
+    [
+        ("deal 12 released", "交易 12 已放款", "deal 12 released"),
+        ("deal 12 released by a moderator", "交易 12 由审核员放款", None),
+        ("deal 3 expired", "交易 3 因未付款而过期", "deal 3 expired unpaid"),
+        ("refund of a watched deal", "受监控交易的退款", None),
+        (
+            "Card network dispute (product_not_received).",
+            "卡组织争议（未收到商品）。",
+            "Card network dispute (product not received).",
+        ),
+        ("provider says won", "支付服务商状态：我方胜诉", "the provider says: won"),
+        ("listing removed: seller banned", "商品已被删除：seller banned", None),
+        # A moderator's own words stay as written.
+        ("Kept sending me rude messages.", None, None),
+    ],
+)
+def test_system_text_is_said_in_the_readers_language(recorded, zh, en):
+    from kernel.system_text import system_text
+
+    with translation.override("zh-hans"):
+        assert system_text(recorded) == (zh or recorded)
+    with translation.override("en"):
+        assert system_text(recorded) == (en or recorded)
