@@ -203,15 +203,15 @@ class Standing(models.Model):
     completed_sales = models.PositiveIntegerField(default=0)
     completed_purchases = models.PositiveIntegerField(default=0)
     deals_ended = models.PositiveIntegerField(
-        default=0, help_text="Deals as seller that reached a final state."
+        default=0, help_text=_("Deals as seller that reached a final state.")
     )
     disputes = models.PositiveIntegerField(
-        default=0, help_text="Deals as seller that were disputed."
+        default=0, help_text=_("Deals as seller that were disputed.")
     )
     rating_count = models.PositiveIntegerField(default=0)
-    rating_total = models.PositiveIntegerField(default=0, help_text="Sum of 1–5 star ratings.")
+    rating_total = models.PositiveIntegerField(default=0, help_text=_("Sum of 1–5 star ratings."))
     median_release_seconds = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Median time from funding to release, seconds."
+        null=True, blank=True, help_text=_("Median time from funding to release, seconds.")
     )
     updated_at = models.DateTimeField(auto_now=True)
 

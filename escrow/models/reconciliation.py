@@ -17,8 +17,8 @@ class ReconciliationRun(models.Model):
     provider = models.CharField(max_length=20)
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
-    ours = models.JSONField(default=dict, help_text="Our totals, minor units.")
-    theirs = models.JSONField(default=dict, help_text="The provider's totals, minor units.")
+    ours = models.JSONField(default=dict, help_text=_("Our totals, minor units."))
+    theirs = models.JSONField(default=dict, help_text=_("The provider's totals, minor units."))
     differences_found = models.PositiveIntegerField(default=0)
 
     class Meta:

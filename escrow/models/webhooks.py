@@ -31,7 +31,7 @@ class WebhookEvent(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
     note = models.CharField(
-        max_length=300, blank=True, help_text="Why it waits or was refused (the last answer)."
+        max_length=300, blank=True, help_text=_("Why it waits or was refused (the last answer).")
     )
 
     class Meta:
