@@ -212,6 +212,7 @@ class DealAdmin(ReadOnlyAdmin):
     inlines = [DealEventInline]
     exclude = ("policy_note",)
     readonly_fields = ("policy_note_shown",)
+    system_text_fields = ("watch_reason",)
 
     @admin.display(description=_("transfer policy acknowledged"))
     def policy_note_shown(self, obj):

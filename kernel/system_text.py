@@ -79,6 +79,10 @@ EXACT = {
     "rest after a chargeback": _("rest after a chargeback"),
     "not delivered in time": _("not delivered in time"),
     "late payment": _("late payment"),
+    # Why a rule changed (governance: its version notes).
+    "catalogue file": _("from the rules catalogue file"),
+    "admin edit": _("edited in the admin"),
+    "created in the admin": _("created in the admin"),
     # A provider event's outcome (escrow.webhooks): the fixed ones.
     "nothing to apply for this type": _("nothing to apply for this type"),
     "not a payment of ours": _("not a payment of ours"),

@@ -226,4 +226,7 @@ class CredentialView(models.Model):
         verbose_name_plural = _("credential views")
 
     def __str__(self) -> str:
-        return f"deal {self.deal_id} viewed by {self.user_id}"
+        return gettext("deal %(deal)s viewed by user %(user)s") % {
+            "deal": self.deal_id,
+            "user": self.user_id,
+        }

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .ledger import MINOR_UNITS
@@ -27,7 +28,12 @@ class ReconciliationRun(models.Model):
         verbose_name_plural = _("reconciliation runs")
 
     def __str__(self) -> str:
-        return f"reconciliation {self.started_at:%Y-%m-%d %H:%M} ({self.differences_found})"
+        from kernel.admin_display import when
+
+        return gettext("reconciliation of %(when)s (%(n)s differences)") % {
+            "when": when(self.started_at),
+            "n": self.differences_found,
+        }
 
 
 class ReconciliationDifference(models.Model):

@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdmin
 from kernel.admin_display import when
+from kernel.money import short_duration
+from kernel.system_text import system_text
 
 from .. import points as pts
 from .. import services
@@ -239,10 +241,10 @@ class RuleAdmin(admin.ModelAdmin):
                 (
                     v.version,
                     when(v.effective_from),
-                    v.severity,
-                    v.points_half,
-                    v.change_note,
-                    v.title_en,
+                    v.get_severity_display(),
+                    f"−{pts.format_half(v.points_half)}",  # points, as on the appeal
+                    system_text(v.change_note),
+                    v.title,
                 )
                 for v in obj.versions.order_by("-version")
             ),
@@ -344,3 +346,30 @@ class StatementOfReasonsAdmin(ReadOnlyAdmin):
 @admin.register(TransparencySnapshot)
 class TransparencySnapshotAdmin(ReadOnlyAdmin):
     list_display = ["month", "complete", "generated_at"]
+    fields = ["month", "complete", "generated_at", "figures"]
+    readonly_fields = fields
+
+    @admin.display(description=_("figures"))
+    def figures(self, obj):
+        """The month's figures in words (the row keeps them as JSON for the
+        public report's CSV and JSON downloads)."""
+        data = obj.data or {}
+        median = data.get("median_seconds_to_decision")
+        rows = [
+            (_("reports received"), (data.get("reports_received") or {}).get("total", 0)),
+            (_("violations confirmed"), (data.get("violations") or {}).get("total", 0)),
+            (_("measures taken"), (data.get("sanctions") or {}).get("total", 0)),
+            (_("appeals received"), (data.get("appeals") or {}).get("received", 0)),
+            (_("decisions reversed"), data.get("reversals", 0)),
+            (_("median time to decision"), "—" if median is None else short_duration(median)),
+        ]
+        by_kind = data.get("sanctions") or {}
+        rows += [
+            (label, by_kind[code]) for code, label in Sanction.Kind.choices if by_kind.get(code)
+        ]
+        return format_html(
+            "<table>{}</table><p><a href='{}'>{}</a></p>",
+            format_html_join("", "<tr><th scope='row'>{}</th><td>{}</td></tr>", rows),
+            reverse("governance:transparency"),
+            _("Transparency report"),
+        )

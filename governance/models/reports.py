@@ -131,6 +131,14 @@ class Report(models.Model):
         return f"#{self.pk} {self.rule.code} — {self.subject_repr}"
 
     @property
+    def subject_name(self) -> str:
+        """The subject as it names itself now, in the reader's language ("交易 #7");
+        what was written down when the case was opened once the subject is gone
+        (``subject_repr`` stays the record, and what search finds)."""
+        subject = self.subject
+        return str(subject) if subject is not None else self.subject_repr
+
+    @property
     def is_pending(self) -> bool:
         return self.status in self.PENDING
 

@@ -33,8 +33,15 @@ def _seed():
 def _pages():
     """(path, {language: words that must be there}, codes that must not be)."""
     from accounts.models import AuditEntry
-    from escrow.models import Chargeback, Deal, Dispute, LedgerTransaction, Refund
-    from governance.models import StatementOfReasons
+    from escrow.models import (
+        Chargeback,
+        Deal,
+        Dispute,
+        LedgerTransaction,
+        Refund,
+        SellerPayoutAccount,
+    )
+    from governance.models import Rule, StatementOfReasons, TransparencySnapshot
     from listings.models import ListingEvent
 
     chargeback = Chargeback.objects.get()
@@ -96,6 +103,26 @@ def _pages():
             "/admin/escrow/deal/operations/",
             {"zh-hans": ["试算平衡", "托管中的买家资金", "美元"], "en": ["Trial balance"]},
             ["provider_cash", "escrow_held"],
+        ),
+        (
+            "/admin/governance/report/?queue=all",
+            {"zh-hans": ["交易 #", "S4 — 特别严重"], "en": ["deal #"]},
+            ["deal #", "message 2 on deal"],
+        ),
+        (
+            f"/admin/governance/rule/{Rule.objects.get(code='TRX-04').pk}/change/",
+            {"zh-hans": ["来自规则目录文件", "恶意拒付"], "en": ["from the rules catalogue file"]},
+            ["catalogue file —"],
+        ),
+        (
+            f"/admin/governance/transparencysnapshot/{TransparencySnapshot.objects.first().pk}/change/",
+            {"zh-hans": ["收到的举报"], "en": ["reports received"]},
+            ['"month"', "reports_received"],
+        ),
+        (
+            f"/admin/escrow/sellerpayoutaccount/{SellerPayoutAccount.objects.first().pk}/change/",
+            {"zh-hans": ["的收款账户"], "en": ["payout account of user"]},
+            ["payout account of"],
         ),
         (
             "/admin/listings/listing/",
@@ -170,6 +197,7 @@ def test_admin_pages_show_values_in_the_moderators_language(client):
         f"/admin/governance/appeal/{Appeal.objects.first().pk}/change/",
         f"/admin/governance/report/{Report.objects.filter(accused__isnull=False).first().pk}/change/",
         "/admin/governance/rule/1/change/",
+        "/admin/listings/listing/1/change/",
     ):
         text = re.sub(r"<[^>]*>", " ", client.get(path).content.decode())
         iso = re.search(r"\b20\d\d-\d\d-\d\d\b", text)
