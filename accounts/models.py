@@ -182,7 +182,9 @@ class AuditEntry(models.Model):
 
         from .audit_display import action_label  # labels import the app registry
 
-        return f"{when(self.created_at)} {action_label(self.action)} {self.target_repr}"
+        target = self.target if self.target_type_id else None
+        name = str(target) if target is not None else self.target_repr
+        return f"{when(self.created_at)} {action_label(self.action)} {name}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None and not self._state.adding:

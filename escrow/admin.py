@@ -39,8 +39,29 @@ from .models import (
     WebhookEvent,
 )
 
+#: The payment providers by name (the rows keep the gateway's code).
+PROVIDERS = {"simulated": _("simulated provider (development)"), "stripe": "Stripe"}
+
+
+def provider_name(code: str) -> str:
+    return str(PROVIDERS.get(code, code))
+
+
+class ProviderFilter(admin.SimpleListFilter):
+    title = _("provider")
+    parameter_name = "provider"
+
+    def lookups(self, request, model_admin):
+        codes = model_admin.get_queryset(request).order_by().values_list("provider", flat=True)
+        return [(c, provider_name(c)) for c in sorted(set(codes)) if c]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(provider=self.value()) if self.value() else queryset
+
 
 class ReadOnlyAdmin(ReadableValuesMixin, admin.ModelAdmin):
+    shown_as = {"provider": provider_name}
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -222,7 +243,7 @@ class DealAdmin(ReadOnlyAdmin):
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
     list_display = ("id", "deal", "provider", "provider_ref", "status", "amount", "processing_fee")
-    list_filter = ("status", "provider")
+    list_filter = ("status", ProviderFilter)
     search_fields = ("provider_ref", "deal__id")
     list_select_related = ("deal",)
 
@@ -246,6 +267,8 @@ class RefundAdmin(ReadOnlyAdmin):
 
 @admin.register(Payout)
 class PayoutAdmin(ReadableValuesMixin, admin.ModelAdmin):
+    shown_as = {"provider": provider_name}
+
     """Failed and manual payouts are filtered here; an operator records a manual
     bank transfer by entering its reference."""
 
@@ -336,7 +359,7 @@ class WebhookEventAdmin(ReadOnlyAdmin):
     ones wait for the provider and are retried by a job."""
 
     list_display = ("event_id", "provider", "type", "status", "note", "attempts", "received_at")
-    list_filter = ("status", "provider", "type")
+    list_filter = ("status", ProviderFilter, "type")
     search_fields = ("event_id", "note")
     system_text_fields = ("note",)
 
@@ -346,6 +369,8 @@ class WebhookEventAdmin(ReadOnlyAdmin):
 
 @admin.register(Dispute)
 class DisputeAdmin(ReadableValuesMixin, admin.ModelAdmin):
+    shown_as = {"provider": provider_name}
+
     """The moderator's dispute screen: timeline, chat, handover log, evidence and
     both statements side by side, and the decision (release, refund, split) that
     goes through ``services.decide_dispute``."""

@@ -89,7 +89,10 @@ class ReadableValuesMixin:
 
         formatters = {name: system_text for name in self.system_text_fields}
         formatters.update(self.shown_as)
+        names = {f.name for f in self.model._meta.concrete_fields}
         for name, formatter in formatters.items():
+            if name not in names:
+                continue  # a base class's formatter for a field this model lacks
             field = self.model._meta.get_field(name)
             self.money_fields[name] = f"{name}_shown"
             setattr(self, f"{name}_shown", _formatted_display(field, formatter))

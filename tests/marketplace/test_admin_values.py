@@ -41,12 +41,13 @@ def _pages():
         Refund,
         SellerPayoutAccount,
     )
-    from governance.models import Rule, StatementOfReasons, TransparencySnapshot
+    from governance.models import Report, Rule, StatementOfReasons, TransparencySnapshot
     from listings.models import ListingEvent
 
     chargeback = Chargeback.objects.get()
     frozen = Deal.objects.get(pk=chargeback.deal_id)
     confirmed = AuditEntry.objects.get(action="governance.report_confirmed")
+    verified = AuditEntry.objects.filter(target_repr__startswith="Mainland China").first()
     opened = ListingEvent.objects.filter(reason="deal opened").first()
     statement = StatementOfReasons.objects.exclude(scope=[]).first()
     return [
@@ -64,7 +65,11 @@ def _pages():
             ['{"status"', "governance.report_confirmed", "no_new_listings"],
         ),
         ("/admin/escrow/deal/", {"zh-hans": ["美元"], "en": ["US$"]}, []),
-        ("/admin/escrow/payment/", {"zh-hans": ["美元"], "en": ["US$"]}, []),
+        (
+            "/admin/escrow/payment/",
+            {"zh-hans": ["美元", "模拟支付服务商"], "en": ["US$", "simulated provider"]},
+            [">simulated<"],
+        ),
         ("/admin/escrow/payout/1/change/", {"zh-hans": ["美元"], "en": ["US$"]}, []),
         (
             f"/admin/escrow/deal/{frozen.pk}/change/",
@@ -90,6 +95,19 @@ def _pages():
             f"/admin/escrow/chargeback/{chargeback.pk}/change/",
             {"zh-hans": ["欺诈", "美元"], "en": ["US$"]},
             [">fraudulent<"],
+        ),
+        (
+            f"/admin/governance/report/{Report.objects.get(rule__code='TRX-04').pk}/change/",
+            {
+                "zh-hans": ["原因代码：欺诈（卡被盗用）", "— 交易 #"],
+                "en": ["fraudulent (card used"],
+            },
+            ["— deal #", "代码：fraudulent"],
+        ),
+        (
+            f"/admin/accounts/auditentry/{verified.pk}/change/",
+            {"zh-hans": ["身份认证已通过 中国大陆居民身份证"], "en": ["Identity check approved"]},
+            ["Mainland China", "accounts.verification"],
         ),
         (
             f"/admin/escrow/dispute/{Dispute.objects.get(kind='chargeback').pk}/change/",
@@ -190,16 +208,19 @@ def test_admin_pages_show_values_in_the_moderators_language(client):
                 if bare:
                     problems.append((path, language, "bare amount", bare.group(0)))
     # Dates written as the admin writes them, not in ISO form.
-    from governance.models import Appeal, Report
+    from governance.models import Appeal, Report, Rule
+    from listings.models import Listing
 
     client.cookies["django_language"] = "zh-hans"
     for path in (
         f"/admin/governance/appeal/{Appeal.objects.first().pk}/change/",
         f"/admin/governance/report/{Report.objects.filter(accused__isnull=False).first().pk}/change/",
-        "/admin/governance/rule/1/change/",
-        "/admin/listings/listing/1/change/",
+        f"/admin/governance/rule/{Rule.objects.first().pk}/change/",
+        f"/admin/listings/listing/{Listing.objects.exclude(seller=None).first().pk}/change/",
     ):
-        text = re.sub(r"<[^>]*>", " ", client.get(path).content.decode())
+        response = client.get(path)
+        assert response.status_code == 200, path
+        text = re.sub(r"<[^>]*>", " ", response.content.decode())
         iso = re.search(r"\b20\d\d-\d\d-\d\d\b", text)
         if iso:
             problems.append((path, "zh-hans", "ISO date", iso.group(0)))
