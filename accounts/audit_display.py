@@ -60,6 +60,11 @@ KEYS = {
     "deleted": _("deleted"),
     "resolved": _("reviewed"),
     "points_lost_half": _("points deducted"),
+    "points_half": _("points deducted (half-points)"),
+    "is_minor": _("marked as a minor"),
+    "is_active": _("active"),
+    "version": _("version"),
+    "user": _("user"),
     "sanctions": _("sanctions"),
     "sanction": _("sanction"),
     "violation": _("violation"),
@@ -85,6 +90,8 @@ def _all_choices() -> dict[str, object]:
             if model._meta.app_label not in APPS:
                 continue
             for field in model._meta.concrete_fields:
+                if field.is_relation:
+                    continue  # a relation's "choices" are its rows
                 for code, label in field.flatchoices or ():
                     if isinstance(code, str) and code:
                         seen.setdefault(code, set()).add(str(label))
@@ -109,7 +116,7 @@ def _value(model, key, value) -> str:
     if isinstance(value, dict):
         return "; ".join(f"{k}: {_value(model, k, v)}" for k, v in value.items())
     field = _field(model, key)
-    if field is not None and field.flatchoices:
+    if field is not None and not field.is_relation and field.flatchoices:
         label = dict(field.flatchoices).get(value)
         if label is not None:
             return str(label)

@@ -61,8 +61,18 @@ def _pages():
         ),
         (
             f"/admin/accounts/auditentry/{confirmed.pk}/change/",
-            {"zh-hans": ["案件已确认违规", "变更", "已确认"], "en": ["Case confirmed"]},
-            ['{"status"', "governance.report_confirmed", "no_new_listings"],
+            {
+                "zh-hans": [
+                    "案件已确认违规",
+                    "变更前",
+                    "待处理",
+                    "已确认",
+                    "禁止发布新商品",
+                    "扣分（半分为单位）",
+                ],
+                "en": ["Case confirmed", "No new listings"],
+            },
+            ['{"status"', "governance.report_confirmed", "no_new_listings", "points half"],
         ),
         ("/admin/escrow/deal/", {"zh-hans": ["美元"], "en": ["US$"]}, []),
         (
