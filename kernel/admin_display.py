@@ -132,7 +132,16 @@ class ReadableValuesMixin:
         return shown + [n for pair in self.money_fields.items() for n in pair if n not in shown]
 
     def get_fields(self, request, obj=None):
-        return self._shown(super().get_fields(request, obj))
+        shown = self._shown(super().get_fields(request, obj))
+        if self.fields is not None:
+            return shown
+        # Read-only fields come last in Django's default; a shown field keeps its
+        # model field's place instead (price, fee, total where the model has them).
+        order = {
+            self.money_fields.get(f.name, f.name): i
+            for i, f in enumerate(self.model._meta.concrete_fields)
+        }
+        return sorted(shown, key=lambda name: order.get(name, len(order)))
 
 
 def yes_no(value) -> str:
