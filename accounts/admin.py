@@ -140,6 +140,21 @@ class CountryFilter(admin.SimpleListFilter):
         return queryset.filter(country=self.value()) if self.value() else queryset
 
 
+class EmailKindFilter(admin.SimpleListFilter):
+    title = _("kind")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        codes = model_admin.get_queryset(request).order_by().values_list("kind", flat=True)
+        return sorted(
+            ((c, audit_display.email_kind_label(c)) for c in set(codes) if c),
+            key=lambda c: c[1],
+        )
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
 class AuditActionFilter(admin.SimpleListFilter):
     """The actions recorded so far, by name (the rows keep the codes)."""
 
@@ -189,23 +204,32 @@ class EmailAdmin(ReadOnlyAdmin):
     waiting, sent or given up (the mail server's last refusal is in the logs).
     Ready-made text is not shown (allauth's carry sign-in links)."""
 
-    list_display = ["created_at", "kind", "recipient", "email_state", "email_attempts"]
-    list_filter = ["email_state", "kind"]
+    list_display = ["created_at", "kind_name", "recipient", "email_state", "email_attempts"]
+    list_filter = ["email_state", EmailKindFilter]
     search_fields = ["to", "user__email", "kind"]
     date_hierarchy = "created_at"
     list_select_related = ["user"]
     fields = [
         "created_at",
-        "kind",
+        "kind_name",
         "user",
         "to",
         "subject",
-        "params",
+        "parameters",
         "email_state",
         "email_attempts",
         "email_due_at",
         "emailed_at",
     ]
+    readonly_fields = fields
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_name(self, obj):
+        return audit_display.email_kind_label(obj.kind)
+
+    @admin.display(description=_("parameters"))
+    def parameters(self, obj):
+        return audit_display.values_html(obj.params)
 
     @admin.display(description=_("recipient address"))
     def recipient(self, obj):

@@ -53,6 +53,19 @@ ACTIONS = {
     "listing.restore": _("Listing restored"),
 }
 
+#: What each kind of queued e-mail is (``accounts.outbox.email_kind`` names).
+EMAIL_KINDS = {
+    "accounts.verification_approved": _("Identity check approved"),
+    "accounts.verification_rejected": _("Identity check rejected"),
+    "accounts.verification_revoked": _("Identity check revoked"),
+    "accounts.verification_reminder": _("Identity check expiring soon"),
+    "accounts.verification_expired": _("Identity check expired"),
+    "governance.statements": _("Statements of reasons"),
+    "governance.report_outcome": _("Outcome of a report"),
+    "governance.appeal_outcome": _("Outcome of an appeal"),
+    "listings.saved_search_alert": _("Saved search alert"),
+}
+
 #: Snapshot keys that are no field of the target.
 KEYS = {
     "document": _("document number"),
@@ -77,6 +90,19 @@ APPS = ("accounts", "governance", "listings", "escrow")
 
 def action_label(code: str) -> str:
     return str(ACTIONS.get(code, code))
+
+
+def email_kind_label(code: str) -> str:
+    return str(EMAIL_KINDS.get(code, code)) if code else "—"
+
+
+def values_html(data):
+    """A dict of values (an e-mail's parameters) as labelled lines, not JSON."""
+    if not isinstance(data, dict) or not data:
+        return "—" if not data else str(data)
+    return format_html_join(
+        "", "<div>{}: {}</div>", ((_key(None, k), _value(None, k, v)) for k, v in data.items())
+    )
 
 
 @functools.cache
