@@ -107,7 +107,7 @@ class AppealAdmin(admin.ModelAdmin):
             "<p><strong>{} v{}</strong> — {}</p><p>{}</p><p class='quiet'>{} {} · {} {} · −{}</p>",
             v.rule.code,
             v.rule_version.version,
-            v.rule_version.title_en,
+            v.rule_version.title,
             v.facts,
             _("decided by"),
             v.decided_by,

@@ -41,7 +41,13 @@ def _pages():
         Refund,
         SellerPayoutAccount,
     )
-    from governance.models import Report, Rule, StatementOfReasons, TransparencySnapshot
+    from governance.models import (
+        Appeal,
+        Report,
+        Rule,
+        StatementOfReasons,
+        TransparencySnapshot,
+    )
     from listings.models import ListingEvent
 
     chargeback = Chargeback.objects.get()
@@ -113,6 +119,16 @@ def _pages():
                 "en": ["fraudulent (card used"],
             },
             ["— deal #", "代码：fraudulent"],
+        ),
+        (
+            f"/admin/governance/appeal/{Appeal.objects.get().pk}/change/",
+            {"zh-hans": ["BEH-11 v1</strong> — 伪造证据"], "en": ["Forged evidence"]},
+            ["Forged evidence"],
+        ),
+        (
+            f"/admin/governance/appeal/{Appeal.objects.get().pk}/decide/",
+            {"zh-hans": ["伪造证据"], "en": ["Forged evidence"]},
+            ["Forged evidence"],
         ),
         (
             f"/admin/accounts/auditentry/{verified.pk}/change/",
