@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -274,5 +275,5 @@ class Review(models.Model):
         return gettext("%(stars)s★ review of %(seller)s, %(date)s") % {
             "stars": self.rating,
             "seller": self.seller.public_name,
-            "date": f"{self.created_at:%Y-%m-%d}",
+            "date": date_format(timezone.localtime(self.created_at).date(), "DATE_FORMAT"),
         }
