@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from kernel.admin_display import ReadableValuesMixin
 
 from . import ledger, services
+from .countries import PAYOUT_COUNTRIES
 from .events import label_for
 from .exceptions import EscrowError, SplitDoesNotAddUp
 from .forms import DecisionForm, WatchForm
@@ -38,6 +39,7 @@ from .models import (
     SellerPayoutAccount,
     WebhookEvent,
 )
+from .models.webhooks import event_type_name
 
 #: The payment providers by name (the rows keep the gateway's code).
 PROVIDERS = {"simulated": _("simulated provider (development)"), "stripe": "Stripe"}
@@ -45,6 +47,10 @@ PROVIDERS = {"simulated": _("simulated provider (development)"), "stripe": "Stri
 
 def provider_name(code: str) -> str:
     return str(PROVIDERS.get(code, code))
+
+
+def country_name(code: str) -> str:
+    return f"{dict(PAYOUT_COUNTRIES).get(code, code)} ({code})" if code else "—"
 
 
 class ProviderFilter(admin.SimpleListFilter):
@@ -57,6 +63,18 @@ class ProviderFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return queryset.filter(provider=self.value()) if self.value() else queryset
+
+
+class EventTypeFilter(admin.SimpleListFilter):
+    title = _("type")
+    parameter_name = "type"
+
+    def lookups(self, request, model_admin):
+        codes = model_admin.get_queryset(request).order_by().values_list("type", flat=True)
+        return sorted(((c, event_type_name(c)) for c in set(codes)), key=lambda c: c[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(type=self.value()) if self.value() else queryset
 
 
 class ReadOnlyAdmin(ReadableValuesMixin, admin.ModelAdmin):
@@ -329,6 +347,7 @@ class PayoutAdmin(ReadableValuesMixin, admin.ModelAdmin):
 @admin.register(SellerPayoutAccount)
 class SellerPayoutAccountAdmin(ReadOnlyAdmin):
     list_display = ("user", "rail", "country", "provider", "payouts_enabled")
+    shown_as = {"provider": provider_name, "country": country_name}
     list_filter = ("rail", "payouts_enabled")
     exclude = ("bank_details",)
 
@@ -359,9 +378,10 @@ class WebhookEventAdmin(ReadOnlyAdmin):
     ones wait for the provider and are retried by a job."""
 
     list_display = ("event_id", "provider", "type", "status", "note", "attempts", "received_at")
-    list_filter = ("status", ProviderFilter, "type")
+    list_filter = ("status", ProviderFilter, EventTypeFilter)
     search_fields = ("event_id", "note")
     system_text_fields = ("note",)
+    shown_as = {"provider": provider_name, "type": event_type_name}
 
 
 # ------------------------------------------------------------------ disputes
@@ -369,7 +389,7 @@ class WebhookEventAdmin(ReadOnlyAdmin):
 
 @admin.register(Dispute)
 class DisputeAdmin(ReadableValuesMixin, admin.ModelAdmin):
-    shown_as = {"provider": provider_name}
+    shown_as = {"from_state": DealEvent.state_name}
 
     """The moderator's dispute screen: timeline, chat, handover log, evidence and
     both statements side by side, and the decision (release, refund, split) that

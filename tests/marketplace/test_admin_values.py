@@ -38,6 +38,7 @@ def _pages():
         Deal,
         Dispute,
         LedgerTransaction,
+        Payout,
         Refund,
         SellerPayoutAccount,
     )
@@ -86,7 +87,11 @@ def _pages():
             {"zh-hans": ["美元", "模拟支付服务商"], "en": ["US$", "simulated provider"]},
             [">simulated<"],
         ),
-        ("/admin/escrow/payout/1/change/", {"zh-hans": ["美元"], "en": ["US$"]}, []),
+        (
+            f"/admin/escrow/payout/{Payout.objects.first().pk}/change/",
+            {"zh-hans": ["美元"], "en": ["US$"]},
+            [],
+        ),
         (
             f"/admin/escrow/deal/{frozen.pk}/change/",
             {"zh-hans": ["欺诈", "银行发起拒付"], "en": ["fraudulent (card used"]},
@@ -190,8 +195,16 @@ def _pages():
         ),
         (
             "/admin/escrow/webhookevent/",
-            {"zh-hans": ["支付服务商状态：等待我方回应"], "en": ["awaiting our response"]},
-            ["provider says"],
+            {
+                "zh-hans": ["支付服务商状态：等待我方回应", "拒付已发起"],
+                "en": ["awaiting our response", "Chargeback opened"],
+            },
+            ["provider says", "charge.dispute.created"],
+        ),
+        (
+            "/admin/escrow/sellerpayoutaccount/",
+            {"zh-hans": ["美国 (US)"], "en": ["United States (US)"]},
+            [">US<"],
         ),
         (
             "/admin/listings/listingevent/",
