@@ -543,6 +543,7 @@ class ChargebackAdmin(ReadOnlyAdmin):
 @admin.register(ReconciliationDifference)
 class ReconciliationDifferenceAdmin(ReadOnlyAdmin):
     list_display = ("kind", "reference", "ours", "theirs", "detail", "created_at", "resolved_at")
+    system_text_fields = ("detail",)
     list_filter = ("kind", ("resolved_at", admin.EmptyFieldListFilter))
     search_fields = ("reference",)
 

@@ -83,6 +83,29 @@ EXACT = {
     "catalogue file": _("from the rules catalogue file"),
     "admin edit": _("edited in the admin"),
     "created in the admin": _("created in the admin"),
+    # What a reconciliation found (escrow.reconciliation), after "deal 12: ".
+    "paid in our books, not captured at the provider": _(
+        "paid in our books, not captured at the provider"
+    ),
+    "captured amounts differ": _("captured amounts differ"),
+    "processing fees differ": _("processing fees differ"),
+    "captured at the provider, not recorded as paid by us": _(
+        "captured at the provider, not recorded as paid by us"
+    ),
+    "refunded in our books, unknown to the provider": _(
+        "refunded in our books, unknown to the provider"
+    ),
+    "refunded amounts differ": _("refunded amounts differ"),
+    "paid in our books, no transfer at the provider": _(
+        "paid in our books, no transfer at the provider"
+    ),
+    "amounts differ": _("amounts differ"),
+    "transferred at the provider, no paid payout in our books": _(
+        "transferred at the provider, no paid payout in our books"
+    ),
+    "ledger provider_cash differs from the provider's balance": _(
+        "our ledger's cash at the provider differs from the provider's balance"
+    ),
     # A provider event's outcome (escrow.webhooks): the fixed ones.
     "nothing to apply for this type": _("nothing to apply for this type"),
     "not a payment of ours": _("not a payment of ours"),
@@ -115,6 +138,18 @@ PATTERNS = [
     (re.compile(r"listing removed: (?P<why>.*)", re.S), _("listing removed: %(why)s")),
     (re.compile(r"provider says (?P<status>[\w.-]+)"), _("the provider says: %(status)s")),
     (
+        re.compile(r"provider says (?P<theirs>[\w.-]+), our record says (?P<ours>[\w.-]+)"),
+        _("the provider says %(theirs)s, our record says %(ours)s"),
+    ),
+    (
+        re.compile(r"refunded at the provider \(payment (?P<ref>[^)]*)\), not in our books"),
+        _("refunded at the provider (payment %(ref)s), not in our books"),
+    ),
+    (
+        re.compile(r"card dispute on payment (?P<ref>\S+) not recorded by us"),
+        _("card dispute on payment %(ref)s not recorded by us"),
+    ),
+    (
         re.compile(r"edited by the seller: (?P<fields>.*)", re.S),
         _("edited by the seller: %(fields)s"),
     ),
@@ -130,6 +165,16 @@ def system_text(text: str | None) -> str:
     deal = re.fullmatch(r"deal (?P<deal>\d+) (?P<what>.+)", text)
     if deal and deal["what"] in _DEAL_OUTCOMES:
         return str(_DEAL_OUTCOMES[deal["what"]]) % {"deal": deal["deal"]}
+    about = re.fullmatch(r"(?P<what>deal|payout) (?P<id>\d+): (?P<rest>.+)", text, re.S)
+    if about:
+        rest = system_text(about["rest"])
+        if rest != about["rest"]:  # else the whole text as written, not half translated
+            message = (
+                _("deal %(id)s: %(rest)s")
+                if about["what"] == "deal"
+                else _("payout %(id)s: %(rest)s")
+            )
+            return str(message) % {"id": about["id"], "rest": rest}
     for pattern, message in PATTERNS:
         found = pattern.fullmatch(text)
         if found:

@@ -290,6 +290,15 @@ def test_reconciliation_differences_say_what_disagrees():
         ),
         ("provider says won", "支付服务商状态：我方胜诉", "the provider says: won"),
         ("listing removed: seller banned", "商品已被删除：seller banned", None),
+        ("deal 4: captured amounts differ", "交易 4：扣款金额不一致", None),
+        ("payout 2: amounts differ", "结算 2：金额不一致", None),
+        (
+            "provider says lost, our record says open",
+            "支付服务商的状态为我方败诉，我方记录为open",
+            "the provider says lost, our record says open",
+        ),
+        # Half a system text is not translated: the whole stays as written.
+        ("deal 4: the event's amount", None, None),
         # A moderator's own words stay as written.
         ("Kept sending me rude messages.", None, None),
     ],
