@@ -21,6 +21,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kernel.admin_display import ReadableValuesMixin
+from kernel.money import short_duration
 
 from . import audit_display, documents, selectors, services
 from .countries import COUNTRY_NAMES
@@ -241,6 +242,8 @@ class StandingAdmin(ReadOnlyAdmin):
     list_display = ["user", "completed_sales", "completed_purchases", "rating_count", "disputes"]
     search_fields = ["user__email"]
     list_select_related = ["user"]
+    # A time in seconds as the reader says a duration (2天3小时).
+    shown_as = {"median_release_seconds": lambda s: "—" if s is None else short_duration(s)}
 
 
 # ------------------------------------------------------------- identity verification

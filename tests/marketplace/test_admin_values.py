@@ -263,6 +263,14 @@ def test_admin_pages_show_values_in_the_moderators_language(client):
         iso = re.search(r"\b20\d\d-\d\d-\d\d\b", text)
         if iso:
             problems.append((path, "zh-hans", "ISO date", iso.group(0)))
+    # A duration in seconds as the reader says it.
+    from accounts.models import Standing
+
+    standing = Standing.objects.exclude(median_release_seconds=None).first()
+    assert standing is not None  # the demo's released deal
+    html = client.get(f"/admin/accounts/standing/{standing.pk}/change/").content.decode()
+    if not re.search(r"\d+(天|小时|分钟)", html):
+        problems.append(("standing", "zh-hans", "duration", standing.median_release_seconds))
     assert problems == []
 
 
