@@ -13,9 +13,11 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from kernel.admin_display import ReadableValuesMixin
+from kernel.money import format_money
 
 from . import ledger, services
 from .countries import PAYOUT_COUNTRIES
@@ -63,6 +65,34 @@ class ProviderFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return queryset.filter(provider=self.value()) if self.value() else queryset
+
+
+#: A reconciliation run's totals (escrow.reconciliation.compare), by name.
+TOTALS = {
+    "captured": _("captured"),
+    "fees": _("processing fees"),
+    "refunded": _("refunded"),
+    "transferred": _("transferred to sellers"),
+    "disputed": _("in chargebacks"),
+    "dispute_fees": _("chargeback fees"),
+    "balance": _("balance"),
+    "provider_cash": _("cash at the provider (our ledger)"),
+}
+
+
+def totals_html(totals) -> str:
+    """A run's totals as money lines (minor units of the settlement currency, the
+    provider balance's), not JSON."""
+    if not isinstance(totals, dict) or not totals:
+        return "—"
+    return format_html_join(
+        "",
+        "<div>{}: {}</div>",
+        (
+            (str(TOTALS.get(k, k)), format_money(v) if isinstance(v, int) else v)
+            for k, v in totals.items()
+        ),
+    )
 
 
 class EventTypeFilter(admin.SimpleListFilter):
@@ -234,7 +264,10 @@ class DealAdmin(ReadOnlyAdmin):
             "webhook_events": WebhookEvent.objects.filter(
                 status__in=[WebhookEvent.Status.REFUSED, WebhookEvent.Status.PENDING]
             ).order_by("-received_at")[:100],
-            "runs": ReconciliationRun.objects.all()[:10],
+            "runs": [
+                (run, provider_name(run.provider), totals_html(run.theirs))
+                for run in ReconciliationRun.objects.all()[:10]
+            ],
             "trial_balance": _trial_balance(),
         }
         return TemplateResponse(request, "admin/escrow/operations.html", context)
@@ -551,3 +584,4 @@ class ReconciliationDifferenceAdmin(ReadOnlyAdmin):
 @admin.register(ReconciliationRun)
 class ReconciliationRunAdmin(ReadOnlyAdmin):
     list_display = ("started_at", "provider", "differences_found")
+    shown_as = {"provider": provider_name, "ours": totals_html, "theirs": totals_html}

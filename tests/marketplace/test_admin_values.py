@@ -39,6 +39,7 @@ def _pages():
         Dispute,
         LedgerTransaction,
         Payout,
+        ReconciliationRun,
         Refund,
         SellerPayoutAccount,
     )
@@ -150,8 +151,16 @@ def _pages():
         ),
         (
             "/admin/escrow/deal/operations/",
-            {"zh-hans": ["试算平衡", "托管中的买家资金", "美元"], "en": ["Trial balance"]},
-            ["provider_cash", "escrow_held"],
+            {
+                "zh-hans": ["试算平衡", "托管中的买家资金", "美元", "已扣款", "模拟支付服务商"],
+                "en": ["Trial balance", "captured"],
+            },
+            ["provider_cash", "escrow_held", '{"', ">simulated<"],
+        ),
+        (
+            f"/admin/escrow/reconciliationrun/{ReconciliationRun.objects.get().pk}/change/",
+            {"zh-hans": ["已扣款", "支付服务商处的资金（我方账目）", "美元"], "en": ["captured"]},
+            ['{"', "provider_cash"],
         ),
         (
             "/admin/governance/report/?queue=all",
@@ -224,6 +233,11 @@ def test_admin_pages_show_values_in_the_moderators_language(client):
     from tests.totp import force_login_with_second_factor
 
     _seed()
+    from django.utils import timezone
+
+    from escrow.reconciliation import reconcile
+
+    reconcile(now=timezone.now())  # a run, for the operations page and its own
     force_login_with_second_factor(client, make_staff(superuser=True))
     problems = []
     for path, words, codes in _pages():
