@@ -180,6 +180,7 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     list_select_related = ["actor"]
     fields = ["created_at", "actor", "action_name", "target_name", "reason", "changes"]
     readonly_fields = fields
+    system_text_fields = ("reason",)  # "approved" when the moderator wrote none
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("target")

@@ -312,6 +312,7 @@ def test_reconciliation_differences_say_what_disagrees():
         ),
         ("provider says won", "支付服务商状态：我方胜诉", "the provider says: won"),
         ("listing removed: seller banned", "商品已被删除：seller banned", None),
+        ("approved", "已通过审核", None),
         ("deal 4: captured amounts differ", "交易 4：扣款金额不一致", None),
         ("payout 2: amounts differ", "结算 2：金额不一致", None),
         (
