@@ -554,6 +554,7 @@ class DealMessageAdmin(ReadOnlyAdmin):
     list_filter = ("author_role",)
     search_fields = ("=deal__id", "body")
     list_select_related = ("deal", "author")
+    system_text_fields = ("removed_reason",)
 
 
 @admin.register(Chargeback)

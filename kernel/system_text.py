@@ -79,6 +79,17 @@ EXACT = {
     "rest after a chargeback": _("rest after a chargeback"),
     "not delivered in time": _("not delivered in time"),
     "late payment": _("late payment"),
+    # Governance's decisions, as escrow and listings record them.
+    "the seller's account was closed (governance)": _(
+        "the seller's account was closed (governance)"
+    ),
+    "the seller's account is frozen pending a decision (governance)": _(
+        "the seller's account is frozen pending a decision (governance)"
+    ),
+    "hidden while the seller's account is frozen (governance)": _(
+        "hidden while the seller's account is frozen (governance)"
+    ),
+    "removed (governance)": _("removed (governance)"),
     # Why a rule changed (governance: its version notes).
     "catalogue file": _("from the rules catalogue file"),
     "admin edit": _("edited in the admin"),
@@ -136,6 +147,10 @@ PATTERNS = [
         _("Card network dispute (%(code)s)."),
     ),
     (re.compile(r"listing removed: (?P<why>.*)", re.S), _("listing removed: %(why)s")),
+    (
+        re.compile(r"removed for breaking rule (?P<rule>\S+)"),
+        _("removed for breaking rule %(rule)s"),
+    ),
     (re.compile(r"provider says (?P<status>[\w.-]+)"), _("the provider says: %(status)s")),
     (
         re.compile(r"provider says (?P<theirs>[\w.-]+), our record says (?P<ours>[\w.-]+)"),

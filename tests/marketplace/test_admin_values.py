@@ -313,6 +313,12 @@ def test_reconciliation_differences_say_what_disagrees():
         ("provider says won", "支付服务商状态：我方胜诉", "the provider says: won"),
         ("listing removed: seller banned", "商品已被删除：seller banned", None),
         ("approved", "已通过审核", None),
+        (
+            "listing removed: removed for breaking rule LST-08",
+            "商品已被删除：因违反规则 LST-08 被删除",
+            None,
+        ),
+        ("the seller's account was closed (governance)", "卖家账号已被关闭（平台治理）", None),
         ("deal 4: captured amounts differ", "交易 4：扣款金额不一致", None),
         ("payout 2: amounts differ", "结算 2：金额不一致", None),
         (
