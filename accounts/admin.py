@@ -274,6 +274,7 @@ class VerificationAdminBase(ReadOnlyAdmin):
 
     change_form_template = "admin/accounts/identityverification/change_form.html"
     list_select_related = ["user", "decided_by"]
+    system_text_fields = ("decision_reason",)  # "Validity period ended." by the job
     search_fields = ["user__email", "user__display_name", "legal_name", "document_last4"]
     fields = [
         "user_link",

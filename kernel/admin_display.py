@@ -131,6 +131,20 @@ class ReadableValuesMixin:
         shown = self._shown(names)
         return shown + [n for pair in self.money_fields.items() for n in pair if n not in shown]
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        return [
+            (name, {**options, "fields": self._shown_nested(options.get("fields", ()))})
+            for name, options in fieldsets
+        ]
+
+    def _shown_nested(self, fields):
+        # A fieldset's line may hold several fields (a tuple): map each.
+        return [
+            tuple(self._shown(f)) if isinstance(f, (list, tuple)) else self._shown([f])[0]
+            for f in fields
+        ]
+
     def get_fields(self, request, obj=None):
         shown = self._shown(super().get_fields(request, obj))
         if self.fields is not None:

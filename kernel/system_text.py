@@ -90,6 +90,25 @@ EXACT = {
         "hidden while the seller's account is frozen (governance)"
     ),
     "removed (governance)": _("removed (governance)"),
+    # Identity checks and accounts (accounts.services, the retention job).
+    "Document number already verified for another account.": _(
+        "Document number already verified for another account."
+    ),
+    "Validity period ended.": _("Validity period ended."),
+    "account closed": _("account closed"),
+    "closed at the user's request; personal data removed": _(
+        "closed at the user's request; personal data removed"
+    ),
+    "The identity check could not verify your document.": _(
+        "The identity check could not verify your document."
+    ),
+    "The identity provider read a date of birth under 18 on the document.": _(
+        "The identity provider read a date of birth under 18 on the document."
+    ),
+    # Why a sanction ended (governance).
+    "expired": _("expired"),
+    "case decided: violation confirmed": _("case decided: violation confirmed"),
+    "case decided: dismissed": _("case decided: dismissed"),
     # Why a rule changed (governance: its version notes).
     "catalogue file": _("from the rules catalogue file"),
     "admin edit": _("edited in the admin"),
@@ -147,6 +166,19 @@ PATTERNS = [
         _("Card network dispute (%(code)s)."),
     ),
     (re.compile(r"listing removed: (?P<why>.*)", re.S), _("listing removed: %(why)s")),
+    (
+        re.compile(r"retention: (?P<days>\d+) days after the deal ended"),
+        _("retention period over: %(days)s days after the deal ended"),
+    ),
+    (
+        re.compile(r"retention: (?P<days>\d+) days after the decision"),
+        _("retention period over: %(days)s days after the decision"),
+    ),
+    (re.compile(r"appeal #(?P<n>\d+) upheld"), _("appeal #%(n)s upheld")),
+    (
+        re.compile(r"(?P<provider>[\w-]+): document verified"),
+        _("%(provider)s: document verified"),
+    ),
     (
         re.compile(r"removed for breaking rule (?P<rule>\S+)"),
         _("removed for breaking rule %(rule)s"),

@@ -323,6 +323,7 @@ class SanctionAdmin(ReadOnlyAdmin):
     search_fields = ["user__email"]
     list_select_related = ["user"]
     shown_as = {"capabilities": capability_names}
+    system_text_fields = ("end_reason",)
 
 
 @admin.register(StatementOfReasons)

@@ -313,6 +313,14 @@ def test_reconciliation_differences_say_what_disagrees():
         ("provider says won", "支付服务商状态：我方胜诉", "the provider says: won"),
         ("listing removed: seller banned", "商品已被删除：seller banned", None),
         ("approved", "已通过审核", None),
+        ("Validity period ended.", "有效期已结束。", None),
+        (
+            "retention: 30 days after the deal ended",
+            "保留期满：交易结束后 30 天",
+            "retention period over: 30 days after the deal ended",
+        ),
+        ("stripe: document verified", "stripe：证件已核验", None),
+        ("expired", "已到期", None),
         (
             "listing removed: removed for breaking rule LST-08",
             "商品已被删除：因违反规则 LST-08 被删除",
