@@ -196,11 +196,18 @@ PATTERNS = [
         re.compile(r"card dispute on payment (?P<ref>\S+) not recorded by us"),
         _("card dispute on payment %(ref)s not recorded by us"),
     ),
-    (
-        re.compile(r"edited by the seller: (?P<fields>.*)", re.S),
-        _("edited by the seller: %(fields)s"),
-    ),
 ]
+
+#: How a named value of a pattern is said, where it is no system text itself:
+#: {group name: value → text}. Apps add theirs (``register_values``).
+VALUE_FORMATTERS: dict = {}
+
+
+def register_pattern(pattern: str, message, **formatters) -> None:
+    """Another wording a service records: ``pattern`` (a regular expression with
+    named groups) said as ``message``; ``formatters`` say a group's value."""
+    PATTERNS.append((re.compile(pattern, re.S), message))
+    VALUE_FORMATTERS.update(formatters)
 
 
 def system_text(text: str | None) -> str:
@@ -225,6 +232,9 @@ def system_text(text: str | None) -> str:
     for pattern, message in PATTERNS:
         found = pattern.fullmatch(text)
         if found:
-            values = {k: system_text(v) for k, v in found.groupdict().items()}
+            values = {
+                k: VALUE_FORMATTERS[k](v) if k in VALUE_FORMATTERS else system_text(v)
+                for k, v in found.groupdict().items()
+            }
             return str(message) % values
     return text

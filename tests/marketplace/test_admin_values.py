@@ -313,6 +313,7 @@ def test_reconciliation_differences_say_what_disagrees():
         ("provider says won", "支付服务商状态：我方胜诉", "the provider says: won"),
         ("listing removed: seller banned", "商品已被删除：seller banned", None),
         ("approved", "已通过审核", None),
+        ("edited by the seller: description, price", "卖家修改了：描述、价格", None),
         ("Validity period ended.", "有效期已结束。", None),
         (
             "retention: 30 days after the deal ended",
