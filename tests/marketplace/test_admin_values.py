@@ -288,6 +288,26 @@ def test_admin_pages_show_values_in_the_moderators_language(client):
     assert problems == []
 
 
+def test_the_audit_log_names_its_targets_without_a_query_per_row(
+    client, django_assert_max_num_queries
+):
+    from accounts.audit import record_audit
+    from governance.models import Report, Violation
+    from tests.security.world import make_staff
+    from tests.totp import force_login_with_second_factor
+
+    _seed()
+    moderator = make_staff(superuser=True)
+    for target in [*Report.objects.all(), *Violation.objects.all()] * 5:
+        record_audit(actor=moderator, action="governance.report_claimed", target=target)
+    force_login_with_second_factor(client, moderator)
+    client.cookies["django_language"] = "zh-hans"
+    with django_assert_max_num_queries(20):
+        page = client.get("/admin/accounts/auditentry/")
+    assert page.status_code == 200
+    assert "交易 #" in page.content.decode()  # a case on a deal, named now
+
+
 def test_reconciliation_differences_say_what_disagrees():
     from escrow.models import ReconciliationDifference
 
