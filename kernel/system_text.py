@@ -158,6 +158,18 @@ PATTERNS = [
         _("deal %(deal)s refunded (%(ref)s)"),
     ),
     (
+        re.compile(r"payout (?P<payout>\d+) paid \((?P<ref>[^)]*)\)"),
+        _("payout %(payout)s paid (%(ref)s)"),
+    ),
+    (
+        re.compile(r"chargeback (?P<ref>\S+) lost after the deal ended"),
+        _("chargeback %(ref)s lost after the deal ended"),
+    ),
+    (
+        re.compile(r"chargeback (?P<ref>\S+) (?P<outcome>won|lost)"),
+        _("chargeback %(ref)s: %(outcome)s"),
+    ),
+    (
         re.compile(r"chargeback (?P<ref>\S+) opened on deal (?P<deal>\d+)"),
         _("chargeback %(ref)s opened on deal %(deal)s"),
     ),

@@ -105,8 +105,8 @@ def _pages():
         ),
         (
             "/admin/escrow/ledgertransaction/",
-            {"zh-hans": ["已付款（"], "en": ["paid ("]},
-            [],
+            {"zh-hans": ["已付款（", "已支付（"], "en": ["paid ("]},
+            ["payout 1 paid"],
         ),
         (
             f"/admin/escrow/refund/{Refund.objects.first().pk}/change/",
@@ -333,6 +333,8 @@ def test_reconciliation_differences_say_what_disagrees():
         ("provider says won", "支付服务商状态：我方胜诉", "the provider says: won"),
         ("listing removed: seller banned", "商品已被删除：seller banned", None),
         ("approved", "已通过审核", None),
+        ("payout 1 paid (tr_1)", "结算 1 已支付（tr_1）", None),
+        ("chargeback dp_1 won", "拒付 dp_1：我方胜诉", "chargeback dp_1: won"),
         ("edited by the seller: description, price", "卖家修改了：描述、价格", None),
         ("Validity period ended.", "有效期已结束。", None),
         (
