@@ -9,6 +9,7 @@ import copy
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
@@ -20,7 +21,10 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import documents, selectors, services
+from kernel.admin_display import ReadableValuesMixin
+from kernel.money import short_duration
+
+from . import audit_display, documents, selectors, services
 from .countries import COUNTRY_NAMES
 from .exceptions import AccountsError
 from .forms import AdminUserChangeForm, ModeratorDecisionForm, ReasonForm
@@ -109,7 +113,7 @@ class UserAdmin(DjangoUserAdmin):
         return redirect("admin:accounts_user_change", user_id)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadableValuesMixin, admin.ModelAdmin):
     """Records moderators may read but nobody edits from the admin."""
 
     def has_add_permission(self, request):
@@ -122,13 +126,106 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class CountryFilter(admin.SimpleListFilter):
+    """The issuing countries submitted so far, by name (the rows keep ISO codes)."""
+
+    title = _("issuing country")
+    parameter_name = "country"
+
+    def lookups(self, request, model_admin):
+        codes = model_admin.get_queryset(request).order_by().values_list("country", flat=True)
+        return sorted(
+            ((c, f"{COUNTRY_NAMES.get(c, c)} ({c})") for c in set(codes)), key=lambda c: c[1]
+        )
+
+    def queryset(self, request, queryset):
+        return queryset.filter(country=self.value()) if self.value() else queryset
+
+
+class EmailKindFilter(admin.SimpleListFilter):
+    title = _("kind")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        codes = model_admin.get_queryset(request).order_by().values_list("kind", flat=True)
+        return sorted(
+            ((c, audit_display.email_kind_label(c)) for c in set(codes) if c),
+            key=lambda c: c[1],
+        )
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
+def _target_querysets():
+    """Querysets for the audit log's targets whose names read related rows (by app
+    label: accounts does not import the apps that audit through it)."""
+    from django.apps import apps
+
+    wanted = {
+        "governance.Report": (["rule"], ["subject"]),
+        "governance.Violation": (["rule", "rule_version", "user"], []),
+        "governance.Sanction": (["user"], []),
+        "governance.Appeal": (["violation__rule"], []),
+    }
+    querysets = []
+    for label, (related, prefetched) in wanted.items():
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            continue
+        querysets.append(model.objects.select_related(*related).prefetch_related(*prefetched))
+    return querysets
+
+
+class AuditActionFilter(admin.SimpleListFilter):
+    """The actions recorded so far, by name (the rows keep the codes)."""
+
+    title = _("action")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        codes = AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
+        return sorted(((c, audit_display.action_label(c)) for c in codes), key=lambda c: c[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "actor", "action", "target_repr", "reason"]
-    list_filter = ["action", "target_type"]
+    list_display = ["created_at", "actor", "action_name", "target_name", "reason"]
+    # Only the kinds of record the log names (not every model of the site).
+    list_filter = [AuditActionFilter, ("target_type", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["action", "target_repr", "reason", "actor__email"]
     date_hierarchy = "created_at"
     list_select_related = ["actor"]
+    fields = ["created_at", "actor", "action_name", "target_name", "reason", "changes"]
+    readonly_fields = fields
+    system_text_fields = ("reason",)  # "approved" when the moderator wrote none
+
+    def get_queryset(self, request):
+        # The targets, one query per kind, with what their names read (a case's
+        # rule and subject, a violation's rule and user): no query per row.
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(GenericPrefetch("target", _target_querysets()))
+        )
+
+    @admin.display(description=_("target"), ordering="target_repr")
+    def target_name(self, obj):
+        # The record as it names itself now, in the reader's language; what was
+        # written down at the time when the record is gone.
+        return str(obj.target) if obj.target is not None else obj.target_repr
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_name(self, obj):
+        return audit_display.action_label(obj.action)
+
+    @admin.display(description=_("changes"))
+    def changes(self, obj):
+        return audit_display.changes_html(obj)
 
 
 @admin.register(Email)
@@ -137,23 +234,32 @@ class EmailAdmin(ReadOnlyAdmin):
     waiting, sent or given up (the mail server's last refusal is in the logs).
     Ready-made text is not shown (allauth's carry sign-in links)."""
 
-    list_display = ["created_at", "kind", "recipient", "email_state", "email_attempts"]
-    list_filter = ["email_state", "kind"]
+    list_display = ["created_at", "kind_name", "recipient", "email_state", "email_attempts"]
+    list_filter = ["email_state", EmailKindFilter]
     search_fields = ["to", "user__email", "kind"]
     date_hierarchy = "created_at"
     list_select_related = ["user"]
     fields = [
         "created_at",
-        "kind",
+        "kind_name",
         "user",
         "to",
         "subject",
-        "params",
+        "parameters",
         "email_state",
         "email_attempts",
         "email_due_at",
         "emailed_at",
     ]
+    readonly_fields = fields
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_name(self, obj):
+        return audit_display.email_kind_label(obj.kind)
+
+    @admin.display(description=_("parameters"))
+    def parameters(self, obj):
+        return audit_display.values_html(obj.params)
 
     @admin.display(description=_("recipient address"))
     def recipient(self, obj):
@@ -165,6 +271,8 @@ class StandingAdmin(ReadOnlyAdmin):
     list_display = ["user", "completed_sales", "completed_purchases", "rating_count", "disputes"]
     search_fields = ["user__email"]
     list_select_related = ["user"]
+    # A time in seconds as the reader says a duration (2天3小时).
+    shown_as = {"median_release_seconds": lambda s: "—" if s is None else short_duration(s)}
 
 
 # ------------------------------------------------------------- identity verification
@@ -194,6 +302,7 @@ class VerificationAdminBase(ReadOnlyAdmin):
 
     change_form_template = "admin/accounts/identityverification/change_form.html"
     list_select_related = ["user", "decided_by"]
+    system_text_fields = ("decision_reason",)  # "Validity period ended." by the job
     search_fields = ["user__email", "user__display_name", "legal_name", "document_last4"]
     fields = [
         "user_link",
@@ -391,12 +500,12 @@ class PendingVerificationAdmin(VerificationAdminBase):
         "legal_name",
         "document_type",
         "document_masked",
-        "country",
+        "country_name",
         "submitted_at",
         "waiting",
         "duplicate_warning",
     ]
-    list_filter = [DocumentNumberFilter, "document_type", "country", "provider"]
+    list_filter = [DocumentNumberFilter, "document_type", CountryFilter, "provider"]
     ordering = ["submitted_at", "id"]
 
     def get_queryset(self, request):
@@ -432,11 +541,11 @@ class IdentityVerificationAdmin(VerificationAdminBase):
         "state",
         "document_type",
         "document_masked",
-        "country",
+        "country_name",
         "expires_at",
         "decided_by",
     ]
-    list_filter = [DocumentNumberFilter, "state", "document_type", "provider", "country"]
+    list_filter = [DocumentNumberFilter, "state", "document_type", "provider", CountryFilter]
     date_hierarchy = "submitted_at"
 
 

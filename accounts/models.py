@@ -178,7 +178,13 @@ class AuditEntry(models.Model):
         indexes = [models.Index(fields=["target_type", "target_id"])]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_repr}"
+        from kernel.admin_display import when
+
+        from .audit_display import action_label  # labels import the app registry
+
+        target = self.target if self.target_type_id else None
+        name = str(target) if target is not None else self.target_repr
+        return f"{when(self.created_at)} {action_label(self.action)} {name}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None and not self._state.adding:
@@ -199,15 +205,15 @@ class Standing(models.Model):
     completed_sales = models.PositiveIntegerField(default=0)
     completed_purchases = models.PositiveIntegerField(default=0)
     deals_ended = models.PositiveIntegerField(
-        default=0, help_text="Deals as seller that reached a final state."
+        default=0, help_text=_("Deals as seller that reached a final state.")
     )
     disputes = models.PositiveIntegerField(
-        default=0, help_text="Deals as seller that were disputed."
+        default=0, help_text=_("Deals as seller that were disputed.")
     )
     rating_count = models.PositiveIntegerField(default=0)
-    rating_total = models.PositiveIntegerField(default=0, help_text="Sum of 1–5 star ratings.")
+    rating_total = models.PositiveIntegerField(default=0, help_text=_("Sum of 1–5 star ratings."))
     median_release_seconds = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Median time from funding to release, seconds."
+        null=True, blank=True, help_text=_("Median time from funding to release, seconds.")
     )
     updated_at = models.DateTimeField(auto_now=True)
 

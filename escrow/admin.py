@@ -7,16 +7,21 @@ from __future__ import annotations
 import copy
 
 from django.contrib import admin, messages
+from django.db.models import Sum
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from kernel.admin_display import ReadableValuesMixin
 from kernel.http import get_by_pk_or_404
+from kernel.money import format_money
 
 from . import ledger, services
+from .countries import PAYOUT_COUNTRIES
 from .events import label_for
 from .exceptions import EscrowError, SplitDoesNotAddUp
 from .forms import DecisionForm, WatchForm
@@ -37,9 +42,75 @@ from .models import (
     SellerPayoutAccount,
     WebhookEvent,
 )
+from .models.webhooks import event_type_name
+
+#: The payment providers by name (the rows keep the gateway's code).
+PROVIDERS = {"simulated": _("simulated provider (development)"), "stripe": "Stripe"}
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+def provider_name(code: str) -> str:
+    return str(PROVIDERS.get(code, code))
+
+
+def country_name(code: str) -> str:
+    return f"{dict(PAYOUT_COUNTRIES).get(code, code)} ({code})" if code else "—"
+
+
+class ProviderFilter(admin.SimpleListFilter):
+    title = _("provider")
+    parameter_name = "provider"
+
+    def lookups(self, request, model_admin):
+        codes = model_admin.get_queryset(request).order_by().values_list("provider", flat=True)
+        return [(c, provider_name(c)) for c in sorted(set(codes)) if c]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(provider=self.value()) if self.value() else queryset
+
+
+#: A reconciliation run's totals (escrow.reconciliation.compare), by name.
+TOTALS = {
+    "captured": _("captured"),
+    "fees": _("processing fees"),
+    "refunded": _("refunded"),
+    "transferred": _("transferred to sellers"),
+    "disputed": _("in chargebacks"),
+    "dispute_fees": _("chargeback fees"),
+    "balance": _("balance"),
+    "provider_cash": _("cash at the provider (our ledger)"),
+}
+
+
+def totals_html(totals) -> str:
+    """A run's totals as money lines (minor units of the settlement currency, the
+    provider balance's), not JSON."""
+    if not isinstance(totals, dict) or not totals:
+        return "—"
+    return format_html_join(
+        "",
+        "<div>{}: {}</div>",
+        (
+            (str(TOTALS.get(k, k)), format_money(v) if isinstance(v, int) else v)
+            for k, v in totals.items()
+        ),
+    )
+
+
+class EventTypeFilter(admin.SimpleListFilter):
+    title = _("type")
+    parameter_name = "type"
+
+    def lookups(self, request, model_admin):
+        codes = model_admin.get_queryset(request).order_by().values_list("type", flat=True)
+        return sorted(((c, event_type_name(c)) for c in set(codes)), key=lambda c: c[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(type=self.value()) if self.value() else queryset
+
+
+class ReadOnlyAdmin(ReadableValuesMixin, admin.ModelAdmin):
+    shown_as = {"provider": provider_name}
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -50,8 +121,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class DealEventInline(admin.TabularInline):
+class DealEventInline(ReadableValuesMixin, admin.TabularInline):
     model = DealEvent
+    system_text_fields = ("reason",)
     extra = 0
     can_delete = False
     fields = ("created_at", "from_state_name", "to_state_name", "what", "actor", "reason", "due_at")
@@ -72,6 +144,18 @@ class DealEventInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+def _trial_balance() -> list[tuple[str, int, str]]:
+    """(account's name, balance, currency) per account and currency: sums in one
+    currency only, so each reads as money."""
+    rows = (
+        LedgerEntry.objects.values("account", "currency")
+        .annotate(balance=Sum("amount"))
+        .order_by("account", "currency")
+    )
+    names = dict(ledger.Account.choices)
+    return [(names.get(r["account"], r["account"]), r["balance"], r["currency"]) for r in rows]
 
 
 class WatchedFilter(admin.SimpleListFilter):
@@ -181,8 +265,11 @@ class DealAdmin(ReadOnlyAdmin):
             "webhook_events": WebhookEvent.objects.filter(
                 status__in=[WebhookEvent.Status.REFUSED, WebhookEvent.Status.PENDING]
             ).order_by("-received_at")[:100],
-            "runs": ReconciliationRun.objects.all()[:10],
-            "trial_balance": ledger.trial_balance(),
+            "runs": [
+                (run, provider_name(run.provider), totals_html(run.theirs))
+                for run in ReconciliationRun.objects.all()[:10]
+            ],
+            "trial_balance": _trial_balance(),
         }
         return TemplateResponse(request, "admin/escrow/operations.html", context)
 
@@ -198,6 +285,7 @@ class DealAdmin(ReadOnlyAdmin):
     inlines = [DealEventInline]
     exclude = ("policy_note",)
     readonly_fields = ("policy_note_shown",)
+    system_text_fields = ("watch_reason",)
 
     @admin.display(description=_("transfer policy acknowledged"))
     def policy_note_shown(self, obj):
@@ -207,18 +295,32 @@ class DealAdmin(ReadOnlyAdmin):
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
     list_display = ("id", "deal", "provider", "provider_ref", "status", "amount", "processing_fee")
-    list_filter = ("status", "provider")
+    list_filter = ("status", ProviderFilter)
     search_fields = ("provider_ref", "deal__id")
+    list_select_related = ("deal",)
 
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdmin):
-    list_display = ("id", "deal", "amount", "status", "attempts", "next_attempt_at", "last_error")
+    list_display = (
+        "id",
+        "deal",
+        "amount",
+        "status",
+        "reason",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+    )
     list_filter = ("status",)
+    list_select_related = ("deal",)
+    system_text_fields = ("reason",)
 
 
 @admin.register(Payout)
-class PayoutAdmin(admin.ModelAdmin):
+class PayoutAdmin(ReadableValuesMixin, admin.ModelAdmin):
+    shown_as = {"provider": provider_name}
+
     """Failed and manual payouts are filtered here; an operator records a manual
     bank transfer by entering its reference."""
 
@@ -253,7 +355,7 @@ class PayoutAdmin(admin.ModelAdmin):
         fields = [f for f in self.fields if f != "manual_reference"]
         if obj is None or obj.status not in (Payout.Status.MANUAL, Payout.Status.NEEDS_ATTENTION):
             fields.append("manual_reference")
-        return fields
+        return self._readonly(fields)
 
     def has_add_permission(self, request):
         return False
@@ -279,11 +381,12 @@ class PayoutAdmin(admin.ModelAdmin):
 @admin.register(SellerPayoutAccount)
 class SellerPayoutAccountAdmin(ReadOnlyAdmin):
     list_display = ("user", "rail", "country", "provider", "payouts_enabled")
+    shown_as = {"provider": provider_name, "country": country_name}
     list_filter = ("rail", "payouts_enabled")
     exclude = ("bank_details",)
 
 
-class LedgerEntryInline(admin.TabularInline):
+class LedgerEntryInline(ReadableValuesMixin, admin.TabularInline):
     model = LedgerEntry
     extra = 0
     can_delete = False
@@ -295,9 +398,10 @@ class LedgerEntryInline(admin.TabularInline):
 
 @admin.register(LedgerTransaction)
 class LedgerTransactionAdmin(ReadOnlyAdmin):
-    list_display = ("id", "kind", "reference", "deal", "created_at")
+    list_display = ("id", "kind", "reference", "deal", "memo", "created_at")
     list_filter = ("kind",)
     search_fields = ("reference",)
+    system_text_fields = ("memo",)
     inlines = [LedgerEntryInline]
 
 
@@ -308,15 +412,19 @@ class WebhookEventAdmin(ReadOnlyAdmin):
     ones wait for the provider and are retried by a job."""
 
     list_display = ("event_id", "provider", "type", "status", "note", "attempts", "received_at")
-    list_filter = ("status", "provider", "type")
+    list_filter = ("status", ProviderFilter, EventTypeFilter)
     search_fields = ("event_id", "note")
+    system_text_fields = ("note",)
+    shown_as = {"provider": provider_name, "type": event_type_name}
 
 
 # ------------------------------------------------------------------ disputes
 
 
 @admin.register(Dispute)
-class DisputeAdmin(admin.ModelAdmin):
+class DisputeAdmin(ReadableValuesMixin, admin.ModelAdmin):
+    shown_as = {"from_state": DealEvent.state_name}
+
     """The moderator's dispute screen: timeline, chat, handover log, evidence and
     both statements side by side, and the decision (release, refund, split) that
     goes through ``services.decide_dispute``."""
@@ -447,17 +555,30 @@ class DealMessageAdmin(ReadOnlyAdmin):
     list_filter = ("author_role",)
     search_fields = ("=deal__id", "body")
     list_select_related = ("deal", "author")
+    system_text_fields = ("removed_reason",)
 
 
 @admin.register(Chargeback)
 class ChargebackAdmin(ReadOnlyAdmin):
-    list_display = ("provider_ref", "deal", "amount", "fee", "status", "created_at", "closed_at")
+    list_display = (
+        "provider_ref",
+        "deal",
+        "amount",
+        "fee",
+        "reason",
+        "status",
+        "created_at",
+        "closed_at",
+    )
     list_filter = ("status",)
+    list_select_related = ("deal",)
+    system_text_fields = ("reason",)
 
 
 @admin.register(ReconciliationDifference)
 class ReconciliationDifferenceAdmin(ReadOnlyAdmin):
     list_display = ("kind", "reference", "ours", "theirs", "detail", "created_at", "resolved_at")
+    system_text_fields = ("detail",)
     list_filter = ("kind", ("resolved_at", admin.EmptyFieldListFilter))
     search_fields = ("reference",)
 
@@ -465,3 +586,4 @@ class ReconciliationDifferenceAdmin(ReadOnlyAdmin):
 @admin.register(ReconciliationRun)
 class ReconciliationRunAdmin(ReadOnlyAdmin):
     list_display = ("started_at", "provider", "differences_found")
+    shown_as = {"provider": provider_name, "ours": totals_html, "theirs": totals_html}

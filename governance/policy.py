@@ -12,6 +12,23 @@ CAPABILITIES = frozenset(
 )
 
 
+def capability_names(codes) -> str:
+    """A sanction's capabilities as the reader says them ("发布商品, 发消息")."""
+    from django.utils.translation import gettext
+
+    names = {
+        "browse": gettext("browse"),
+        "buy": gettext("buy"),
+        "sell": gettext("sell"),
+        "list": gettext("publish listings"),
+        "message": gettext("send messages"),
+        "withdraw": gettext("withdraw money"),
+        "report": gettext("report"),
+        "appeal": gettext("appeal"),
+    }
+    return ", ".join(names.get(c, str(c)) for c in codes or []) or "—"
+
+
 class UnknownCapability(ValueError):
     pass
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from kernel.admin_display import ReadableValuesMixin
 from kernel.admin_filters import AgeFilter
 from kernel.http import get_by_pk_or_404
 from kernel.money import format_money
@@ -285,7 +286,9 @@ class ListingAdmin(ListingAdminBase):
 
 
 @admin.register(ListingEvent)
-class ListingEventAdmin(admin.ModelAdmin):
+class ListingEventAdmin(ReadableValuesMixin, admin.ModelAdmin):
+    system_text_fields = ("reason",)
+
     list_display = ["created_at", "listing", "from_state", "to_state", "actor", "reason"]
     list_filter = ["to_state"]
     list_select_related = ["listing", "actor"]

@@ -155,7 +155,7 @@ class Listing(models.Model):
         blank=True,
         db_index=True,
         editable=False,
-        help_text="Keyed hash of platform + normalised handle, to find the same account twice.",
+        help_text=_("Keyed hash of platform + normalised handle, to find the same account twice."),
     )
 
     # ---- the offer

@@ -31,3 +31,21 @@ def translate_field_labels() -> None:
     for _model, field in list(untranslated_fields()):
         # The names themselves are the message ids, listed by hand in the catalogue.
         field.verbose_name = gettext_lazy(field.verbose_name)
+
+
+def translate_boolean_icons() -> None:
+    """The admin's yes/no icons say "True"/"False" to a screen reader whatever the
+    language (``alt`` is the Python value); they say
+    是/否 here. Django looks the helper up in its module at each call (list columns,
+    read-only fields), so replacing it there covers every boolean the admin shows."""
+    from django.contrib.admin.templatetags import admin_list
+    from django.templatetags.static import static
+    from django.utils.html import format_html
+    from django.utils.translation import gettext
+
+    def boolean_icon(field_val):
+        icon = {True: "yes", False: "no", None: "unknown"}[field_val]
+        alt = {True: gettext("Yes"), False: gettext("No"), None: gettext("Unknown")}[field_val]
+        return format_html('<img src="{}" alt="{}">', static(f"admin/img/icon-{icon}.svg"), alt)
+
+    admin_list._boolean_icon = boolean_icon

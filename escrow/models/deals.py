@@ -82,7 +82,7 @@ class Deal(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     reminded_for = models.DateTimeField(
-        null=True, blank=True, help_text="The due_at a reminder was last sent for."
+        null=True, blank=True, help_text=_("The due_at a reminder was last sent for.")
     )
     funded_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
@@ -92,20 +92,24 @@ class Deal(models.Model):
     inspection_extended = models.BooleanField(default=False)
     policy_acknowledged_at = models.DateTimeField(null=True, blank=True)
     policy_note = models.TextField(
-        blank=True, help_text="The transfer-policy note the buyer acknowledged, as shown."
+        blank=True, help_text=_("The transfer-policy note the buyer acknowledged, as shown.")
     )
     credentials_first_viewed_at = models.DateTimeField(null=True, blank=True)
     payment_attempt_at = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="Set under the deal lock before the card is sent to the provider and "
-        "cleared when the answer is recorded: a cancel is refused while it is recent.",
+        help_text=_(
+            "Set under the deal lock before the card is sent to the provider and "
+            "cleared when the answer is recorded: a cancel is refused while it is recent."
+        ),
     )
     watched_since = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="Under moderator watch since (listing removed, seller banned or frozen): "
-        "the buyer may ask for a refund and the payout is held until the watch ends.",
+        help_text=_(
+            "Under moderator watch since (listing removed, seller banned or frozen): "
+            "the buyer may ask for a refund and the payout is held until the watch ends."
+        ),
     )
     watch_reason = models.CharField(max_length=200, blank=True)
 
@@ -176,8 +180,11 @@ class DealEvent(models.Model):
         verbose_name_plural = _("deal events")
 
     def __str__(self) -> str:
+        from ..events import label_for  # the timeline's wording; events has no imports back
+
         name = self.state_name
-        return f"{self.deal_id}: {name(self.from_state)} → {name(self.to_state)} ({self.kind})"
+        what = label_for(self.kind)
+        return f"{self.deal_id}: {name(self.from_state)} → {name(self.to_state)} ({what})"
 
     @staticmethod
     def state_name(code: str) -> str:
@@ -194,7 +201,7 @@ class Handover(models.Model):
     password = EncryptedTextField(_("password"))
     recovery = EncryptedTextField(_("recovery e-mail / phone and backup codes"), blank=True)
     notes = EncryptedTextField(_("notes for the buyer"), blank=True)
-    checklist = EncryptedTextField(help_text="JSON list of the checklist items confirmed.")
+    checklist = EncryptedTextField(help_text=_("JSON list of the checklist items confirmed."))
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -219,4 +226,7 @@ class CredentialView(models.Model):
         verbose_name_plural = _("credential views")
 
     def __str__(self) -> str:
-        return f"deal {self.deal_id} viewed by {self.user_id}"
+        return gettext("deal %(deal)s viewed by user %(user)s") % {
+            "deal": self.deal_id,
+            "user": self.user_id,
+        }

@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kernel.money import format_money
+
 #: The help text of every amount field: money is integer minor units everywhere.
 MINOR_UNITS = _("Integer amount in minor units of the currency (e.g. cents).")
 
@@ -89,7 +91,8 @@ class LedgerEntry(models.Model):
         indexes = [models.Index(fields=["deal", "account"])]
 
     def __str__(self) -> str:
-        return f"{self.account} {self.amount} {self.currency}"
+        # What the admin's inline shows for the row: the account's name and money.
+        return f"{self.get_account_display()} {format_money(self.amount, self.currency)}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

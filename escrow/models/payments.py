@@ -127,7 +127,10 @@ class SellerPayoutAccount(models.Model):
         verbose_name_plural = _("seller payout accounts")
 
     def __str__(self) -> str:
-        return f"payout account of {self.user_id} ({self.rail})"
+        return gettext("payout account of user %(user)s (%(rail)s)") % {
+            "user": self.user_id,
+            "rail": self.get_rail_display(),
+        }
 
     @property
     def can_receive(self) -> bool:

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -125,7 +126,7 @@ class Dispute(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="None for a chargeback (opened by the provider's event).",
+        help_text=_("None for a chargeback (opened by the provider's event)."),
     )
     opener_role = models.CharField(_("opened by"), max_length=10, choices=PartyRole.choices)
     from_state = models.CharField(max_length=20)
@@ -137,7 +138,7 @@ class Dispute(models.Model):
     responded_at = models.DateTimeField(null=True, blank=True)
     response_due_at = models.DateTimeField(null=True, blank=True)
     response_overdue_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the job recorded that no answer came in time."
+        null=True, blank=True, help_text=_("When the job recorded that no answer came in time.")
     )
     outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
     buyer_amount = models.BigIntegerField(null=True, blank=True, help_text=MINOR_UNITS)
@@ -274,5 +275,5 @@ class Review(models.Model):
         return gettext("%(stars)s★ review of %(seller)s, %(date)s") % {
             "stars": self.rating,
             "seller": self.seller.public_name,
-            "date": f"{self.created_at:%Y-%m-%d}",
+            "date": date_format(timezone.localtime(self.created_at).date(), "DATE_FORMAT"),
         }

@@ -6,6 +6,35 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+#: The provider's event types we handle, by name (the rows keep the provider's
+#: code; a type not listed shows its code).
+EVENT_TYPES = {
+    "payment_intent.succeeded": _("Payment succeeded"),
+    "payment_intent.payment_failed": _("Payment failed"),
+    "payment_intent.canceled": _("Payment cancelled"),
+    "payment_intent.processing": _("Payment processing"),
+    "payment_intent.requires_action": _("Payment awaiting the cardholder's action"),
+    "payment_intent.amount_capturable_updated": _("Payment ready to capture"),
+    "charge.dispute.created": _("Chargeback opened"),
+    "charge.dispute.updated": _("Chargeback updated"),
+    "charge.dispute.closed": _("Chargeback closed"),
+    "charge.dispute.funds_withdrawn": _("Chargeback: funds withdrawn"),
+    "charge.dispute.funds_reinstated": _("Chargeback: funds reinstated"),
+    "charge.refunded": _("Charge refunded"),
+    "charge.refund.updated": _("Refund updated"),
+    "refund.created": _("Refund created"),
+    "refund.updated": _("Refund updated"),
+    "refund.failed": _("Refund failed"),
+    "transfer.created": _("Transfer created"),
+    "transfer.updated": _("Transfer updated"),
+    "transfer.reversed": _("Transfer reversed"),
+    "account.updated": _("Payout account updated"),
+}
+
+
+def event_type_name(code: str) -> str:
+    return str(EVENT_TYPES.get(code, code))
+
 
 class WebhookEvent(models.Model):
     """Every provider event we accepted, once: the unique event id de-duplicates.
@@ -31,7 +60,7 @@ class WebhookEvent(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
     note = models.CharField(
-        max_length=300, blank=True, help_text="Why it waits or was refused (the last answer)."
+        max_length=300, blank=True, help_text=_("Why it waits or was refused (the last answer).")
     )
 
     class Meta:
@@ -42,4 +71,8 @@ class WebhookEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.provider}:{self.event_id} {self.type}"
+        return f"{self.provider}:{self.event_id} {self.type_name}"
+
+    @property
+    def type_name(self) -> str:
+        return event_type_name(self.type)

@@ -12,6 +12,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdmin
+from kernel.admin_display import when
+from kernel.money import short_duration
+from kernel.system_text import system_text
 
 from .. import points as pts
 from .. import services
@@ -25,6 +28,7 @@ from ..models import (
     TransparencySnapshot,
     Violation,
 )
+from ..policy import capability_names
 
 
 class AppealsToDecideFilter(admin.SimpleListFilter):
@@ -103,12 +107,12 @@ class AppealAdmin(admin.ModelAdmin):
             "<p><strong>{} v{}</strong> — {}</p><p>{}</p><p class='quiet'>{} {} · {} {} · −{}</p>",
             v.rule.code,
             v.rule_version.version,
-            v.rule_version.title_en,
+            v.rule_version.title,
             v.facts,
             _("decided by"),
             v.decided_by,
             _("on"),
-            v.decided_at.date(),
+            when(timezone.localtime(v.decided_at).date()),
             pts.format_half(v.points_half),
         )
 
@@ -234,7 +238,14 @@ class RuleAdmin(admin.ModelAdmin):
             "",
             "<p><strong>v{}</strong> {} · {} · {} · {} — {}</p>",
             (
-                (v.version, v.effective_from, v.severity, v.points_half, v.change_note, v.title_en)
+                (
+                    v.version,
+                    when(v.effective_from),
+                    v.get_severity_display(),
+                    f"−{pts.format_half(v.points_half)}",  # points, as on the appeal
+                    system_text(v.change_note),
+                    v.title,
+                )
                 for v in obj.versions.order_by("-version")
             ),
         )
@@ -311,6 +322,8 @@ class SanctionAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "status", "basis"]
     search_fields = ["user__email"]
     list_select_related = ["user"]
+    shown_as = {"capabilities": capability_names}
+    system_text_fields = ("end_reason",)
 
 
 @admin.register(StatementOfReasons)
@@ -328,8 +341,36 @@ class StatementOfReasonsAdmin(ReadOnlyAdmin):
     list_filter = ["measure", "automated_detection"]
     search_fields = ["user__email", "rule_code"]
     list_select_related = ["user"]
+    shown_as = {"scope": capability_names}
 
 
 @admin.register(TransparencySnapshot)
 class TransparencySnapshotAdmin(ReadOnlyAdmin):
     list_display = ["month", "complete", "generated_at"]
+    fields = ["month", "complete", "generated_at", "figures"]
+    readonly_fields = fields
+
+    @admin.display(description=_("figures"))
+    def figures(self, obj):
+        """The month's figures in words (the row keeps them as JSON for the
+        public report's CSV and JSON downloads)."""
+        data = obj.data or {}
+        median = data.get("median_seconds_to_decision")
+        rows = [
+            (_("reports received"), (data.get("reports_received") or {}).get("total", 0)),
+            (_("violations confirmed"), (data.get("violations") or {}).get("total", 0)),
+            (_("measures taken"), (data.get("sanctions") or {}).get("total", 0)),
+            (_("appeals received"), (data.get("appeals") or {}).get("received", 0)),
+            (_("decisions reversed"), data.get("reversals", 0)),
+            (_("median time to decision"), "—" if median is None else short_duration(median)),
+        ]
+        by_kind = data.get("sanctions") or {}
+        rows += [
+            (label, by_kind[code]) for code, label in Sanction.Kind.choices if by_kind.get(code)
+        ]
+        return format_html(
+            "<table>{}</table><p><a href='{}'>{}</a></p>",
+            format_html_join("", "<tr><th scope='row'>{}</th><td>{}</td></tr>", rows),
+            reverse("governance:transparency"),
+            _("Transparency report"),
+        )

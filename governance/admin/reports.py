@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from kernel import admin_filters as kernel_filters
+from kernel.admin_display import when
 
 from .. import points as pts
 from .. import services
@@ -140,7 +141,7 @@ def _history_html(report: Report):
         "<li>{} {} — {} ({})</li>",
         (
             (
-                v.decided_at.date(),
+                when(timezone.localtime(v.decided_at).date()),
                 v.rule.code,
                 v.get_status_display(),
                 pts.format_half(v.points_half),
@@ -179,17 +180,22 @@ class ReportAdmin(admin.ModelAdmin):
         "rule_code",
         "rule_category",
         "severity",
-        "subject_repr",
+        "subject_name",
         "accused",
         "source",
         "confidence",
         "status",
         "claimed_by",
     ]
-    list_display_links = ["id", "subject_repr"]
+    list_display_links = ["id", "subject_name"]
     list_filter = [PendingFilter, "status", "source", "rule__category", "rule__severity", AgeFilter]
     search_fields = ["subject_repr", "details", "accused__email", "rule__code"]
     list_select_related = ["rule", "accused", "claimed_by"]
+
+    def get_queryset(self, request):
+        # The subjects, one query per kind, for their names in the list.
+        return super().get_queryset(request).prefetch_related("subject")
+
     ordering = ["created_at", "id"]
     list_per_page = 50
     actions = ["claim_selected", "release_selected", "confirm_selected", "dismiss_selected"]
@@ -269,13 +275,17 @@ class ReportAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("severity"), ordering="rule__severity")
     def severity(self, obj):
-        return obj.rule.severity
+        return obj.rule.get_severity_display()
+
+    @admin.display(description=_("subject"), ordering="subject_repr")
+    def subject_name(self, obj):
+        return obj.subject_name
 
     @admin.display(description=_("subject"))
     def subject_link(self, obj):
         return format_html(
             "{} <span class='quiet'>({} #{})</span>",
-            obj.subject_repr,
+            obj.subject_name,
             obj.subject_type.name,
             obj.subject_id,
         )

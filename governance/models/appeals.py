@@ -65,7 +65,7 @@ class AppealFile(models.Model):
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="files")
     file = models.FileField(storage=private_storage, upload_to="appeals/%Y/%m/", max_length=200)
     original_name = models.CharField(max_length=200)
-    size = models.PositiveIntegerField(help_text="Bytes.")
+    size = models.PositiveIntegerField(help_text=_("Bytes."))
     uploaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

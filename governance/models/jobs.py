@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 
@@ -24,7 +25,7 @@ class TransparencySnapshot(models.Model):
         verbose_name_plural = _("transparency snapshots")
 
     def __str__(self) -> str:
-        return f"{self.month:%Y-%m}"
+        return date_format(self.month, "YEAR_MONTH_FORMAT")  # "2026年11月", "November 2026"
 
 
 class RescanState(models.Model):

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from kernel.system_text import system_text
+
 from .rules import Rule
 
 
@@ -20,8 +22,13 @@ def evidence_facts(item: dict) -> str:
     translated when read; anything else reads as it was recorded."""
     message = item.get("message")
     if message:
+        # Its values too: a code the system recorded (a card issuer's reason) in words.
+        params = {
+            k: system_text(v) if isinstance(v, str) else v
+            for k, v in (item.get("params") or {}).items()
+        }
         try:
-            return gettext(message) % item.get("params", {})
+            return gettext(message) % params
         except (KeyError, TypeError, ValueError):
             pass  # a message whose values changed shape: the record as written
     return item.get("facts") or ""
@@ -128,7 +135,15 @@ class Report(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.rule.code} — {self.subject_repr}"
+        return f"#{self.pk} {self.rule.code} — {self.subject_name}"
+
+    @property
+    def subject_name(self) -> str:
+        """The subject as it names itself now, in the reader's language ("交易 #7");
+        what was written down when the case was opened once the subject is gone
+        (``subject_repr`` stays the record, and what search finds)."""
+        subject = self.subject
+        return str(subject) if subject is not None else self.subject_repr
 
     @property
     def is_pending(self) -> bool:

@@ -6,7 +6,7 @@ the decision, the ledger shows it), confirm a report and decide an appeal."""
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from playwright.sync_api import expect
 
 from accounts.models import IdentityVerification
@@ -14,6 +14,7 @@ from escrow import ledger, services
 from escrow.models import Account, Deal, Dispute, LedgerTransaction, Refund
 from governance import services as governance
 from governance.models import Appeal, Report
+from kernel.money import format_money
 from listings.models import Listing
 from tests.accounts.identity_helpers import moderator, submit
 from tests.browser.journey_helpers import login, login_moderator, new_page, shot
@@ -135,7 +136,10 @@ def test_moderator_works_the_queues(live_server, browser):
     page.get_by_role("button", name="Record the decision").click()
     expect(page.get_by_text("The case was decided.")).to_be_visible()
     expect(page.locator("#ledger")).to_contain_text(f"split:dispute:{dispute.pk}")
-    expect(page.locator("#ledger")).to_contain_text(str(seller_share))
+    # The ledger shows money with its currency, not minor units.
+    with translation.override("en"):
+        seller_money = format_money(seller_share, deal.currency)
+    expect(page.locator("#ledger")).to_contain_text(seller_money)
     deal.refresh_from_db()
     assert deal.state == Deal.State.SPLIT
     split = LedgerTransaction.objects.get(reference=f"split:dispute:{dispute.pk}")

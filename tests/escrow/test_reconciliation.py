@@ -63,4 +63,5 @@ def test_operations_page_lists_differences_for_operators(admin_client, buyer, li
     force_login_with_second_factor(admin_client, admin_user)
     page = admin_client.get("/admin/escrow/deal/operations/")
     assert page.status_code == 200
-    assert "payment_amount" in page.content.decode()
+    # The kind by name (the row keeps the code payment_amount).
+    assert "Captured amounts differ" in page.content.decode()

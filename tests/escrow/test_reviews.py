@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.models import Standing
 from escrow import services
@@ -180,9 +182,9 @@ def test_a_review_can_be_reported_from_the_sellers_page_by_others_than_its_autho
     report_page = client.get(link)
     assert report_page.status_code == 200
     # The page names the review by its seller and date, never by the deal's id.
-    assert (
-        str(review) == f"1★ review of {released.seller.public_name}, {review.created_at:%Y-%m-%d}"
-    )
+    # The date as the reader's language writes it (not ISO).
+    day = date_format(timezone.localtime(review.created_at).date(), "DATE_FORMAT")
+    assert str(review) == f"1★ review of {released.seller.public_name}, {day}"
     assert str(review) in report_page.content.decode()
     assert f"deal {released.pk}" not in str(review)
 

@@ -27,6 +27,20 @@ def test_every_field_label_reads_in_chinese():
     assert english == []
 
 
+def test_every_help_text_reads_in_chinese():
+    # Read under a field on the admin's change pages.
+    english = []
+    with translation.override("zh-hans"):
+        for model in apps.get_models():
+            if model._meta.app_label not in APPS:
+                continue
+            for field in model._meta.concrete_fields:
+                text = str(field.help_text)
+                if text and not CJK.search(text):
+                    english.append(f"{model._meta.label}.{field.name}: {text!r}")
+    assert english == []
+
+
 @pytest.mark.django_db
 def test_labels_change_no_migration():
     # Only the label is translated, not the verbose_name argument that

@@ -130,6 +130,26 @@ def test_records_name_themselves_in_the_readers_language():
                 assert text == zh
 
 
+def test_a_month_and_a_review_name_their_dates_in_the_readers_language():
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from accounts.models import User
+    from escrow.models import Review
+    from governance.models import TransparencySnapshot
+
+    month = TransparencySnapshot(month=dt.date(2026, 11, 1))
+    review = Review(rating=5, created_at=timezone.make_aware(dt.datetime(2026, 12, 7, 12)))
+    review.seller = User(display_name="Lin")
+    with translation.override("zh-hans"):
+        assert str(month) == "2026年11月"
+        assert "2026年12月7日" in str(review)
+    with translation.override("en"):
+        assert str(month) == "November 2026"
+        assert "2026-12-07" not in str(review)
+
+
 def test_form_labels_end_with_a_full_width_colon_in_chinese():
     from django import forms
 
