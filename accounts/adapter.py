@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
+from kernel import crypto
 from kernel.http import client_ip, set_language_cookie
 
 logger = logging.getLogger(__name__)
@@ -54,3 +56,16 @@ class AccountAdapter(DefaultAccountAdapter):
             logger.exception("mail server failed for %s; queued in the outbox", template_prefix)
             for address in message.to:
                 queue_email(to=address, subject=message.subject, body=message.body)
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """allauth's second factors with their secrets — the TOTP key, the recovery
+    codes' seed — encrypted at rest with the site's field keys (kernel.crypto),
+    like every other credential: a copy of the database opens no one's second
+    factor. ``manage.py rotate_keys`` re-encrypts them with the newest key."""
+
+    def encrypt(self, text: str) -> str:
+        return crypto.encrypt(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return crypto.decrypt(encrypted_text)

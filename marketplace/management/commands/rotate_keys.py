@@ -57,7 +57,34 @@ def reencrypt(*, batch: int = 500) -> dict[str, int]:
                 break
             last = rows[-1].pk
         counts[model._meta.label] = done
+    counts["second factors (mfa.Authenticator)"] = reencrypt_second_factors(batch=batch)
     return counts
+
+
+def reencrypt_second_factors(*, batch: int = 500) -> int:
+    """allauth's second factors keep their secrets in a JSON column, encrypted by
+    ``accounts.adapter.MFAAdapter``: re-encrypt those with the newest key."""
+    from allauth.mfa.models import Authenticator
+
+    from kernel.crypto import rotate
+
+    done, last = 0, 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                Authenticator.objects.select_for_update().filter(pk__gt=last).order_by("pk")[:batch]
+            )
+            for row in rows:
+                data = dict(row.data or {})
+                secrets = [key for key in ("secret", "seed") if data.get(key)]
+                for key in secrets:
+                    data[key] = rotate(data[key])
+                if secrets:
+                    Authenticator.objects.filter(pk=row.pk).update(data=data)
+                    done += 1
+        if len(rows) < batch:
+            return done
+        last = rows[-1].pk
 
 
 def rehash(*, old_key: str, batch: int = 500) -> dict[str, int]:

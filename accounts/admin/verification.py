@@ -1,6 +1,4 @@
-"""Moderator screens. Every decision goes through ``accounts.services`` (audited);
-nothing here edits a verification or the minor mark directly, and no screen shows
-more of a document number than its last 4 characters."""
+"""Identity verification: the review queue, every submission, impersonation flags."""
 
 from __future__ import annotations
 
@@ -8,8 +6,6 @@ import copy
 
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import SEARCH_VAR
-from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
@@ -21,109 +17,16 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kernel.admin_display import ReadableValuesMixin
-from kernel.money import short_duration
-
-from . import audit_display, documents, selectors, services
-from .countries import COUNTRY_NAMES
-from .exceptions import AccountsError
-from .forms import AdminUserChangeForm, ModeratorDecisionForm, ReasonForm
-from .models import (
-    AuditEntry,
-    Email,
+from .. import documents, selectors, services
+from ..countries import COUNTRY_NAMES
+from ..exceptions import AccountsError
+from ..forms import ModeratorDecisionForm, ReasonForm
+from ..models import (
     IdentityVerification,
     ImpersonationFlag,
     PendingVerification,
-    Standing,
-    User,
 )
-
-REVIEW_PERMISSION = "accounts.review_identityverification"
-
-
-@admin.register(User)
-class UserAdmin(DjangoUserAdmin):
-    ordering = ["-date_joined"]
-    list_display = [
-        "email",
-        "display_name",
-        "verification_status",
-        "is_minor",
-        "is_staff",
-        "is_active",
-        "date_joined",
-    ]
-    list_filter = ["verification_status", "is_minor", "is_staff", "is_active", "groups"]
-    search_fields = ["email", "display_name"]
-    readonly_fields = [
-        "date_joined",
-        "last_login",
-        "verification_status",
-        "verified_until",
-        "is_minor",
-        "minor_marked_at",
-    ]
-    fieldsets = [
-        (None, {"fields": ["email", "password", "display_name"]}),
-        (
-            _("Real-name verification"),
-            {"fields": ["verification_status", "verified_until", "is_minor", "minor_marked_at"]},
-        ),
-        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
-        (_("Dates"), {"fields": ["date_joined", "last_login"]}),
-    ]
-    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
-    change_form_template = "admin/accounts/user/change_form.html"
-    form = AdminUserChangeForm
-
-    def get_urls(self):
-        return [
-            path(
-                "<int:user_id>/lift-minor/",
-                self.admin_site.admin_view(self.lift_minor_view),
-                name="accounts_user_lift_minor",
-            ),
-            *super().get_urls(),
-        ]
-
-    def render_change_form(self, request, context, *args, **kwargs):
-        context["can_lift_minor"] = request.user.has_perm("accounts.lift_minor_mark")
-        context["reason_form"] = ReasonForm()
-        return super().render_change_form(request, context, *args, **kwargs)
-
-    def lift_minor_view(self, request, user_id: int):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        if not request.user.has_perm("accounts.lift_minor_mark"):
-            raise PermissionDenied
-        form = ReasonForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, gettext("Give a reason for lifting the minor mark."))
-        else:
-            try:
-                services.lift_minor_mark(
-                    user_id=user_id, actor=request.user, reason=form.cleaned_data["reason"]
-                )
-            except User.DoesNotExist:
-                raise Http404
-            except AccountsError as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(request, gettext("The minor mark was lifted."))
-        return redirect("admin:accounts_user_change", user_id)
-
-
-class ReadOnlyAdmin(ReadableValuesMixin, admin.ModelAdmin):
-    """Records moderators may read but nobody edits from the admin."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from .common import REVIEW_PERMISSION, ReadOnlyAdmin
 
 
 class CountryFilter(admin.SimpleListFilter):
@@ -140,139 +43,6 @@ class CountryFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return queryset.filter(country=self.value()) if self.value() else queryset
-
-
-class EmailKindFilter(admin.SimpleListFilter):
-    title = _("kind")
-    parameter_name = "kind"
-
-    def lookups(self, request, model_admin):
-        codes = model_admin.get_queryset(request).order_by().values_list("kind", flat=True)
-        return sorted(
-            ((c, audit_display.email_kind_label(c)) for c in set(codes) if c),
-            key=lambda c: c[1],
-        )
-
-    def queryset(self, request, queryset):
-        return queryset.filter(kind=self.value()) if self.value() else queryset
-
-
-def _target_querysets():
-    """Querysets for the audit log's targets whose names read related rows (by app
-    label: accounts does not import the apps that audit through it)."""
-    from django.apps import apps
-
-    wanted = {
-        "governance.Report": (["rule"], ["subject"]),
-        "governance.Violation": (["rule", "rule_version", "user"], []),
-        "governance.Sanction": (["user"], []),
-        "governance.Appeal": (["violation__rule"], []),
-    }
-    querysets = []
-    for label, (related, prefetched) in wanted.items():
-        try:
-            model = apps.get_model(label)
-        except LookupError:
-            continue
-        querysets.append(model.objects.select_related(*related).prefetch_related(*prefetched))
-    return querysets
-
-
-class AuditActionFilter(admin.SimpleListFilter):
-    """The actions recorded so far, by name (the rows keep the codes)."""
-
-    title = _("action")
-    parameter_name = "action"
-
-    def lookups(self, request, model_admin):
-        codes = AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
-        return sorted(((c, audit_display.action_label(c)) for c in codes), key=lambda c: c[1])
-
-    def queryset(self, request, queryset):
-        return queryset.filter(action=self.value()) if self.value() else queryset
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "actor", "action_name", "target_name", "reason"]
-    # Only the kinds of record the log names (not every model of the site).
-    list_filter = [AuditActionFilter, ("target_type", admin.RelatedOnlyFieldListFilter)]
-    search_fields = ["action", "target_repr", "reason", "actor__email"]
-    date_hierarchy = "created_at"
-    list_select_related = ["actor"]
-    fields = ["created_at", "actor", "action_name", "target_name", "reason", "changes"]
-    readonly_fields = fields
-    system_text_fields = ("reason",)  # "approved" when the moderator wrote none
-
-    def get_queryset(self, request):
-        # The targets, one query per kind, with what their names read (a case's
-        # rule and subject, a violation's rule and user): no query per row.
-        return (
-            super()
-            .get_queryset(request)
-            .prefetch_related(GenericPrefetch("target", _target_querysets()))
-        )
-
-    @admin.display(description=_("target"), ordering="target_repr")
-    def target_name(self, obj):
-        # The record as it names itself now, in the reader's language; what was
-        # written down at the time when the record is gone.
-        return str(obj.target) if obj.target is not None else obj.target_repr
-
-    @admin.display(description=_("action"), ordering="action")
-    def action_name(self, obj):
-        return audit_display.action_label(obj.action)
-
-    @admin.display(description=_("changes"))
-    def changes(self, obj):
-        return audit_display.changes_html(obj)
-
-
-@admin.register(Email)
-class EmailAdmin(ReadOnlyAdmin):
-    """The outbox's e-mails other than deal notifications, for operators: what is
-    waiting, sent or given up (the mail server's last refusal is in the logs).
-    Ready-made text is not shown (allauth's carry sign-in links)."""
-
-    list_display = ["created_at", "kind_name", "recipient", "email_state", "email_attempts"]
-    list_filter = ["email_state", EmailKindFilter]
-    search_fields = ["to", "user__email", "kind"]
-    date_hierarchy = "created_at"
-    list_select_related = ["user"]
-    fields = [
-        "created_at",
-        "kind_name",
-        "user",
-        "to",
-        "subject",
-        "parameters",
-        "email_state",
-        "email_attempts",
-        "email_due_at",
-        "emailed_at",
-    ]
-    readonly_fields = fields
-
-    @admin.display(description=_("kind"), ordering="kind")
-    def kind_name(self, obj):
-        return audit_display.email_kind_label(obj.kind)
-
-    @admin.display(description=_("parameters"))
-    def parameters(self, obj):
-        return audit_display.values_html(obj.params)
-
-    @admin.display(description=_("recipient address"))
-    def recipient(self, obj):
-        return obj.user.email if obj.user_id else obj.to
-
-
-@admin.register(Standing)
-class StandingAdmin(ReadOnlyAdmin):
-    list_display = ["user", "completed_sales", "completed_purchases", "rating_count", "disputes"]
-    search_fields = ["user__email"]
-    list_select_related = ["user"]
-    # A time in seconds as the reader says a duration (2天3小时).
-    shown_as = {"median_release_seconds": lambda s: "—" if s is None else short_duration(s)}
 
 
 # ------------------------------------------------------------- identity verification
