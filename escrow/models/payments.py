@@ -182,9 +182,9 @@ class Payout(models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="payout_amount_positive"),
         ]
         permissions = [
-            ("record_manual_payout", "Can record a manual payout"),
-            ("decide_dispute", "Can decide disputes, recovery claims and chargebacks"),
-            ("watch_deal", "Can refund or end the watch of a watched deal"),
+            ("record_manual_payout", _("Can record a manual payout")),
+            ("decide_dispute", _("Can decide disputes, recovery claims and chargebacks")),
+            ("watch_deal", _("Can refund or end the watch of a watched deal")),
         ]
 
     def __str__(self) -> str:

@@ -43,7 +43,7 @@ class Appeal(models.Model):
         ordering = ["created_at", "id"]
         verbose_name = _("appeal")
         verbose_name_plural = _("appeals")
-        permissions = [("decide_appeal", "Can decide appeals")]
+        permissions = [("decide_appeal", _("Can decide appeals"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status="pending") | (Q(decided_at__isnull=False) & ~Q(reason="")),

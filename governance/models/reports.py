@@ -109,8 +109,8 @@ class Report(models.Model):
         verbose_name = _("report")
         verbose_name_plural = _("reports")
         permissions = [
-            ("decide_report", "Can claim, confirm and dismiss reports"),
-            ("freeze_user", "Can freeze a user pending an S4 decision"),
+            ("decide_report", _("Can claim, confirm and dismiss reports")),
+            ("freeze_user", _("Can freeze a user pending an S4 decision")),
         ]
         indexes = [models.Index(fields=["subject_type", "subject_id"])]
         constraints = [
