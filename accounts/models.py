@@ -7,7 +7,6 @@ direction); other apps write to ``AuditEntry`` and ``Standing`` through
 
 from __future__ import annotations
 
-from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -520,12 +519,3 @@ class Email(OutboxFields):
     def __str__(self) -> str:
         return f"{self.kind or self.subject[:40]} to {self.user_id or self.to}"
 
-
-class SecondFactor(Authenticator):
-    """allauth's second factors under names the admin can translate (allauth's
-    model has none: its list read "Authenticators" in every language)."""
-
-    class Meta:
-        proxy = True
-        verbose_name = _("second factor")
-        verbose_name_plural = _("second factors")

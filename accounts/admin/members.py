@@ -12,14 +12,12 @@ from django.urls import path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kernel.admin_display import when
 from kernel.money import short_duration
 
 from .. import services
 from ..exceptions import AccountsError
 from ..forms import AdminUserChangeForm, ReasonForm
 from ..models import (
-    SecondFactor,
     Standing,
     User,
 )
@@ -108,32 +106,19 @@ class StandingAdmin(ReadOnlyAdmin):
 
 
 # allauth registers its second factors with every field, the secrets in an
-# editable box: ours lists them (who, which kind, when used) under a translated
-# name (``SecondFactor``) and can delete one for a member who lost their device;
-# it never shows nor edits the secrets.
+# editable box: ours lists them (who, which kind, when used) and can delete one
+# for a member who lost their device; it never shows nor edits the secrets.
 admin.site.unregister(Authenticator)
 
 
-@admin.register(SecondFactor)
-class SecondFactorAdmin(admin.ModelAdmin):
-    list_display = ("user", "kind", "added", "last_used")
+@admin.register(Authenticator)
+class AuthenticatorAdmin(admin.ModelAdmin):
+    list_display = ("user", "type", "created_at", "last_used_at")
     list_filter = ("type",)
     search_fields = ("user__email",)
     list_select_related = ("user",)
-    fields = ("user", "kind", "added", "last_used")
+    fields = ("user", "type", "created_at", "last_used_at")
     readonly_fields = fields
-
-    @admin.display(description=_("kind"), ordering="type")
-    def kind(self, obj):
-        return obj.get_type_display()
-
-    @admin.display(description=_("added"), ordering="created_at")
-    def added(self, obj):
-        return when(obj.created_at)
-
-    @admin.display(description=_("last used"), ordering="last_used_at")
-    def last_used(self, obj):
-        return when(obj.last_used_at)
 
     def has_add_permission(self, request):
         return False

@@ -75,12 +75,10 @@ def test_the_admin_lists_second_factors_without_their_secrets(client):
     operator = make_staff(superuser=True)
     staff = make_staff()
     force_login_with_second_factor(client, operator)
-    listing = client.get("/admin/accounts/secondfactor/")
+    listing = client.get("/admin/mfa/authenticator/")
     assert listing.status_code == 200 and str(staff) in listing.content.decode()
     pk = Authenticator.objects.get(user=staff, type=Authenticator.Type.TOTP).pk
-    page = client.get(f"/admin/accounts/secondfactor/{pk}/change/").content.decode()
+    page = client.get(f"/admin/mfa/authenticator/{pk}/change/").content.decode()
     stored = _raw_data(staff)[Authenticator.Type.TOTP]["secret"]
     assert TOTP_SECRET not in page and stored not in page and "secret" not in page
-    assert (
-        client.post(f"/admin/accounts/secondfactor/{pk}/change/", {"data": "{}"}).status_code == 403
-    )
+    assert client.post(f"/admin/mfa/authenticator/{pk}/change/", {"data": "{}"}).status_code == 403
