@@ -111,3 +111,28 @@ def test_every_form_field_reads_in_the_readers_language():
                     if words.search(text) and not CJK.search(text):
                         english.append(f"{form.__module__}.{form.__qualname__}.{name}: {text!r}")
     assert english == [], "\n".join(english)
+
+
+@pytest.mark.django_db
+def test_admin_pages_say_nothing_in_english_to_a_chinese_moderator(client):
+    # Text a screen reader reads out counts too: the search icon's alt ("Search",
+    # written in English by Django's template), the index table's column names
+    # ("Model name", "Add link"), and Django's "在应用程序 商品 中的模型".
+    from tests.marketplace.test_walk import Page, _english
+    from tests.security.world import make_staff
+    from tests.totp import force_login_with_second_factor
+
+    force_login_with_second_factor(client, make_staff(superuser=True))
+    client.cookies["django_language"] = "zh-hans"
+    problems = []
+    for path in ("/admin/", "/admin/listings/listing/", "/admin/governance/report/"):
+        page = Page()
+        page.feed(client.get(path).content.decode())
+        for text in page.texts:
+            problems += [f"{path}: {part!r}" for part in _english(text, set())]
+            if re.search(r"[\u4e00-\u9fff] [\u4e00-\u9fff]", text):
+                problems.append(f"{path}: spaces around a Chinese name in {text!r}")
+            brands = {"Handoff", "TikTok", "Instagram", "YouTube", "Twitch"}
+            if re.fullmatch(r"[A-Za-z][A-Za-z ’']{2,}", text) and text not in brands:
+                problems.append(f"{path}: {text!r}")  # one English word ("Search")
+    assert problems == [], "\n".join(problems)
