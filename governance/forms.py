@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kernel.uploads import clean_document
@@ -68,8 +70,14 @@ class AppealForm(forms.Form):
         widget=MultipleFileInput(
             attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf"}
         ),
-        help_text=_("Optional: up to %(n)s images (JPEG, PNG, WebP) or PDFs, %(mb)s MB each.")
-        % {"n": MAX_APPEAL_FILES, "mb": settings.MAX_UPLOAD_BYTES // (1024 * 1024)},
+        # Formatted when read, not at import: in the reader's language.
+        help_text=lazy(
+            lambda: (
+                gettext("Optional: up to %(n)s images (JPEG, PNG, WebP) or PDFs, %(mb)s MB each.")
+                % {"n": MAX_APPEAL_FILES, "mb": settings.MAX_UPLOAD_BYTES // (1024 * 1024)}
+            ),
+            str,
+        )(),
     )
 
     def clean_files(self):

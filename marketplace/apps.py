@@ -16,9 +16,14 @@ class MarketplaceConfig(AppConfig):
 
         privacy.register()  # data export and account closure parts of each app
 
-        from .field_labels import translate_boolean_icons, translate_field_labels
+        from .field_labels import (
+            translate_boolean_icons,
+            translate_field_labels,
+            translate_model_names,
+        )
 
         translate_field_labels()
+        translate_model_names()
         translate_boolean_icons()
 
         from django.db.models.signals import post_migrate

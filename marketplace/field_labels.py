@@ -49,3 +49,17 @@ def translate_boolean_icons() -> None:
         return format_html('<img src="{}" alt="{}">', static(f"admin/img/icon-{icon}.svg"), alt)
 
     admin_list._boolean_icon = boolean_icon
+
+
+def translate_model_names() -> None:
+    """A model that declares no ``verbose_name`` (allauth's ``Authenticator``) is
+    named by its class in the admin's menu and titles ("Authenticators"), in
+    English whatever the language: it gets its name as a lazy translation, as the
+    fields above do."""
+    for model in apps.get_models():
+        meta = model._meta
+        if "verbose_name" in meta.original_attrs or not isinstance(meta.verbose_name, str):
+            continue
+        meta.verbose_name = gettext_lazy(meta.verbose_name)
+        if "verbose_name_plural" not in meta.original_attrs:
+            meta.verbose_name_plural = gettext_lazy(meta.verbose_name_plural)

@@ -8,6 +8,7 @@ language) and the user the authentication middleware attached.
 from __future__ import annotations
 
 from django.conf import settings
+from django.http import Http404
 from django.utils.cache import patch_cache_control
 
 
@@ -85,6 +86,9 @@ class RequestShapeMiddleware:
 
     On the way out, an empty 405 (``require_POST`` and friends write no body)
     becomes the error page in the visitor's language, keeping its ``Allow``.
+    Under ``DEBUG`` (``make run``) a 404 is the site's own page too, not Django's
+    technical one: that lists every URL pattern, in English, to whoever opens a
+    wrong address on the demo (production already uses ``handler404``).
 
     Sits after the authentication and message middleware: the page's header
     shows who is signed in."""
@@ -106,7 +110,20 @@ class RequestShapeMiddleware:
         response = self.get_response(request)
         if response.status_code == 405 and not response.streaming and not response.content:
             return method_not_allowed(request, response.get("Allow", "").split(", "), response)
+        if settings.DEBUG and response.status_code == 404 and request.resolver_match is None:
+            # No URL pattern matched: Django answered with its technical page.
+            from marketplace.views import error_404
+
+            return error_404(request)
         return response
+
+    def process_exception(self, request, exception):
+        """A view's ``Http404`` under ``DEBUG``: the site's page (see the class)."""
+        if settings.DEBUG and isinstance(exception, Http404):
+            from marketplace.views import error_404
+
+            return error_404(request, exception)
+        return None
 
 
 def _has_nul(query: str) -> bool:

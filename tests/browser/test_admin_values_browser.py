@@ -44,7 +44,7 @@ def test_moderator_reads_values_not_codes(live_server, browser, lang):
         (
             "audit-log",
             "/admin/accounts/auditentry/",
-            "身份认证已通过" if zh else "Identity check approved",
+            "实名认证已通过" if zh else "Identity check approved",
         ),
         (
             "audit-entry",

@@ -62,7 +62,7 @@ def _pages():
         (
             "/admin/accounts/auditentry/",
             {
-                "zh-hans": ["身份认证已通过", "案件已认领", "中国大陆居民身份证"],
+                "zh-hans": ["实名认证已通过", "案件已认领", "中国大陆居民身份证"],
                 "en": ["Identity check approved"],
             },
             ["accounts.verification.approved", "governance.report_claimed", "Mainland China"],
@@ -138,7 +138,7 @@ def _pages():
         ),
         (
             f"/admin/accounts/auditentry/{verified.pk}/change/",
-            {"zh-hans": ["身份认证已通过 中国大陆居民身份证"], "en": ["Identity check approved"]},
+            {"zh-hans": ["实名认证已通过 中国大陆居民身份证"], "en": ["Identity check approved"]},
             ["Mainland China", "accounts.verification"],
         ),
         (

@@ -61,6 +61,8 @@ def test_parser_sees_every_catalogue():
         ("电子邮件", "邮件 (a message) or 邮箱 (an address)"),
         ("电子邮箱", "邮箱"),
         ("双因素", "双重身份验证"),
+        ("处罚", "处置措施 (docs/glossary.md: measure / sanction)"),
+        ("信誉", "信用状况 (docs/glossary.md: standing)"),
     ],
 )
 def test_one_term_and_one_form_of_address(wrong, right):
@@ -144,3 +146,10 @@ def test_the_label_separator_is_full_width_in_chinese():
         assert Template(source).render(Context()) == "价格：9"
     with translation.override("en"):
         assert Template(source).render(Context()) == "Price: 9"
+
+
+def test_real_name_verification_is_one_term():
+    # The nav said 实名认证 and the button on the same page 进行身份认证; only the
+    # outside provider keeps 身份认证 (身份认证服务商, 身份认证合作方).
+    other = re.compile(r"身份认证(?!服务商|合作方)")
+    assert _offending(lambda s: bool(other.search(s))) == [], "use 实名认证 (docs/glossary.md)"

@@ -37,6 +37,19 @@ def test_a_missing_page(client, lang):
     _assert_site_page(response, lang, 404, "Page not found", "We could not find that page")
 
 
+@pytest.mark.parametrize("path", ["/no-such-page/", "/listings/999999/", "/sellers/999999/"])
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_missing_page_under_debug_is_the_sites_own(client, lang, path, settings):
+    # `make run` runs with DEBUG on: a wrong address (no pattern matched) or a
+    # missing row (the view's Http404) showed Django's technical page, in English,
+    # listing every URL pattern of the site.
+    settings.DEBUG = True
+    client.cookies["django_language"] = lang
+    response = client.get(path)
+    _assert_site_page(response, lang, 404, "Page not found", "We could not find that page")
+    assert "URLconf" not in response.content.decode()
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_a_bad_request(client, lang, settings):
     # An unknown Host header is Django's commonest 400 (SuspiciousOperation).

@@ -64,3 +64,75 @@ def test_admin_titles_put_no_spaces_around_a_chinese_name(client):
         titles.append(re.search(r"<title>(.*?)</title>", html, re.S).group(1))
     for title in titles:
         assert not re.search(r"[\u4e00-\u9fff] [\u4e00-\u9fff]", title.split("|")[0]), titles
+
+
+def _our_form_classes():
+    """Every form class our apps define (the URLconf imports the views and, through
+    the admin, every admin form)."""
+    import django.forms
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - imports every view and admin module
+    seen, todo = set(), [django.forms.BaseForm]
+    while todo:
+        cls = todo.pop()
+        for sub in cls.__subclasses__():
+            if sub not in seen:
+                seen.add(sub)
+                todo.append(sub)
+    owners = (*APPS, "marketplace", "kernel")
+    return sorted(
+        (c for c in seen if c.__module__.split(".")[0] in owners and hasattr(c, "base_fields")),
+        key=lambda c: f"{c.__module__}.{c.__qualname__}",
+    )
+
+
+def test_every_form_field_reads_in_the_readers_language():
+    # A label or help text formatted when the module is imported
+    # (``_("… %(n)s …") % {...}`` in a class body) is frozen in the language of that
+    # moment, English: the appeal form's "Optional: up to 5 images …" read so on
+    # its Chinese page.
+    english = []
+    forms = _our_form_classes()
+    assert len(forms) > 20
+    words = re.compile(r"[A-Za-z]{2,}\s+[A-Za-z]{2,}")
+    with translation.override("zh-hans"):
+        for form in forms:
+            for name, field in form.base_fields.items():
+                texts = [field.label, field.help_text, getattr(field, "empty_label", None)]
+                texts += [field.widget.attrs.get(a) for a in ("placeholder", "title", "aria-label")]
+                if not hasattr(field, "queryset"):  # a model's rows are what people typed
+                    for _value, label in getattr(field, "choices", ()):
+                        texts += (
+                            [v for _, v in label] if isinstance(label, (list, tuple)) else [label]
+                        )
+                for text in texts:
+                    text = str(text or "")
+                    if words.search(text) and not CJK.search(text):
+                        english.append(f"{form.__module__}.{form.__qualname__}.{name}: {text!r}")
+    assert english == [], "\n".join(english)
+
+
+@pytest.mark.django_db
+def test_admin_pages_say_nothing_in_english_to_a_chinese_moderator(client):
+    # Text a screen reader reads out counts too: the search icon's alt ("Search",
+    # written in English by Django's template), the index table's column names
+    # ("Model name", "Add link"), and Django's "在应用程序 商品 中的模型".
+    from tests.marketplace.test_walk import Page, _english
+    from tests.security.world import make_staff
+    from tests.totp import force_login_with_second_factor
+
+    force_login_with_second_factor(client, make_staff(superuser=True))
+    client.cookies["django_language"] = "zh-hans"
+    problems = []
+    for path in ("/admin/", "/admin/listings/listing/", "/admin/governance/report/"):
+        page = Page()
+        page.feed(client.get(path).content.decode())
+        for text in page.texts:
+            problems += [f"{path}: {part!r}" for part in _english(text, set())]
+            if re.search(r"[\u4e00-\u9fff] [\u4e00-\u9fff]", text):
+                problems.append(f"{path}: spaces around a Chinese name in {text!r}")
+            brands = {"Handoff", "TikTok", "Instagram", "YouTube", "Twitch"}
+            if re.fullmatch(r"[A-Za-z][A-Za-z ’']{2,}", text) and text not in brands:
+                problems.append(f"{path}: {text!r}")  # one English word ("Search")
+    assert problems == [], "\n".join(problems)

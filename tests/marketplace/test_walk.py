@@ -268,6 +268,7 @@ def walk(client, lang: str, typed: set[str], limit: int = 160) -> tuple[dict, se
             pages[path] = None
             continue
         page = Page()
+        page.path = response.request["PATH_INFO"]  # where the redirects led
         page.feed(response.content.decode())
         pages[path] = page
         problems.extend(f"{path}: {p}" for p in _read(page, lang, typed))
@@ -356,6 +357,25 @@ def _read(page: Page, lang: str, typed: set[str]) -> list[str]:
     return out
 
 
+def _shared_titles(pages: dict) -> list[str]:
+    """Two different pages never share a <title> (the tab, the history and a screen
+    reader tell them apart by it): the listing form's steps all read "Edit listing",
+    and the seller's review of a listing read as its public page."""
+    by_title: dict[str, set[str]] = {}
+    # One step in two forms (password or code), each linking to the other.
+    same = {"mfa_reauthenticate": "account_reauthenticate"}
+    for page in pages.values():
+        if page is not None:
+            name = _url_name(page.path) or page.path
+            name = same.get(name, name)
+            by_title.setdefault(" ".join(page.title.split()), set()).add(name)
+    return [
+        f"pages {sorted(names)} share the title {title!r}"
+        for title, names in by_title.items()
+        if len(names) > 1
+    ]
+
+
 @pytest.fixture
 def world(db, settings):
     settings.RATE_LIMITS_ENABLED = False
@@ -381,6 +401,7 @@ def test_every_page_reached_by_clicking_reads_in_the_readers_language(world, lan
     for role in ROLES:
         pages, linked, found = walk(_client_for(role, world, Client), lang, typed)
         problems.extend(f"[{role}] {p}" for p in found)
+        problems.extend(f"[{role}] {p}" for p in _shared_titles(pages))
         reached |= {_url_name(path) for path in [*pages, *linked]}
     assert problems == [], "\n".join(problems)
     # The admin is one page here: its index, linked for moderators.
