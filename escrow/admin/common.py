@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from kernel.admin_display import ReadableValuesMixin
+from kernel.admin_display import ReadOnlyAdmin as BaseReadOnlyAdmin
 from kernel.money import format_money
 
 from ..countries import PAYOUT_COUNTRIES
@@ -77,14 +77,7 @@ class EventTypeFilter(admin.SimpleListFilter):
         return queryset.filter(type=self.value()) if self.value() else queryset
 
 
-class ReadOnlyAdmin(ReadableValuesMixin, admin.ModelAdmin):
+class ReadOnlyAdmin(BaseReadOnlyAdmin):
+    """A money or deal record, read only; a provider's code said by its name."""
+
     shown_as = {"provider": provider_name}
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -12,7 +12,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kernel.admin_display import ReadableValuesMixin
 from kernel.http import get_by_pk_or_404
 
 from .. import ledger, services
@@ -31,12 +30,12 @@ from .common import ReadOnlyAdmin
 
 
 @admin.register(Dispute)
-class DisputeAdmin(ReadableValuesMixin, admin.ModelAdmin):
-    shown_as = {"from_state": DealEvent.state_name}
-
+class DisputeAdmin(ReadOnlyAdmin):
     """The moderator's dispute screen: timeline, chat, handover log, evidence and
     both statements side by side, and the decision (release, refund, split) that
     goes through ``services.decide_dispute``."""
+
+    shown_as = {"from_state": DealEvent.state_name}
 
     list_display = ("id", "deal", "kind", "status", "opener_role", "response_due_at", "created_at")
     list_filter = ("status", "kind")
@@ -44,15 +43,6 @@ class DisputeAdmin(ReadableValuesMixin, admin.ModelAdmin):
     list_select_related = ("deal",)
     change_form_template = "admin/escrow/dispute/change_form.html"
     readonly_fields = [f.name for f in Dispute._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         return [

@@ -61,10 +61,10 @@ class RefundAdmin(ReadOnlyAdmin):
 
 @admin.register(Payout)
 class PayoutAdmin(ReadableValuesMixin, admin.ModelAdmin):
-    shown_as = {"provider": provider_name}
-
     """Failed and manual payouts are filtered here; an operator records a manual
     bank transfer by entering its reference."""
+
+    shown_as = {"provider": provider_name}
 
     list_display = (
         "id",
