@@ -18,8 +18,8 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
+from kernel.jobs import task_now
 from kernel.retention import BATCH, erase_expired
 
 from .audit import record_audit
@@ -97,7 +97,4 @@ def delete_expired_identity_documents(*, now: datetime, batch_size: int = BATCH)
 @shared_task(name="accounts.delete_expired_identity_documents")
 def delete_expired_identity_documents_task(now: str | None = None) -> int:
     """Beat: daily. ``now`` (ISO 8601) lets a test or an operator pick the instant."""
-    moment = datetime.fromisoformat(now) if now else timezone.now()
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return delete_expired_identity_documents(now=moment)
+    return delete_expired_identity_documents(now=task_now(now))

@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.utils import timezone
 
+from kernel.jobs import task_now
 from kernel.retention import BATCH, erase_expired
 
 from .models import Deal, Handover
@@ -66,7 +66,4 @@ def erase_expired_credentials(*, now: datetime, batch_size: int = BATCH) -> int:
 @shared_task(name="escrow.erase_expired_credentials")
 def erase_expired_credentials_task(now: str | None = None) -> int:
     """Beat: daily. ``now`` (ISO 8601) lets a test or an operator pick the instant."""
-    moment = datetime.fromisoformat(now) if now else timezone.now()
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return erase_expired_credentials(now=moment)
+    return erase_expired_credentials(now=task_now(now))
