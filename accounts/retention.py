@@ -4,8 +4,9 @@ The images of a verification (document photo, selfie) are needed only until a
 moderator or the identity provider has decided. ``IDENTITY_DOCUMENT_RETENTION_DAYS``
 (default 90) after the decision they are deleted from private storage; the row
 keeps what the law and the duplicate check need (state, dates, the keyed hash and
-the last 4 characters of the number). The job is idempotent and works in batches;
-a row being handled elsewhere (``SKIP LOCKED``) is left for the next run.
+the last 4 characters of the number). The job is ``kernel.retention``'s walk:
+idempotent, in batches, a row being handled elsewhere (``SKIP LOCKED``) left for
+the next run.
 """
 
 from __future__ import annotations
@@ -17,14 +18,15 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+
+from kernel.jobs import task_now
+from kernel.retention import BATCH, erase_expired
 
 from .audit import record_audit
 from .models import IdentityVerification
 
 logger = logging.getLogger(__name__)
 
-BATCH = 200
 IMAGE_FIELDS = ("document_image", "selfie_image")
 
 
@@ -72,42 +74,27 @@ def delete_expired_identity_documents(*, now: datetime, batch_size: int = BATCH)
     """Delete the images of every verification decided at least
     ``IDENTITY_DOCUMENT_RETENTION_DAYS`` before ``now``. Returns how many
     verifications lost their images; a second run finds nothing to do."""
-    done = 0
-    last_pk = 0
-    while True:
-        ids = list(
-            expired_documents(now)
-            .filter(pk__gt=last_pk)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:batch_size]
+
+    def erase(verification: IdentityVerification) -> None:
+        cleared = erase_verification_images(verification)
+        record_audit(
+            actor=None,
+            action="accounts.verification.documents_deleted",
+            target=verification,
+            reason=f"retention: {settings.IDENTITY_DOCUMENT_RETENTION_DAYS} days "
+            "after the decision",
+            after={"deleted": cleared},
         )
-        if not ids:
-            return done
-        last_pk = ids[-1]
-        for pk in ids:
-            with transaction.atomic():
-                verification = (
-                    expired_documents(now).select_for_update(skip_locked=True).filter(pk=pk).first()
-                )
-                if verification is None:  # decided again, already done, or locked elsewhere
-                    continue
-                cleared = erase_verification_images(verification)
-                record_audit(
-                    actor=None,
-                    action="accounts.verification.documents_deleted",
-                    target=verification,
-                    reason=f"retention: {settings.IDENTITY_DOCUMENT_RETENTION_DAYS} days "
-                    "after the decision",
-                    after={"deleted": cleared},
-                )
-                done += 1
-        logger.info("retention: identity documents deleted for %s verifications", done)
+
+    return erase_expired(
+        expired=lambda: expired_documents(now),
+        erase=erase,
+        batch_size=batch_size,
+        log_message="retention: identity documents deleted for %s verifications",
+    )
 
 
 @shared_task(name="accounts.delete_expired_identity_documents")
 def delete_expired_identity_documents_task(now: str | None = None) -> int:
     """Beat: daily. ``now`` (ISO 8601) lets a test or an operator pick the instant."""
-    moment = datetime.fromisoformat(now) if now else timezone.now()
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return delete_expired_identity_documents(now=moment)
+    return delete_expired_identity_documents(now=task_now(now))

@@ -14,16 +14,11 @@ def process_verification_expiry(now: str | None = None) -> dict:
 
     ``now`` (ISO 8601) lets a test or an operator run the job for a given instant.
     """
-    from datetime import datetime
-
-    from django.utils import timezone
+    from kernel.jobs import task_now
 
     from .services import process_verification_expiry as run
 
-    moment = datetime.fromisoformat(now) if now else timezone.now()
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return run(now=moment)
+    return run(now=task_now(now))
 
 
 # Retention jobs live in their own module; importing it here registers them

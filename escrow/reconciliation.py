@@ -55,6 +55,82 @@ def _diff(out: dict, *, kind: str, reference: str, ours=None, theirs=None, detai
     }
 
 
+def _ids(queryset) -> set[str]:
+    return {str(pk) for pk in queryset.values_list("pk", flat=True)}
+
+
+def _compare_money(
+    found: dict,
+    *,
+    ours: dict,
+    theirs: dict,
+    kind: str,
+    settled_before: datetime,
+    owner,
+    missing_at_provider: str,
+    amounts_differ: str,
+    missing_in_books,
+    pending_ids: frozenset[str] | set[str] = frozenset(),
+    our_id_key: str = "",
+    also=None,
+) -> None:
+    """Our money rows of one kind (payments, refunds, payouts) ↔ the provider's
+    records of them, both ways, differences into ``found``. ``also(found, ref, ours,
+    theirs)`` adds a kind's own checks of a pair found on both sides.
+
+    ``ours`` and ``theirs`` are keyed by the provider's id; a provider record naming
+    one of ``pending_ids`` in its ``our_id_key`` metadata is ours still in flight
+    (its retry looks it up first), and one younger than ``settled_before`` may
+    still be on its way to our books. ``owner`` names our row in a detail ("deal
+    12"); the texts are the records' English (``kernel.system_text`` says them in
+    the reader's language)."""
+    for ref, row in ours.items():
+        rec = theirs.get(ref)
+        if rec is None:
+            _diff(
+                found,
+                kind=f"{kind}_missing_at_provider",
+                reference=ref,
+                ours=row.amount,
+                detail=f"{owner(row)}: {missing_at_provider}",
+            )
+            continue
+        if rec.amount != row.amount:
+            _diff(
+                found,
+                kind=f"{kind}_amount",
+                reference=ref,
+                ours=row.amount,
+                theirs=rec.amount,
+                detail=f"{owner(row)}: {amounts_differ}",
+            )
+        if also is not None:
+            also(found, ref, row, rec)
+    for ref, rec in theirs.items():
+        if ref in ours or (our_id_key and str(rec.metadata.get(our_id_key, "")) in pending_ids):
+            continue
+        if rec.created is None or rec.created <= settled_before:
+            _diff(
+                found,
+                kind=f"{kind}_missing_in_books",
+                reference=ref,
+                theirs=rec.amount,
+                detail=missing_in_books(rec),
+            )
+
+
+def _compare_fee(found: dict, ref: str, payment: Payment, rec: ProviderRecord) -> None:
+    if rec.fee != payment.processing_fee:
+        _diff(
+            found,
+            kind="payment_fee",
+            reference=ref,
+            ours=payment.processing_fee,
+            theirs=rec.fee,
+            detail=f"deal {payment.deal_id}: processing fees differ",
+        )
+
+
 def compare(
     records: list[ProviderRecord], *, provider: str, now: datetime
 ) -> tuple[dict, dict, dict]:
@@ -71,86 +147,41 @@ def compare(
         p.provider_ref: p
         for p in Payment.objects.filter(provider=provider, status=Payment.Status.SUCCEEDED)
     }
-    for ref, payment in ours_payments.items():
-        rec = theirs["payment"].get(ref)
-        if rec is None:
-            _diff(
-                found,
-                kind="payment_missing_at_provider",
-                reference=ref,
-                ours=payment.amount,
-                detail=f"deal {payment.deal_id}: paid in our books, not captured at the provider",
-            )
-            continue
-        if rec.amount != payment.amount:
-            _diff(
-                found,
-                kind="payment_amount",
-                reference=ref,
-                ours=payment.amount,
-                theirs=rec.amount,
-                detail=f"deal {payment.deal_id}: captured amounts differ",
-            )
-        if rec.fee != payment.processing_fee:
-            _diff(
-                found,
-                kind="payment_fee",
-                reference=ref,
-                ours=payment.processing_fee,
-                theirs=rec.fee,
-                detail=f"deal {payment.deal_id}: processing fees differ",
-            )
-    for ref, rec in theirs["payment"].items():
-        if ref not in ours_payments and (rec.created is None or rec.created <= settled_before):
-            _diff(
-                found,
-                kind="payment_missing_in_books",
-                reference=ref,
-                theirs=rec.amount,
-                detail="captured at the provider, not recorded as paid by us",
-            )
+    _compare_money(
+        found,
+        ours=ours_payments,
+        theirs=theirs["payment"],
+        kind="payment",
+        settled_before=settled_before,
+        owner=lambda payment: f"deal {payment.deal_id}",
+        missing_at_provider="paid in our books, not captured at the provider",
+        amounts_differ="captured amounts differ",
+        missing_in_books=lambda rec: "captured at the provider, not recorded as paid by us",
+        also=_compare_fee,
+    )
 
     # refunds
     ours_refunds = {
         r.provider_ref: r
         for r in Refund.objects.filter(provider=provider, status=Refund.Status.SUCCEEDED)
     }
-    pending_refund_ids = {
-        str(pk)
-        for pk in Refund.objects.filter(provider=provider)
-        .exclude(status=Refund.Status.SUCCEEDED)
-        .values_list("pk", flat=True)
-    }
-    for ref, refund in ours_refunds.items():
-        rec = theirs["refund"].get(ref)
-        if rec is None:
-            _diff(
-                found,
-                kind="refund_missing_at_provider",
-                reference=ref,
-                ours=refund.amount,
-                detail=f"deal {refund.deal_id}: refunded in our books, unknown to the provider",
-            )
-        elif rec.amount != refund.amount:
-            _diff(
-                found,
-                kind="refund_amount",
-                reference=ref,
-                ours=refund.amount,
-                theirs=rec.amount,
-                detail=f"deal {refund.deal_id}: refunded amounts differ",
-            )
-    for ref, rec in theirs["refund"].items():
-        if ref in ours_refunds or str(rec.metadata.get("refund_id", "")) in pending_refund_ids:
-            continue
-        if rec.created is None or rec.created <= settled_before:
-            _diff(
-                found,
-                kind="refund_missing_in_books",
-                reference=ref,
-                theirs=rec.amount,
-                detail=f"refunded at the provider (payment {rec.payment_ref}), not in our books",
-            )
+    _compare_money(
+        found,
+        ours=ours_refunds,
+        theirs=theirs["refund"],
+        pending_ids=_ids(
+            Refund.objects.filter(provider=provider).exclude(status=Refund.Status.SUCCEEDED)
+        ),
+        our_id_key="refund_id",
+        kind="refund",
+        settled_before=settled_before,
+        owner=lambda refund: f"deal {refund.deal_id}",
+        missing_at_provider="refunded in our books, unknown to the provider",
+        amounts_differ="refunded amounts differ",
+        missing_in_books=lambda rec: (
+            f"refunded at the provider (payment {rec.payment_ref}), not in our books"
+        ),
+    )
 
     # payouts ↔ transfers
     ours_payouts = {
@@ -159,42 +190,21 @@ def compare(
             provider=provider, status=Payout.Status.PAID, rail=SellerPayoutAccount.Rail.PROVIDER
         ).exclude(provider_ref="")
     }
-    pending_payout_ids = {
-        str(pk)
-        for pk in Payout.objects.filter(provider=provider)
-        .exclude(status=Payout.Status.PAID)
-        .values_list("pk", flat=True)
-    }
-    for ref, payout in ours_payouts.items():
-        rec = theirs["transfer"].get(ref)
-        if rec is None:
-            _diff(
-                found,
-                kind="transfer_missing_at_provider",
-                reference=ref,
-                ours=payout.amount,
-                detail=f"payout {payout.pk}: paid in our books, no transfer at the provider",
-            )
-        elif rec.amount != payout.amount:
-            _diff(
-                found,
-                kind="transfer_amount",
-                reference=ref,
-                ours=payout.amount,
-                theirs=rec.amount,
-                detail=f"payout {payout.pk}: amounts differ",
-            )
-    for ref, rec in theirs["transfer"].items():
-        if ref in ours_payouts or str(rec.metadata.get("payout_id", "")) in pending_payout_ids:
-            continue
-        if rec.created is None or rec.created <= settled_before:
-            _diff(
-                found,
-                kind="transfer_missing_in_books",
-                reference=ref,
-                theirs=rec.amount,
-                detail="transferred at the provider, no paid payout in our books",
-            )
+    _compare_money(
+        found,
+        ours=ours_payouts,
+        theirs=theirs["transfer"],
+        pending_ids=_ids(
+            Payout.objects.filter(provider=provider).exclude(status=Payout.Status.PAID)
+        ),
+        our_id_key="payout_id",
+        kind="transfer",
+        settled_before=settled_before,
+        owner=lambda payout: f"payout {payout.pk}",
+        missing_at_provider="paid in our books, no transfer at the provider",
+        amounts_differ="amounts differ",
+        missing_in_books=lambda rec: "transferred at the provider, no paid payout in our books",
+    )
 
     # chargebacks ↔ disputes
     ours_chargebacks = {c.provider_ref: c for c in Chargeback.objects.filter(provider=provider)}

@@ -4,7 +4,8 @@ The login, password, recovery codes and notes a seller handed over are needed on
 while the deal can still be inspected or disputed. ``CREDENTIAL_RETENTION_DAYS``
 (default 30) after the deal ended (released, refunded or split: ``Deal.closed_at``)
 they are blanked; the handover row, the deal, its events and its ledger entries stay.
-Idempotent, in batches; a row locked elsewhere (``SKIP LOCKED``) waits for the next run.
+The job is ``kernel.retention``'s walk: idempotent, in batches, a row locked
+elsewhere (``SKIP LOCKED``) left for the next run.
 """
 
 from __future__ import annotations
@@ -14,14 +15,14 @@ from datetime import datetime, timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
+
+from kernel.jobs import task_now
+from kernel.retention import BATCH, erase_expired
 
 from .models import Deal, Handover
 
 logger = logging.getLogger(__name__)
 
-BATCH = 200
 SECRET_FIELDS = ("login", "password", "recovery", "notes")
 ENDED = (Deal.State.RELEASED, Deal.State.REFUNDED, Deal.State.SPLIT)
 
@@ -45,43 +46,24 @@ def erase_expired_credentials(*, now: datetime, batch_size: int = BATCH) -> int:
     ``CREDENTIAL_RETENTION_DAYS`` before ``now``; returns how many were erased."""
     from accounts.services import record_audit
 
-    done = 0
-    last_pk = 0
-    while True:
-        ids = list(
-            expired_credentials(now)
-            .filter(pk__gt=last_pk)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:batch_size]
+    def erase(handover: Handover) -> None:
+        erase_handover(handover)
+        record_audit(
+            actor=None,
+            action="escrow.credentials_erased",
+            target=handover.deal,
+            reason=f"retention: {settings.CREDENTIAL_RETENTION_DAYS} days after the deal ended",
         )
-        if not ids:
-            return done
-        last_pk = ids[-1]
-        for pk in ids:
-            with transaction.atomic():
-                handover = (
-                    expired_credentials(now)
-                    .select_for_update(skip_locked=True, of=("self",))
-                    .filter(pk=pk)
-                    .first()
-                )
-                if handover is None:
-                    continue
-                erase_handover(handover)
-                record_audit(
-                    actor=None,
-                    action="escrow.credentials_erased",
-                    target=handover.deal,
-                    reason=f"retention: {settings.CREDENTIAL_RETENTION_DAYS} days after the deal ended",
-                )
-                done += 1
-        logger.info("retention: credentials erased for %s deals", done)
+
+    return erase_expired(
+        expired=lambda: expired_credentials(now),
+        erase=erase,
+        batch_size=batch_size,
+        log_message="retention: credentials erased for %s deals",
+    )
 
 
 @shared_task(name="escrow.erase_expired_credentials")
 def erase_expired_credentials_task(now: str | None = None) -> int:
     """Beat: daily. ``now`` (ISO 8601) lets a test or an operator pick the instant."""
-    moment = datetime.fromisoformat(now) if now else timezone.now()
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return erase_expired_credentials(now=moment)
+    return erase_expired_credentials(now=task_now(now))

@@ -16,7 +16,8 @@ from datetime import datetime
 
 from celery import shared_task
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+
+from kernel.jobs import task_now
 
 from . import services
 from .models import Deal
@@ -25,10 +26,6 @@ from .simulated_delivery import deliver_event
 BATCH = 200
 
 logger = logging.getLogger(__name__)
-
-
-def _now(now: str | None) -> datetime:
-    return parse_datetime(now) if now else timezone.now()
 
 
 def _each(state: str, now: datetime, step) -> int:
@@ -42,7 +39,7 @@ def _each(state: str, now: datetime, step) -> int:
 @shared_task(name="escrow.expire_unpaid_deals", acks_late=True)
 def expire_unpaid_deals(now: str | None = None) -> int:
     """PENDING_PAYMENT past the payment window → CANCELLED; listing back on sale."""
-    moment = _now(now)
+    moment = task_now(now)
     return _each(
         Deal.State.PENDING_PAYMENT,
         moment,
@@ -53,7 +50,7 @@ def expire_unpaid_deals(now: str | None = None) -> int:
 @shared_task(name="escrow.refund_undelivered_deals", acks_late=True)
 def refund_undelivered_deals(now: str | None = None) -> int:
     """FUNDED past the delivery deadline → REFUNDED (refund requested and sent)."""
-    moment = _now(now)
+    moment = task_now(now)
     count = _each(Deal.State.FUNDED, moment, services.refund_undelivered)
     execute_due_refunds(now=moment.isoformat())
     return count
@@ -62,7 +59,7 @@ def refund_undelivered_deals(now: str | None = None) -> int:
 @shared_task(name="escrow.accept_after_inspection", acks_late=True)
 def accept_after_inspection(now: str | None = None) -> int:
     """DELIVERED past the inspection deadline → ACCEPTED (silence is acceptance)."""
-    return _each(Deal.State.DELIVERED, _now(now), services.accept_after_inspection)
+    return _each(Deal.State.DELIVERED, task_now(now), services.accept_after_inspection)
 
 
 #: Deals released per transaction by the release job, and how long one run of the
@@ -88,7 +85,7 @@ def release_due(now: datetime, *, budget: float = RELEASE_BUDGET_SECONDS) -> int
 def release_after_protection(now: str | None = None) -> int:
     """ACCEPTED past the protection window → RELEASED (in batches, see
     ``services.release_due_deals``); payouts created and sent."""
-    moment = _now(now)
+    moment = task_now(now)
     count = release_due(moment)
     execute_due_payouts(now=moment.isoformat())
     return count
@@ -125,7 +122,7 @@ def send_notification_emails(notification_ids: list[int], receipt: bool = False)
 def execute_due_payouts(now: str | None = None) -> int:
     """Send payouts that are scheduled, due for a retry (backoff) or stuck in
     flight (a crashed worker: looked up by metadata before any new transfer)."""
-    moment = _now(now)
+    moment = task_now(now)
     return sum(
         1
         for payout_id in services.due_payouts(moment, BATCH)
@@ -135,7 +132,7 @@ def execute_due_payouts(now: str | None = None) -> int:
 
 @shared_task(name="escrow.execute_due_refunds", acks_late=True)
 def execute_due_refunds(now: str | None = None) -> int:
-    moment = _now(now)
+    moment = task_now(now)
     return sum(
         1
         for refund_id in services.due_refunds(moment, BATCH)
@@ -145,7 +142,7 @@ def execute_due_refunds(now: str | None = None) -> int:
 
 @shared_task(name="escrow.send_deadline_reminders")
 def send_deadline_reminders(now: str | None = None) -> int:
-    moment = _now(now)
+    moment = task_now(now)
     sent = 0
     for state in services.REMINDER_LEAD:
         for deal_id in services.due_reminders(state, moment, BATCH):
@@ -185,7 +182,7 @@ def deliver_simulated_event(event_id: str) -> int:
 def flag_overdue_dispute_answers(now: str | None = None) -> int:
     """Open cases whose answer did not come by its deadline: marked for the
     moderator and reported to governance (TRX-06)."""
-    moment = _now(now)
+    moment = task_now(now)
     return sum(
         services.flag_overdue_answer(dispute_id=dispute_id, now=moment)
         for dispute_id in services.due_overdue_answers(moment, BATCH)
@@ -197,7 +194,7 @@ def reconcile(now: str | None = None) -> int:
     """Compare our books with the provider's; returns the differences found."""
     from .reconciliation import reconcile as run
 
-    result = run(now=_now(now))
+    result = run(now=task_now(now))
     return result.differences_found if result is not None else -1
 
 

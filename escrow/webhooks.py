@@ -30,7 +30,8 @@ from datetime import datetime
 from celery import shared_task
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+
+from kernel.jobs import task_now
 
 from . import services
 from .exceptions import EscrowError
@@ -349,5 +350,4 @@ def _account(event: WebhookEvent) -> Decision:
 @shared_task(name="escrow.retry_webhook_events", acks_late=True)
 def retry_webhook_events(now: str | None = None) -> int:
     """Beat job: provider events still waiting for the provider's answer."""
-    moment = parse_datetime(now) if now else timezone.now()
-    return retry_pending_events(now=moment)
+    return retry_pending_events(now=task_now(now))

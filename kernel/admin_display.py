@@ -6,6 +6,7 @@ language (the rows keep their codes and minor units).
   text says "minor units") as money with its currency, in lists and change pages.
 - Yes/no: ``yes_no`` for booleans computed or stored in JSON.
 - Dates: ``when`` for a date or a moment, as the admin writes dates.
+- Records: ``ReadOnlyAdmin`` for rows moderators read and nobody edits here.
 """
 
 from __future__ import annotations
@@ -156,6 +157,20 @@ class ReadableValuesMixin:
             for i, f in enumerate(self.model._meta.concrete_fields)
         }
         return sorted(shown, key=lambda name: order.get(name, len(order)))
+
+
+class ReadOnlyAdmin(ReadableValuesMixin, admin.ModelAdmin):
+    """Records moderators may read but nobody adds, edits or deletes from the admin
+    (a change goes through its app's service, if at all)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 def yes_no(value) -> str:

@@ -37,10 +37,8 @@ def refresh_search_tiers_task() -> int:
 @shared_task(name="listings.send_saved_search_alerts", time_limit=300, soft_time_limit=280)
 def send_saved_search_alerts_task(now: str | None = None) -> int:
     """Every few minutes: e-mail saved searches their new matches."""
-    from datetime import datetime
-
-    from django.utils import timezone
+    from kernel.jobs import task_now
 
     from .watch import send_saved_search_alerts
 
-    return send_saved_search_alerts(now=datetime.fromisoformat(now) if now else timezone.now())
+    return send_saved_search_alerts(now=task_now(now))

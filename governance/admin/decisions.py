@@ -11,8 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import ReadOnlyAdmin
-from kernel.admin_display import when
+from kernel.admin_display import ReadOnlyAdmin, when
 from kernel.money import short_duration
 from kernel.system_text import system_text
 

@@ -280,42 +280,35 @@ def _lock_pending(report_id: int, moderator) -> Report:
 
 def claim_report(*, report_id: int, moderator, now: datetime) -> Report:
     """Take an open case (idempotent for the moderator who holds it)."""
-    require_moderator(moderator, "governance.decide_report")
-    with transaction.atomic():
-        report = _lock_pending(report_id, moderator)
-        if report.status == Report.Status.CLAIMED:
-            return report
-        report.status = Report.Status.CLAIMED
-        report.claimed_by = moderator
-        report.claimed_at = now
-        report.save(update_fields=["status", "claimed_by", "claimed_at"])
-        record_audit(
-            actor=moderator,
-            action="governance.report_claimed",
-            target=report,
-            before={"status": "open"},
-            after={"status": "claimed"},
-        )
-        return report
+    return _move_claim(report_id, moderator, now, to=Report.Status.CLAIMED)
 
 
 def release_report(*, report_id: int, moderator, now: datetime) -> Report:
     """Give a claimed case back to the queue (only its holder can)."""
+    return _move_claim(report_id, moderator, now, to=Report.Status.OPEN)
+
+
+def _move_claim(report_id: int, moderator, now: datetime, *, to: str) -> Report:
+    """A pending case to ``to`` (CLAIMED by ``moderator``, or OPEN again), audited;
+    nothing happens when it is there already. Someone else's claim and a decided
+    case are refused (``_lock_pending``)."""
     require_moderator(moderator, "governance.decide_report")
     with transaction.atomic():
         report = _lock_pending(report_id, moderator)
-        if report.status == Report.Status.OPEN:
+        if report.status == to:
             return report
-        report.status = Report.Status.OPEN
-        report.claimed_by = None
-        report.claimed_at = None
+        claimed = to == Report.Status.CLAIMED
+        before = report.status
+        report.status = to
+        report.claimed_by = moderator if claimed else None
+        report.claimed_at = now if claimed else None
         report.save(update_fields=["status", "claimed_by", "claimed_at"])
         record_audit(
             actor=moderator,
-            action="governance.report_released",
+            action="governance.report_claimed" if claimed else "governance.report_released",
             target=report,
-            before={"status": "claimed"},
-            after={"status": "open"},
+            before={"status": before},
+            after={"status": to},
         )
         return report
 

@@ -68,28 +68,55 @@ def mark_ownership_proven(
         return listing
 
 
-def _publish(listing: Listing, moderator, action: str, note: str, event_reason: str, now):
-    """The locked ``listing`` → PUBLISHED by ``moderator``, its moderation reason
-    cleared, audited as ``action``: the end of an approval and of a restore."""
+def _moderate(
+    listing: Listing,
+    *,
+    to: str,
+    actor,
+    action: str,
+    changes: dict,
+    event_reason: str,
+    audit_reason: str,
+    now,
+) -> Listing:
+    """The locked ``listing`` → ``to`` by ``actor`` (None: the system), with
+    ``changes`` (field → value; its ``moderation_reason`` at least) saved in the
+    same transition and the whole audited as ``action``: every moderation move."""
     before = _snapshot(listing)
-    listing.moderation_reason = ""
+    for field, value in changes.items():
+        setattr(listing, field, value)
     transition_listing(
         listing=listing,
-        to=State.PUBLISHED,
-        actor=moderator,
+        to=to,
+        actor=actor,
         reason=event_reason,
         now=now,
-        update_fields=["moderation_reason"],
+        update_fields=list(changes),
     )
     record_audit(
-        actor=moderator,
+        actor=actor,
         action=action,
         target=listing,
-        reason=note,
+        reason=audit_reason,
         before=before,
         after=_snapshot(listing),
     )
     return listing
+
+
+def _publish(listing: Listing, moderator, action: str, note: str, event_reason: str, now):
+    """The locked ``listing`` → PUBLISHED by ``moderator``, its moderation reason
+    cleared, audited as ``action``: the end of an approval and of a restore."""
+    return _moderate(
+        listing,
+        to=State.PUBLISHED,
+        actor=moderator,
+        action=action,
+        changes={"moderation_reason": ""},
+        event_reason=event_reason,
+        audit_reason=note,
+        now=now,
+    )
 
 
 def approve_listing(
@@ -117,25 +144,16 @@ def reject_listing(
         listing = _lock_for_moderation(listing_id)
         if listing.state != State.PENDING_REVIEW:
             raise IllegalTransition(listing.state, State.REJECTED)
-        before = _snapshot(listing)
-        listing.moderation_reason = reason
-        transition_listing(
-            listing=listing,
+        return _moderate(
+            listing,
             to=State.REJECTED,
             actor=moderator,
-            reason=reason,
-            now=now,
-            update_fields=["moderation_reason"],
-        )
-        record_audit(
-            actor=moderator,
             action="listing.reject",
-            target=listing,
-            reason=reason,
-            before=before,
-            after=_snapshot(listing),
+            changes={"moderation_reason": reason},
+            event_reason=reason,
+            audit_reason=reason,
+            now=now,
         )
-        return listing
 
 
 def remove_listing(*, actor, listing_id: int, reason: str, now: datetime | None = None) -> Listing:
@@ -151,24 +169,15 @@ def remove_listing(*, actor, listing_id: int, reason: str, now: datetime | None 
         listing = _lock(listing_id)
         if listing.state == State.REMOVED:
             return listing
-        before = _snapshot(listing)
-        listing.moderation_reason = reason
-        listing.featured = False
-        transition_listing(
-            listing=listing,
+        _moderate(
+            listing,
             to=State.REMOVED,
             actor=actor,
-            reason=reason,
-            now=now,
-            update_fields=["moderation_reason", "featured"],
-        )
-        record_audit(
-            actor=actor,
             action="listing.remove",
-            target=listing,
-            reason=reason,
-            before=before,
-            after=_snapshot(listing),
+            changes={"moderation_reason": reason, "featured": False},
+            event_reason=reason,
+            audit_reason=reason,
+            now=now,
         )
         pk = listing.pk
         transaction.on_commit(

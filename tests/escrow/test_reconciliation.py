@@ -65,3 +65,68 @@ def test_operations_page_lists_differences_for_operators(admin_client, buyer, li
     assert page.status_code == 200
     # The kind by name (the row keeps the code payment_amount).
     assert "Captured amounts differ" in page.content.decode()
+
+
+def test_each_kind_of_money_is_compared_both_ways_with_its_own_wording(buyer, listing, now):
+    """Payments, refunds and transfers go through one comparison: a row of ours the
+    provider lacks, differing amounts, a provider record our books lack (unless it
+    names one of our rows still in flight, or is too young to be in our books)."""
+    from datetime import timedelta
+
+    from escrow.gateways.base import ProviderRecord
+    from escrow.models import Refund
+    from escrow.reconciliation import compare
+
+    deal = open_and_pay(buyer, listing, now)
+    payment = deal.payment
+    in_flight = Refund.objects.create(
+        deal=deal,
+        payment=payment,
+        amount=100,
+        provider="simulated",
+        status=Refund.Status.REQUESTED,
+    )
+    old = now - timedelta(hours=1)
+    records = [
+        ProviderRecord(
+            kind="payment",
+            ref=payment.provider_ref,
+            amount=payment.amount + 1,
+            fee=payment.processing_fee,
+            created=old,
+        ),
+        ProviderRecord(kind="payment", ref="pi_theirs", amount=900, created=old),
+        ProviderRecord(kind="payment", ref="pi_young", amount=900, created=now),
+        ProviderRecord(kind="refund", ref="re_theirs", amount=300, payment_ref="pi_x", created=old),
+        ProviderRecord(
+            kind="refund",
+            ref="re_in_flight",
+            amount=100,
+            metadata={"refund_id": str(in_flight.pk)},
+            created=old,
+        ),
+        ProviderRecord(kind="transfer", ref="tr_theirs", amount=700, created=old),
+    ]
+    found, _ours, _theirs = compare(records, provider="simulated", now=now)
+    details = {d["kind"]: (d["reference"], d["detail"]) for d in found.values()}
+    assert details == {
+        "payment_amount": (payment.provider_ref, f"deal {deal.pk}: captured amounts differ"),
+        "payment_missing_in_books": (
+            "pi_theirs",
+            "captured at the provider, not recorded as paid by us",
+        ),
+        "refund_missing_in_books": (
+            "re_theirs",
+            "refunded at the provider (payment pi_x), not in our books",
+        ),
+        "transfer_missing_in_books": (
+            "tr_theirs",
+            "transferred at the provider, no paid payout in our books",
+        ),
+    }
+    assert list(found) == [
+        f"payment_amount:{payment.provider_ref}",
+        "payment_missing_in_books:pi_theirs",
+        "refund_missing_in_books:re_theirs",
+        "transfer_missing_in_books:tr_theirs",
+    ]

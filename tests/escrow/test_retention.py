@@ -47,3 +47,47 @@ def test_credentials_are_erased_after_the_retention_period_and_only_once(buyer, 
         action="escrow.credentials_erased", target_id=str(released.pk)
     ).exists()
     assert erase_expired_credentials(now=ended + retention * 3) == 0  # idempotent
+
+
+def _in_another_connection(job):
+    import threading
+
+    from django.db import connection
+
+    result = {}
+
+    def run():
+        try:
+            result["value"] = job()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(60)
+    return result.get("value")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_job_skips_a_handover_locked_elsewhere_and_never_locks_the_deal(buyer, listing, now):
+    """The walk locks only the handover row: a deal held by settlement elsewhere
+    does not hold the erasure up, and a handover locked elsewhere waits for the
+    next run (SKIP LOCKED), without blocking this one."""
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row-lock behaviour is tested on PostgreSQL")
+    connect_seller(listing.seller)
+    released = accepted_deal(buyer, listing, now)
+    ended = after_protection(now)
+    tasks.release_after_protection(now=ended.isoformat())
+    later = ended + timedelta(days=settings.CREDENTIAL_RETENTION_DAYS)
+    job = lambda: erase_expired_credentials(now=later, batch_size=1)  # noqa: E731
+
+    with transaction.atomic():
+        Handover.objects.select_for_update().get(deal=released)
+        assert _in_another_connection(job) == 0
+    with transaction.atomic():
+        Deal.objects.select_for_update().get(pk=released.pk)
+        assert _in_another_connection(job) == 1
+    assert Handover.objects.get(deal=released).password == ""

@@ -189,6 +189,35 @@ def test_a_case_claimed_by_another_moderator_cannot_be_decided(
     services.dismiss_report(report_id=report.pk, moderator=moderator2, reason="no", now=now)
 
 
+def test_claiming_and_releasing_a_case_are_audited_once_and_only_by_the_holder(
+    moderator, moderator2, reporter, seller, now
+):
+    report = services.file_report(
+        reporter=reporter, subject=seller, rule="BEH-07", details="rude", now=now
+    )
+    for _ in range(2):  # the second claim and release change nothing
+        services.claim_report(report_id=report.pk, moderator=moderator, now=now)
+    report.refresh_from_db()
+    assert (report.status, report.claimed_by, report.claimed_at) == ("claimed", moderator, now)
+    with pytest.raises(ClaimedByOther):
+        services.release_report(report_id=report.pk, moderator=moderator2, now=now)
+    with pytest.raises(ClaimedByOther):
+        services.claim_report(report_id=report.pk, moderator=moderator2, now=now)
+    for _ in range(2):
+        services.release_report(report_id=report.pk, moderator=moderator, now=now)
+    report.refresh_from_db()
+    assert (report.status, report.claimed_by, report.claimed_at) == ("open", None, None)
+    trail = [
+        (e.action, e.actor, e.before, e.after)
+        for e in AuditEntry.objects.filter(target_id=str(report.pk)).order_by("pk")
+        if e.action.startswith("governance.report_")
+    ]
+    assert trail == [
+        ("governance.report_claimed", moderator, {"status": "open"}, {"status": "claimed"}),
+        ("governance.report_released", moderator, {"status": "claimed"}, {"status": "open"}),
+    ]
+
+
 def test_a_moderator_cannot_decide_a_case_against_themselves(moderator, reporter, now):
     report = services.file_report(
         reporter=reporter, subject=moderator, rule="BEH-07", details="rude", now=now

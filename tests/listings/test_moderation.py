@@ -182,3 +182,51 @@ def test_staff_without_the_permission_cannot_decide(client):
     assert response.status_code in (302, 403)
     listing.refresh_from_db()
     assert listing.state == State.PENDING_REVIEW
+
+
+def test_each_moderation_move_records_its_event_and_audit_with_before_and_after():
+    """Approve, reject, remove and restore go through one move: the reason on the
+    listing, the state event, and an audit entry with the listing before and after."""
+    mod = moderator()
+    rejected = _pending()
+    services.reject_listing(moderator=mod, listing_id=rejected.pk, reason="Blurry")
+    listing = _pending()
+    services.mark_ownership_proven(moderator=mod, listing_id=listing.pk)
+    services.approve_listing(moderator=mod, listing_id=listing.pk, note="looks fine")
+    services.set_listing_featured(moderator=mod, listing_id=listing.pk, featured=True)
+    services.remove_listing(actor=mod, listing_id=listing.pk, reason="Fake followers")
+    services.restore_listing(moderator=mod, listing_id=listing.pk, reason="appeal upheld")
+
+    rejected.refresh_from_db()
+    assert (rejected.state, rejected.moderation_reason) == (State.REJECTED, "Blurry")
+    listing.refresh_from_db()
+    assert (listing.state, listing.moderation_reason, listing.featured) == (
+        State.PUBLISHED,
+        "",
+        False,
+    )
+    events = [
+        (e.from_state, e.to_state, e.reason)
+        for e in listing.events.order_by("pk")
+        if e.to_state in (State.PUBLISHED, State.REMOVED)
+    ]
+    assert events == [
+        (State.PENDING_REVIEW, State.PUBLISHED, "looks fine"),
+        (State.PUBLISHED, State.REMOVED, "Fake followers"),
+        (State.REMOVED, State.PUBLISHED, "appeal upheld"),
+    ]
+    audit = {
+        e.action: (e.actor, e.reason, e.before["state"], e.after["state"], e.after["featured"])
+        for e in AuditEntry.objects.filter(action__in=_MOVES)
+    }
+    assert audit == {
+        "listing.reject": (mod, "Blurry", State.PENDING_REVIEW, State.REJECTED, False),
+        "listing.approve": (mod, "looks fine", State.PENDING_REVIEW, State.PUBLISHED, False),
+        "listing.remove": (mod, "Fake followers", State.PUBLISHED, State.REMOVED, False),
+        "listing.restore": (mod, "appeal upheld", State.REMOVED, State.PUBLISHED, False),
+    }
+    removal = AuditEntry.objects.get(action="listing.remove")
+    assert removal.before["featured"] is True  # taken off the home page by the removal
+
+
+_MOVES = ["listing.reject", "listing.approve", "listing.remove", "listing.restore"]
