@@ -136,3 +136,24 @@ def test_admin_pages_say_nothing_in_english_to_a_chinese_moderator(client):
             if re.fullmatch(r"[A-Za-z][A-Za-z ’']{2,}", text) and text not in brands:
                 problems.append(f"{path}: {text!r}")  # one English word ("Search")
     assert problems == [], "\n".join(problems)
+
+
+def test_every_choice_of_our_models_reads_in_chinese():
+    # The admin's columns and filters show them: the deal notifications' e-mail
+    # states ("Pending", "Given up") had no translation (no "e-mail" context).
+    names = {"TikTok", "Instagram", "YouTube", "Twitch", "Stripe Identity"}
+    english = []
+    with translation.override("zh-hans"):
+        for model in apps.get_models():
+            if model._meta.app_label not in APPS:
+                continue
+            for field in model._meta.concrete_fields:
+                for value, label in field.choices or ():
+                    label = str(label)
+                    if (
+                        label not in names
+                        and re.search(r"[A-Za-z]{2,}", label)
+                        and not CJK.search(label)
+                    ):
+                        english.append(f"{model._meta.label}.{field.name}={value}: {label!r}")
+    assert english == []
