@@ -157,3 +157,18 @@ def test_every_choice_of_our_models_reads_in_chinese():
                     ):
                         english.append(f"{model._meta.label}.{field.name}={value}: {label!r}")
     assert english == []
+
+
+def test_every_box_to_tick_says_what_ticking_means():
+    # An unticked box answered "这个字段是必填项。" ("This field is required.")
+    # under the transfer policy on the payment page: a box says what to confirm.
+    from django import forms as django_forms
+
+    default = str(django_forms.Field.default_error_messages["required"])
+    generic = []
+    for form in _our_form_classes():
+        for name, field in form.base_fields.items():
+            if isinstance(field, django_forms.BooleanField) and field.required:
+                if str(field.error_messages["required"]) == default:
+                    generic.append(f"{form.__module__}.{form.__qualname__}.{name}")
+    assert generic == []
