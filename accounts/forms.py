@@ -200,6 +200,9 @@ class CloseAccountForm(forms.Form):
     confirm = forms.BooleanField(
         label=_("I understand that closing my account cannot be undone."),
         required=True,
+        error_messages={
+            "required": _("Tick the box to confirm that you want to close your account for good.")
+        },
     )
 
 

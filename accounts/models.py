@@ -13,6 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -517,5 +518,6 @@ class Email(OutboxFields):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind or self.subject[:40]} to {self.user_id or self.to}"
-
+        # Read in the admin in either language: an arrow, not the word "to".
+        subject = Truncator(self.subject).chars(40)
+        return f"{self.kind or subject} → {self.user_id or self.to}"

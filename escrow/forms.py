@@ -16,6 +16,9 @@ class AcknowledgeForm(forms.Form):
             "I have read the platform's transfer policy above and accept the risk it describes."
         ),
         required=True,
+        error_messages={
+            "required": _("Tick the box to confirm that you have read the transfer policy.")
+        },
     )
 
 

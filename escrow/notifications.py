@@ -184,6 +184,18 @@ def retry_delay(attempts: int) -> timedelta:
     return outbox.retry_delay(attempts)
 
 
+def subject_line(text: str, limit: int = 70) -> str:
+    """``text`` as a subject of at most ``limit`` characters: whole, or cut at the
+    end of a word (where the text has spaces) and closed with "…"."""
+    if len(text) <= limit:
+        return text
+    kept = text[: limit - 1]
+    space = kept.rfind(" ")
+    if space > limit // 2 and text[limit - 1] != " ":
+        kept = kept[:space]
+    return kept.rstrip(" ,;:—-") + "…"
+
+
 def render_email(note: Notification) -> outbox.Message:
     """A deal notification's e-mail, in the recipient's language."""
     deal = note.deal
@@ -196,7 +208,7 @@ def render_email(note: Notification) -> outbox.Message:
             "url": f"{settings.SITE_URL}/deals/{deal.pk}/",
             "user": note.user,
         }
-        subject = f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{text[:70]}"
+        subject = f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject_line(text)}"
         body = render_to_string("escrow/email/notification.txt", context)
     return outbox.Message(subject, body, [note.user.email])
 

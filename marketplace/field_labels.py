@@ -13,12 +13,15 @@ from django.apps import apps
 from django.utils.translation import gettext_lazy
 
 APPS = ("accounts", "governance", "listings", "escrow")
+#: Other apps whose models the admin shows (allauth's second factors: "Created
+#: at", "Last used at" on a Chinese page).
+LABELLED_APPS = (*APPS, "mfa")
 
 
 def untranslated_fields():
     """(model, field) of our apps whose label is only their name."""
     for model in apps.get_models():
-        if model._meta.app_label not in APPS:
+        if model._meta.app_label not in LABELLED_APPS:
             continue
         for field in model._meta.get_fields(include_hidden=False):
             if getattr(field, "_verbose_name", "") is None and isinstance(

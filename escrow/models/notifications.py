@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .deals import Deal
 
@@ -21,10 +22,11 @@ class Notification(models.Model):
     a task message; a job sweeps the due rows every few seconds."""
 
     class EmailState(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Given up")
-        SKIPPED = "skipped", _("Not e-mailed")
+        # The outbox's own words (kernel.outbox.EmailState), in the "e-mail" context.
+        PENDING = "pending", pgettext_lazy("e-mail", "Pending")
+        SENT = "sent", pgettext_lazy("e-mail", "Sent")
+        FAILED = "failed", pgettext_lazy("e-mail", "Given up")
+        SKIPPED = "skipped", pgettext_lazy("e-mail", "Not e-mailed")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deal_notifications"

@@ -27,6 +27,7 @@ from ..models import (
     TransparencySnapshot,
     Violation,
 )
+from ..models.rules import version_label
 from ..policy import capability_names
 
 
@@ -103,9 +104,9 @@ class AppealAdmin(admin.ModelAdmin):
     def decision_view(self, obj):
         v = obj.violation
         return format_html(
-            "<p><strong>{} v{}</strong> — {}</p><p>{}</p><p class='quiet'>{} {} · {} {} · −{}</p>",
+            "<p><strong>{} {}</strong> — {}</p><p>{}</p><p class='quiet'>{} {} · {} {} · −{}</p>",
             v.rule.code,
-            v.rule_version.version,
+            version_label(v.rule_version.version),
             v.rule_version.title,
             v.facts,
             _("decided by"),

@@ -50,6 +50,11 @@ def reads_chinese() -> bool:
     return (translation.get_language() or "").lower().startswith("zh")
 
 
+def version_label(number) -> str:
+    """A rule's version as the reader says it ("version 2", "版本 2"), not "v2"."""
+    return translation.gettext("version %(n)s") % {"n": number}
+
+
 # ---------------------------------------------------------------------- catalogue
 
 
@@ -159,4 +164,4 @@ class RuleVersion(RuleSubstance):
         ]
 
     def __str__(self) -> str:
-        return f"{self.rule.code} v{self.version}"
+        return f"{self.rule.code} {version_label(self.version)}"

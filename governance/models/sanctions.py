@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .reports import Report
-from .rules import Rule, RuleVersion
+from .rules import Rule, RuleVersion, version_label
 
 # --------------------------------------------------------------------- violations
 
@@ -73,7 +73,7 @@ class Violation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.rule.code} v{self.rule_version.version} — {self.user}"
+        return f"{self.rule.code} {version_label(self.rule_version.version)} — {self.user}"
 
 
 # ----------------------------------------------------------------------- sanctions

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .rules import reads_chinese
+from .rules import reads_chinese, version_label
 from .sanctions import Sanction, Violation
 
 
@@ -62,7 +62,7 @@ class StatementOfReasons(models.Model):
         verbose_name_plural = _("statements of reasons")
 
     def __str__(self) -> str:
-        return f"{self.get_measure_display()} — {self.rule_code} v{self.rule_version}"
+        return f"{self.get_measure_display()} — {self.rule_code} {version_label(self.rule_version)}"
 
     @property
     def rule_title(self) -> str:

@@ -51,6 +51,19 @@ def colon():
 
 
 @register.simple_tag
+def paren():
+    """An opening bracket after text: " (" in English, a full-width "（" (no space)
+    in Chinese — ``{{ date }}{% paren %}{{ countdown }}{% endparen %}``."""
+    return pgettext("bracket", " (")
+
+
+@register.simple_tag
+def endparen():
+    """The closing bracket of ``{% paren %}``: ")" / "）"."""
+    return pgettext("bracket", ")")
+
+
+@register.simple_tag
 def site_name():
     """The operator's name for the site (settings.SITE_NAME), e.g. in e-mail signatures."""
     return settings.SITE_NAME

@@ -128,7 +128,7 @@ def _pages():
         ),
         (
             f"/admin/governance/appeal/{Appeal.objects.get().pk}/change/",
-            {"zh-hans": ["BEH-11 v1</strong> — 伪造证据"], "en": ["Forged evidence"]},
+            {"zh-hans": ["BEH-11 版本 1</strong> — 伪造证据"], "en": ["Forged evidence"]},
             ["Forged evidence"],
         ),
         (

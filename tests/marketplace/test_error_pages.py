@@ -85,3 +85,19 @@ def test_refused_and_failed_requests(lang, status, title, heading):
     with translation.override(lang):
         response = handler(request) if status == 500 else handler(request, exception=None)
     _assert_site_page(response, lang, status, title, heading)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_refusal_says_where_to_turn(client, lang):
+    # "Contact support" came without a link; a moderator refused an admin page was
+    # sent to the shop's home page instead of back to the admin.
+    from tests.security.world import make_staff
+    from tests.totp import force_login_with_second_factor
+
+    moderator = make_staff()
+    force_login_with_second_factor(client, moderator)
+    client.cookies["django_language"] = lang
+    response = client.get("/admin/escrow/ledgertransaction/")
+    _assert_site_page(response, lang, 403, "Not allowed", "You are not allowed to do that")
+    html = response.content.decode()
+    assert 'href="/contact/"' in html and 'class="btn btn-primary" href="/admin/"' in html

@@ -160,3 +160,11 @@ def test_form_labels_end_with_a_full_width_colon_in_chinese():
         assert Form()["price"].label_tag().endswith("：</label>")
     with translation.override("en"):
         assert Form()["price"].label_tag().endswith(":</label>")
+
+
+def test_brackets_after_text_are_full_width_in_chinese():
+    # "截止时间：2026年12月10日 11:17 (2天03:58:07)": half-width brackets around
+    # Chinese, with a space before them, on the deal page's deadline.
+    source = "{% load handoff %}x{% paren %}{{ inner }}{% endparen %}"
+    assert render(source, "zh-hans", inner="2天") == "x（2天）"
+    assert render(source, "en", inner="2 d") == "x (2 d)"

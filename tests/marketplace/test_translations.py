@@ -203,3 +203,29 @@ def test_every_jinja2_message_is_one_makemessages_reads_and_translated():
                 problems.append(f"{path.name}: {message!r} has no Chinese translation")
     assert seen > 20
     assert problems == [], "\n".join(problems)
+
+
+def test_djangos_own_form_errors_read_as_our_chinese():
+    # Django's Chinese says "确保该变量至少包含 20 字符(目前字符数 5)。" ("this
+    # variable", a half-width bracket) under an appeal that was too short; the
+    # length, choice and file-name errors a form shows read as the site writes.
+    from django import forms
+    from django.utils import translation
+
+    class Sample(forms.Form):
+        short = forms.CharField(min_length=20)
+        long = forms.CharField(max_length=3)
+        choice = forms.ChoiceField(choices=[("a", "A")])
+        many = forms.MultipleChoiceField(choices=[("a", "A")])
+        upload = forms.FileField(max_length=5)
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = {"short": "short", "long": "too long", "choice": "x", "many": ["x"]}
+    files = {"upload": SimpleUploadedFile("a-long-file-name.png", b"x")}
+    with translation.override("zh-hans"):
+        form = Sample(data, files)
+        errors = [str(e) for field in form.errors.values() for e in field]
+    assert len(errors) == 5, errors
+    bad = re.compile(r"[\u4e00-\u9fff]\s?[(.,:;?!]|\)\s?[\u4e00-\u9fff]|变量|[。，：] ")
+    assert [e for e in errors if bad.search(e)] == []
