@@ -26,7 +26,7 @@ from ..models import (
     ImpersonationFlag,
     PendingVerification,
 )
-from .common import REVIEW_PERMISSION, ReadOnlyAdmin
+from .common import REVIEW_PERMISSION, ReadOnlyAdmin, reason_action
 
 
 class CountryFilter(admin.SimpleListFilter):
@@ -389,22 +389,14 @@ class ImpersonationFlagAdmin(ReadOnlyAdmin):
         return super().render_change_form(request, context, *args, **kwargs)
 
     def review_view(self, request, object_id: int):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        if not request.user.has_perm(REVIEW_PERMISSION):
-            raise PermissionDenied
-        form = ReasonForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, gettext("Write what you found."))
-        else:
-            try:
-                services.resolve_impersonation_flag(
-                    flag_id=object_id, actor=request.user, note=form.cleaned_data["reason"]
-                )
-            except ImpersonationFlag.DoesNotExist:
-                raise Http404
-            except AccountsError as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(request, gettext("Marked as reviewed."))
-        return redirect("admin:accounts_impersonationflag_change", object_id)
+        return reason_action(
+            request,
+            permission=REVIEW_PERMISSION,
+            act=lambda note: services.resolve_impersonation_flag(
+                flag_id=object_id, actor=request.user, note=note
+            ),
+            missing=ImpersonationFlag.DoesNotExist,
+            no_reason=gettext("Write what you found."),
+            done=gettext("Marked as reviewed."),
+            back=reverse("admin:accounts_impersonationflag_change", args=[object_id]),
+        )
