@@ -15,7 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from kernel import admin_filters as kernel_filters
-from kernel.admin_display import when
+from kernel.admin_display import ReadOnlyAdmin, when
 
 from .. import points as pts
 from .. import services
@@ -186,7 +186,7 @@ def _subject_text(report: Report):
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(ReadOnlyAdmin):
     list_display = [
         "id",
         "created_at",
@@ -264,16 +264,7 @@ class ReportAdmin(admin.ModelAdmin):
     ]
     change_form_template = "admin/governance/report/change_form.html"
 
-    # -- permissions: read-only records; decisions through actions only
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
+    # -- permissions: read-only records (ReadOnlyAdmin); decisions through actions only
     def has_decide_permission(self, request):
         return request.user.has_perm("governance.decide_report")
 
