@@ -66,6 +66,29 @@ class DocumentNumberFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _warning_list(verifications, *columns):
+    """Other verifications a moderator should see beside this one, each linked, by
+    its owner's e-mail and ``columns`` (verification → text); "None" when none."""
+    verifications = list(verifications)
+    if not verifications:
+        return gettext("None")
+    return format_html(
+        '<ul class="identity-warning">{}</ul>',
+        format_html_join(
+            "",
+            '<li><a href="{}">{}</a>' + " — {}" * len(columns) + "</li>",
+            (
+                (
+                    reverse("admin:accounts_identityverification_change", args=[o.pk]),
+                    o.user.email,
+                    *(column(o) for column in columns),
+                )
+                for o in verifications
+            ),
+        ),
+    )
+
+
 class VerificationAdminBase(ReadOnlyAdmin):
     """Read-only detail with the document images (permission-checked view) and, for
     reviewers, the approve / reject / revoke form."""
@@ -132,45 +155,16 @@ class VerificationAdminBase(ReadOnlyAdmin):
 
     @admin.display(description=_("same document on other accounts"))
     def same_document_elsewhere(self, obj):
-        others = list(selectors.same_document_elsewhere(obj))
-        if not others:
-            return gettext("None")
-        return format_html(
-            '<ul class="identity-warning">{}</ul>',
-            format_html_join(
-                "",
-                '<li><a href="{}">{}</a> — {}</li>',
-                (
-                    (
-                        reverse("admin:accounts_identityverification_change", args=[o.pk]),
-                        o.user.email,
-                        o.get_state_display(),
-                    )
-                    for o in others
-                ),
-            ),
+        return _warning_list(
+            selectors.same_document_elsewhere(obj), lambda o: o.get_state_display()
         )
 
     @admin.display(description=_("other dates of birth declared for this document"))
     def other_birth_dates(self, obj):
-        others = selectors.other_birth_dates_declared(obj)
-        if not others:
-            return gettext("None")
-        return format_html(
-            '<ul class="identity-warning">{}</ul>',
-            format_html_join(
-                "",
-                '<li><a href="{}">{}</a> — {} — {}</li>',
-                (
-                    (
-                        reverse("admin:accounts_identityverification_change", args=[o.pk]),
-                        o.user.email,
-                        date_format(o.date_of_birth),
-                        o.get_state_display(),
-                    )
-                    for o in others
-                ),
-            ),
+        return _warning_list(
+            selectors.other_birth_dates_declared(obj),
+            lambda o: date_format(o.date_of_birth),
+            lambda o: o.get_state_display(),
         )
 
     @admin.display(description=_("images"))
