@@ -134,13 +134,8 @@ def verify(request):
                 messages.error(request, exc.message)
                 return redirect("accounts:verify")
         else:
-            try:
-                session = services.start_identity_check(
-                    verification=verification,
-                    return_url=request.build_absolute_uri(reverse("accounts:verify")),
-                )
-            except ProviderError as exc:
-                messages.warning(request, exc.message)
+            session = _start_identity_check(request, verification)
+            if session is None:
                 return redirect("accounts:verify")
             if session.redirect_url:
                 return redirect(session.redirect_url)
@@ -173,15 +168,23 @@ def _continue_identity_check(request):
     verification = selectors.latest_verification(request.user)
     if verification is None or verification.state != "pending" or verification.provider == "manual":
         return redirect("accounts:verify")
+    session = _start_identity_check(request, verification)
+    if session is None:
+        return redirect("accounts:verify")
+    return redirect(session.redirect_url or reverse("accounts:verify"))
+
+
+def _start_identity_check(request, verification):
+    """The provider's session for ``verification``, coming back to /verify/; None
+    (the user told why, as a warning) when the provider cannot be reached."""
     try:
-        session = services.start_identity_check(
+        return services.start_identity_check(
             verification=verification,
             return_url=request.build_absolute_uri(reverse("accounts:verify")),
         )
     except ProviderError as exc:
         messages.warning(request, exc.message)
-        return redirect("accounts:verify")
-    return redirect(session.redirect_url or reverse("accounts:verify"))
+        return None
 
 
 @never_cache

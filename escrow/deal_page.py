@@ -1,16 +1,33 @@
 """The deal page (and its chat part): what the buyer or the seller sees of a deal.
-Shared by the views that render it again with a bound form after an error."""
+Shared by the views that render it again with a bound form after an error, and by
+the page's one-click buttons (``deal_button``)."""
 
 from __future__ import annotations
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from . import selectors, services
+from .exceptions import EscrowError
 from .forms import MessageForm, ReplyForm, ReviewForm
 from .models import Deal, Review
 
 State = Deal.State
+
+
+def deal_button(request, pk: int, act, done: str):
+    """A one-click button on the deal page (POST): the deal as the user may see it
+    (404 otherwise), ``act(deal, now)`` (a service call as the user), then the
+    deal page again saying ``done``, or the refusal's message."""
+    deal = selectors.get_deal_for_user(request.user, pk)
+    try:
+        act(deal, timezone.now())
+    except EscrowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return redirect("escrow:detail", pk)
 
 
 def chat_context(request, deal, form=None) -> dict:

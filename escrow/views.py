@@ -21,7 +21,7 @@ from kernel.ratelimit import rate_limit
 
 from . import selectors, services
 from .checklists import checklist_for
-from .deal_page import render_deal_page
+from .deal_page import deal_button, render_deal_page
 from .exceptions import CardError, EscrowError, LatePayment
 from .forms import AcknowledgeForm, CardForm, HandoverForm, ManualPayoutForm, PayoutCountryForm
 from .gateways import get_gateway
@@ -303,25 +303,23 @@ def _json_list(text: str) -> list[str]:
 @login_required
 @require_POST
 def accept(request, pk: int):
-    deal = selectors.get_deal_for_user(request.user, pk)
-    try:
-        services.accept_deal(deal_id=deal.pk, buyer=request.user, now=timezone.now())
-        messages.success(request, _("Accepted. The seller is paid after the protection window."))
-    except EscrowError as exc:
-        _error(request, exc)
-    return redirect("escrow:detail", pk)
+    return deal_button(
+        request,
+        pk,
+        lambda deal, now: services.accept_deal(deal_id=deal.pk, buyer=request.user, now=now),
+        _("Accepted. The seller is paid after the protection window."),
+    )
 
 
 @login_required
 @require_POST
 def extend(request, pk: int):
-    deal = selectors.get_deal_for_user(request.user, pk)
-    try:
-        services.extend_inspection(deal_id=deal.pk, buyer=request.user, now=timezone.now())
-        messages.success(request, _("The inspection period was extended."))
-    except EscrowError as exc:
-        _error(request, exc)
-    return redirect("escrow:detail", pk)
+    return deal_button(
+        request,
+        pk,
+        lambda deal, now: services.extend_inspection(deal_id=deal.pk, buyer=request.user, now=now),
+        _("The inspection period was extended."),
+    )
 
 
 # ------------------------------------------------------------------ payouts

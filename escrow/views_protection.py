@@ -19,7 +19,7 @@ from kernel.private_files import private_file_response
 from kernel.ratelimit import consume, too_many_requests
 
 from . import selectors, services
-from .deal_page import chat_context, render_deal_page
+from .deal_page import chat_context, deal_button, render_deal_page
 from .exceptions import EscrowError
 from .forms import AnswerForm, DisputeForm, MessageForm, ReplyForm, ReviewForm
 from .models import Deal, DealMessage, Dispute, DisputeEvidence, Review
@@ -139,13 +139,14 @@ def answer_case(request, pk: int):
 @require_POST
 def request_refund(request, pk: int):
     """The buyer of a watched deal asks for the refund offered to them."""
-    deal = selectors.get_deal_for_user(request.user, pk)
-    try:
-        services.refund_watched_deal(deal_id=deal.pk, actor=request.user, now=timezone.now())
-        messages.success(request, _("The deal was refunded. Your money is on its way back."))
-    except EscrowError as exc:
-        messages.error(request, exc.message)
-    return redirect("escrow:detail", pk)
+    return deal_button(
+        request,
+        pk,
+        lambda deal, now: services.refund_watched_deal(
+            deal_id=deal.pk, actor=request.user, now=now
+        ),
+        _("The deal was refunded. Your money is on its way back."),
+    )
 
 
 @login_required

@@ -17,17 +17,11 @@ from pathlib import Path
 
 from django.db import transaction
 
+from .models.rules import Rule as CurrentRule
+
 CATALOGUE_PATH = Path(__file__).resolve().parent / "data" / "rules.json"
-SUBSTANCE = (
-    "title_en",
-    "title_zh",
-    "description_en",
-    "description_zh",
-    "severity",
-    "points_half",
-    "default_sanction",
-    "detection",
-)
+# What a rule version fixes: the model's list (the file's entries carry each).
+SUBSTANCE = CurrentRule.SUBSTANCE_FIELDS
 
 
 @dataclass

@@ -1,7 +1,13 @@
 """What the system writes into a record in English ("deal 12 released", "refund of
 a watched deal"), said in the reader's language when it is shown. The rows keep
 the English as recorded (search, logs, exports); a text that matches none of the
-patterns — a moderator's own reason — is shown as written."""
+patterns — a moderator's own reason — is shown as written.
+
+The wording here is the moderators' (the record as staff read it). An audience
+may have its own for some records (``register_wording``: e.g. "owner", the user a
+record is about, told "your account" where moderators read "the seller's
+account"); ``system_text(text, audience=…)`` uses it where there is one, else the
+moderators' wording."""
 
 from __future__ import annotations
 
@@ -222,10 +228,39 @@ def register_pattern(pattern: str, message, **formatters) -> None:
     VALUE_FORMATTERS.update(formatters)
 
 
-def system_text(text: str | None) -> str:
-    """``text`` in the active language when the system wrote it, else as it is."""
+#: Wordings for one audience, where it differs: {audience: [(pattern, message)]}.
+AUDIENCES: dict[str, list] = {}
+
+
+def register_wording(audience: str, pattern: str, message, **formatters) -> None:
+    """How ``audience`` is told a record matching ``pattern`` (a regular expression
+    with named groups; ``re.escape`` a whole text): ``message``, with the groups'
+    values said by ``formatters`` or as system text."""
+    AUDIENCES.setdefault(audience, []).append((re.compile(pattern, re.S), message))
+    VALUE_FORMATTERS.update(formatters)
+
+
+def _said(text: str, patterns) -> str | None:
+    for pattern, message in patterns:
+        found = pattern.fullmatch(text)
+        if found:
+            values = {
+                k: VALUE_FORMATTERS[k](v) if k in VALUE_FORMATTERS else system_text(v)
+                for k, v in found.groupdict().items()
+            }
+            return str(message) % values
+    return None
+
+
+def system_text(text: str | None, *, audience: str | None = None) -> str:
+    """``text`` in the active language when the system wrote it, else as it is;
+    in ``audience``'s own wording where it has one."""
     if not text:
         return text or ""
+    if audience is not None:
+        said = _said(text, AUDIENCES.get(audience, ()))
+        if said is not None:
+            return said
     if text in EXACT:
         return str(EXACT[text])
     deal = re.fullmatch(r"deal (?P<deal>\d+) (?P<what>.+)", text)
@@ -241,12 +276,5 @@ def system_text(text: str | None) -> str:
                 else _("payout %(id)s: %(rest)s")
             )
             return str(message) % {"id": about["id"], "rest": rest}
-    for pattern, message in PATTERNS:
-        found = pattern.fullmatch(text)
-        if found:
-            values = {
-                k: VALUE_FORMATTERS[k](v) if k in VALUE_FORMATTERS else system_text(v)
-                for k, v in found.groupdict().items()
-            }
-            return str(message) % values
-    return text
+    said = _said(text, PATTERNS)
+    return text if said is None else said

@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from kernel.admin_display import ReadableValuesMixin
+from kernel.admin_display import ReadOnlyAdmin
 from kernel.admin_filters import AgeFilter
 from kernel.http import get_by_pk_or_404
 from kernel.money import format_money
@@ -286,7 +286,7 @@ class ListingAdmin(ListingAdminBase):
 
 
 @admin.register(ListingEvent)
-class ListingEventAdmin(ReadableValuesMixin, admin.ModelAdmin):
+class ListingEventAdmin(ReadOnlyAdmin):
     system_text_fields = ("reason",)
 
     list_display = ["created_at", "listing", "from_state", "to_state", "actor", "reason"]
@@ -294,12 +294,3 @@ class ListingEventAdmin(ReadableValuesMixin, admin.ModelAdmin):
     list_select_related = ["listing", "actor"]
     search_fields = ["=listing__id"]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

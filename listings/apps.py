@@ -39,13 +39,16 @@ class ListingsConfig(AppConfig):
 
 
 def _register_system_texts() -> None:
-    """What listings.services records in English, said in the reader's language in
-    the moderators' pages (kernel.system_text): a seller's edit names the fields."""
-    from django.utils.translation import pgettext_lazy
+    """What listings.services records in English, said in the reader's language
+    (kernel.system_text): in the moderators' pages a seller's edit names the
+    fields; to the seller, why governance took a listing down."""
+    import re
 
-    from kernel.system_text import register_pattern
+    from django.utils.translation import gettext_lazy, pgettext_lazy
 
-    from .models import Listing
+    from kernel.system_text import register_pattern, register_wording
+
+    from .models import BROKE_RULE_PREFIX, CLOSED_REASON, DECIDED_REASON, FROZEN_REASON, Listing
 
     def field_names(value: str) -> str:
         names = []
@@ -61,6 +64,17 @@ def _register_system_texts() -> None:
         pgettext_lazy("recorded by the system", "edited by the seller: %(fields)s"),
         fields=field_names,
     )
+    # Why governance took a listing down, as its seller is told (Listing.moderation_reason_text).
+    for pattern, message in [
+        (re.escape(FROZEN_REASON), gettext_lazy("Hidden while your account is frozen.")),
+        (re.escape(CLOSED_REASON), gettext_lazy("Taken down because your account was closed.")),
+        (re.escape(DECIDED_REASON), gettext_lazy("Taken down after a moderator's decision.")),
+        (
+            re.escape(BROKE_RULE_PREFIX) + r"(?P<rule>.*)",
+            gettext_lazy("Removed for breaking rule %(rule)s of the platform's rules."),
+        ),
+    ]:
+        register_wording("owner", pattern, message)
 
 
 def _reads_chinese() -> bool:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kernel.crypto import EncryptedTextField
+from kernel.system_text import system_text
 
 MAX_PRICE = 10_000_000_000  # minor units: 100,000,000.00 in the settlement currency
 MAX_FOLLOWERS = 2_000_000_000
@@ -61,8 +62,10 @@ class Region(models.TextChoices):
 
 #: The reasons the system records when governance's decisions take a listing
 #: down, as the rows keep them (an unfreeze finds the listings a freeze hid by
-#: ``FROZEN_REASON``); ``Listing.moderation_reason_text`` says them in the
-#: seller's language. A moderator's own reason is kept and shown as written.
+#: ``FROZEN_REASON``). ``Listing.moderation_reason_text`` says them to the seller
+#: through ``kernel.system_text`` (the one mechanism for recorded text), in the
+#: seller's own wording (audience "owner", registered in ``listings.apps``);
+#: a moderator's own reason is kept and shown as written.
 FROZEN_REASON = "hidden while the seller's account is frozen (governance)"
 CLOSED_REASON = "the seller's account was closed (governance)"
 DECIDED_REASON = "removed (governance)"
@@ -307,17 +310,7 @@ class Listing(models.Model):
     def moderation_reason_text(self) -> str:
         """Why the listing was rejected or removed, for its seller: a reason the
         system recorded in the reader's language, a moderator's as written."""
-        reason = self.moderation_reason
-        if reason.startswith(BROKE_RULE_PREFIX):
-            return gettext("Removed for breaking rule %(rule)s of the platform's rules.") % {
-                "rule": reason.removeprefix(BROKE_RULE_PREFIX)
-            }
-        said = {
-            FROZEN_REASON: gettext("Hidden while your account is frozen."),
-            CLOSED_REASON: gettext("Taken down because your account was closed."),
-            DECIDED_REASON: gettext("Taken down after a moderator's decision."),
-        }
-        return said.get(reason, reason)
+        return system_text(self.moderation_reason, audience="owner")
 
 
 class PendingListing(Listing):

@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 from allauth.mfa.models import Authenticator
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseNotAllowed
-from django.shortcuts import redirect
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kernel.money import short_duration
 
 from .. import services
-from ..exceptions import AccountsError
 from ..forms import AdminUserChangeForm, ReasonForm
 from ..models import (
     Standing,
     User,
 )
-from .common import ReadOnlyAdmin
+from .common import ReadOnlyAdmin, reason_action
 
 
 @admin.register(User)
@@ -75,25 +71,17 @@ class UserAdmin(DjangoUserAdmin):
         return super().render_change_form(request, context, *args, **kwargs)
 
     def lift_minor_view(self, request, user_id: int):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        if not request.user.has_perm("accounts.lift_minor_mark"):
-            raise PermissionDenied
-        form = ReasonForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, gettext("Give a reason for lifting the minor mark."))
-        else:
-            try:
-                services.lift_minor_mark(
-                    user_id=user_id, actor=request.user, reason=form.cleaned_data["reason"]
-                )
-            except User.DoesNotExist:
-                raise Http404
-            except AccountsError as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(request, gettext("The minor mark was lifted."))
-        return redirect("admin:accounts_user_change", user_id)
+        return reason_action(
+            request,
+            permission="accounts.lift_minor_mark",
+            act=lambda reason: services.lift_minor_mark(
+                user_id=user_id, actor=request.user, reason=reason
+            ),
+            missing=User.DoesNotExist,
+            no_reason=gettext("Give a reason for lifting the minor mark."),
+            done=gettext("The minor mark was lifted."),
+            back=reverse("admin:accounts_user_change", args=[user_id]),
+        )
 
 
 @admin.register(Standing)

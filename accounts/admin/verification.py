@@ -26,7 +26,7 @@ from ..models import (
     ImpersonationFlag,
     PendingVerification,
 )
-from .common import REVIEW_PERMISSION, ReadOnlyAdmin
+from .common import REVIEW_PERMISSION, ReadOnlyAdmin, reason_action
 
 
 class CountryFilter(admin.SimpleListFilter):
@@ -64,6 +64,29 @@ class DocumentNumberFilter(admin.SimpleListFilter):
         if self.value():
             return queryset.filter(document_number_hash=self.value())
         return queryset
+
+
+def _warning_list(verifications, *columns):
+    """Other verifications a moderator should see beside this one, each linked, by
+    its owner's e-mail and ``columns`` (verification → text); "None" when none."""
+    verifications = list(verifications)
+    if not verifications:
+        return gettext("None")
+    return format_html(
+        '<ul class="identity-warning">{}</ul>',
+        format_html_join(
+            "",
+            '<li><a href="{}">{}</a>' + " — {}" * len(columns) + "</li>",
+            (
+                (
+                    reverse("admin:accounts_identityverification_change", args=[o.pk]),
+                    o.user.email,
+                    *(column(o) for column in columns),
+                )
+                for o in verifications
+            ),
+        ),
+    )
 
 
 class VerificationAdminBase(ReadOnlyAdmin):
@@ -132,45 +155,16 @@ class VerificationAdminBase(ReadOnlyAdmin):
 
     @admin.display(description=_("same document on other accounts"))
     def same_document_elsewhere(self, obj):
-        others = list(selectors.same_document_elsewhere(obj))
-        if not others:
-            return gettext("None")
-        return format_html(
-            '<ul class="identity-warning">{}</ul>',
-            format_html_join(
-                "",
-                '<li><a href="{}">{}</a> — {}</li>',
-                (
-                    (
-                        reverse("admin:accounts_identityverification_change", args=[o.pk]),
-                        o.user.email,
-                        o.get_state_display(),
-                    )
-                    for o in others
-                ),
-            ),
+        return _warning_list(
+            selectors.same_document_elsewhere(obj), lambda o: o.get_state_display()
         )
 
     @admin.display(description=_("other dates of birth declared for this document"))
     def other_birth_dates(self, obj):
-        others = selectors.other_birth_dates_declared(obj)
-        if not others:
-            return gettext("None")
-        return format_html(
-            '<ul class="identity-warning">{}</ul>',
-            format_html_join(
-                "",
-                '<li><a href="{}">{}</a> — {} — {}</li>',
-                (
-                    (
-                        reverse("admin:accounts_identityverification_change", args=[o.pk]),
-                        o.user.email,
-                        date_format(o.date_of_birth),
-                        o.get_state_display(),
-                    )
-                    for o in others
-                ),
-            ),
+        return _warning_list(
+            selectors.other_birth_dates_declared(obj),
+            lambda o: date_format(o.date_of_birth),
+            lambda o: o.get_state_display(),
         )
 
     @admin.display(description=_("images"))
@@ -389,22 +383,14 @@ class ImpersonationFlagAdmin(ReadOnlyAdmin):
         return super().render_change_form(request, context, *args, **kwargs)
 
     def review_view(self, request, object_id: int):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        if not request.user.has_perm(REVIEW_PERMISSION):
-            raise PermissionDenied
-        form = ReasonForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, gettext("Write what you found."))
-        else:
-            try:
-                services.resolve_impersonation_flag(
-                    flag_id=object_id, actor=request.user, note=form.cleaned_data["reason"]
-                )
-            except ImpersonationFlag.DoesNotExist:
-                raise Http404
-            except AccountsError as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(request, gettext("Marked as reviewed."))
-        return redirect("admin:accounts_impersonationflag_change", object_id)
+        return reason_action(
+            request,
+            permission=REVIEW_PERMISSION,
+            act=lambda note: services.resolve_impersonation_flag(
+                flag_id=object_id, actor=request.user, note=note
+            ),
+            missing=ImpersonationFlag.DoesNotExist,
+            no_reason=gettext("Write what you found."),
+            done=gettext("Marked as reviewed."),
+            back=reverse("admin:accounts_impersonationflag_change", args=[object_id]),
+        )

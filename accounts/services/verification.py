@@ -385,52 +385,67 @@ def _announce(verification, actor, decision: str, reason: str, before: dict) -> 
     emails.send_on_commit(verification.pk, decision, user_id=verification.user_id)
 
 
+def _required_reason(reason: str | None, field: str = "reason") -> str:
+    """A moderator's reason, stripped; none (or blanks) is refused on ``field``."""
+    if not reason or not reason.strip():
+        raise VerificationRefused("reason_required", field=field)
+    return reason.strip()
+
+
+#: How a moderator's decision ends a verification: decision → (state, the field
+#: dated with the decision, the owner's status, whether a user still verified
+#: keeps that status: a rejected renewal leaves the current check standing).
+_ENDINGS = {
+    "rejected": (State.REJECTED, "decided_at", VerificationStatus.REJECTED, True),
+    "revoked": (State.REVOKED, "ended_at", VerificationStatus.REVOKED, False),
+}
+
+
+def _end_with_reason(
+    decision: str, *, verification_id: int, actor: User | None, reason: str, now: datetime | None
+) -> IdentityVerification:
+    """A moderator's ``decision`` (``_ENDINGS``) that ends a verification with a
+    reason the user sees (profile page and e-mail): the state, the date, the reason
+    and the owner's status recorded, audited and announced."""
+    to, stamp, user_status, keep_verified_user = _ENDINGS[decision]
+    now = now or timezone.now()
+    reason = _required_reason(reason)
+    with transaction.atomic():
+        user, verification = _lock(verification_id)
+        before = _snapshot(verification)
+        _transition(verification, to)
+        setattr(verification, stamp, now)
+        verification.decided_by = actor
+        verification.decision_reason = reason
+        verification.save()
+        if not (keep_verified_user and user.verification_status == VerificationStatus.VERIFIED):
+            _set_user_status(user, user_status, None)
+        _announce(verification, actor, decision, reason, before)
+    return verification
+
+
 def reject_verification(
     *, verification_id: int, actor: User | None, reason: str, now: datetime | None = None
 ) -> IdentityVerification:
     """pending → rejected, with a reason the user sees (profile page and e-mail)."""
-    now = now or timezone.now()
-    if not reason or not reason.strip():
-        raise VerificationRefused("reason_required", field="reason")
-    with transaction.atomic():
-        user, verification = _lock(verification_id)
-        before = _snapshot(verification)
-        _transition(verification, State.REJECTED)
-        verification.decided_at = now
-        verification.decided_by = actor
-        verification.decision_reason = reason.strip()
-        verification.save()
-        if user.verification_status != VerificationStatus.VERIFIED:
-            _set_user_status(user, VerificationStatus.REJECTED, None)
-        _announce(verification, actor, "rejected", reason.strip(), before)
-    return verification
+    return _end_with_reason(
+        "rejected", verification_id=verification_id, actor=actor, reason=reason, now=now
+    )
 
 
 def revoke_verification(
     *, verification_id: int, actor: User | None, reason: str, now: datetime | None = None
 ) -> IdentityVerification:
     """verified → revoked (e.g. the document turned out to be false or borrowed)."""
-    now = now or timezone.now()
-    if not reason or not reason.strip():
-        raise VerificationRefused("reason_required", field="reason")
-    with transaction.atomic():
-        user, verification = _lock(verification_id)
-        before = _snapshot(verification)
-        _transition(verification, State.REVOKED)
-        verification.ended_at = now
-        verification.decided_by = actor
-        verification.decision_reason = reason.strip()
-        verification.save()
-        _set_user_status(user, VerificationStatus.REVOKED, None)
-        _announce(verification, actor, "revoked", reason.strip(), before)
-    return verification
+    return _end_with_reason(
+        "revoked", verification_id=verification_id, actor=actor, reason=reason, now=now
+    )
 
 
 def lift_minor_mark(*, user_id: int, actor: User, reason: str, now: datetime | None = None) -> User:
     """A moderator lifts the minor mark (e.g. the date of birth was mistyped)."""
     now = now or timezone.now()
-    if not reason or not reason.strip():
-        raise VerificationRefused("reason_required", field="reason")
+    reason = _required_reason(reason)
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user_id)
         if not user.is_minor:
@@ -443,7 +458,7 @@ def lift_minor_mark(*, user_id: int, actor: User, reason: str, now: datetime | N
             actor=actor,
             action="accounts.user.minor_mark_lifted",
             target=user,
-            reason=reason.strip(),
+            reason=reason,
             before=before,
             after={"is_minor": False},
         )
@@ -455,21 +470,20 @@ def resolve_impersonation_flag(
 ) -> ImpersonationFlag:
     """A moderator records that a possible impersonation was looked into."""
     now = now or timezone.now()
-    if not note or not note.strip():
-        raise VerificationRefused("reason_required", field="note")
+    note = _required_reason(note, field="note")
     with transaction.atomic():
         flag = ImpersonationFlag.objects.select_for_update().get(pk=flag_id)
         if flag.resolved_at is not None:
             raise VerificationRefused("already_resolved")
         flag.resolved_at = now
         flag.resolved_by = actor
-        flag.resolution = note.strip()
+        flag.resolution = note
         flag.save(update_fields=["resolved_at", "resolved_by", "resolution"])
         record_audit(
             actor=actor,
             action="accounts.impersonation.reviewed",
             target=flag,
-            reason=note.strip(),
+            reason=note,
             before={"resolved": False},
             after={"resolved": True},
         )

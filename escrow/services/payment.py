@@ -114,16 +114,13 @@ def pay_deal(*, deal_id: int, buyer: User, card: dict, now: datetime) -> Deal:
     except GatewayError as exc:  # no intent, so no charge
         logger.warning("payment intent for deal %s not created: %s", deal_id, exc)
         raise PaymentFailed()
-    _start_payment_attempt(deal_id=deal_id, buyer=buyer, now=now)
-    try:
-        result = gateways.get_gateway().confirm_payment(
-            ref=payment.provider_ref, card=card, now=now
-        )
-    except GatewayError as exc:
-        _end_payment_attempt(deal_id)
-        logger.warning("payment confirm failed for deal %s: %s", deal_id, exc)
-        raise PaymentFailed()
-    return _after_confirm(deal_id=deal_id, result=result, now=now)
+    return _payment_step(
+        deal_id=deal_id,
+        buyer=buyer,
+        now=now,
+        step=lambda gateway: gateway.confirm_payment(ref=payment.provider_ref, card=card, now=now),
+        what="payment confirm",
+    )
 
 
 def complete_authentication(*, deal_id: int, buyer: User, success: bool, now: datetime) -> Deal:
@@ -132,14 +129,27 @@ def complete_authentication(*, deal_id: int, buyer: User, success: bool, now: da
     if deal.buyer_id != buyer.pk:
         raise NotAllowed()
     payment = deal.payment
+    return _payment_step(
+        deal_id=deal_id,
+        buyer=buyer,
+        now=now,
+        step=lambda gateway: gateway.complete_authentication(
+            ref=payment.provider_ref, success=success, now=now
+        ),
+        what="authentication",
+    )
+
+
+def _payment_step(*, deal_id: int, buyer: User, now: datetime, step, what: str) -> Deal:
+    """One call to the provider within the buyer's payment attempt (the attempt is
+    marked first, so a cancel is refused meanwhile): ``step(gateway)``'s answer is applied
+    (``_after_confirm``); a provider error ends the attempt and is ``PaymentFailed``."""
     _start_payment_attempt(deal_id=deal_id, buyer=buyer, now=now)
     try:
-        result = gateways.get_gateway().complete_authentication(
-            ref=payment.provider_ref, success=success, now=now
-        )
+        result = step(gateways.get_gateway())
     except GatewayError as exc:
         _end_payment_attempt(deal_id)
-        logger.warning("authentication failed for deal %s: %s", deal_id, exc)
+        logger.warning("%s failed for deal %s: %s", what, deal_id, exc)
         raise PaymentFailed()
     return _after_confirm(deal_id=deal_id, result=result, now=now)
 

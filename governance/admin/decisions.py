@@ -52,7 +52,7 @@ class AppealsToDecideFilter(admin.SimpleListFilter):
 
 
 @admin.register(Appeal)
-class AppealAdmin(admin.ModelAdmin):
+class AppealAdmin(ReadOnlyAdmin):
     list_display = [
         "id",
         "created_at",
@@ -79,15 +79,6 @@ class AppealAdmin(admin.ModelAdmin):
     ]
     fields = readonly_fields
     change_form_template = "admin/governance/appeal/change_form.html"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_decide_permission(self, request):
         return request.user.has_perm("governance.decide_appeal")

@@ -15,7 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from kernel import admin_filters as kernel_filters
-from kernel.admin_display import when
+from kernel.admin_display import ReadOnlyAdmin, when
 
 from .. import points as pts
 from .. import services
@@ -29,7 +29,7 @@ from ..models import (
 )
 from ..models.reports import evidence_facts
 from ..registry import text_of
-from ..services.sanctions import deductions
+from ..services.sanctions import deductions_by_user
 
 DECISIONS = {
     "confirm": _("Confirm: record a violation"),
@@ -130,38 +130,51 @@ def _evidence_html(report: Report):
 
 
 def _history_html(report: Report):
-    user = report.accused
-    if user is None:
-        return "—"
+    return _histories([report]).get(report.accused_id, "—")
+
+
+def _histories(reports) -> dict:
+    """The accused's record beside each case (points lost, measures in force, the
+    last 10 violations), by user id: a few queries for any number of cases."""
+    users = {r.accused_id for r in reports if r.accused_id is not None}
+    if not users:
+        return {}
     now = timezone.now()
-    lost = pts.points_lost(deductions(user), now)
-    past = Violation.objects.filter(user=user).select_related("rule").order_by("-decided_at")[:10]
-    items = format_html_join(
-        "",
-        "<li>{} {} — {} ({})</li>",
-        (
-            (
-                when(timezone.localtime(v.decided_at).date()),
-                v.rule.code,
-                v.get_status_display(),
-                pts.format_half(v.points_half),
+    lost = deductions_by_user(users)
+    past: dict[int, list] = {pk: [] for pk in users}
+    for v in (
+        Violation.objects.filter(user_id__in=users).select_related("rule").order_by("-decided_at")
+    ):
+        if len(past[v.user_id]) < 10:
+            past[v.user_id].append(v)
+    in_force: dict[int, list] = {pk: [] for pk in users}
+    for s in Sanction.objects.filter(user_id__in=users, status="active"):
+        if s.in_force(now):
+            in_force[s.user_id].append(s.get_kind_display())
+    return {
+        pk: format_html(
+            "<p>{}: <strong>{}</strong> / 12 · {}: {}</p><ul>{}</ul>",
+            _("points lost"),
+            pts.format_half(pts.points_lost(lost[pk], now)),
+            _("in force"),
+            ", ".join(str(k) for k in in_force[pk]) or "—",
+            format_html_join(
+                "",
+                "<li>{} {} — {} ({})</li>",
+                (
+                    (
+                        when(timezone.localtime(v.decided_at).date()),
+                        v.rule.code,
+                        v.get_status_display(),
+                        pts.format_half(v.points_half),
+                    )
+                    for v in past[pk]
+                ),
             )
-            for v in past
-        ),
-    )
-    in_force = [
-        s.get_kind_display()
-        for s in Sanction.objects.filter(user=user, status="active")
-        if s.in_force(now)
-    ]
-    return format_html(
-        "<p>{}: <strong>{}</strong> / 12 · {}: {}</p><ul>{}</ul>",
-        _("points lost"),
-        pts.format_half(lost),
-        _("in force"),
-        ", ".join(str(k) for k in in_force) or "—",
-        items or format_html("<li>{}</li>", _("no earlier violations")),
-    )
+            or format_html("<li>{}</li>", _("no earlier violations")),
+        )
+        for pk in users
+    }
 
 
 def _subject_text(report: Report):
@@ -173,7 +186,7 @@ def _subject_text(report: Report):
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(ReadOnlyAdmin):
     list_display = [
         "id",
         "created_at",
@@ -251,16 +264,7 @@ class ReportAdmin(admin.ModelAdmin):
     ]
     change_form_template = "admin/governance/report/change_form.html"
 
-    # -- permissions: read-only records; decisions through actions only
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
+    # -- permissions: read-only records (ReadOnlyAdmin); decisions through actions only
     def has_decide_permission(self, request):
         return request.user.has_perm("governance.decide_report")
 
@@ -388,7 +392,12 @@ class ReportAdmin(admin.ModelAdmin):
         ids = request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)
         if ids and request.POST.get("select_across") != "1":
             queryset = Report.objects.filter(pk__in=ids)
-        return list(queryset.select_related("rule", "accused", "claimed_by").order_by("pk"))
+        # The subjects one query per kind: the page names each case's subject.
+        return list(
+            queryset.select_related("rule", "accused", "claimed_by")
+            .prefetch_related("subject")
+            .order_by("pk")
+        )
 
     def _bulk_decision(self, request, queryset, decision):
         reports = self._selected(request, queryset)
@@ -419,6 +428,7 @@ class ReportAdmin(admin.ModelAdmin):
         return " ".join(parts)[:2000]
 
     def _decision_page(self, request, reports, decision, form, *, single: bool):
+        histories = _histories(reports)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -428,7 +438,7 @@ class ReportAdmin(admin.ModelAdmin):
                     "report": r,
                     "evidence": _evidence_html(r),
                     "text": _subject_text(r),
-                    "history": _history_html(r),
+                    "history": histories.get(r.accused_id, "—"),
                 }
                 for r in reports
             ],

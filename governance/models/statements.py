@@ -18,16 +18,15 @@ class StatementOfReasons(models.Model):
     must carry (GOVERNANCE.md) is a column, so none can be left out.
     """
 
-    class Measure(models.TextChoices):
-        POINTS = "points", _("Credit points deducted")
-        WARNING = "warning", _("Warning")
-        NO_NEW_LISTINGS = "no_new_listings", _("No new listings")
-        SELLING_SUSPENDED = "selling_suspended", _("Selling suspended")
-        CLOSED = "closed", _("Selling and buying closed")
-        MESSAGING_RESTRICTED = "messaging_restricted", _("Messaging restricted")
-        REPORTING_RESTRICTED = "reporting_restricted", _("Reporting restricted")
-        CONTENT_REMOVED = "content_removed", _("Content removed")
-        FREEZE = "freeze", _("Precautionary freeze")
+    # Points deducted, or one of the sanctions: a new kind of sanction is a measure
+    # a statement can name without a second list to keep in step.
+    Measure = models.TextChoices(
+        "Measure",
+        [
+            ("POINTS", ("points", _("Credit points deducted"))),
+            *((kind.name, (kind.value, kind.label)) for kind in Sanction.Kind),
+        ],
+    )
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="statements"

@@ -10,17 +10,15 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from kernel.money import compact_number, format_money, money_markup
+from kernel.templatetags import handoff as shared
 
 register = template.Library()
 
 
-@register.filter(needs_autoescape=True)
-def money(amount, currency=None, autoescape=True):
-    """Minor units → "US$1,499" / "1,499.50 美元" (the active language), kept on one line."""
-    if amount in (None, ""):
-        return ""
-    return money_markup(format_money(int(amount), currency or None, cents=False), autoescape)
+# The site's own filters (kernel), under the names listings' templates use: a
+# card's ``money`` is the site's ``price`` (no zero fraction: "US$1,499").
+money = register.filter("money", shared.price, needs_autoescape=True)
+compact = register.filter("compact", shared.compact)
 
 
 @functools.cache
@@ -107,14 +105,6 @@ def detail_url(pk) -> str:
     """``listing.pk|detail_url``: ``{% url 'listings:detail' listing.pk %}``, with
     ``reverse`` run once per process (and script prefix) rather than once per card."""
     return _detail_url_format(get_script_prefix()) % int(pk)
-
-
-@register.filter
-def compact(number):
-    """12,345 → "12.3K" (English) / "1.2万" (Chinese): numbers in cards."""
-    if number in (None, ""):
-        return ""
-    return compact_number(int(number))
 
 
 @register.filter

@@ -289,3 +289,33 @@ def test_a_digit_lookalike_in_the_number_is_a_field_error_not_a_500(client, odd)
     response = client.post("/verify/", form_data(document_number=X_NUMBER[:5] + odd + X_NUMBER[6:]))
     assert response.status_code == 200
     assert "document_number" in response.context["form"].errors
+
+
+def test_the_reviewer_sees_each_warning_list_linked_with_its_columns():
+    from django.contrib import admin
+    from django.utils.formats import date_format
+
+    from accounts.models import PendingVerification
+
+    user, other = UserFactory(), UserFactory()
+    first = submit(user, number="C01X00T47", document_type="passport", country="DE")
+    services.reject_verification(verification_id=first.pk, actor=moderator(), reason="Blurred.")
+    again = submit(
+        user, number="C01X00T47", document_type="passport", country="DE", birth=dt.date(1988, 3, 14)
+    )
+    screen = admin.site.get_model_admin(PendingVerification)
+    link = f"/admin/accounts/identityverification/{first.pk}/change/"
+    assert str(screen.other_birth_dates(again)) == (
+        f'<ul class="identity-warning"><li><a href="{link}">{user.email}</a>'
+        f" — {date_format(ADULT)} — Rejected</li></ul>"
+    )
+    assert str(screen.same_document_elsewhere(again)) == "None"
+    services.approve_verification(verification_id=again.pk, actor=None)
+    with pytest.raises(Exception):  # noqa: B017 - refused: verified for another account
+        submit(other, number="C01X00T47", document_type="passport", country="DE")
+    attempt = IdentityVerification.objects.filter(user=other).latest("pk")
+    verified = f"/admin/accounts/identityverification/{again.pk}/change/"
+    assert str(screen.same_document_elsewhere(attempt)) == (
+        f'<ul class="identity-warning"><li><a href="{verified}">{user.email}</a> — Verified</li>'
+        f'<li><a href="{link}">{user.email}</a> — Rejected</li></ul>'
+    )

@@ -100,6 +100,11 @@ def test_stripe_outage_keeps_the_submission_and_tells_the_user(client, monkeypat
     verification = IdentityVerification.objects.get(user=user)
     assert verification.state == "pending" and verification.provider_reference == ""
 
+    # Still down: continuing says so again and keeps the user on /verify/.
+    response = client.post("/verify/", {"action": "continue"}, follow=True)
+    assert response.redirect_chain == [("/verify/", 302)]
+    assert b"could not be reached" in response.content
+
     # Stripe is back: the user continues to the hosted check from /verify/.
     monkeypatch.setattr(StripeIdentityProvider, "http_client", FakeStripeHTTP())
     response = client.post("/verify/", {"action": "continue"})

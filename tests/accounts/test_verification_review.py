@@ -357,3 +357,49 @@ def test_a_refused_or_too_long_reason_comes_back_as_typed_beside_its_field(clien
     assert response.status_code == 200 and 'class="errorlist' in response.content.decode()
     verification.refresh_from_db()
     assert verification.state == "pending"
+
+
+def _minor():
+    user = UserFactory()
+    with pytest.raises(Exception):  # noqa: B017 - VerificationRefused
+        submit(user, birth=dt.date(2015, 1, 1))
+    return f"/admin/accounts/user/{user.pk}/", "/admin/accounts/user/999999/"
+
+
+def _flag():
+    owner = UserFactory()
+    verification = submit(owner)
+    services.approve_verification(verification_id=verification.pk, actor=None)
+    with pytest.raises(Exception):  # noqa: B017
+        submit(UserFactory())
+    flag = ImpersonationFlag.objects.get()
+    return (
+        f"/admin/accounts/impersonationflag/{flag.pk}/",
+        "/admin/accounts/impersonationflag/999999/",
+    )
+
+
+@pytest.mark.parametrize(
+    "make, action",
+    [(_minor, "lift-minor/"), (_flag, "review/")],
+    ids=["lift the minor mark", "review an impersonation flag"],
+)
+def test_each_reason_action_in_the_admin_answers_every_case_without_an_error_page(
+    client, make, action
+):
+    page, gone = make()
+    force_login_with_second_factor(client, moderator())
+    assert client.get(page + action).status_code == 405
+    assert client.post(gone + action, {"reason": "x"}).status_code == 404
+    written = AuditEntry.objects.count()
+    blank = client.post(page + action, {"reason": "  "}, follow=True)
+    assert blank.redirect_chain[-1][0] == page + "change/"
+    assert AuditEntry.objects.count() == written  # a reason is required
+    done = client.post(page + action, {"reason": "Checked."}, follow=True)
+    assert done.redirect_chain[-1][0] == page + "change/"
+    again = client.post(page + action, {"reason": "Checked."}, follow=True)
+    assert again.status_code == 200
+    audit = AuditEntry.objects.filter(reason="Checked.")
+    assert audit.count() == 1
+    shown = [str(m) for m in again.context["messages"]]
+    assert shown and shown != [str(m) for m in done.context["messages"]]

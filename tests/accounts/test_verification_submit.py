@@ -321,3 +321,48 @@ def test_submissions_are_rate_limited(client, settings):
     client.force_login(UserFactory())
     statuses = [_post(client, document_number="bad").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
+
+
+def test_a_rejected_renewal_keeps_the_user_verified_and_a_revocation_ends_it():
+    """The two decisions that end a verification with a reason: each dates its own
+    field, records the reason, and sets the owner's status by its own rule."""
+    user = UserFactory()
+    mod = UserFactory()
+    first = submit(user, now=NOW)
+    services.approve_verification(verification_id=first.pk, actor=None, now=NOW)
+    later = NOW + dt.timedelta(days=350)
+    renewal = submit(user, now=later)
+    with pytest.raises(VerificationRefused) as exc:
+        services.reject_verification(verification_id=renewal.pk, actor=mod, reason=" ", now=later)
+    assert exc.value.code == "reason_required"
+    services.reject_verification(
+        verification_id=renewal.pk, actor=mod, reason=" Blurred. ", now=later
+    )
+    renewal.refresh_from_db()
+    user.refresh_from_db()
+    assert (renewal.state, renewal.decided_at, renewal.decision_reason) == (
+        "rejected",
+        later,
+        "Blurred.",
+    )
+    assert user.verification_status == "verified"
+    services.revoke_verification(verification_id=first.pk, actor=mod, reason="Borrowed", now=later)
+    first.refresh_from_db()
+    user.refresh_from_db()
+    assert (first.state, first.ended_at, first.decided_by, first.decision_reason) == (
+        "revoked",
+        later,
+        mod,
+        "Borrowed",
+    )
+    assert (user.verification_status, user.verified_until) == ("revoked", None)
+    actions = list(
+        AuditEntry.objects.filter(action__in=_ENDED).order_by("pk").values_list("action", "reason")
+    )
+    assert actions == [
+        ("accounts.verification.rejected", "Blurred."),
+        ("accounts.verification.revoked", "Borrowed"),
+    ]
+
+
+_ENDED = ["accounts.verification.rejected", "accounts.verification.revoked"]

@@ -186,3 +186,38 @@ def test_my_deals_lists_both_roles_within_a_query_budget(
         response = client.get(reverse("escrow:my_deals"))
     assert response.status_code == 200
     assert listing.title in response.content.decode()
+
+
+@pytest.mark.parametrize("button", ["accept", "extend", "request_refund"])
+def test_each_deal_page_button_answers_a_stranger_a_refusal_and_a_success(
+    client, buyer, listing, button
+):
+    """The deal page's one-click buttons: 404 for whoever may not see the deal, the
+    refusal's message on the deal page, and the deal page saying what was done."""
+    from django.utils import timezone
+
+    deal = open_and_pay(buyer, listing, timezone.now())
+    url = reverse(f"escrow:{button}", args=[deal.pk])
+    client.force_login(VerifiedUserFactory())
+    assert client.post(url).status_code == 404
+    client.force_login(buyer)
+    refused = client.post(url, follow=True)  # funded, not delivered nor watched: refused
+    assert refused.redirect_chain == [(reverse("escrow:detail", args=[deal.pk]), 302)]
+    assert [m.level_tag for m in refused.context["messages"]] == ["error"]
+    deal.refresh_from_db()
+    assert deal.state == Deal.State.FUNDED
+    if button == "request_refund":
+        services.watch_deal(deal_id=deal.pk, reason="listing removed", now=timezone.now())
+    else:
+        hand_over(deal, timezone.now())
+    done = client.post(url, follow=True)
+    assert [m.level_tag for m in done.context["messages"]] == ["success"]
+    deal.refresh_from_db()
+    assert (
+        deal.state
+        == {
+            "accept": Deal.State.ACCEPTED,
+            "extend": Deal.State.DELIVERED,
+            "request_refund": Deal.State.REFUNDED,
+        }[button]
+    )

@@ -193,3 +193,32 @@ def test_staff_without_mfa_cannot_reach_the_queue(client):
     Authenticator.objects.filter(user=staff).delete()
     client.force_login(staff)
     assert client.get(QUEUE).status_code in (302, 403)
+
+
+def test_the_bulk_decision_page_shows_every_case_without_a_query_per_case(
+    mod_client, moderator, reporter
+):
+    """Each case on the page names its subject and shows the accused's record
+    (points, measures in force, past violations): the queries do not grow with
+    the number of cases ticked."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import VerifiedUserFactory
+
+    def page_queries(n):
+        reports = []
+        for _ in range(n):
+            accused = VerifiedUserFactory()
+            confirm(user=accused, rule="BEH-07", moderator=moderator, now=timezone.now())
+            reports.append(_report(reporter, accused, rule="BEH-01"))
+        data = {"action": "confirm_selected", ACTION_CHECKBOX_NAME: [r.pk for r in reports]}
+        with CaptureQueriesContext(connection) as queries:
+            page = mod_client.post(QUEUE, data)
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert all(r.accused.email in html or str(r.accused) in html for r in reports)
+        assert html.count("BEH-07") >= n  # each accused's earlier violation
+        return len(queries)
+
+    assert page_queries(2) == page_queries(6)

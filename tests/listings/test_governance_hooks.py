@@ -110,3 +110,45 @@ def test_the_seller_reads_why_the_system_took_a_listing_down_in_their_language(
     assert "(governance)" not in dashboard and "removed for breaking rule" not in dashboard
     hidden.refresh_from_db()
     assert hidden.state == State.REMOVED  # the unfreeze still finds what a freeze hid
+
+
+@pytest.mark.parametrize(
+    ("recorded", "en", "zh"),
+    [
+        (
+            "hidden while the seller's account is frozen (governance)",
+            "Hidden while your account is frozen.",
+            "您的账号被冻结期间暂不展示。",
+        ),
+        (
+            "the seller's account was closed (governance)",
+            "Taken down because your account was closed.",
+            "因您的账号已注销而下架。",
+        ),
+        (
+            "removed (governance)",
+            "Taken down after a moderator's decision.",
+            "经审核员裁定后下架。",
+        ),
+        (
+            "removed for breaking rule LST-03",
+            "Removed for breaking rule LST-03 of the platform's rules.",
+            "因违反平台规则 LST-03 被下架。",
+        ),
+        ("Blurry screenshots", "Blurry screenshots", "Blurry screenshots"),
+        ("", "", ""),
+    ],
+)
+def test_every_recorded_take_down_reason_reads_in_the_sellers_wording(recorded, en, zh):
+    from django.utils import translation
+
+    from kernel.system_text import system_text
+    from listings.models import Listing
+
+    listing = Listing(moderation_reason=recorded)
+    for lang, expected in (("en", en), ("zh-hans", zh)):
+        with translation.override(lang):
+            assert listing.moderation_reason_text == expected
+            assert system_text(recorded, audience="owner") == expected
+    with translation.override("en"):  # moderators keep their own wording
+        assert system_text("removed (governance)") == "removed (governance)"

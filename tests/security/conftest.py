@@ -1,4 +1,4 @@
-"""Security suites: the world fixture and the summary line of their figures."""
+"""Security suites: the world fixtures and the summary line of their figures."""
 
 from __future__ import annotations
 
@@ -47,3 +47,13 @@ def security_world(db):
     from .world import build_world
 
     return build_world()
+
+
+@pytest.fixture
+def world(db, settings):
+    """The hostile-client suites' world (``hostile.hostile_world``: rate limits off,
+    the probes send thousands of requests per role). ``test_access_matrix`` has its
+    own, with the limits on."""
+    from .hostile import hostile_world
+
+    return hostile_world(settings)

@@ -37,17 +37,11 @@ from .hostile import (
     Findings,
     _cases,
     clients,
-    hostile_world,
     is_admin,
     targets,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world(db, settings):
-    return hostile_world(settings)
 
 
 # ------------------------------------------------------------------ methods

@@ -18,17 +18,11 @@ from .hostile import (
     _login,
     build_world,
     clients,
-    hostile_world,
     is_admin,
     targets,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world(db, settings):
-    return hostile_world(settings)
 
 
 # --------------------------------------------------------------------- bodies

@@ -164,38 +164,32 @@ def build_world() -> World:
     pending = escrow.open_deal(buyer=bob, listing_id=listing_for("pending").pk, now=now)
     w.objects["deal_pending"] = pending
 
-    funded = escrow.open_deal(buyer=bob, listing_id=listing_for("funded").pk, now=now)
-    escrow.acknowledge_transfer_policy(deal_id=funded.pk, buyer=bob, note="policy", now=now)
-    escrow.pay_deal(deal_id=funded.pk, buyer=bob, card=GOOD_CARD, now=now)
-    funded.refresh_from_db()
+    def paid(name, *, handed_over=None):
+        """A deal Bob paid for; ``handed_over`` (login, password): and Alice handed over."""
+        deal = escrow.open_deal(buyer=bob, listing_id=listing_for(name).pk, now=now)
+        escrow.acknowledge_transfer_policy(deal_id=deal.pk, buyer=bob, note="policy", now=now)
+        escrow.pay_deal(deal_id=deal.pk, buyer=bob, card=GOOD_CARD, now=now)
+        if handed_over:
+            login, password = handed_over
+            escrow.hand_over(
+                deal_id=deal.pk,
+                seller=alice,
+                login=login,
+                password=password,
+                checklist=[key for key, _ in checklist_for("youtube")],
+                now=now,
+            )
+        deal.refresh_from_db()
+        return deal
+
+    funded = paid("funded")
     w.objects["deal_funded"] = funded
     w.objects["listing_reserved"] = funded.listing
 
-    delivered = escrow.open_deal(buyer=bob, listing_id=listing_for("delivered").pk, now=now)
-    escrow.acknowledge_transfer_policy(deal_id=delivered.pk, buyer=bob, note="policy", now=now)
-    escrow.pay_deal(deal_id=delivered.pk, buyer=bob, card=GOOD_CARD, now=now)
-    escrow.hand_over(
-        deal_id=delivered.pk,
-        seller=alice,
-        login="owner@example.com",
-        password="s3cret-pass-of-the-account",
-        checklist=[key for key, _ in checklist_for("youtube")],
-        now=now,
-    )
-    delivered.refresh_from_db()
+    delivered = paid("delivered", handed_over=("owner@example.com", "s3cret-pass-of-the-account"))
     w.objects["deal_delivered"] = delivered
 
-    released = escrow.open_deal(buyer=bob, listing_id=listing_for("released").pk, now=now)
-    escrow.acknowledge_transfer_policy(deal_id=released.pk, buyer=bob, note="policy", now=now)
-    escrow.pay_deal(deal_id=released.pk, buyer=bob, card=GOOD_CARD, now=now)
-    escrow.hand_over(
-        deal_id=released.pk,
-        seller=alice,
-        login="owner2@example.com",
-        password="another-s3cret",
-        checklist=[key for key, _ in checklist_for("youtube")],
-        now=now,
-    )
+    released = paid("released", handed_over=("owner2@example.com", "another-s3cret"))
     escrow.accept_deal(deal_id=released.pk, buyer=bob, now=now)
     released.refresh_from_db()
     escrow.release_deal(deal_id=released.pk, now=released.due_at + timedelta(seconds=1))
