@@ -3,6 +3,7 @@ from __future__ import annotations
 import functools
 
 from django import template
+from django.conf import settings
 from django.templatetags.static import PrefixNode
 from django.urls import get_script_prefix, reverse
 from django.utils import translation
@@ -78,6 +79,27 @@ def sales_text(n) -> str:
     """ "3 sales" / "3 笔成交": the card's count of a seller's completed sales."""
     n = int(n)
     return ngettext("%(n)s sale", "%(n)s sales", n) % {"n": n}
+
+
+@register.filter
+def cover_src(listing, media_prefix=None) -> str:
+    """``listing|cover_src(media_prefix)``: the URL of a card's cover thumbnail
+    (the ``cover_shot`` column of ``selectors._cards``) by the one rule of
+    ``listings.media.screenshot_src``; "" without one."""
+    from listings.media import screenshot_src
+    from listings.models import Listing
+
+    shot_id, _sep, name = (getattr(listing, "cover_shot", None) or "").partition(":")
+    if not name:
+        return ""
+    return screenshot_src(
+        listing_public=listing.state in Listing.PUBLIC_STATES,
+        listing_id=listing.pk,
+        shot_id=shot_id,
+        name=name,
+        kind="thumb",
+        media_url=media_prefix if media_prefix is not None else settings.MEDIA_URL,
+    )
 
 
 @register.simple_tag
