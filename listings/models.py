@@ -409,10 +409,14 @@ class ScreenshotMove(models.Model):
     only while there is work; the task after commit and the sweeper remove it.
     ``listing_id`` is no foreign key: orphans outlive a deleted listing."""
 
-    listing_id = models.BigIntegerField(unique=True)
-    pending = models.BooleanField(default=True)
-    orphans = models.JSONField(default=list, blank=True)
-    updated_at = models.DateTimeField(default=timezone.now)
+    listing_id = models.BigIntegerField(_("listing"), unique=True)
+    pending = models.BooleanField(_("move pending"), default=True)
+    orphans = models.JSONField(_("old files to delete"), default=list, blank=True)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("screenshot move")
+        verbose_name_plural = _("screenshot moves")
 
     def __str__(self) -> str:
         return f"screenshot move of listing {self.listing_id}"

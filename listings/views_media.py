@@ -29,7 +29,11 @@ def screenshot_file(request, pk: int, shot_pk: int, kind: str):
         return private_file_response(
             name,
             storage=ScreenshotStorage.storage_for(name),
-            cache_control=PUBLIC_CACHE if shot.listing.is_public else "",
+            # Public only for anonymous visitors: a signed-in response is never
+            # cached (tests/security/test_private_caching.py).
+            cache_control=(
+                PUBLIC_CACHE if shot.listing.is_public and not request.user.is_authenticated else ""
+            ),
         )
     except (OSError, ValueError):  # a storage that refuses the name: not there
         raise Http404 from None

@@ -43,11 +43,15 @@ class Migration(migrations.Migration):
             name='ScreenshotMove',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('listing_id', models.BigIntegerField(unique=True)),
-                ('pending', models.BooleanField(default=True)),
-                ('orphans', models.JSONField(blank=True, default=list)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('listing_id', models.BigIntegerField(unique=True, verbose_name='listing')),
+                ('pending', models.BooleanField(default=True, verbose_name='move pending')),
+                ('orphans', models.JSONField(blank=True, default=list, verbose_name='old files to delete')),
+                ('updated_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='updated')),
             ],
+            options={
+                'verbose_name': 'screenshot move',
+                'verbose_name_plural': 'screenshot moves',
+            },
         ),
         migrations.AlterField(
             model_name='listingscreenshot',
