@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from kernel.money import compact_number, format_money, money_markup
+from listings.media import screenshot_src
 
 register = template.Library()
 
@@ -86,14 +87,11 @@ def cover_src(listing, media_prefix=None) -> str:
     """``listing|cover_src(media_prefix)``: the URL of a card's cover thumbnail
     (the ``cover_shot`` column of ``selectors._cards``) by the one rule of
     ``listings.media.screenshot_src``; "" without one."""
-    from listings.media import screenshot_src
-    from listings.models import Listing
-
     shot_id, _sep, name = (getattr(listing, "cover_shot", None) or "").partition(":")
     if not name:
         return ""
     return screenshot_src(
-        listing_public=listing.state in Listing.PUBLIC_STATES,
+        listing_public=listing.is_public,
         listing_id=listing.pk,
         shot_id=shot_id,
         name=name,

@@ -400,3 +400,33 @@ def test_the_worker_moves_the_files_after_each_change_of_visibility(celery_worke
     assert _wait_for(lambda: all(n.startswith(media.PRIVATE_PREFIX) for n in _names(listing)))
     assert _wait_for(lambda: not ScreenshotMove.objects.filter(listing_id=listing.pk).exists())
     assert all(client.get(f"/media/{n}").status_code == 404 for n in public)
+
+
+# ------------------------------------------------------------ cached pages
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cached_pages_follow_a_move_of_the_files(settings, seller, mod):
+    """The fragment caches keep rendered HTML: a move (new names, another side) is a
+    change they show, so the catalogue, the home page and the listing page (parts
+    and the anonymous visitor's whole page) are rendered afresh after it."""
+    from django.core.cache import cache
+
+    from listings import fragments
+
+    settings.FRAGMENT_CACHE = True
+    cache.delete_many([fragments.GEN_KEY, fragments.ALL_KEY])
+    client = Client()
+    listing = published(seller, mod)  # the move has not run: the view's URLs
+    shot = listing.screenshots.get()
+    pages = (f"/listings/{listing.pk}/", "/listings/", "/")
+    for _ in range(3):  # the listing page keeps the anonymous page on its second view
+        for path in pages:
+            assert _view(listing, shot, "thumb") in client.get(path).content.decode()
+
+    sync_listing_media(listing_id=listing.pk)
+    shot.refresh_from_db()
+    for path in pages:
+        html = client.get(path).content.decode()
+        assert f"/media/{shot.thumbnail.name}" in html, path
+        assert "/screenshots/" not in html, path
