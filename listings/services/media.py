@@ -48,10 +48,20 @@ def is_public_state(state: str) -> bool:
 def request_media_sync(listing_id: int) -> None:
     """Mark ``listing_id``'s files to move toward its current visibility and enqueue
     the move after commit. Caller holds the listing's row lock in its transaction."""
-    ScreenshotMove.objects.update_or_create(
-        listing_id=listing_id, defaults={"pending": True, "updated_at": timezone.now()}
-    )
+    _mark([listing_id])
     enqueue_on_commit(TASK, listing_id)
+
+
+def _mark(listing_ids) -> None:
+    """Mark (or mark again) listings as pending, in one statement (an upsert): it
+    runs inside escrow's checkout, on every reservation."""
+    now = timezone.now()
+    ScreenshotMove.objects.bulk_create(
+        [ScreenshotMove(listing_id=pk, pending=True, updated_at=now) for pk in listing_ids],
+        update_conflicts=True,
+        unique_fields=["listing_id"],
+        update_fields=["pending", "updated_at"],
+    )
 
 
 def _delete_quietly(names) -> None:
@@ -200,14 +210,10 @@ def sweep_media_moves(*, batch_size: int = SWEEP_BATCH) -> int:
 def mark_listings_for_sync(*, listing_ids) -> int:
     """Mark listings to be checked by the sweeper (the command and the migration of
     existing files). Returns how many marks were made or renewed."""
-    now = timezone.now()
-    count = 0
-    for listing_id in listing_ids:
-        ScreenshotMove.objects.update_or_create(
-            listing_id=listing_id, defaults={"pending": True, "updated_at": now}
-        )
-        count += 1
-    return count
+    ids = sorted(set(listing_ids))
+    if ids:
+        _mark(ids)
+    return len(ids)
 
 
 def find_misplaced_listings(*, batch_size: int = 500):
