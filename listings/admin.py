@@ -30,7 +30,7 @@ from .forms import RejectForm
 from .models import Listing, ListingEvent, ListingScreenshot, PendingListing
 from .policies import policy_for
 from .selectors import COVER_SHOT
-from .templatetags.listings_tags import cover_src
+from .templatetags.listings_tags import cover_url
 
 State = Listing.State
 
@@ -75,7 +75,7 @@ class ListingAdminBase(admin.ModelAdmin):
 
     @admin.display(description=_("screenshot"))
     def cover(self, obj):
-        url = cover_src(obj)  # the permission-checked view while not public
+        url = cover_url(obj)  # the permission-checked view while not public
         if not url:
             return "—"
         return format_html('<img src="{}" alt="" class="admin-thumb" width="96">', url)

@@ -109,8 +109,9 @@ def screenshot_view_url(listing_id: int, shot_id: int, kind: str) -> str:
 def _view_url_format(script_prefix: str) -> str:
     from django.urls import reverse
 
-    url = reverse("listings:screenshot_file", args=[987654321, 123456789, "image"])
-    return url.replace("987654321", "%d").replace("123456789", "%d").replace("image", "%s")
+    url = reverse("listings:screenshot_file", args=[987654321, 123456789, "kind0marker"])
+    url = url.replace("%", "%%")
+    return url.replace("987654321", "%d").replace("123456789", "%d").replace("kind0marker", "%s")
 
 
 def screenshot_src(

@@ -84,9 +84,18 @@ def sales_text(n) -> str:
 
 @register.filter
 def cover_src(listing, media_prefix=None) -> str:
-    """``listing|cover_src(media_prefix)``: the URL of a card's cover thumbnail
-    (the ``cover_shot`` column of ``selectors._cards``) by the one rule of
-    ``listings.media.screenshot_src``; "" without one."""
+    """``listing|cover_src(media_prefix)``: the URL of a card's cover thumbnail (the
+    ``cover_shot`` column of ``selectors._cards``) by the one rule of
+    ``listings.media.screenshot_src``; "" without one — and for a listing that is
+    not public: a card is what buyers see (a watched listing that was sold shows
+    its placeholder, not an image its viewer may not open)."""
+    if not listing.is_public:
+        return ""
+    return cover_url(listing, media_prefix)
+
+
+def cover_url(listing, media_prefix=None) -> str:
+    """The cover's URL whatever the listing's state (the moderators' list)."""
     shot_id, _sep, name = (getattr(listing, "cover_shot", None) or "").partition(":")
     if not name:
         return ""

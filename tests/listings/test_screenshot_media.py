@@ -58,6 +58,15 @@ def mod():
     return moderator()
 
 
+def test_the_views_url_is_the_routes_url():
+    from django.urls import reverse
+
+    for kind in ("image", "thumb"):
+        assert media.screenshot_view_url(12, 345, kind) == reverse(
+            "listings:screenshot_file", args=[12, 345, kind]
+        )
+
+
 # ------------------------------------------------------------------ drafts
 
 
@@ -400,6 +409,37 @@ def test_the_worker_moves_the_files_after_each_change_of_visibility(celery_worke
     assert _wait_for(lambda: all(n.startswith(media.PRIVATE_PREFIX) for n in _names(listing)))
     assert _wait_for(lambda: not ScreenshotMove.objects.filter(listing_id=listing.pk).exists())
     assert all(client.get(f"/media/{n}").status_code == 404 for n in public)
+
+
+# ------------------------------------------------- cards and the moderators
+
+
+@pytest.mark.django_db
+def test_a_watched_listing_taken_down_shows_no_image_on_the_buyers_card(client, seller, mod):
+    from django.utils import timezone
+
+    from listings.watch import watch_listing
+
+    listing = _publish(seller, mod)
+    buyer = VerifiedUserFactory()
+    watch_listing(user=buyer, listing_id=listing.pk, now=timezone.now())
+    client.force_login(buyer)
+    assert "/media/listings/thumbs/" in client.get("/watchlist/").content.decode()
+    services.remove_listing(actor=mod, listing_id=listing.pk, reason="x")
+    sync_listing_media(listing_id=listing.pk)
+    html = client.get("/watchlist/").content.decode()
+    assert "listing-thumb-empty" in html  # the placeholder, not a broken image
+    assert "/media/" not in html and "/screenshots/" not in html
+
+
+@pytest.mark.django_db
+def test_the_moderators_list_shows_a_drafts_cover_through_the_view(client, seller, mod):
+    listing = draft(seller)
+    shot = listing.screenshots.get()
+    force_login_with_second_factor(client, mod)
+    html = client.get("/admin/listings/listing/").content.decode()
+    assert _view(listing, shot, "thumb") in html
+    assert client.get(_view(listing, shot, "thumb")).status_code == 200
 
 
 # ------------------------------------------------------------ cached pages
