@@ -385,6 +385,28 @@ def test_the_command_moves_files_uploaded_before_the_rule(seller, mod):
     assert _names(listing) == names
 
 
+@pytest.mark.django_db
+def test_the_migration_marks_the_public_files_of_listings_that_are_not_public(seller, mod):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("listings.migrations.0010_screenshot_storage_sides")
+    hidden = draft(seller)
+    shot = hidden.screenshots.get()
+    legacy = media.copy_to(shot.thumbnail.name, public=True, thumbnail=True)
+    ListingScreenshot.objects.filter(pk=shot.pk).update(thumbnail=legacy)
+    _publish(seller, mod)  # public files of a public listing: left alone
+    ScreenshotMove.objects.all().delete()
+
+    migration.mark_files_of_hidden_listings(apps, None)
+
+    assert list(ScreenshotMove.objects.values_list("listing_id", flat=True)) == [hidden.pk]
+    assert sweep_media_moves() == 1
+    assert not default_storage.exists(legacy)
+    assert all(n.startswith(media.PRIVATE_PREFIX) for n in _names(hidden))
+
+
 # ------------------------------------------------------------ real worker
 
 
