@@ -380,12 +380,7 @@ class ListingScreenshot(models.Model):
         # ``self.listing`` is the parent row already loaded (listing.screenshots.all()
         # and the detail page's prefetch set it): no query.
         return screenshot_src(
-            listing_public=self.listing.is_public,
-            listing_id=self.listing_id,
-            shot_id=self.pk,
-            name=name,
-            kind=kind,
-            media_url=settings.MEDIA_URL,
+            self.listing.is_public, self.listing_id, self.pk, name, kind, settings.MEDIA_URL
         )
 
     @property

@@ -13,6 +13,9 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from kernel.money import compact_number, format_money, money_markup
 from listings.media import screenshot_src
+from listings.models import Listing
+
+PUBLIC_STATES = Listing.PUBLIC_STATES
 
 register = template.Library()
 
@@ -88,24 +91,26 @@ def cover_src(listing, media_prefix=None) -> str:
     ``cover_shot`` column of ``selectors._cards``) by the one rule of
     ``listings.media.screenshot_src``; "" without one — and for a listing that is
     not public: a card is what buyers see (a watched listing that was sold shows
-    its placeholder, not an image its viewer may not open)."""
-    if not listing.is_public:
+    its placeholder, not an image its viewer may not open). Called once per card:
+    kept to a few attribute reads."""
+    cover = getattr(listing, "cover_shot", None)
+    if not cover or listing.state not in PUBLIC_STATES:
         return ""
-    return cover_url(listing, media_prefix)
+    return cover_url(listing, media_prefix, cover)
 
 
-def cover_url(listing, media_prefix=None) -> str:
+def cover_url(listing, media_prefix=None, cover=None) -> str:
     """The cover's URL whatever the listing's state (the moderators' list)."""
-    shot_id, _sep, name = (getattr(listing, "cover_shot", None) or "").partition(":")
+    shot_id, _sep, name = (cover or getattr(listing, "cover_shot", None) or "").partition(":")
     if not name:
         return ""
     return screenshot_src(
-        listing_public=listing.is_public,
-        listing_id=listing.pk,
-        shot_id=shot_id,
-        name=name,
-        kind="thumb",
-        media_url=media_prefix if media_prefix is not None else settings.MEDIA_URL,
+        listing.state in PUBLIC_STATES,
+        listing.pk,
+        shot_id,
+        name,
+        "thumb",
+        settings.MEDIA_URL if media_prefix is None else media_prefix,
     )
 
 
