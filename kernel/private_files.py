@@ -49,8 +49,13 @@ def private_storage():
     return _private
 
 
-def private_file_response(name: str, *, download_name: str | None = None) -> FileResponse:
-    storage = private_storage()
+def private_file_response(
+    name: str, *, download_name: str | None = None, storage=None, cache_control: str = ""
+) -> FileResponse:
+    """Stream ``name`` from ``storage`` (default: private storage); 404 when it is
+    not there. ``cache_control``: for a file the caller found public (a listing's
+    screenshot while the listing is), instead of ``private, no-store``."""
+    storage = storage if storage is not None else private_storage()
     if not name or not storage.exists(name):
         raise Http404
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
@@ -65,7 +70,7 @@ def private_file_response(name: str, *, download_name: str | None = None) -> Fil
         as_attachment=content_type not in INLINE_TYPES,
         filename=filename,
     )
-    response["Cache-Control"] = "private, no-store"
+    response["Cache-Control"] = cache_control or "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = SANDBOX_CSP
     response["Cross-Origin-Resource-Policy"] = "same-origin"

@@ -29,6 +29,8 @@ from .exceptions import ListingError
 from .forms import RejectForm
 from .models import Listing, ListingEvent, ListingScreenshot, PendingListing
 from .policies import policy_for
+from .selectors import COVER_SHOT
+from .templatetags.listings_tags import cover_url
 
 State = Listing.State
 
@@ -68,14 +70,14 @@ class ListingAdminBase(admin.ModelAdmin):
             .get_queryset(request)
             .select_related("seller")
             .defer("search_vector", "handle", "description")
-            .annotate(cover_thumbnail=Subquery(cover.values("thumbnail")[:1]))
+            .annotate(cover_shot=Subquery(cover.values(shot=COVER_SHOT)[:1]))
         )
 
     @admin.display(description=_("screenshot"))
     def cover(self, obj):
-        if not getattr(obj, "cover_thumbnail", None):
+        url = cover_url(obj)  # the permission-checked view while not public
+        if not url:
             return "—"
-        url = ListingScreenshot._meta.get_field("thumbnail").storage.url(obj.cover_thumbnail)
         return format_html('<img src="{}" alt="" class="admin-thumb" width="96">', url)
 
     @admin.display(description=_("seller"), ordering="seller__display_name")

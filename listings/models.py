@@ -9,8 +9,6 @@ rest and is never shown to buyers before a funded deal.
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -21,6 +19,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kernel.crypto import EncryptedTextField
 from kernel.system_text import system_text
+
+from .media import extension, new_name, screenshot_src, screenshot_storage
 
 MAX_PRICE = 10_000_000_000  # minor units: 100,000,000.00 in the settlement currency
 MAX_FOLLOWERS = 2_000_000_000
@@ -107,6 +107,10 @@ class Listing(models.Model):
     )
     #: States that count as "this account is on the market" (one listing per account).
     ACTIVE_STATES = frozenset({State.PENDING_REVIEW, State.PUBLISHED, State.RESERVED})
+    #: States in which the listing is publicly visible: its page is shown to anyone
+    #: (``selectors.get_listing_for_user``) and its screenshots are public media
+    #: (``listings.media``). The one definition; ``is_public`` reads it.
+    PUBLIC_STATES = frozenset({State.PUBLISHED})
 
     seller = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -283,7 +287,7 @@ class Listing(models.Model):
 
     @property
     def is_public(self) -> bool:
-        return self.state == self.State.PUBLISHED
+        return self.state in self.PUBLIC_STATES
 
     @property
     def account_age_months(self) -> int | None:
@@ -323,24 +327,31 @@ class PendingListing(Listing):
 
 
 def screenshot_path(instance, filename: str) -> str:
-    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
-    return f"listings/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}.{ext}"
+    """A new upload's name: private (a draft is not public; ``listings.media``)."""
+    return new_name(public=False, thumbnail=False, ext=extension(filename))
 
 
 def thumbnail_path(instance, filename: str) -> str:
-    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
-    return f"listings/thumbs/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}.{ext}"
+    return new_name(public=False, thumbnail=True, ext=extension(filename))
 
 
 class ListingScreenshot(models.Model):
-    """A public screenshot (analytics, profile page). Re-encoded, metadata stripped,
-    stored under a random name; a thumbnail for cards and the review queue."""
+    """A screenshot (analytics, profile page). Re-encoded, metadata stripped, stored
+    under a random name; a thumbnail for cards and the review queue. Public media
+    only while the listing is publicly visible (``listings.media``): pages take
+    the URLs from ``image_src`` / ``thumb_src``, never from the fields."""
 
     listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="screenshots")
     image = models.ImageField(
-        _("image"), upload_to=screenshot_path, width_field="width", height_field="height"
+        _("image"),
+        upload_to=screenshot_path,
+        storage=screenshot_storage,
+        width_field="width",
+        height_field="height",
     )
-    thumbnail = models.ImageField(_("thumbnail"), upload_to=thumbnail_path, blank=True)
+    thumbnail = models.ImageField(
+        _("thumbnail"), upload_to=thumbnail_path, storage=screenshot_storage, blank=True
+    )
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     caption = models.CharField(_("caption"), max_length=120, blank=True)
@@ -357,6 +368,46 @@ class ListingScreenshot(models.Model):
             "screenshot": self.pk,
             "listing": self.listing_id,
         }
+
+    def _src(self, kind: str, name: str) -> str:
+        # ``self.listing`` is the parent row already loaded (listing.screenshots.all()
+        # and the detail page's prefetch set it): no query.
+        return screenshot_src(
+            self.listing.is_public, self.listing_id, self.pk, name, kind, settings.MEDIA_URL
+        )
+
+    @property
+    def image_src(self) -> str:
+        """The URL of the full image for any page (``listings.media.screenshot_src``)."""
+        return self._src("image", self.image.name)
+
+    @property
+    def thumb_src(self) -> str:
+        """The URL of the thumbnail (the image where there is none)."""
+        if self.thumbnail.name:
+            return self._src("thumb", self.thumbnail.name)
+        return self.image_src
+
+
+class ScreenshotMove(models.Model):
+    """Work left on a listing's screenshot files (``listings.services.media``): a
+    move toward the listing's current visibility (``pending``, set in the same
+    transaction as the state change), and files a move replaced that are still to
+    be deleted (``orphans``, names as ``listings.media`` stores them). A row exists
+    only while there is work; the task after commit and the sweeper remove it.
+    ``listing_id`` is no foreign key: orphans outlive a deleted listing."""
+
+    listing_id = models.BigIntegerField(_("listing"), unique=True)
+    pending = models.BooleanField(_("move pending"), default=True)
+    orphans = models.JSONField(_("old files to delete"), default=list, blank=True)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("screenshot move")
+        verbose_name_plural = _("screenshot moves")
+
+    def __str__(self) -> str:
+        return f"screenshot move of listing {self.listing_id}"
 
 
 class ListingEvent(models.Model):

@@ -7,7 +7,8 @@ so every take-down is an event row and an audit entry like a moderator's.
 
 from __future__ import annotations
 
-from django.db.models.signals import pre_save
+from django.db import transaction
+from django.db.models.signals import post_delete, pre_save
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
@@ -15,7 +16,14 @@ from governance import signals as gov
 
 from . import services
 from .exceptions import ListingError
-from .models import BROKE_RULE_PREFIX, CLOSED_REASON, DECIDED_REASON, FROZEN_REASON, Listing
+from .models import (
+    BROKE_RULE_PREFIX,
+    CLOSED_REASON,
+    DECIDED_REASON,
+    FROZEN_REASON,
+    Listing,
+    ListingScreenshot,
+)
 
 State = Listing.State
 
@@ -32,6 +40,22 @@ def keep_search_tier(sender, instance, update_fields=None, raw=False, **kwargs):
     current = Listing.objects.filter(pk=instance.pk).values_list("search_tier", flat=True).first()
     if current is not None:
         instance.search_tier = current
+
+
+@receiver(post_delete, sender=ListingScreenshot, dispatch_uid="listings-delete-screenshot-files")
+def delete_screenshot_files(sender, instance, **kwargs):
+    """A deleted screenshot (by its seller, or with its listing) takes its files
+    along, after commit, from whichever storage holds them (``listings.media``)."""
+    names = [f.name for f in (instance.image, instance.thumbnail) if f.name]
+    if names:
+        transaction.on_commit(lambda: _delete_files(names), robust=True)
+
+
+def _delete_files(names: list[str]) -> None:
+    from .media import ScreenshotStorage
+
+    for name in names:
+        ScreenshotStorage.storage_for(name).delete(name)
 
 
 def register() -> None:

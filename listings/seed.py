@@ -29,6 +29,7 @@ from accounts.models import Standing, User
 from kernel.money import currency_exponent
 
 from . import search
+from .media import new_name, screenshot_storage
 from .models import Listing, ListingEvent, ListingScreenshot, Platform, Region
 from .ownership import new_ownership_code
 from .services import handle_fingerprint, refresh_search_tiers, refresh_search_vector
@@ -497,8 +498,11 @@ def _showcase(context: dict, now) -> None:
         for n in range(2 if state != State.DRAFT else 1):
             png = _screenshot_png(title, followers, hue=i * 7 + n)
             shot = ListingScreenshot(listing=listing, position=n, caption="")
-            shot.image.save("shot.png", ContentFile(png), save=False)
-            shot.thumbnail.save("thumb.jpg", ContentFile(_thumb(png)), save=False)
+            # Public media only for a public listing (listings.media), as a move leaves them.
+            public = state in Listing.PUBLIC_STATES
+            for field, data, thumb in (("image", png, False), ("thumbnail", _thumb(png), True)):
+                name = new_name(public=public, thumbnail=thumb, ext="jpg" if thumb else "png")
+                setattr(shot, field, screenshot_storage().save(name, ContentFile(data)))
             shot.width, shot.height = 960, 640
             shot.save()
         if state != State.DRAFT:

@@ -24,12 +24,22 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.contrib.postgres.search import SearchQueryField
 from django.db import connection
-from django.db.models import ExpressionWrapper, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    CharField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.http import Http404
 
-from accounts.permissions import is_acting_moderator
+from accounts.permissions import is_acting_moderator, is_acting_staff
 from kernel.money import currency_exponent
 
 from . import bands, search
@@ -54,16 +64,21 @@ SORT_KEYS["followers_desc"] = "follower_count"
 CURSOR_PREFIX = {"newest": "n", "price_asc": "pa", "price_desc": "pd", "followers_desc": "f"}
 
 
+#: The card's cover as "<screenshot id>:<thumbnail name>", one column of the one
+#: subquery the card already had: its URL needs both (``listings.media``).
+COVER_SHOT = Concat(Cast("id", CharField()), Value(":"), "thumbnail", output_field=CharField())
+
+
 def _cards(qs: QuerySet) -> QuerySet:
     """Everything a listing card shows, in one query."""
     cover = (
         ListingScreenshot.objects.filter(listing=OuterRef("pk"))
         .order_by("position", "id")
-        .values("thumbnail")[:1]
+        .values(shot=COVER_SHOT)[:1]
     )
     return (
         qs.select_related("seller", "seller__standing")
-        .annotate(cover_thumbnail=Subquery(cover))
+        .annotate(cover_shot=Subquery(cover))
         .defer("description", "search_vector", "handle", "ownership_code", "moderation_reason")
     )
 
@@ -456,9 +471,33 @@ def get_listing_for_user(user, listing_id: int) -> Listing:
     listing = _buyer_detail_queryset().filter(pk=listing_id).first()
     if listing is None:
         raise Http404
-    if listing.state != State.PUBLISHED and not can_see_unpublished(user, listing):
+    if not listing.is_public and not can_see_unpublished(user, listing):
         raise Http404
     return listing
+
+
+def can_see_screenshots(user, listing: Listing) -> bool:
+    """Whether ``user`` may see the listing's screenshot files: anyone while it is
+    publicly visible; otherwise whoever may see the unpublished listing (its seller,
+    acting moderators) and acting staff with the listings review permission."""
+    if listing.is_public or can_see_unpublished(user, listing):
+        return True
+    return is_acting_staff(user) and user.has_perm("listings.review_listing")
+
+
+def get_screenshot_for_user(user, listing_id: int, screenshot_id: int) -> ListingScreenshot:
+    """Screenshot ``screenshot_id`` of listing ``listing_id`` (with the listing's
+    state and seller, one query) if ``user`` may see it (``can_see_screenshots``),
+    else 404: a screenshot of a listing one may not see looks missing."""
+    shot = (
+        ListingScreenshot.objects.select_related("listing")
+        .only("image", "thumbnail", "listing_id", "listing__state", "listing__seller_id")
+        .filter(pk=screenshot_id, listing_id=listing_id)
+        .first()
+    )
+    if shot is None or not can_see_screenshots(user, shot.listing):
+        raise Http404
+    return shot
 
 
 #: The head's columns (the description: the page's Open Graph summary, which is
@@ -479,7 +518,7 @@ def get_listing_head_for_user(user, listing_id: int) -> Listing:
         listing = Listing.objects.only(*_HEAD_FIELDS).get(pk=int(listing_id))
     except Listing.DoesNotExist:
         raise Http404 from None
-    if listing.state != State.PUBLISHED and not can_see_unpublished(user, listing):
+    if not listing.is_public and not can_see_unpublished(user, listing):
         raise Http404
     return listing
 

@@ -42,3 +42,29 @@ def send_saved_search_alerts_task(now: str | None = None) -> int:
     from .watch import send_saved_search_alerts
 
     return send_saved_search_alerts(now=task_now(now))
+
+
+@shared_task(
+    name="listings.sync_listing_media",
+    autoretry_for=(Exception,),
+    retry_backoff=5,
+    retry_backoff_max=60,
+    max_retries=5,
+    time_limit=120,
+    soft_time_limit=100,
+)
+def sync_listing_media_task(listing_id: int) -> bool:
+    """After a change of visibility: the listing's screenshot files to public or
+    private storage (``services.media``). Retried on a storage error; the
+    sweeper runs whatever is still marked."""
+    from .services.media import sync_listing_media
+
+    return sync_listing_media(listing_id=listing_id)
+
+
+@shared_task(name="listings.sweep_media_moves", time_limit=290, soft_time_limit=280)
+def sweep_media_moves_task() -> int:
+    """Every minute: screenshot moves whose task was lost or failed (idempotent)."""
+    from .services.media import sweep_media_moves
+
+    return sweep_media_moves()

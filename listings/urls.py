@@ -1,12 +1,17 @@
 from django.urls import path
 
-from . import views, views_watch
+from . import views, views_media, views_watch
 
 app_name = "listings"
 urlpatterns = [
     path("listings/", views.catalogue, name="catalogue"),
     path("listings/<int:pk>/", views.detail, name="detail"),
     path("listings/<int:pk>/watch/", views_watch.watch_listing, name="watch"),
+    path(
+        "listings/<int:pk>/screenshots/<int:shot_pk>/<str:kind>",
+        views_media.screenshot_file,
+        name="screenshot_file",
+    ),
     path("listings/saved-searches/", views_watch.save_search, name="save_search"),
     path(
         "listings/saved-searches/<int:search_id>/",

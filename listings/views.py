@@ -139,7 +139,7 @@ def _serve_detail(request, listing: Listing, parts: dict, page_key, gen, until):
     """Render the page around ``parts``; for an anonymous visitor (``page_key``)
     also keep the whole page, until ``until`` (epoch seconds) at the latest."""
     context = _detail_context(request, listing, parts)
-    if page_key is None or listing.state != State.PUBLISHED:
+    if page_key is None or not listing.is_public:
         return render(request, "listings/detail.html", context)
     html = fragments.render_anonymous_page(request, "listings/detail.html", context)
     timeout = None if until is None else int(until - time.time())
@@ -165,12 +165,12 @@ def detail(request, pk: int):
         page = entries.get(page_key)
         # Only a PUBLISHED listing's page is kept, and it is public: the state
         # is the whole access check (anything else goes the long way below).
-        if page is not None and selectors.listing_state(pk) == State.PUBLISHED:
+        if page is not None and selectors.listing_state(pk) in Listing.PUBLIC_STATES:
             return fragments.serve_anonymous_page(request, page["html"])
         entry = entries.get(cache_key)
         if entry is not None:
             head = selectors.get_listing_head_for_user(request.user, pk)
-            if head.state == State.PUBLISHED:
+            if head.is_public:
                 # SafeStrings, as render_to_string made them (pickled with their class).
                 # The parts were kept by an earlier view: this second view keeps the
                 # anonymous page too (a listing seen once costs one store, not two).
@@ -194,7 +194,7 @@ def detail(request, pk: int):
     # (user, CSRF token, messages) can reach HTML that other visitors are served.
     parts = {name: render_to_string(t, context) for name, t in DETAIL_PARTS.items()}
     until = None
-    if cache_key is not None and listing.state == State.PUBLISHED:
+    if cache_key is not None and listing.is_public:
         timeout = None
         if seller_verified and seller.verified_until is not None:
             # The "Verified" badge lapses with time, not with a save.

@@ -33,6 +33,7 @@ from governance.templatetags.governance_tags import masked
 from listings.templatetags.listings_tags import (
     card_labels,
     compact,
+    cover_src,
     detail_url,
     money,
     platform_label,
@@ -83,6 +84,7 @@ def environment(**options) -> Environment:
     env.filters.update(
         {
             "compact": compact,
+            "cover_src": cover_src,
             "detail_url": detail_url,
             "masked": masked,
             "money": money,

@@ -49,6 +49,14 @@ def beat_schedule(*, email_outbox_seconds: float) -> dict:
             "task": "listings.send_saved_search_alerts",
             "schedule": 300.0,
         },
+        # listings: screenshot files follow their listing's visibility; a move whose
+        # task was lost or failed is run here (a take-down stops being public media
+        # within about a minute even then; docs/security.md).
+        "listings-sweep-media-moves": {
+            "task": "listings.sweep_media_moves",
+            "schedule": 60.0,
+            "options": {"expires": 60.0},
+        },
         # retention (data protection): daily, idempotent batches.
         "accounts-delete-expired-identity-documents": {
             "task": "accounts.delete_expired_identity_documents",

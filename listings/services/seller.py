@@ -31,6 +31,7 @@ from .common import (
     handle_fingerprint,
     refresh_search_vector,
 )
+from .media import request_media_sync
 from .transitions import transition_listing
 
 State = Listing.State
@@ -150,8 +151,10 @@ def add_screenshot(
             shot.image.save(clean.content.name, clean.content, save=False)
             shot.thumbnail.save(thumb.name, thumb, save=False)
             shot.width, shot.height = clean.width, clean.height
-            shot.save()
+            shot.save()  # into private storage (screenshot_path): a move publishes it
             _after_content_change(listing, seller, "screenshot added by the seller", now)
+            if listing.is_public:  # (an edit sends a public listing to review: never today)
+                request_media_sync(listing.pk)
     except BaseException:
         # Nothing half-saved: files written before a rolled-back row are removed.
         if shot is not None:
@@ -173,11 +176,10 @@ def delete_screenshot(
         shot = listing.screenshots.filter(pk=screenshot_id).first()
         if shot is None:
             raise Http404
-        names = [shot.image.name, shot.thumbnail.name]
-        storage = shot.image.storage
+        # Its files go after commit, from whichever storage holds them
+        # (receivers.delete_screenshot_files).
         shot.delete()
         _after_content_change(listing, seller, "screenshot removed by the seller", now)
-        transaction.on_commit(lambda: [storage.delete(n) for n in names if n])
 
 
 def _record_text_findings(listing: Listing, now: datetime) -> None:

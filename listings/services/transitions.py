@@ -15,6 +15,7 @@ from ..exceptions import (
     ListingNotAvailable,
 )
 from ..models import Listing, ListingEvent
+from .media import request_media_sync
 
 State = Listing.State
 
@@ -35,7 +36,9 @@ def transition_listing(
     """Move ``listing`` to state ``to`` and record the event.
 
     Precondition: the caller holds the listing's row lock (``select_for_update``)
-    inside an atomic block, and ``listing`` is that locked row. Raises
+    inside an atomic block, and ``listing`` is that locked row. A move in or out
+    of ``Listing.PUBLIC_STATES`` schedules the move of the screenshot files
+    (``services.media``) after commit. Raises
     ``IllegalTransition`` (nothing written) if the table does not allow the move.
     ``update_fields``: further fields the caller changed on ``listing`` to save
     along with the state.
@@ -62,6 +65,10 @@ def transition_listing(
     )
     listing.save(update_fields=sorted(fields))
     event.save(force_insert=True)
+    if (from_state in Listing.PUBLIC_STATES) != (to in Listing.PUBLIC_STATES):
+        # The screenshots follow the listing's visibility (public media only while
+        # the listing is public): a task after commit moves them, under new names.
+        request_media_sync(listing.pk)
     return event
 
 
@@ -187,6 +194,9 @@ def mark_sold_many(*, listing_ids: list[int], reasons: dict[int, str], now: date
             to_sell.append(pk)
         if not to_sell:
             return
+        for pk in to_sell:  # (RESERVED -> SOLD changes no visibility: never today)
+            if states[pk] in Listing.PUBLIC_STATES:
+                request_media_sync(pk)
         Listing.objects.filter(pk__in=to_sell).update(state=State.SOLD, updated_at=timezone.now())
         ListingEvent.objects.bulk_create(
             ListingEvent(

@@ -3,6 +3,7 @@ from __future__ import annotations
 import functools
 
 from django import template
+from django.conf import settings
 from django.templatetags.static import PrefixNode
 from django.urls import get_script_prefix, reverse
 from django.utils import translation
@@ -11,6 +12,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from kernel.templatetags import handoff as shared
+from listings.media import screenshot_src
+from listings.models import Listing
+
+PUBLIC_STATES = Listing.PUBLIC_STATES
 
 register = template.Library()
 
@@ -76,6 +81,35 @@ def sales_text(n) -> str:
     """ "3 sales" / "3 笔成交": the card's count of a seller's completed sales."""
     n = int(n)
     return ngettext("%(n)s sale", "%(n)s sales", n) % {"n": n}
+
+
+@register.filter
+def cover_src(listing, media_prefix=None) -> str:
+    """``listing|cover_src(media_prefix)``: the URL of a card's cover thumbnail (the
+    ``cover_shot`` column of ``selectors._cards``) by the one rule of
+    ``listings.media.screenshot_src``; "" without one — and for a listing that is
+    not public: a card is what buyers see (a watched listing that was sold shows
+    its placeholder, not an image its viewer may not open). Called once per card:
+    kept to a few attribute reads."""
+    cover = getattr(listing, "cover_shot", None)
+    if not cover or listing.state not in PUBLIC_STATES:
+        return ""
+    return cover_url(listing, media_prefix, cover)
+
+
+def cover_url(listing, media_prefix=None, cover=None) -> str:
+    """The cover's URL whatever the listing's state (the moderators' list)."""
+    shot_id, _sep, name = (cover or getattr(listing, "cover_shot", None) or "").partition(":")
+    if not name:
+        return ""
+    return screenshot_src(
+        listing.state in PUBLIC_STATES,
+        listing.pk,
+        shot_id,
+        name,
+        "thumb",
+        settings.MEDIA_URL if media_prefix is None else media_prefix,
+    )
 
 
 @register.simple_tag

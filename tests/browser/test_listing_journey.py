@@ -109,7 +109,10 @@ def test_seller_lists_moderator_approves_buyer_finds_and_opens(live_server, page
     expect(page.get_by_text("Lin Studio")).to_be_visible()
     img = page.locator(".shot-gallery img").first
     expect(img).to_be_visible()
-    assert img.evaluate("i => i.naturalWidth") > 0  # media is served
+    # Served (through the screenshot view until the worker's move publishes it):
+    # wait for the load to finish before reading its size.
+    page.wait_for_function("i => i.complete", arg=img.element_handle())
+    assert img.evaluate("i => i.naturalWidth") > 0
     assert "secret_beauty_handle" not in page.content()
     page.screenshot(path=str(SCREENSHOTS / "listing-detail.png"), full_page=True)
 

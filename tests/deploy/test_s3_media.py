@@ -20,7 +20,7 @@ from accounts.models import AuditEntry
 from kernel.private_files import private_storage
 from marketplace.settings_env import media_storages
 from tests.accounts.identity_helpers import moderator, submit
-from tests.factories import UserFactory
+from tests.factories import UserFactory, VerifiedUserFactory
 from tests.totp import force_login_with_second_factor
 
 pytestmark = pytest.mark.django_db
@@ -118,3 +118,57 @@ def test_public_media_has_plain_urls_on_the_media_bucket(s3_storages, s3_endpoin
     assert f"media/{saved}" in _keys(s3_storages, "handoff-media")
     with urllib.request.urlopen(url, timeout=5) as answer:  # noqa: S310 - loopback
         assert answer.read() == b"public bytes"
+
+
+def test_listing_screenshots_move_between_the_buckets_with_the_listings_visibility(
+    client, s3_storages, s3_endpoint
+):
+    """On S3 too: a draft's screenshot is in the private bucket and streamed by the
+    view to its seller only; publishing copies it to the public prefix under a new
+    name (a plain URL); a removal copies it back and deletes the public object."""
+    from listings import media, services
+    from listings.services.media import sync_listing_media
+    from tests.listings.helpers import draft, moderator, published
+
+    seller = VerifiedUserFactory()
+    listing = draft(seller)
+    shot = listing.screenshots.get()
+    private_key = f"private/{shot.image.name}"
+    assert shot.image.name.startswith(media.PRIVATE_PREFIX)
+    assert private_key in _keys(s3_storages, "handoff-private")
+    assert not any(k.endswith(shot.image.name) for k in _keys(s3_storages, "handoff-media"))
+    view = f"/listings/{listing.pk}/screenshots/{shot.pk}/image"
+    assert client.get(view).status_code == 404
+    client.force_login(seller)
+    stored = s3_storages.get_object(Bucket="handoff-private", Key=private_key)["Body"].read()
+    assert b"".join(client.get(view).streaming_content) == stored
+    client.logout()
+
+    mod = moderator()
+    listing = published(seller, mod, handle="@on_s3")
+    assert sync_listing_media(listing_id=listing.pk) is True
+    shot = listing.screenshots.get()
+    assert shot.image.name.startswith(media.PUBLIC_PREFIX)
+    public_key = f"media/{shot.image.name}"
+    assert public_key in _keys(s3_storages, "handoff-media")
+    url = default_storage.url(shot.image.name)
+    assert url == f"{s3_endpoint}/handoff-media/{public_key}"
+    with urllib.request.urlopen(url, timeout=5) as answer:  # noqa: S310 - loopback
+        body = answer.read()
+    assert body.startswith(b"\x89PNG")
+    private_after_publish = set(_keys(s3_storages, "handoff-private"))
+
+    services.remove_listing(actor=mod, listing_id=listing.pk, reason="rules")
+    assert sync_listing_media(listing_id=listing.pk) is True
+    shot.refresh_from_db()
+    assert shot.image.name.startswith(media.PRIVATE_PREFIX)
+    assert public_key not in _keys(s3_storages, "handoff-media")  # the old URL is dead
+    with pytest.raises(urllib.error.HTTPError) as gone:
+        urllib.request.urlopen(url, timeout=5)  # noqa: S310 - loopback
+    assert gone.value.code in (403, 404)
+    assert f"private/{shot.image.name}" in _keys(s3_storages, "handoff-private")
+    assert f"private/{shot.image.name}" not in private_after_publish  # a new name
+    view = f"/listings/{listing.pk}/screenshots/{shot.pk}/image"
+    assert client.get(view).status_code == 404
+    client.force_login(seller)
+    assert b"".join(client.get(view).streaming_content) == body

@@ -62,7 +62,8 @@ def test_seller_creates_a_listing_in_steps_and_submits_it(client):
     )
     assert response.status_code == 302
     shot = ListingScreenshot.objects.get(listing=listing)
-    assert shot.image.name.startswith("listings/") and shot.thumbnail.name
+    # A draft is not public: the upload goes to private storage (listings.media).
+    assert shot.image.name.startswith("listings-private/") and shot.thumbnail.name
     assert "shot" not in shot.image.name  # random name, not the uploaded one
 
     page = client.get(f"/sell/{listing.pk}/review/").content.decode()

@@ -53,6 +53,7 @@ NOT_CLICKED = {
     # Actions behind buttons (POST forms), files and machine endpoints.
     "account_logout": "a button",
     "accounts:verification_image": "a file",
+    "listings:screenshot_file": "a file (an image's source on the seller's pages)",
     "accounts:stripe_identity_webhook": "the provider's webhook",
     "escrow:stripe_webhook": "the provider's webhook",
     "escrow:pay_return": "the provider sends the browser back here",

@@ -100,8 +100,12 @@ MATRIX: dict[str, list[C]] = {
     "set_language": [C("302 302 302 302 302 302 302", post=". . . . . . .")],
     "switch_language": [C("302 302 302 302 302 302 302", post="405 405 405 405 405 405 405")],
     "^media/(?P<path>.*)$": [
-        # Public media only: a listing screenshot under its random name.
-        C(PUBLIC, kw={"path": lambda w: w["screenshot"].image.name}),
+        # Public media only: a PUBLISHED listing's screenshot under its random name.
+        C(PUBLIC, kw={"path": lambda w: w["screenshot_published"].image.name}),
+        C(PUBLIC, kw={"path": lambda w: w["screenshot_published"].thumbnail.name}),
+        # A listing that is not public has none (its files are private).
+        C("404 404 404 404 404 404 404", kw={"path": lambda w: w["screenshot"].image.name}),
+        C("404 404 404 404 404 404 404", kw={"path": lambda w: w["screenshot_removed"].thumbnail.name}),
         # Private files (documents, appeal files) have no public URL at all.
         C("404 404 404 404 404 404 404", kw={"path": lambda w: w["verification"].document_image.name}),
         C("404 404 404 404 404 404 404", kw={"path": lambda w: w["appeal_file"].file.name}),
@@ -167,6 +171,15 @@ MATRIX: dict[str, list[C]] = {
         C("404 404 200 404 404 200 200", kw={"pk": "listing_removed"}),
         C("404 404 200 404 404 200 200", kw={"pk": "listing_reserved"}),
         C("404 404 200 404 404 200 200", kw={"pk": "listing_sold"}),
+    ],
+    # A listing's screenshot files: anyone while it is public, else its seller and moderators.
+    "listings:screenshot_file": [
+        C(PUBLIC, post="405 405 405 405 405 405 405", kw={"pk": "listing_published", "shot_pk": "screenshot_published", "kind": lit("image")}),
+        C(PUBLIC, kw={"pk": "listing_published", "shot_pk": "screenshot_published", "kind": lit("thumb")}),
+        C("404 404 200 404 404 200 200", post="405 405 405 405 405 405 405", kw={"pk": "listing_draft", "shot_pk": "screenshot", "kind": lit("image")}),
+        C("404 404 200 404 404 200 200", kw={"pk": "listing_removed", "shot_pk": "screenshot_removed", "kind": lit("thumb")}),
+        C("404 404 404 404 404 404 404", kw={"pk": "listing_published", "shot_pk": "screenshot", "kind": lit("image")}, note="another listing's screenshot"),
+        C("404 404 404 404 404 404 404", kw={"pk": "listing_draft", "shot_pk": "screenshot", "kind": lit("original")}, note="no such kind"),
     ],
     # issue 22 (ux): watchlist and saved searches, each user's own.
     "listings:watch": [C("login 405 405 405 405 405 405", post="login . . . . . .", kw={"pk": "listing_published"})],

@@ -126,6 +126,7 @@ def build_world() -> World:
     from governance import services as governance
     from governance.models import Rule
     from kernel.uploads import clean_document
+    from listings.services.media import sweep_media_moves
     from tests.factories import UserFactory, VerifiedUserFactory
 
     now = timezone.now().replace(microsecond=0)
@@ -155,7 +156,12 @@ def build_world() -> World:
             alice, mod, title=f"Alice {state}", state=state
         )
     w.objects["listing_dave"] = _listing(dave, mod, title="Dave published")
+    # The screenshot moves the state changes asked for (the worker's job, after
+    # commit; this world never commits), so the files are where production has them.
+    sweep_media_moves()
     w.objects["screenshot"] = w["listing_draft"].screenshots.first()
+    w.objects["screenshot_published"] = w["listing_published"].screenshots.first()
+    w.objects["screenshot_removed"] = w["listing_removed"].screenshots.first()
 
     # Deals between Bob (buyer) and Alice (seller), in several states.
     def listing_for(name):
@@ -286,6 +292,7 @@ def build_world() -> World:
     w.objects["ct_user"] = ContentType.objects.get_for_model(alice)
     w.objects["ct_listing"] = ContentType.objects.get_for_model(w["listing_published"])
     w.objects["now"] = now
+    sweep_media_moves()
     return w
 
 
