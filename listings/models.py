@@ -108,9 +108,14 @@ class Listing(models.Model):
     #: States that count as "this account is on the market" (one listing per account).
     ACTIVE_STATES = frozenset({State.PENDING_REVIEW, State.PUBLISHED, State.RESERVED})
     #: States in which the listing is publicly visible: its page is shown to anyone
-    #: (``selectors.get_listing_for_user``) and its screenshots are public media
-    #: (``listings.media``). The one definition; ``is_public`` reads it.
+    #: (``selectors.get_listing_for_user``). The one definition; ``is_public`` reads it.
     PUBLIC_STATES = frozenset({State.PUBLISHED})
+    #: States in which its screenshots are public media (``listings.media``): while it
+    #: is public, and while a checkout holds it. A reservation pauses the sale, it
+    #: takes nothing down: an unpaid deal puts the listing back on sale, and moving
+    #: the files out and back for each abandoned checkout would cost every checkout
+    #: a write and a queue message. A sale and every take-down move them.
+    MEDIA_PUBLIC_STATES = PUBLIC_STATES | {State.RESERVED}
 
     seller = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -373,7 +378,12 @@ class ListingScreenshot(models.Model):
         # ``self.listing`` is the parent row already loaded (listing.screenshots.all()
         # and the detail page's prefetch set it): no query.
         return screenshot_src(
-            self.listing.is_public, self.listing_id, self.pk, name, kind, settings.MEDIA_URL
+            self.listing.state in Listing.MEDIA_PUBLIC_STATES,
+            self.listing_id,
+            self.pk,
+            name,
+            kind,
+            settings.MEDIA_URL,
         )
 
     @property

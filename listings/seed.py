@@ -499,7 +499,7 @@ def _showcase(context: dict, now) -> None:
             png = _screenshot_png(title, followers, hue=i * 7 + n)
             shot = ListingScreenshot(listing=listing, position=n, caption="")
             # Public media only for a public listing (listings.media), as a move leaves them.
-            public = state in Listing.PUBLIC_STATES
+            public = state in Listing.MEDIA_PUBLIC_STATES
             for field, data, thumb in (("image", png, False), ("thumbnail", _thumb(png), True)):
                 name = new_name(public=public, thumbnail=thumb, ext="jpg" if thumb else "png")
                 setattr(shot, field, screenshot_storage().save(name, ContentFile(data)))

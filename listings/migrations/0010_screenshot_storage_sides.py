@@ -17,7 +17,8 @@ def mark_files_of_hidden_listings(apps, schema_editor):
     shots = apps.get_model("listings", "ListingScreenshot")
     moves = apps.get_model("listings", "ScreenshotMove")
     ids = (
-        shots.objects.exclude(listing__state="PUBLISHED")  # Listing.PUBLIC_STATES today
+        # Listing.MEDIA_PUBLIC_STATES when written.
+        shots.objects.exclude(listing__state__in=["PUBLISHED", "RESERVED"])
         .filter(Q(image__startswith="listings/") | Q(thumbnail__startswith="listings/"))
         .order_by("listing_id")
         .values_list("listing_id", flat=True)

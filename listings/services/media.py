@@ -1,11 +1,11 @@
 """Moving a listing's screenshot files between public and private storage
 (``listings.media``), so that they are public media exactly while the listing is
-publicly visible (``Listing.is_public``).
+in ``Listing.MEDIA_PUBLIC_STATES`` (publicly visible, or held by a checkout).
 
 - ``request_media_sync`` is called by ``transition_listing`` whenever a move changes
   the listing's visibility: in the same transaction it marks the listing
   (``ScreenshotMove.pending``) and enqueues ``listings.sync_listing_media`` after
-  commit. The mark is the record: a task the broker lost is found by the sweeper.
+  commit (for a batch of sales, one sweep). The mark is the record: a task the broker lost is found by the sweeper.
 - ``sync_listing_media`` copies each file that is on the wrong side to the right
   one under a NEW random name (outside any lock: file I/O may be slow), then under
   the listing's row lock re-reads the state: if the listing still wants that
@@ -34,6 +34,7 @@ from ..models import Listing, ListingScreenshot, ScreenshotMove
 logger = logging.getLogger(__name__)
 
 TASK = "listings.sync_listing_media"
+SWEEP_TASK = "listings.sweep_media_moves"
 FIELDS = ("image", "thumbnail")
 #: Rounds of copy-then-check before leaving the rest to the sweeper (the state
 #: changed under each round).
@@ -42,19 +43,25 @@ SWEEP_BATCH = 100
 
 
 def is_public_state(state: str) -> bool:
-    return state in Listing.PUBLIC_STATES
+    return state in Listing.MEDIA_PUBLIC_STATES
 
 
-def request_media_sync(listing_id: int) -> None:
-    """Mark ``listing_id``'s files to move toward its current visibility and enqueue
-    the move after commit. Caller holds the listing's row lock in its transaction."""
-    _mark([listing_id])
-    enqueue_on_commit(TASK, listing_id)
+def request_media_sync(listing_ids: list[int]) -> None:
+    """Mark the listings' files to move toward their current visibility and enqueue
+    the move after commit: one listing's own task, or for several (the release job's
+    sales) one sweep, so a batch costs one queue message. Caller holds the
+    listings' row locks in its transaction."""
+    if not listing_ids:
+        return
+    _mark(listing_ids)
+    if len(listing_ids) == 1:
+        enqueue_on_commit(TASK, listing_ids[0])
+    else:
+        enqueue_on_commit(SWEEP_TASK)
 
 
 def _mark(listing_ids) -> None:
-    """Mark (or mark again) listings as pending, in one statement (an upsert): it
-    runs inside escrow's checkout, on every reservation."""
+    """Mark (or mark again) listings as pending, in one statement (an upsert)."""
     now = timezone.now()
     ScreenshotMove.objects.bulk_create(
         [ScreenshotMove(listing_id=pk, pending=True, updated_at=now) for pk in listing_ids],
@@ -227,7 +234,7 @@ def find_misplaced_listings(*, batch_size: int = 500):
     private_file = Q(image__startswith=media.PRIVATE_PREFIX) | Q(
         thumbnail__startswith=media.PRIVATE_PREFIX
     )
-    public = Q(listing__state__in=Listing.PUBLIC_STATES)
+    public = Q(listing__state__in=Listing.MEDIA_PUBLIC_STATES)
     wrong = (public & private_file) | (~public & public_file)
     last = 0
     while True:

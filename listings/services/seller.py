@@ -153,8 +153,8 @@ def add_screenshot(
             shot.width, shot.height = clean.width, clean.height
             shot.save()  # into private storage (screenshot_path): a move publishes it
             _after_content_change(listing, seller, "screenshot added by the seller", now)
-            if listing.is_public:  # (an edit sends a public listing to review: never today)
-                request_media_sync(listing.pk)
+            if listing.state in Listing.MEDIA_PUBLIC_STATES:  # (never today: not editable)
+                request_media_sync([listing.pk])
     except BaseException:
         # Nothing half-saved: files written before a rolled-back row are removed.
         if shot is not None:

@@ -37,7 +37,7 @@ def transition_listing(
 
     Precondition: the caller holds the listing's row lock (``select_for_update``)
     inside an atomic block, and ``listing`` is that locked row. A move in or out
-    of ``Listing.PUBLIC_STATES`` schedules the move of the screenshot files
+    of ``Listing.MEDIA_PUBLIC_STATES`` schedules the move of the screenshot files
     (``services.media``) after commit. Raises
     ``IllegalTransition`` (nothing written) if the table does not allow the move.
     ``update_fields``: further fields the caller changed on ``listing`` to save
@@ -65,10 +65,10 @@ def transition_listing(
     )
     listing.save(update_fields=sorted(fields))
     event.save(force_insert=True)
-    if (from_state in Listing.PUBLIC_STATES) != (to in Listing.PUBLIC_STATES):
-        # The screenshots follow the listing's visibility (public media only while
-        # the listing is public): a task after commit moves them, under new names.
-        request_media_sync(listing.pk)
+    if (from_state in Listing.MEDIA_PUBLIC_STATES) != (to in Listing.MEDIA_PUBLIC_STATES):
+        # The screenshots follow the listing's visibility: a task after commit moves
+        # them, under new names.
+        request_media_sync([listing.pk])
     return event
 
 
@@ -194,9 +194,8 @@ def mark_sold_many(*, listing_ids: list[int], reasons: dict[int, str], now: date
             to_sell.append(pk)
         if not to_sell:
             return
-        for pk in to_sell:  # (RESERVED -> SOLD changes no visibility: never today)
-            if states[pk] in Listing.PUBLIC_STATES:
-                request_media_sync(pk)
+        # Sold: the screenshots leave public media.
+        request_media_sync([pk for pk in to_sell if states[pk] in Listing.MEDIA_PUBLIC_STATES])
         Listing.objects.filter(pk__in=to_sell).update(state=State.SOLD, updated_at=timezone.now())
         ListingEvent.objects.bulk_create(
             ListingEvent(

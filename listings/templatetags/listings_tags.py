@@ -15,7 +15,7 @@ from kernel.templatetags import handoff as shared
 from listings.media import screenshot_src
 from listings.models import Listing
 
-PUBLIC_STATES = Listing.PUBLIC_STATES
+MEDIA_PUBLIC_STATES = Listing.MEDIA_PUBLIC_STATES
 
 register = template.Library()
 
@@ -87,12 +87,12 @@ def sales_text(n) -> str:
 def cover_src(listing, media_prefix=None) -> str:
     """``listing|cover_src(media_prefix)``: the URL of a card's cover thumbnail (the
     ``cover_shot`` column of ``selectors._cards``) by the one rule of
-    ``listings.media.screenshot_src``; "" without one — and for a listing that is
-    not public: a card is what buyers see (a watched listing that was sold shows
+    ``listings.media.screenshot_src``; "" without one — and for a listing whose
+    screenshots are not public media: a card is what buyers see (a watched listing that was sold shows
     its placeholder, not an image its viewer may not open). Called once per card:
     kept to a few attribute reads."""
     cover = getattr(listing, "cover_shot", None)
-    if not cover or listing.state not in PUBLIC_STATES:
+    if not cover or listing.state not in MEDIA_PUBLIC_STATES:
         return ""
     return cover_url(listing, media_prefix, cover)
 
@@ -103,7 +103,7 @@ def cover_url(listing, media_prefix=None, cover=None) -> str:
     if not name:
         return ""
     return screenshot_src(
-        listing.state in PUBLIC_STATES,
+        listing.state in MEDIA_PUBLIC_STATES,
         listing.pk,
         shot_id,
         name,

@@ -181,8 +181,6 @@ def test_opening_a_deal_is_a_budget_of_statements(buyer, listing, now):
         "SELECT",  # the listing's row lock
         "UPDATE",  # the listing RESERVED
         'INSERT INTO "listings_listingevent"',
-        # Reserved is not public: its screenshots leave public media (listings.media).
-        'INSERT INTO "listings_screenshotmove"',
         'INSERT INTO "escrow_deal"',
         'INSERT INTO "escrow_dealevent"',
         'INSERT INTO "escrow_payment"',

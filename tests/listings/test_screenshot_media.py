@@ -11,6 +11,7 @@ import time
 import pytest
 from django.core.files.storage import default_storage
 from django.test import Client
+from django.utils import timezone
 
 from governance import signals as gov
 from kernel.private_files import private_storage
@@ -205,13 +206,20 @@ def _edited(listing, seller, mod):
     services.update_listing(seller=seller, listing_id=listing.pk, data={"price": 250_000})
 
 
-def _reserved(listing, seller, mod):
+def _sold(listing, seller, mod):
     services.reserve_listing(listing_id=listing.pk)
+    services.mark_sold(listing_id=listing.pk)
+
+
+def _sold_by_the_release_job(listing, seller, mod):
+    services.reserve_listing(listing_id=listing.pk)
+    services.mark_sold_many(listing_ids=[listing.pk], reasons={}, now=timezone.now())
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "take_down", [_remove, _freeze, _ban, _content_removed, _withdraw, _edited, _reserved]
+    "take_down",
+    [_remove, _freeze, _ban, _content_removed, _withdraw, _edited, _sold, _sold_by_the_release_job],
 )
 def test_a_take_down_ends_the_public_urls(client, seller, mod, take_down):
     listing = _publish(seller, mod)
@@ -233,6 +241,40 @@ def test_a_take_down_ends_the_public_urls(client, seller, mod, take_down):
     assert client.get(_view(listing, shot)).status_code == 404
     client.force_login(seller)
     assert client.get(_view(listing, shot)).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_reservation_keeps_the_files_where_they_are(client, seller, mod):
+    # A checkout pauses the sale (Listing.MEDIA_PUBLIC_STATES): no mark, no move, and
+    # an unpaid deal's end puts the listing back on sale under the same URLs.
+    listing = _publish(seller, mod)
+    public = _names(listing)
+    services.reserve_listing(listing_id=listing.pk)
+    assert not ScreenshotMove.objects.filter(listing_id=listing.pk).exists()
+    services.release_reservation(listing_id=listing.pk)
+    assert not ScreenshotMove.objects.filter(listing_id=listing.pk).exists()
+    assert _names(listing) == public
+    assert all(client.get(f"/media/{n}").status_code == 200 for n in public)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_release_jobs_sales_are_marked_at_once_and_moved_by_one_sweep(seller, mod, monkeypatch):
+    from celery import current_app
+
+    listings = [published(seller, mod, handle=f"@batch_{n}", screenshots=1) for n in range(3)]
+    for listing in listings:
+        sync_listing_media(listing_id=listing.pk)
+        services.reserve_listing(listing_id=listing.pk)
+    sent = []
+    monkeypatch.setattr(current_app, "send_task", lambda name, **kw: sent.append(name))
+    services.mark_sold_many(
+        listing_ids=[listing.pk for listing in listings], reasons={}, now=timezone.now()
+    )
+    assert ScreenshotMove.objects.filter(pending=True).count() == 3
+    assert sent == ["listings.sweep_media_moves"]  # one queue message for the batch
+    assert sweep_media_moves() == 3
+    for listing in listings:
+        assert all(n.startswith(media.PRIVATE_PREFIX) for n in _names(listing))
 
 
 @pytest.mark.django_db
