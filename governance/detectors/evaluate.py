@@ -18,6 +18,9 @@ PARTS = {
     # written fresh in December 2026 before the detector change it measured;
     # the older held-out part had been read by then (docs/governance.md)
     "fresh": DATA / "detector_fresh.jsonl",
+    # round 3: written before the fixes of detector 2026.12.3, new channels and
+    # disguises in zh (also Traditional), en, mixed and pinyin
+    "round3": DATA / "detector_round3.jsonl",
 }
 
 
