@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .contacts import _COUNT_AFTER, _DATE, _order_like, digit_count
+from .contacts.guards import _COUNT_AFTER, _DATE, _order_like, digit_count
 
 _WORD_DIGITS = {
     w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine".split())

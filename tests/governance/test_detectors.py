@@ -180,7 +180,8 @@ def test_scanning_is_fast_enough_for_every_message(corpus):
 def test_the_gates_never_hide_a_match(corpus, monkeypatch):
     """Each pattern runs only when one of its gate substrings is in the text; a
     gate that forgot a substring would silently lose matches."""
-    from governance.detectors import contacts, numbers, phrases
+    from governance.detectors import numbers, phrases
+    from governance.detectors.contacts import cues, invites, shapes
 
     texts = [c["text"] for c in corpus["dev"] + corpus["held-out"] + corpus["fresh"]]
     gated = [scan_text(t) for t in texts]
@@ -190,14 +191,10 @@ def test_the_gates_never_hide_a_match(corpus, monkeypatch):
         "_SCANNERS",
         [(r, k, c, everything, rx) for r, k, c, _g, rx in phrases._SCANNERS],
     )
-    monkeypatch.setattr(
-        contacts, "_SELF", [(rx, everything, k, c) for rx, _g, k, c in contacts._SELF]
-    )
-    monkeypatch.setattr(
-        contacts, "_CUE_ID", [(n, everything, rx) for n, _k, rx in contacts._CUE_ID]
-    )
-    monkeypatch.setattr(contacts, "_INVITE_GATE", everything)
-    monkeypatch.setattr(contacts, "_POINTER_GATE", everything)
+    monkeypatch.setattr(shapes, "_SELF", [(rx, everything, k, c) for rx, _g, k, c in shapes._SELF])
+    monkeypatch.setattr(cues, "_CUE_ID", [(n, everything, rx) for n, _k, rx in cues._CUE_ID])
+    monkeypatch.setattr(invites, "_INVITE_GATE", everything)
+    monkeypatch.setattr(invites, "_POINTER_GATE", everything)
     for name in ("_SPELL_WORDS", "_SPELL_WORD", "_SPELL_CHARS"):
         monkeypatch.setattr(numbers, name, everything)
     assert [scan_text(t) for t in texts] == gated
