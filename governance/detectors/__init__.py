@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from .contacts import digit_count, find_contacts
 from .normalise import views
 from .numbers import find_card_numbers, find_spelled_numbers
+from .payments import find_payments
 from .phrases import find_phrases
 
 CONTACT = "BEH-08"
@@ -49,7 +50,7 @@ CONTACT_KINDS = frozenset(
     {"email", "link", "wechat", "telegram", "messenger", "phone", "qq", "handle", "invite"}
 )
 #: Findings of other rules that are masked too (where to send the money).
-MASKED_KINDS = frozenset({"bank_card"})
+MASKED_KINDS = frozenset({"bank_card", "bank_account", "wallet"})
 _EDGE = " \t\r\n.,;:!?，。：；！？-"
 
 
@@ -76,7 +77,13 @@ class Finding:
 def _raw(text: str):
     folded, digits = views(text)
     count = digit_count(digits)
+    payments = list(find_payments(text, folded, digits))
+    yield from payments
+    # the digits of an IBAN or a wallet are not a phone ("DE89 3704 0044 …")
+    accounts = [(s, e) for _r, k, _c, s, e in payments if k in ("bank_account", "wallet")]
     for kind, confidence, start, end in find_contacts(folded, digits, count):
+        if accounts and any(s <= start and end <= e for s, e in accounts):
+            continue
         yield CONTACT, kind, confidence, start, end
     for start, end in find_spelled_numbers(folded, digits, count):
         yield CONTACT, "phone", 0.85, start, end

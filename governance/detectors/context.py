@@ -12,21 +12,33 @@ import re
 # "、" lists things under one negation ("没有刷粉、互粉"): not a break
 _UP_TO_LAST_BREAK = re.compile(r".*[。！？!?；;\n，,:：]", re.S)
 _NEG_ZH = re.compile(
-    r"不|勿|别|禁止|严禁|切勿|谨防|警惕|小心|防止|拒绝|杜绝|没有|无需|避免|举报|谨慎|提防|严防|打击|反对|拒|未"
-    # reported speech: a report quoting someone else's ask ("卖家说可以先加微信")
-    r"|(?:卖家|买家|对方|他|她|有人|别人|骗子|那人|陌生人)[^，。,]{0,4}?(?:说|让我|叫我|要我|要求)"
+    r"不|勿|别|禁止|严禁|切勿|谨防|警惕|小心|防止|拒绝|杜绝|没(?!事|问题|关系|空)|无需|避免|举报|谨慎|提防|严防|打击|反对|拒|未"
+    # reported speech: a report quoting someone else's ask ("卖家说可以先加微信",
+    # "有人冒充客服要你加微信", "此人发消息说…")
+    r"|(?:卖家|买家|对方|对面|他|她|有人|别人|骗子|那人|这人|此人|该用户|陌生人|商家|某人|客服)[^，。,]{0,6}?"
+    r"(?:说|让|叫|要我|要你|要大家|要求|索要)"
+    # a warning addressed to the reader: "让你去闲鱼交易的…", "凡是要你扫码的…"
+    r"|(?:凡是|任何|如果有人|要是有人|若有人)[^，。,]{0,6}?(?:让|要|叫)|(?<![我])(?:让|叫|要)你"
 )
 _NEG_EN = re.compile(
     r"\b(?:not|no|never|don'?t|doesn'?t|didn'?t|won'?t|wouldn'?t|cannot|can'?t|shouldn'?t|mustn'?t"
     r"|isn'?t|aren'?t|avoid|beware|refuse|against|nor|stop|warning|scams?|scammers?|report"
     # reported speech ("a message saying 'add me on Line'", "he asked me to …")
-    r"|saying|says|(?<!i\s)said|asked\s+me|asking\s+me|told\s+me|telling\s+me|wants?\s+me|wanted\s+me)\b"
+    r"|saying|says|(?<!i\s)said|asked\s+me|asking\s+me|told\s+me|telling\s+me|wants?\s+me|wanted\s+me"
+    # "the buyer wanted my WhatsApp", "he DM'd me asking to move to Telegram"
+    r"|wanted|asked\s+(?:for|to)|asking\s+(?:for|to)|kept\s+asking|requested|demanded|dm'?d\s+me|messaged\s+me"
+    # a conditional warning: "if anyone asks you to pay via Zelle …"
+    r"|if\s+(?:anyone|someone|somebody|a\s+\w+|they|he|she|the\s+\w+)\s+(?:asks?|tells?|wants?|requests?|says?|offers?))\b"
 )
 _DISAPPROVAL_AFTER = re.compile(
     r"[^。！？!?；;\n，,]{0,12}?(?:is|are|was|were)?\s*(?:against\s+the\s+rules|not\s+allowed|prohibited|forbidden|banned"
-    r"|a\s+scam|risky|unsafe|not\s+protected|dangerous)"
-    r"|[^。！？!?；;\n，,]{0,4}?(?:是违规|违规|不允许|被禁止|是骗局|骗局|有风险|风险(?:大|高|很大)|不安全|容易被骗|是诈骗|诈骗"
-    r"|骗子|骗人|是假的)"
+    r"|a\s+scam|risky|unsafe|not\s+protected|dangerous|(?:have|has|with|offer)\s+no\s+(?:buyer\s+)?protection)"
+    # the writer refused it ("…, I said no", "… — refused and reported")
+    r"|[^。！？!?；;\n]{0,4}?\s*(?:i\s+)?(?:said\s+no|refused|declined|reported\s+(?:it|him|her|them))\b"
+    # a quoted caption or example, not the writer's own ask
+    r"|[^。！？!?；;\n，,]{0,24}?(?:is|was)\s+(?:just|only|simply)\s+(?:a|an|the)\s+(?:caption|title|quote|example|meme|joke|template)"
+    r"|[^。！？!?；;\n，,]{0,8}?(?:是违规|违规|不允许|被禁止|是骗局|骗局|有风险|风险(?:大|高|很大)|不安全|容易被骗|是诈骗|诈骗"
+    r"|骗子|骗人|是假的|忽悠|坑人|智商税|风险自负|后果自负|平台不管|不受保护)"
     r"|[^。！？!?；;\n，,]{0,10}?(?:举报|报警|别信|不要信|要小心|当心|不受[^，。,]{0,4}保护|没有保障|无保障|不可信|是违规)"
 )
 

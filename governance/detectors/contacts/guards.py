@@ -17,11 +17,14 @@ _HANDLE = r"(?:@\s?)?[a-z][a-z0-9_.\-]{1,30}[a-z0-9_]"
 _NUMBER = r"\+?\d(?:" + _SEP + r"\d){3,16}"
 
 _COUNT_AFTER = re.compile(
-    r"\s?(?:[万千百亿人粉个次条元块位岁级天年月日多余+%w]|k\b|m\b|followers?|fans|members?|subs|subscribers?"
+    # "w" (万), "k", "m" are units only as a word's end: "456 whatsapp" is a number
+    r"\s?(?:[万千百亿人粉个次条元块位岁级天年月日多余+%]|[wkm](?![a-z])|followers?|fans|members?|subs|subscribers?"
     r"|views?|likes?|friends|订阅|播放|点赞|赞|粉丝|关注|楼|版本?|version)"
 )
 _MASKED = re.compile(r"\*\s?\*")
 _DATE = re.compile(r"(?:19|20)\d\d[\-./]?[01]?\d[\-./]?[0-3]?\d")
+# a day-first date inside a run of digits: "01.02.2025 12:00"
+_DATE_INSIDE = re.compile(r"(?<!\d)[0-3]?\d[\-./][01]?\d[\-./](?:19|20)\d\d")
 _ORDER_BEFORE = re.compile(
     r"(?:订单|单号|编号|流水|运单|快递|工单|发票|序列号|货号|order|invoice|ticket|tracking|item|sku|ref|case|no\.?|nr\.?|#)"
     r"\s*(?:号|number|no\.?|id)?\s*[:：#]?\s*$"

@@ -5,12 +5,14 @@ written like a phone)."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 from ..context import gate as _gate
 from .guards import (
     _COUNT_AFTER,
     _D,
+    _DATE_INSIDE,
     _E,
     _MASKED,
     _SEP,
@@ -118,6 +120,10 @@ _PHONES = re.compile(
             r"(?P<na>(?<![\d\-.,#])(?<!\d[ \-])(?:\(\d{3}\)\s?|\d{3}[\-.\s])\d{3}[\-.\s]\d{4}(?![\d\-,])(?![ \-]\d))",
             # UK and similar trunk-prefixed mobiles: "07700 900 461"
             r"(?P<uk>(?<![\d.,#])(?<!\d[ \-])0[1-9]\d{3}\s\d{3}\s?\d{3}(?!\d)(?![ \-]\d))",
+            # other trunk-prefixed numbers of 10 to 12 digits, however grouped or
+            # spaced: TW "0912-345-678", FR "06 12 34 56 78", JP "090-1234-5678",
+            # KR "010-2345-6789", DE "0151 23456789", MY "012-345 6789"
+            r"(?P<trunk>(?<![\d.,#])(?<!\d[ \-])0[ \-.()]{0,3}[1-9](?:[ \t\-.·()]{0,3}\d){8,10}(?!\d)(?![ \-]\d))",
         ]
     )
     + ")"
@@ -139,6 +145,32 @@ _PHONE_PREFIXES = frozenset(
 )
 
 
+@functools.cache
+def own_domains() -> frozenset[str]:
+    """The platform's own domains (its site and its mail): an address there is
+    where users are sent on purpose. Read from the settings when Django is
+    configured; the detectors need no Django otherwise."""
+    domains = {"handoff.local"}
+    try:
+        from django.conf import settings
+
+        if settings.configured:
+            values = [getattr(settings, "SITE_DOMAIN", "")]
+            for name in ("CONTACT_EMAIL", "DEFAULT_FROM_EMAIL", "SERVER_EMAIL"):
+                values.append(str(getattr(settings, name, "")).rsplit("@", 1)[-1])
+            values += [str(e).rsplit("@", 1)[-1] for e in getattr(settings, "OPERATOR_EMAILS", [])]
+            domains |= {v.strip(" >").split(":")[0].lower() for v in values if "." in v}
+    except ImportError:  # pragma: no cover - Django is installed with the project
+        pass
+    return frozenset(domains)
+
+
+def _is_own(address: str) -> bool:
+    host = address.split("://")[-1].split("/")[0].split("#")[0].rsplit("@", 1)[-1]
+    host = host.removeprefix("www.")
+    return any(host == d or host.endswith("." + d) for d in own_domains())
+
+
 def _spelled_domain(spelled: str) -> str:
     parts = re.split(r"\s?(?:\.|点|\(dot\)|\[dot\]|\{dot\}|\sdot\s)\s?", spelled.strip())
     return ".".join(parts).removeprefix("www.")
@@ -154,8 +186,10 @@ def find_shapes(folded: str, digits: str, count: int | None = None):
         for m in regex.finditer(folded):
             if regex is _LINK:
                 bare = m.group().split("://")[-1].removeprefix("www.").rstrip("/")
-                if bare in _PLATFORM_DOMAINS:
-                    continue  # "sold on tiktok.com": the platform as a topic
+                if bare in _PLATFORM_DOMAINS or _is_own(bare):
+                    continue  # "sold on tiktok.com": the platform as a topic; our help pages
+            elif regex is _EMAIL and _is_own(m.group()):
+                continue  # "support@handoff.local": the platform's own address
             elif regex is _LINK_DISGUISED and (
                 m.group("label") in _STOP or _spelled_domain(m.group()) in _PLATFORM_DOMAINS
             ):
@@ -175,6 +209,8 @@ def find_shapes(folded: str, digits: str, count: int | None = None):
         glued = _WORD_BEFORE.search(digits, max(0, start - 12), start)
         if glued and glued.group() not in _PHONE_PREFIXES:
             continue  # "dy13800138000": digits inside an ID, not a phone
+        if m.lastgroup == "trunk" and _DATE_INSIDE.search(number):
+            continue  # "01.02.2025 12:00"
         if (
             _MASKED.search(number)
             or _order_like(digits, start)
