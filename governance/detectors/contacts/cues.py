@@ -36,17 +36,22 @@ _WECHAT = (
     r"微信|微[ _.*\-]{0,2}讯|[薇徽嶶维威][ _.*\-]{0,2}(?:信|芯|心|亻言|❤|♥|❤️|xin)|[薇徽嶶][ _.*\-]{0,2}x(?![a-z])"
     r"|微[ _.*\-]{1,2}信|微[ _.*\-]{0,2}(?:芯|心(?!愿|博)|亻言|❤|♥|xin|x(?![a-z]))"
     r"|v[ _.*\-]{0,2}(?:信|芯|心|❤|♥)|wei[ _]?(?:xin|信)"
-    rf"|{_B}(?:v[ .]?x|w[ .]?x|w[e3][ ]?ch[a4@]t|w[e3][i1]x[i1]n|wei[ _]?xin|{_spaced('wechat')}|{_spaced('weixin')}){_E}"
-    r"|绿泡泡|卫星号"
+    rf"|{_B}(?:v[ .]?x|w[ .]?x|w[e3][ ]?ch[a4@]t|v[ ]?ch[a4@]t|w[e3][i1]x[i1]n|wei[ _]?xin|{_spaced('wechat')}|{_spaced('weixin')}){_E}"
+    # slang for the green app: "绿色软件上聊"
+    r"|绿泡泡|卫星号|绿色(?:的)?(?:软件|app|聊天软件)|小绿(?:软件|app)|企业微信|企微"
 )
-_QQ = rf"扣[ _.*\-]?扣|球球|抠抠|寇寇|叩叩|蔻蔻|口口|企[ _.*\-]?鹅|🐧|扣(?![1款分费除钱])|{_B}q[ ]?q{_E}"
+_QQ = rf"扣[ _.*\-]?扣|球球|抠抠|寇寇|叩叩|蔻蔻|口口|企[ _.*\-]?鹅|鹅厂(?:那个|的)?(?:聊天)?(?:软件|app)?|🐧|扣(?![1款分费除钱])|{_B}q[ ]?q{_E}"
 _QQ_GROUP = rf"(?:{_B}q{{1,2}}|扣扣|企鹅)?[ ]?群(?:号码?|号)?|裙号"
 _LONE_Q = rf"{_B}q(?:号)?(?![a-z_])"
 _TELEGRAM = rf"电报|纸飞机|小飞机|飞机号?|✈|{_B}(?:t[e3]l[e3]gr[a4@]m|tele|t[ ]?g|{_spaced('telegram')}){_E}"
 _APP_CLEAR = (
     rf"{_B}(?:wh[a@4]ts[ ]?[a@4]pp|{_spaced('whatsapp')}|skype|discord|snapchat|kik|kakao(?:[ ]?talk)?|viber|instagram|insta"
-    rf"|facebook|messenger|zalo|icq|imessage){_E}"
+    rf"|facebook|messenger|zalo|icq|imessage|dingtalk){_E}"
+    # chat apps named in Chinese, Korean and Japanese: 钉钉, 카톡 (KakaoTalk), ライン
+    r"|钉钉|陌陌|飞书|카톡|카카오톡|텔레그램|왓츠앱|위챗|라인|ライン|テレグラム|ワッツアップ"
 )
+# LINE in Taiwanese slang: "賴的ID是 …" (not 赖皮, 赖账, 依赖)
+_LINE_ZH = r"(?<!依)赖(?=的?\s?(?:id|号|帐号|账号|[:：是]))"
 # Everyday English words too: an identifier must be labelled ("line: …", "snap me @…").
 _APP_AMBIGUOUS = rf"{_B}(?:line|signal|snap|sc|ig|ins|wa|fb|threads){_E}"
 _PHONE = (
@@ -77,7 +82,11 @@ _ADD = (
 )
 _GLUE = (
     r"(?:[ \t:：=\-–—~～→>|/,，(\[【]|id|no\.?|number|num|handle|username|user|name|is|me|at|on|via|my"
-    r"|hao(?:ma)?|号码?|是|为|搜[一1]?搜?|叫|私?聊|dm|私信|找|上|找我|联系|的|我|账号|同号)"
+    r"|hao(?:ma)?|号码?|是|为|搜[一1]?搜?|叫|私?聊|dm|私信|找|上|找我|联系|的|我|账号|同号"
+    # "微博 UID …", "邮箱前缀 …", pinyin "hao shi", Korean "아이디"
+    r"|uid|前缀|地址|用户名|shi(?=\s)|아이디|로|는"
+    # a number told in parts: "扣扣号拆开：1024 / 8573 / 6"
+    r"|拆开|分开|分段|拆成|分成|split|in\s+parts)"
 )
 # labels strong enough to take a plain word as a handle ("line: osaka", "微信号 abcdef")
 _LABELS = re.compile(r"[:：=]|\bid\b|\bis\b|是|号|username|handle|\bname\b")
@@ -91,9 +100,9 @@ _CUE_FAMILIES = [
         "wx",
         _WECHAT,
         "微 薇 徽 嶶 维 威 信 芯 心 ❤ ♥ wei vx v_x v.x wx w_x w.x chat 绿泡泡 卫星 w.e.c w_e_c w-e-c w*e*c w.e.i w_e_i w-e-i "
-        "wech w3ch w3i we1 w31",
+        "wech w3ch w3i we1 w31 绿色 小绿 企业微信 企微",
     ),
-    ("qq", _QQ, "扣 抠 寇 叩 蔻 口口 企 🐧 q 球球"),
+    ("qq", _QQ, "扣 抠 寇 叩 蔻 口口 企 🐧 q 球球 鹅厂"),
     ("v", rf"(?:{_B}v|微|薇)(?=\s?[:=是号])", "v: v_: v= v是 v号 v_是 v_号 微 薇"),
     ("vh", _LONE_WX, "v_ v. v* v- 微 薇 威 徽 嶶 维"),
     (
@@ -108,8 +117,10 @@ _CUE_FAMILIES = [
     (
         "app",
         _APP_CLEAR,
-        "whats wh@ts wh4ts w.h.a w_h_a w-h-a w*h*a skype discord snapchat kik kakao viber insta facebook messenger zalo icq imessage",
+        "whats wh@ts wh4ts w.h.a w_h_a w-h-a w*h*a skype discord snapchat kik kakao viber insta facebook messenger zalo icq imessage "
+        "dingtalk 钉钉 陌陌 飞书 카톡 카카오톡 텔레그램 왓츠앱 위챗 라인 ライン テレグラム ワッツアップ",
     ),
+    ("lz", _LINE_ZH, "赖"),
     ("amb", _APP_AMBIGUOUS, "line signal snap sc ig ins wa fb threads"),
     (
         "ph",
@@ -135,11 +146,19 @@ _GATE_REFINE = {
     "sp": r"抖音|小红书|红书|快手|微博|b站|dy(?![a-z0-9_])|douyin|xhs|xiaohongshu|rednote"
     r"|kuaishou|weibo|bilibili|tiktok|youtube|twitter",
 }
+# a handle spelled character by character, maybe in two parts:
+# "L I N D A 后面加 0 5 2 0", "k e v i n then 8 8"
+_SPELLED_ID = (
+    r"[a-z0-9](?:[ .\-·][a-z0-9_]){3,30}"
+    r"(?:\s?(?:后面加?|然后|再加?|加上?|接着?|then|followed\s+by|plus)\s?[a-z0-9](?:[ .\-·]?[a-z0-9_]){1,30})?"
+)
 _CUE_ID = [
     (
         name,
         _TwoStage(keys, _GATE_REFINE[name]) if name in _GATE_REFINE else _gate(keys),
-        re.compile(rf"(?:{cue})(?P<gap>{_GLUE}{{0,10}})(?P<id>{_HANDLE}|{_NUMBER})(?![a-z0-9_])"),
+        re.compile(
+            rf"(?:{cue})(?P<gap>{_GLUE}{{0,10}})(?P<id>{_HANDLE}|{_NUMBER}|{_SPELLED_ID})(?![a-z0-9_])"
+        ),
     )
     for name, cue, keys in [
         (n, c, tuple(k.replace("_", " ") for k in g.split())) for n, c, g in _CUE_FAMILIES
@@ -161,6 +180,7 @@ _MIN_DIGITS = {
     "tg": 7,
     "app": 7,
     "amb": 7,
+    "lz": 7,
     "ph": 7,
 }
 

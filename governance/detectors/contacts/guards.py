@@ -27,7 +27,7 @@ _DATE = re.compile(r"(?:19|20)\d\d[\-./]?[01]?\d[\-./]?[0-3]?\d")
 _DATE_INSIDE = re.compile(r"(?<!\d)[0-3]?\d[\-./][01]?\d[\-./](?:19|20)\d\d")
 _ORDER_BEFORE = re.compile(
     r"(?:订单|单号|编号|流水|运单|快递|工单|发票|序列号|货号|order|invoice|ticket|tracking|item|sku|ref|case|no\.?|nr\.?|#)"
-    r"\s*(?:号|number|no\.?|id)?\s*[:：#]?\s*$"
+    r"\s*(?:号码?|number|no\.?|id)?\s*[:：#]?\s*$"
 )
 _ORDER_CUE = re.compile(
     r"(?:订单|单号|编号|运单|快递|工单|发票|order|invoice|ticket|tracking|sku)\s*(?:号|number|no\.?|id|#)"

@@ -13,10 +13,15 @@ from ..context import negated
 from .cues import _NAMING_LABEL, _TRAILING_ID
 from .guards import _B, _E, _STOP, _digit_count
 
-_ADD_VERB = r"(?:(?<![已未没])加|\+|➕|添加|加个|加下|加一下|加\s?我|\+\s?我|加好友|找我|私我|走)"
+_ADD_VERB = (
+    r"(?:(?<![已未没])加|\+|➕|添加|加个|加下|加一下|加\s?我|\+\s?我|加好友|找我|私我|走"
+    # 家 for 加 ("家微 yy_521"), only right before a WeChat name
+    r"|家(?=\s?(?:微信|v信|vx|wx|薇|微(?=[\s:：,，a-z0-9]))))"
+)
 _ADD_TARGET = (
     r"(?:微信|薇信|威信|徽信|v信|微(?![博软商店视])|薇|威(?!望|力|胁|信度)|v(?![ ]?(?:认证|标|用户|博主|号主|账号|会员|\d))"
-    r"|vx|wx|扣扣|企鹅|q ?q|q(?![a-z0-9])|电报|飞机|tg|whatsapp|line|绿泡泡|赖(?!皮|账|着|在|我|你|他|她))"
+    r"|vx|wx|扣扣|企鹅|q ?q|q(?![a-z0-9])|电报|飞机|tg|whatsapp|line|绿泡泡|赖(?!皮|账|着|在|我|你|他|她)"
+    r"|企业微信|企微|钉钉)"
 )
 _APPS_EN = (
     rf"{_B}(?:t[e3]l[e3]gr[a4@]m|wh[a@4]ts\s?[a@4]pp|douyin|xiaohongshu|rednote|tiktok|weibo|line|signal|skype|discord|kakao(?:talk)?|viber|snapchat|snap|instagram|insta"
@@ -24,7 +29,7 @@ _APPS_EN = (
 )
 # the first characters any branch can start with, tested before the branches
 # (a Chinese text then tries them at a few positions only)
-_INVITE_FIRST = "加+➕添找私走薇徽嶶微绿卫扣企电飞上去转换acdfghklmopqrstvw"
+_INVITE_FIRST = "加家+➕添找私走薇徽嶶微绿卫扣企电飞上去转换acdfghklmopqrstvw"
 _INVITE = re.compile(
     rf"(?=[{_INVITE_FIRST}])"
     rf"(?:(?P<addzh>{_ADD_VERB}\s?{_ADD_TARGET})"
@@ -53,7 +58,7 @@ _INVITE = re.compile(
 )
 _INVITE_GATE = _gate(
     tuple(
-        "hmu 同 加 + ➕ 找我 私我 走 薇 徽 嶶 微 信 ❤ ♥ 绿泡泡 卫星 扣 电报 飞机 上 去 到 转 换 vx wx telegram whats "
+        "hmu 同 加 家 + ➕ 找我 私我 走 薇 徽 嶶 微 信 ❤ ♥ 绿泡泡 卫星 扣 电报 飞机 上 去 到 转 换 vx wx telegram whats "
         "wh@ts wh4ts line signal skype discord kakao viber snap insta ig facebook messenger wechat weixin tg wa kik qq "
         "企鹅 douyin xiaohongshu rednote tiktok weibo wech w3ch t3l tel3 w3i we1".split()
     )
@@ -100,6 +105,7 @@ _POINTER_GATE = _gate(
         "见第 看第 在第 图 视频".split()
     )
 )
+_PAY_AFTER = re.compile(r"\s?(?:转账|付款|收款|打款|支付|转)")
 # a platform named as a topic right after the cue: "微信公众号", "+ 微信小店"
 _TOPIC_AFTER = re.compile(
     r"\s?(?:公众号|视频号|小店|小程序|群(?!号)|空间|支付|钱包|红包|运动|认证|读书|指数|生态|音乐|会员|等级|官方|频道|商城|店铺"
@@ -108,11 +114,68 @@ _TOPIC_AFTER = re.compile(
 )
 
 
+# Other ways of saying "find me elsewhere", each for its family: the same name
+# on another app, DMs on another platform, a QR code to connect, the detail in
+# a picture, asks to move the chat or swap numbers, pinyin asks. Rarer, so one
+# regex with a gate of its own.
+_APPS_ZH = (
+    r"(?:抖音|小红书|红书|快手|微博|b站|视频号|微信|vx|wx|v信|qq|扣扣|电报|飞机|tg|ins|ig|instagram|whatsapp|line|钉钉"
+    r"|推特|twitter|weibo|bilibili|douyin|kuaishou|xhs|tiktok|telegram|discord|snapchat|snap|insta|facebook|kakao)"
+)
+_SAME_NAME = (
+    r"(?:同名|同id|同一个名字|(?:名字|昵称|id|用户名)(?:跟|和|与)(?:这里|这边|本站|这儿)?(?:的)?(?:昵称|名字|id)?(?:一样|一模一样|相同)"
+    r"|(?:跟|和|与)我?(?:这里|这边|本站|这儿)(?:的)?(?:昵称|名字|id|用户名)?(?:一样|一模一样|相同)"
+    r"|\b(?:same|identical|matching)\s+(?:user\s?name|name|handle|id|nick(?:name)?)\b"
+    r"|\b(?:user\s?name|name|handle|nick(?:name)?)(?:'s|\s+is|\s+are)?\s+(?:the\s+)?(?:same|identical)\b"
+    r"|\bsame\s+as\s+(?:here|on\s+here|this\s+one|my\s+(?:name|profile)))"
+)
+_PICTURE = r"(?:图|截图|照片|背景|水印|头像|主页|简介|视频(?!号)|封面|第.张)"
+_ELSEWHERE = re.compile(
+    rf"(?P<same>{_APPS_ZH}[^。.!?！？\n]{{0,24}}?{_SAME_NAME}|{_SAME_NAME}[^。.!?！？\n]{{0,24}}?{_APPS_ZH})"
+    r"(?!的?(?:公众号|视频号|小店|店铺|频道|群|小程序|账号|品牌|商标))"
+    # DMs on another platform: "b站私信我", "Weibo 上找「阿鹿小铺」私聊"
+    r"|(?P<dm>(?:抖音|小红书|红书|快手|微博|b站|视频号|ins|ig|推特|weibo|bilibili|douyin|kuaishou|xhs)\s?(?:上|里)?\s?"
+    r"(?:(?:私信|私聊|私|dd|滴滴|联系|加)我|(?:搜|找)[^，。！？!?\n]{1,14}?(?:私信|私聊|私我|找我|联系|加我|聊)))"
+    # a QR code to connect: "头像就是二维码，长按识别就能加我", "扫了直接聊"
+    r"|(?P<qr>(?:二维码|方块码|名片码|qr码?)[^。！？!?\n]{0,16}?(?:加(?:我|上我|好友|到我)|就能加|直接聊|私聊|联系我|找我)"
+    r"|(?:长按|扫)[^。！？!?\n]{0,10}?(?:就能|即可|可以|直接)?(?:加(?:我|上我|好友|到我)|聊(?!天记录)|联系我?|私聊|沟通)"
+    r"|\bqr\b(?:\s+code)?[^.!?\n]{0,40}?\b(?:takes|leads|brings|gets|sends)\s+you\s+to\b"
+    r"|\bqr\b[^.!?\n]{0,40}?\bscan\b[^.!?\n]{0,30}?\b(?:add|chat|talk|message|connect|contact|reach|friend)"
+    r"|\b(?:send|share|post)\b[^.!?\n]{0,20}?\b(?:my|our)\s+qr\b[^.!?\n]{0,40}?\b(?:talk|chat|add|message|connect))"
+    # the detail is in a picture: "手机号在我主页背景图上", "number is in the watermark"
+    r"|(?P<pic>(?:电话|手机号码?|号码|微信号?|vx|v信|qq|联系方式|邮箱|uid)[^，。,.!?！？\n]{0,3}?(?:藏|写|放|印|贴|留|打)?在"
+    rf"(?:我的?)?[^，。,.!?！？\n]{{0,8}}?{_PICTURE}(?![^，。,.!?！？\n]{{0,8}}(?:打码|遮|隐藏|马赛克|删))"
+    r"|\b(?:number|phone|cell|contact(?:\s+(?:info|details))?|e-?mail|whatsapp|wechat|telegram|handle|socials|digits)"
+    r"\s+(?:is|are)\s+(?:in|on)\s+(?:the|my)\s+(?:\w+\s+){0,2}?"
+    r"(?:photo|pic|picture|image|screenshot|banner|watermark|bio|profile|video|thumbnail|cover|avatar)s?\b)"
+    # move the chat or swap numbers: "换个地方聊", "留个电话", "text me instead"
+    r"|(?P<move>换个(?:地方|平台|软件|app)(?:聊|说|谈|联系|沟通)|(?:站外|私下)(?:聊(?!天)|联系|沟通)"
+    r"|留(?:个|下|一下)(?:你的?|我的?)?(?:电话|手机号?|号码|联系方式|微信|qq|vx)|电话(?:里|上)(?:聊|说|谈)"
+    r"|(?:发|给)我(?:你的?)(?:电话|手机号|号码|联系方式|微信号?|qq号?)(?![^。！？\n]{0,16}(?:换绑|绑定|验证|登录|实名))"
+    r"|\b(?:text|call|ring|phone)\s+me\s+(?:instead|directly|on\s+my\s+(?:cell|phone|number))\b"
+    r"|\b(?:send|drop|give|share|leave)\s+(?:me\s+)?your\s+(?:number|phone|cell|whatsapp|telegram|wechat|contact|socials)\b"
+    r"(?![^.!?\n]{0,40}\b(?:bind|link|recovery|2fa|verif|log\s?in|account))"
+    r"|\b(?:drop|send|give|share|leave)\s+(?:me\s+)?your\s+e-?mail\b[^.!?\n]{0,40}?\b(?:privately|directly|off[- ]?(?:site|platform)|outside)"
+    r"|\btake\s+(?:this|it)\s+(?:offline|elsewhere|somewhere\s+else|off\s+(?:here|this\s+site)))"
+    # pinyin: "jia wo weixin", "jia wo wx"
+    r"|(?P<pinyin>\bjia\s?(?:wo\s?)?(?:wei\s?xin|wx|vx|qq|kou\s?kou)\b)"
+)
+_ELSEWHERE_GATE = _gate(
+    tuple(
+        "同名 同id 同一个 一样 相同 same identical matching 私信 私聊 私我 dd我 滴滴 联系我 加我 搜 找 "
+        "二维码 方块码 名片码 qr 长按 扫 在 is_in is_on are_in are_on 换个 站外 私下 留 电话 给我 发我 "
+        "me_instead me_directly me_on send text share drop leave take jia".replace("_", " ").split()
+    )
+)
+
+
 def find_invites(folded: str, digits: str):
     """Yield ``(kind, confidence, start, end)`` for invitations and pointers."""
     invites = _INVITE.finditer(folded) if _INVITE_GATE.search(folded) else ()
     if _POINTER_GATE.search(folded):
         invites = itertools.chain(invites, _POINTER.finditer(folded))
+    if _ELSEWHERE_GATE.search(folded):
+        invites = itertools.chain(invites, _ELSEWHERE.finditer(folded))
     for m in invites:
         end = m.end()
         tail = _TRAILING_ID.match(digits, end)
@@ -124,8 +187,15 @@ def find_invites(folded: str, digits: str):
             end = tail.end()  # "my IG is nina_sells": the handle goes with the invitation
         if m.lastgroup == "addzh" and _TOPIC_AFTER.match(folded, m.end()):
             continue
+        if (
+            m.lastgroup == "addzh"
+            and folded[m.start()] == "走"
+            and _PAY_AFTER.match(folded, m.end())
+        ):
+            continue  # "钱走微信转账": the payment's path, BEH-09's business
         if m.lastgroup == "alone" and _TOPIC_AFTER.match(folded, m.end()):
             continue
         if negated(folded, m.start(), m.end()):
             continue
-        yield "invite", 0.75 if m.lastgroup in ("alone", "qr", "bio") else 0.85, m.start(), end
+        pointer = m.lastgroup in ("alone", "qr", "bio", "same", "pic")
+        yield "invite", 0.75 if pointer else 0.85, m.start(), end
