@@ -34,7 +34,7 @@ from .contacts import digit_count, find_contacts
 from .normalise import views
 from .numbers import find_card_numbers, find_spelled_numbers
 from .payments import find_payments
-from .phrases import find_phrases
+from .phrases import find_phrases, find_star_bait
 
 CONTACT = "BEH-08"
 OFF_PLATFORM_DEAL = "BEH-09"
@@ -90,6 +90,7 @@ def _raw(text: str):
     for start, end in find_card_numbers(digits, count):
         yield OFF_PLATFORM_DEAL, "bank_card", 0.85, start, end
     yield from find_phrases(folded)
+    yield from find_star_bait(text, folded)
 
 
 def scan_text(text: str | None) -> list[Finding]:
