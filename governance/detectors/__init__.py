@@ -77,7 +77,7 @@ class Finding:
 def _raw(text: str):
     folded, digits = views(text)
     count = digit_count(digits)
-    payments = list(find_payments(text, folded, digits))
+    payments = list(find_payments(text, folded, digits, count))
     yield from payments
     # the digits of an IBAN or a wallet are not a phone ("DE89 3704 0044 …")
     accounts = [(s, e) for _r, k, _c, s, e in payments if k in ("bank_account", "wallet")]

@@ -44,18 +44,87 @@ _DISAPPROVAL_AFTER = re.compile(
 
 ZH_WINDOW = 12
 
-_GATES: dict[tuple[str, ...], re.Pattern] = {}
+
+def _trie_pattern(words) -> str:
+    """A regex matching exactly ``words``, as a trie: at each position ``re``
+    follows one branch per character instead of trying every word."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        alts = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(trie)
 
 
-def gate(keys: tuple[str, ...]) -> re.Pattern:
-    """One regex of literal alternatives for a gate's substrings: a single C
-    scan (all branches start with a literal, so ``re`` skips ahead by charset)."""
-    regex = _GATES.get(keys)
-    if regex is None:
-        regex = _GATES[keys] = re.compile(
-            "|".join(map(re.escape, sorted(keys, key=len, reverse=True)))
-        )
-    return regex
+class Gate:
+    """The substrings one of which every match of a pattern contains. All
+    gates read one shared scan of the text (``_present``): the keys of every
+    gate found in one pass, instead of one regex pass per gate."""
+
+    __slots__ = ("keys",)
+
+    def __init__(self, keys: tuple[str, ...]):
+        self.keys = frozenset(keys)
+
+    def search(self, text: str) -> bool:
+        return not self.keys.isdisjoint(_present(text))
+
+
+_GATES: dict[tuple[str, ...], Gate] = {}
+# built on first use from every gate's keys: (ASCII trie, other trie, prefixes)
+_SCANNER: list = []
+# the last text scanned and its keys (a tuple, replaced in one assignment)
+_LAST: tuple = (None, frozenset())
+
+
+def gate(keys: tuple[str, ...]) -> Gate:
+    found = _GATES.get(keys)
+    if found is None:
+        found = _GATES[keys] = Gate(keys)
+        _SCANNER.clear()  # a new key: rebuild the shared scan
+    return found
+
+
+def _build_scanner() -> list:
+    words = {k for keys in _GATES for k in keys}
+    # a key found at a position also means every key that is a prefix of it
+    prefixes = {w: frozenset(v for v in words if w.startswith(v)) for w in words}
+    tries = [
+        re.compile(_trie_pattern(part))
+        for part in ({w for w in words if w.isascii()}, {w for w in words if not w.isascii()})
+        if part
+    ]
+    return [tries, prefixes]
+
+
+def _present(text: str) -> frozenset:
+    """Every gate key that occurs in ``text`` (memoised for the last text:
+    the gates of one scan all ask about the same folded text)."""
+    global _LAST
+    last = _LAST
+    if last[0] is text:
+        return last[1]
+    if not _SCANNER:
+        _SCANNER.extend(_build_scanner())
+    tries, prefixes = _SCANNER
+    found: set = set()
+    for trie in tries if not text.isascii() else tries[:1]:
+        search, pos = trie.search, 0
+        while (m := search(text, pos)) is not None:
+            found |= prefixes[m.group()]
+            pos = m.start() + 1
+    result = frozenset(found)
+    _LAST = (text, result)
+    return result
 
 
 EN_WINDOW = 40

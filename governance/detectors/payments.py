@@ -24,16 +24,19 @@ _PAY_APP = (
 )
 _PAY_GATE = gate(
     tuple(
-        "支付宝 zfb 微信收款 微信支付 微信转账 云闪付 转数快 alipay paypal pay_pal zelle venmo cash wise "
-        "revolut paynow paylah payme fps touch tng wallet gcash line_pay linepay kakao wechat interac "
-        "transfer skrill payoneer upi paytm mpesa m-pesa".replace("_", " ").split()
+        k.replace("_", " ")
+        for k in "支付宝 zfb 微信收款 微信支付 微信转账 云闪付 转数快 alipay paypal pay_pal zelle venmo cash_app cashapp "
+        "wise revolut paynow paylah payme fps touch tng wallet gcash line_pay linepay kakao wechat_pay wechatpay "
+        "interac transfer skrill payoneer upi paytm mpesa m-pesa".split()
     )
 )
 _EMAIL_ID = r"[a-z0-9._%+-]{2,64}\s?@\s?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,10}"
 _PHONE_ID = r"\+?\(?\d(?:[ \-.()]{0,2}\d){6,14}"
 _TAG_ID = r"[@$][a-z][a-z0-9_\-.]{2,29}"
-_PAY_TO = re.compile(
-    rf"{_PAY_APP}[^。！？!?\n]{{0,32}}?(?<![\w@$.+])(?:(?P<email>{_EMAIL_ID})|(?P<phone>{_PHONE_ID})|(?P<tag>{_TAG_ID}))"
+_PAY_APP_RX = re.compile(_PAY_APP)
+# the identifier after the app, tried only where an app was named
+_PAY_ID = re.compile(
+    rf"[^。！？!?\n]{{0,32}}?(?<![\w@$.+])(?:(?P<email>{_EMAIL_ID})|(?P<phone>{_PHONE_ID})|(?P<tag>{_TAG_ID}))"
     r"(?![\w@])"
 )
 
@@ -44,8 +47,11 @@ _WALLET = re.compile(
 )
 _LEGACY_BTC = re.compile(r"(?<![A-Za-z0-9])[13][1-9A-HJ-NP-Za-km-z]{25,34}(?![A-Za-z0-9])")
 _CRYPTO_NEAR = re.compile(r"btc|bitcoin|比特币|wallet|钱包|address|地址|usdt|crypto")
-_WALLET_GATE = re.compile(
-    r"T[1-9A-HJ-NP-Za-km-z]{33}|bc1|0x[0-9a-fA-F]{40}|[13][1-9A-HJ-NP-Za-km-z]{25}"
+# a wallet is posted with a crypto word or in its own prefix ("0x", "bc1")
+_WALLET_GATE = gate(
+    tuple(
+        "0x bc1 usdt trc erc bep btc eth bitcoin 比特币 以太坊 泰达币 钱包 地址 address addy wallet crypto coin 币".split()
+    )
 )
 
 # bank accounts: an IBAN (country, check digits, groups), a UK sort code and the
@@ -63,12 +69,15 @@ _BANK_GATE = gate(("iban", "sort code", "sortcode", "routing", "aba"))
 _IBAN_SHAPE = re.compile(r"(?<![a-z0-9])[a-z]{2}\d{2}\s?[a-z0-9]{4}\s?\d{4}")
 
 
-def find_payments(text: str, folded: str, digits: str):
+def find_payments(text: str, folded: str, digits: str, count: int):
     """Yield ``(rule, kind, confidence, start, end)``: ``BEH-09`` for where the
     money should go; ``BEH-08`` for a phone number or an e-mail given as a
-    payment identifier."""
-    if _PAY_GATE.search(folded):
-        for m in _PAY_TO.finditer(digits):
+    payment identifier. ``count`` is the number of digits in ``digits``."""
+    if (count >= 7 or "@" in folded or "$" in folded) and _PAY_GATE.search(folded):
+        for app in _PAY_APP_RX.finditer(digits):
+            m = _PAY_ID.match(digits, app.end())
+            if m is None:
+                continue
             ident = m.lastgroup
             start = m.start(ident)
             if ident == "email" and _is_own(m.group(ident)):
@@ -77,18 +86,18 @@ def find_payments(text: str, folded: str, digits: str):
                 _order_like(digits, start) or _COUNT_AFTER.match(digits, m.end())
             ):
                 continue  # "Wise … 12,345,678 views": a count
-            if negated(folded, m.start(), m.end()):
+            if negated(folded, app.start(), m.end()):
                 continue
-            yield "BEH-09", "pay_to", 0.85, m.start(), m.end()
+            yield "BEH-09", "pay_to", 0.85, app.start(), m.end()
             if ident in ("email", "phone"):
                 yield "BEH-08", "phone" if ident == "phone" else "email", 0.85, start, m.end()
-    if _WALLET_GATE.search(text):
+    if _WALLET_GATE.search(folded):
         for m in _WALLET.finditer(text):
             yield "BEH-09", "wallet", 0.9, m.start(), m.end()
         for m in _LEGACY_BTC.finditer(text):
             if _CRYPTO_NEAR.search(folded, max(0, m.start() - 30), m.end() + 30):
                 yield "BEH-09", "wallet", 0.85, m.start(), m.end()
-    if _BANK_GATE.search(folded) or _IBAN_SHAPE.search(folded):
+    if count >= 6 and (_BANK_GATE.search(folded) or (count >= 12 and _IBAN_SHAPE.search(folded))):
         for m in _BANK.finditer(folded):
             if m.lastgroup == "iban":
                 iban = m.group("iban").replace(" ", "")

@@ -213,7 +213,13 @@ _CLAIM_EN_MORE = (
 _CLAIM_ZH_MORE = (
     r"行业第一|(?:全网|全国|全球|业内|行业|史上|全平台)(?:第一|最[好强稳低高大优佳牛]|顶尖|唯一)"
 )
-# pinyin for the phrase rules: "bu zou ping tai", "hao ping fan xian", "bao zheng bu feng hao"
+# pinyin for the phrase rules: "bu zou ping tai", "hao ping fan xian", "bao zheng bu feng hao";
+# one regex (one gate) for the three, the group names the rule
+_PINYIN_RULES = {
+    "py_off": ("BEH-09", "off_platform"),
+    "py_bait": ("BEH-01", "bait"),
+    "py_claim": ("LST-12", "claim"),
+}
 _PINYIN = {
     "BEH-09": r"\bsi\s?xia\s?(?:jiao\s?yi|zhuan\s?zhang|fu\s?kuan|cheng\s?jiao)\b"
     r"|\bbu\s?(?:zou|yong|guo)\s?(?:ping\s?tai|dan\s?bao)\b|\bzhuan\s?zhang\s?gei\s?wo\b",
@@ -241,18 +247,19 @@ _GATES = {
     "more_en": "accepted is_fine are_fine is_ok works cash gift the_codes my_own my_invoice my_link my_payment my_store "
     "my_shop my_site my_website my_checkout instead gift fee commission cut 20_address 20address 20_wallet 20wallet 20_only 20only settle "
     "platform_out escrow_out site_out off-site off_site %_fee %_commission %_cut",
-    "bait_zh": "回关 求 三连 互 集 赞 关注 转发 收藏 评论 分享 留言 私信 截图 双击 扣 好评 晒 五星 刷 回粉 回访 心",
+    "bait_zh": "回关 求 三连 互 集 赞 关注 转发 收藏 评论 分享 留言 私信 截图 双击 扣 好评 晒 五星 刷 回粉 回访 心 "
+    "带图 评价 追评",
     "review_zh": "好评 五星 晒图 带图 评价 追评 晒单",
     "bait_en": "like follow f4f l4l s4s sub share smash repost retweet comment tag tap drop give leave star "
     "review rate rating return "
     "cash rate",
-    "claim_zh": "必涨 必上 回本 翻倍 翻番 封 掉粉 限流 降权 违规 安全 风险 赚 挣 回本 保本 保底 保证 收益 入 涨 热门 过审 火 爆 全网 史上",
-    "claim_en": "double demoneti guarantee ban suspended flagged removed restricted 100% risk rich easy earn make making",
-    "claim_en_more": "guarantee chance risk possibility impossible ban immune life lose #1 number best safest cheapest",
-    "claim_zh_more": "第一 最 顶尖 唯一",
-    "py_off": "si xia bu zou bu yong bu guo zhuan",
-    "py_bait": "hao ping hu qiu",
-    "py_claim": "bao zheng yong bu ling feng wen zhuan bao zhang",
+    "claim_zh": "必涨 必上 回本 翻倍 翻番 封 掉粉 限流 降权 违规 安全 风险 赚 挣 回本 保本 保底 保证 收益 入 涨 热门 过审 火 爆 全网 史上 "
+    "第一 最 顶尖 唯一",
+    "claim_en": "double demoneti guarantee ban suspended flagged removed restricted 100% risk rich easy earn make making "
+    "chance possibility impossible immune life lose #1 number_one best safest cheapest",
+    "pinyin": "si_xia sixia bu_zou buzou bu_yong buyong bu_guo buguo zhuan_zhang zhuanzhang "
+    "hao_ping haoping hu_fen hufen hu_guan huguan hu_zan huzan qiu_zan qiuzan qiu_guan qiuguan "
+    "bao_zheng baozheng yong_bu yongbu ling_feng lingfeng wen_zhuan wenzhuan bao_zhang baozhang",
 }
 _SCANNERS = [
     (
@@ -267,16 +274,17 @@ _SCANNERS = [
         ("BEH-09", "off_platform", 0.85, "off_en", _OFF_PLATFORM_EN),
         ("BEH-09", "off_platform", 0.9, "more_zh", _OFF_PLATFORM_ZH_MORE),
         ("BEH-09", "off_platform", 0.85, "more_en", _OFF_PLATFORM_EN_MORE),
-        ("BEH-01", "bait", 0.85, "bait_zh", _BAIT_ZH),
+        ("BEH-01", "bait", 0.85, "bait_zh", _BAIT_ZH + "|" + _REVIEW_REWARD_ZH),
         ("BEH-01", "bait", 0.85, "bait_en", _BAIT_EN),
-        ("BEH-01", "bait", 0.8, "review_zh", _REVIEW_REWARD_ZH),
-        ("LST-12", "claim", 0.85, "claim_zh", _CLAIM_ZH),
-        ("LST-12", "claim", 0.85, "claim_en", _CLAIM_EN),
-        ("LST-12", "claim", 0.8, "claim_en_more", _CLAIM_EN_MORE),
-        ("LST-12", "claim", 0.8, "claim_zh_more", _CLAIM_ZH_MORE),
-        ("BEH-09", "off_platform", 0.75, "py_off", _PINYIN["BEH-09"]),
-        ("BEH-01", "bait", 0.75, "py_bait", _PINYIN["BEH-01"]),
-        ("LST-12", "claim", 0.75, "py_claim", _PINYIN["LST-12"]),
+        ("LST-12", "claim", 0.85, "claim_zh", _CLAIM_ZH + "|" + _CLAIM_ZH_MORE),
+        ("LST-12", "claim", 0.85, "claim_en", _CLAIM_EN + "|" + _CLAIM_EN_MORE),
+        (
+            "",
+            "",
+            0.75,
+            "pinyin",
+            "|".join(f"(?P<{g}>{_PINYIN[rule]})" for g, (rule, _k) in _PINYIN_RULES.items()),
+        ),
     ]
 ]
 _NEGATION_INSIDE = re.compile(r"\b(?:not|no|never|nothing|none|isn't|aren't)\b|n't\b")
@@ -338,16 +346,22 @@ def find_phrases(folded: str):
             start, end = m.start(), m.end()
             if negated(folded, start, end):
                 continue
-            if "reward" in regex.groupindex and negated(folded, m.start("reward"), end):
+            # the pinyin scanner names its rule by the group that matched
+            code, what = (rule, kind) if rule else _PINYIN_RULES[m.lastgroup]
+            if (
+                "reward" in regex.groupindex
+                and m.start("reward") >= 0
+                and negated(folded, m.start("reward"), end)
+            ):
                 continue  # "评价全是真实买家，没有返现"
-            if rule == "BEH-09" and kind == "off_platform" and _through_platform(folded, m):
+            if code == "BEH-09" and what == "off_platform" and _through_platform(folded, m):
                 continue
-            if rule == "BEH-01" and _PAST.search(clause_before(folded, start)):
+            if code == "BEH-01" and _PAST.search(clause_before(folded, start)):
                 continue  # "以前做过互推": the account's history, not an ask
-            if rule == "LST-12" and _QUESTION_AFTER.match(folded, end):
+            if code == "LST-12" and _QUESTION_AFTER.match(folded, end):
                 continue  # "这个号不会封号吗？" asks, it does not claim
-            if rule == "LST-12" and m.group().endswith("guaranteed"):
+            if code == "LST-12" and m.group().endswith("guaranteed"):
                 # "income is not guaranteed": the negation sits inside the match
                 if _NEGATION_INSIDE.search(m.group()):
                     continue
-            yield rule, kind, confidence, start, end
+            yield code, what, confidence, start, end

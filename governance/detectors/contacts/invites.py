@@ -130,43 +130,62 @@ _SAME_NAME = (
     r"|\bsame\s+as\s+(?:here|on\s+here|this\s+one|my\s+(?:name|profile)))"
 )
 _PICTURE = r"(?:图|截图|照片|背景|水印|头像|主页|简介|视频(?!号)|封面|第.张)"
-_ELSEWHERE = re.compile(
-    rf"(?P<same>{_APPS_ZH}[^。.!?！？\n]{{0,24}}?{_SAME_NAME}|{_SAME_NAME}[^。.!?！？\n]{{0,24}}?{_APPS_ZH})"
-    r"(?!的?(?:公众号|视频号|小店|店铺|频道|群|小程序|账号|品牌|商标))"
-    # DMs on another platform: "b站私信我", "Weibo 上找「阿鹿小铺」私聊"
-    r"|(?P<dm>(?:抖音|小红书|红书|快手|微博|b站|视频号|ins|ig|推特|weibo|bilibili|douyin|kuaishou|xhs)\s?(?:上|里)?\s?"
-    r"(?:(?:私信|私聊|私|dd|滴滴|联系|加)我|(?:搜|找)[^，。！？!?\n]{1,14}?(?:私信|私聊|私我|找我|联系|加我|聊)))"
-    # a QR code to connect: "头像就是二维码，长按识别就能加我", "扫了直接聊"
-    r"|(?P<qr>(?:二维码|方块码|名片码|qr码?)[^。！？!?\n]{0,16}?(?:加(?:我|上我|好友|到我)|就能加|直接聊|私聊|联系我|找我)"
-    r"|(?:长按|扫)[^。！？!?\n]{0,10}?(?:就能|即可|可以|直接)?(?:加(?:我|上我|好友|到我)|聊(?!天记录)|联系我?|私聊|沟通)"
-    r"|\bqr\b(?:\s+code)?[^.!?\n]{0,40}?\b(?:takes|leads|brings|gets|sends)\s+you\s+to\b"
-    r"|\bqr\b[^.!?\n]{0,40}?\bscan\b[^.!?\n]{0,30}?\b(?:add|chat|talk|message|connect|contact|reach|friend)"
-    r"|\b(?:send|share|post)\b[^.!?\n]{0,20}?\b(?:my|our)\s+qr\b[^.!?\n]{0,40}?\b(?:talk|chat|add|message|connect))"
-    # the detail is in a picture: "手机号在我主页背景图上", "number is in the watermark"
-    r"|(?P<pic>(?:电话|手机号码?|号码|微信号?|vx|v信|qq|联系方式|邮箱|uid)[^，。,.!?！？\n]{0,3}?(?:藏|写|放|印|贴|留|打)?在"
-    rf"(?:我的?)?[^，。,.!?！？\n]{{0,8}}?{_PICTURE}(?![^，。,.!?！？\n]{{0,8}}(?:打码|遮|隐藏|马赛克|删))"
-    r"|\b(?:number|phone|cell|contact(?:\s+(?:info|details))?|e-?mail|whatsapp|wechat|telegram|handle|socials|digits)"
-    r"\s+(?:is|are)\s+(?:in|on)\s+(?:the|my)\s+(?:\w+\s+){0,2}?"
-    r"(?:photo|pic|picture|image|screenshot|banner|watermark|bio|profile|video|thumbnail|cover|avatar)s?\b)"
-    # move the chat or swap numbers: "换个地方聊", "留个电话", "text me instead"
-    r"|(?P<move>换个(?:地方|平台|软件|app)(?:聊|说|谈|联系|沟通)|(?:站外|私下)(?:聊(?!天)|联系|沟通)"
-    r"|留(?:个|下|一下)(?:你的?|我的?)?(?:电话|手机号?|号码|联系方式|微信|qq|vx)|电话(?:里|上)(?:聊|说|谈)"
-    r"|(?:发|给)我(?:你的?)(?:电话|手机号|号码|联系方式|微信号?|qq号?)(?![^。！？\n]{0,16}(?:换绑|绑定|验证|登录|实名))"
-    r"|\b(?:text|call|ring|phone)\s+me\s+(?:instead|directly|on\s+my\s+(?:cell|phone|number))\b"
-    r"|\b(?:send|drop|give|share|leave)\s+(?:me\s+)?your\s+(?:number|phone|cell|whatsapp|telegram|wechat|contact|socials)\b"
-    r"(?![^.!?\n]{0,40}\b(?:bind|link|recovery|2fa|verif|log\s?in|account))"
-    r"|\b(?:drop|send|give|share|leave)\s+(?:me\s+)?your\s+e-?mail\b[^.!?\n]{0,40}?\b(?:privately|directly|off[- ]?(?:site|platform)|outside)"
-    r"|\btake\s+(?:this|it)\s+(?:offline|elsewhere|somewhere\s+else|off\s+(?:here|this\s+site)))"
-    # pinyin: "jia wo weixin", "jia wo wx"
-    r"|(?P<pinyin>\bjia\s?(?:wo\s?)?(?:wei\s?xin|wx|vx|qq|kou\s?kou)\b)"
-)
-_ELSEWHERE_GATE = _gate(
-    tuple(
-        "同名 同id 同一个 一样 相同 same identical matching 私信 私聊 私我 dd我 滴滴 联系我 加我 搜 找 "
-        "二维码 方块码 名片码 qr 长按 扫 在 is_in is_on are_in are_on 换个 站外 私下 留 电话 给我 发我 "
-        "me_instead me_directly me_on send text share drop leave take jia".replace("_", " ").split()
-    )
-)
+# (gate: substrings one of which every match contains, regex)
+_ELSEWHERE_SOURCES = [
+    (tuple(k.replace("_", " ") for k in keys.split()), source)
+    for keys, source in [
+        (
+            "同名 同id 同一个 一样 相同 same identical matching",
+            rf"(?P<same>{_APPS_ZH}[^。.!?！？\n]{{0,24}}?{_SAME_NAME}|{_SAME_NAME}[^。.!?！？\n]{{0,24}}?{_APPS_ZH})"
+            r"(?!的?(?:公众号|视频号|小店|店铺|频道|群|小程序|账号|品牌|商标))",
+        ),
+        # DMs on another platform: "b站私信我", "Weibo 上找「阿鹿小铺」私聊"
+        (
+            "私 dd 滴滴 联系 加我 搜 找",
+            r"(?P<dm>(?=[抖小红快微b视i推wdkx])(?:抖音|小红书|红书|快手|微博|b站|视频号|ins|ig|推特|weibo|bilibili|douyin"
+            r"|kuaishou|xhs)\s?(?:上|里)?\s?"
+            r"(?:(?:私信|私聊|私|dd|滴滴|联系|加)我|(?:搜|找)[^，。！？!?\n]{1,14}?(?:私信|私聊|私我|找我|联系|加我|聊)))",
+        ),
+        # a QR code to connect: "头像就是二维码，长按识别就能加我", "扫了直接聊"
+        (
+            "二维码 方块码 名片码 qr 长按 扫",
+            r"(?P<qr>(?:二维码|方块码|名片码|qr码?)[^。！？!?\n]{0,16}?(?:加(?:我|上我|好友|到我)|就能加|直接聊|私聊|联系我|找我)"
+            r"|(?:长按|扫)[^。！？!?\n]{0,10}?(?:就能|即可|可以|直接)?(?:加(?:我|上我|好友|到我)|聊(?!天记录)|联系我?|私聊|沟通)"
+            r"|\bqr\b(?:\s+code)?[^.!?\n]{0,40}?\b(?:takes|leads|brings|gets|sends)\s+you\s+to\b"
+            r"|\bqr\b[^.!?\n]{0,40}?\bscan\b[^.!?\n]{0,30}?\b(?:add|chat|talk|message|connect|contact|reach|friend)"
+            r"|\b(?:send|share|post)\b[^.!?\n]{0,20}?\b(?:my|our)\s+qr\b[^.!?\n]{0,40}?\b(?:talk|chat|add|message|connect))",
+        ),
+        # the detail is in a picture: "手机号在我主页背景图上", "number is in the watermark"
+        (
+            "电话 手机号 号码 微信 vx v信 qq 联系方式 邮箱 uid is_in is_on are_in are_on",
+            r"(?P<pic>(?:电话|手机号码?|号码|微信号?|vx|v信|qq|联系方式|邮箱|uid)[^，。,.!?！？\n]{0,3}?(?:藏|写|放|印|贴|留|打)?在"
+            rf"(?:我的?)?[^，。,.!?！？\n]{{0,8}}?{_PICTURE}(?![^，。,.!?！？\n]{{0,8}}(?:打码|遮|隐藏|马赛克|删))"
+            r"|\b(?:number|phone|cell|contact(?:\s+(?:info|details))?|e-?mail|whatsapp|wechat|telegram|handle|socials|digits)"
+            r"\s+(?:is|are)\s+(?:in|on)\s+(?:the|my)\s+(?:\w+\s+){0,2}?"
+            r"(?:photo|pic|picture|image|screenshot|banner|watermark|bio|profile|video|thumbnail|cover|avatar)s?\b)",
+        ),
+        # move the chat or swap numbers: "换个地方聊", "留个电话", "text me instead"
+        (
+            "换个 站外 私下 留个 留下 留一下 电话里 电话上 给我你 发我你 me_instead me_directly me_on_my your_number "
+            "your_phone your_cell your_whatsapp your_telegram your_wechat your_contact your_socials your_e your_mail "
+            "take_this take_it",
+            r"(?P<move>换个(?:地方|平台|软件|app)(?:聊|说|谈|联系|沟通)|(?:站外|私下)(?:聊(?!天)|联系|沟通)"
+            r"|留(?:个|下|一下)(?:你的?|我的?)?(?:电话|手机号?|号码|联系方式|微信|qq|vx)|电话(?:里|上)(?:聊|说|谈)"
+            r"|(?:发|给)我(?:你的?)(?:电话|手机号|号码|联系方式|微信号?|qq号?)(?![^。！？\n]{0,16}(?:换绑|绑定|验证|登录|实名))"
+            r"|\b(?:text|call|ring|phone)\s+me\s+(?:instead|directly|on\s+my\s+(?:cell|phone|number))\b"
+            r"|\b(?:send|drop|give|share|leave)\s+(?:me\s+)?your\s+(?:number|phone|cell|whatsapp|telegram|wechat|contact|socials)\b"
+            r"(?![^.!?\n]{0,40}\b(?:bind|link|recovery|2fa|verif|log\s?in|account))"
+            r"|\b(?:drop|send|give|share|leave)\s+(?:me\s+)?your\s+e-?mail\b[^.!?\n]{0,40}?\b(?:privately|directly|off[- ]?(?:site|platform)|outside)"
+            r"|\btake\s+(?:this|it)\s+(?:offline|elsewhere|somewhere\s+else|off\s+(?:here|this\s+site)))",
+        ),
+        # pinyin: "jia wo weixin", "jia wo wx"
+        ("jia", r"(?P<pinyin>\bjia\s?(?:wo\s?)?(?:wei\s?xin|wx|vx|qq|kou\s?kou)\b)"),
+    ]
+]
+
+_ELSEWHERE = [(_gate(keys), re.compile(source)) for keys, source in _ELSEWHERE_SOURCES]
+# every family's gate keys in one: most texts pass one scan, not six
+_ELSEWHERE_GATE = _gate(tuple(sorted({k for keys, _s in _ELSEWHERE_SOURCES for k in keys})))
 
 
 def find_invites(folded: str, digits: str):
@@ -175,7 +194,9 @@ def find_invites(folded: str, digits: str):
     if _POINTER_GATE.search(folded):
         invites = itertools.chain(invites, _POINTER.finditer(folded))
     if _ELSEWHERE_GATE.search(folded):
-        invites = itertools.chain(invites, _ELSEWHERE.finditer(folded))
+        for gate, regex in _ELSEWHERE:
+            if gate.search(folded):
+                invites = itertools.chain(invites, regex.finditer(folded))
     for m in invites:
         end = m.end()
         tail = _TRAILING_ID.match(digits, end)

@@ -30,7 +30,7 @@ _EMAIL = re.compile(
 _DOT = r"(?:\.|点|\(dot\)|\[dot\]|\{dot\}|\sdot\s)"
 _EMAIL_DISGUISED = re.compile(
     rf"(?<![\w.])[a-z0-9_%+-]{{1,64}}+(?:\s?{_DOT}\s?[a-z0-9_%+-]{{1,32}}+){{0,6}}"
-    r"\s?(?:\(at\)|\[at\]|\{at\}|\sat\s|#|艾特|圈a|\(@\)|@)\s?[a-z0-9-]{2,}"
+    r"\s?(?:\(at\)|\[at\]|\{at\}|\sat\s|#|艾特|圈a|小老鼠|\(@\)|@)\s?[a-z0-9-]{2,}"
     rf"(?:\s?{_DOT}\s?[a-z0-9-]{{2,}}){{0,2}}?\s?{_DOT}\s?(?:com|cn|net|org|io|me|co|uk|de|fr|jp|ru|edu)"
     + _E
 )
@@ -39,7 +39,7 @@ _EMAIL_DISGUISED = re.compile(
 _EMAIL_PROVIDER = re.compile(
     rf"(?<![\w.])(?=[a-z0-9%+\-]*[._\d]|[a-z0-9_%+\-]+\s?{_DOT})[a-z0-9_%+-]{{2,64}}+"
     rf"(?:\s?{_DOT}\s?[a-z0-9_%+-]{{1,32}}+){{0,6}}"
-    r"\s?(?:\(at\)|\[at\]|\{at\}|\sat\s|艾特|圈a|@)\s?"
+    r"\s?(?:\(at\)|\[at\]|\{at\}|\sat\s|艾特|圈a|小老鼠|@)\s?"
     r"(?:gmail|hotmail|outlook|yahoo|icloud|proton(?:mail)?|foxmail|yandex)(?![a-z0-9])"
 )
 _TLDS = (
@@ -83,6 +83,7 @@ _SELF = [
                 "at\t",
                 "#",
                 "艾特",
+                "小老鼠",
                 "圈a",
                 "@",
             ),
