@@ -125,7 +125,8 @@ def find_spelled_numbers(folded: str, digits: str, count: int):
             if (
                 tuple(len(g.group()) for g in pieces) == _NA_PIECES
                 and pieces[0].group()[0] in "23456789"
-                and all(b.start() - a.end() <= 8 for a, b in zip(pieces, pieces[1:], strict=False))
+                # "646, then 555, last four 0133": a few words between the pieces
+                and all(b.start() - a.end() <= 14 for a, b in zip(pieces, pieces[1:], strict=False))
                 and not _COUNT_AFTER.match(digits, cue.end() + pieces[-1].end())
             ):
                 yield cue.end() + pieces[0].start(), cue.end() + pieces[-1].end()

@@ -81,7 +81,11 @@ _OFF_PLATFORM_EN = (
     r"|\b(?:send|pay)\b[^.!?\n]{0,20}?\bas\s+a\s+gift\b|\bpersonal\s+payment\b"
     r"|\bpay\s+(?:via|through|with|using)\s+(?:my|this)\s+(?:own\s+)?(?:link|invoice|qr\s*code)\b"
     # PayPal's no-protection mode in its spellings: "FnF", "friends n fam", "sending to a friend"
-    r"|\bfriends?\s*(?:and|&|n)\s*fam(?:ily)?\b|\bfamily\s*(?:and|&)\s*friends\b|\bf\s?&\s?f\b|\bf\s?n\s?f\b"
+    # ("my friends and family follow this page" is not a payment: a pay word must be near)
+    r"|\b(?:pay\s?pal|pay|paying|payment|send|sent|venmo|as)\b[^.!?\n]{0,30}?\b(?:friends?\s*(?:and|&|n)\s*fam(?:ily)?|family\s*(?:and|&)\s*friends)\b"
+    r"|\b(?:friends?\s*(?:and|&|n)\s*fam(?:ily)?|family\s*(?:and|&)\s*friends)\b[^.!?\n]{0,20}?\b(?:pay|payment|only|please|pls|paypal)"
+    r"|\bf\s?&\s?f\b|\bf\s?n\s?f\b"
+    r"|\b(?:send|pay)\s+(?:it\s+)?as\s+(?:a\s+)?personal\b|\bpersonal,?\s+not\s+business\b"
     r"|\bsending\s+to\s+a\s+friend\b|\bgoods\s+and\s+services\s+outside"
     r"|\b(?:off|outside)\s+(?:of\s+)?(?:the\s+|this\s+)?(?:site|platform|escrow|app|handoff)\b|\boff[- ]platform\b"
     r"|\b(?:not|instead\s+of|rather\s+than|without\s+using)\s+(?:through|via|using|on|with)\s+(?:the\s+)?(?:escrow|platform|site)\b"
@@ -98,7 +102,7 @@ _OFF_PLATFORM_EN_MORE = (
     r"|\b(?:buy|purchase|order|pay|checkout)\b[^.!?\n]{0,20}?\b(?:through|via|with|using|on)\s+my\s+(?:own\s+)?(?:[a-z]+\s+)?"
     r"(?:invoice|link|payment\s+link|store|shop|site|website|checkout)\b"
     # another marketplace: "we can close it on Fiverr instead"
-    r"|\b(?:close|finish|complete|do|move|take|settle|continue)\s+(?:it|this|the\s+(?:deal|sale|trade|payment))\s+"
+    r"|\b(?:close|finish|complete|do|move|take|settle|continue)\s+(?:it|(?:this|that|the|our)(?:\s+(?:deal|sale|trade|payment))?)\s+"
     r"(?:on|over\s+on|to|via|through|at)\s+(?!handoff|escrow|here|the\s+platform|this\s+site)[a-z0-9.]+\s+instead\b"
     r"|\b(?:buy|get|send|grab)\s+(?:me|us)\s+(?:an?\s+)?(?:[a-z]+\s+){0,2}gift\s?cards?\b"
     r"|\b(?:skip|avoid|dodge|save\s+on|save)\s+(?:the|your|their|all\s+the|those)\s+(?:platform\s+|escrow\s+|site\s+|service\s+|handoff\s+)?"
@@ -143,7 +147,7 @@ _BAIT_ZH = (
 # ("评价全是真实买家，没有返现")
 _REVIEW_REWARD_ZH = (
     r"(?:好评|五星|晒图|带图|评价|追评|晒单)[^。！？!?\n]{0,16}?"
-    r"(?P<reward>返现|返\s?\d|返钱|返红包|红包|补偿|退你|退您|送你|奖励|立减)"
+    r"(?P<reward>返现|返\s?\d|返钱|返红包|返(?:你|您)|红包|补偿|退你|退您|送你|奖励|立减)"
 )
 _BAIT_EN = (
     r"\blike\s*(?:and|&|\+|,)\s*(?:subscribe|follow|share|comment)\b"
@@ -178,7 +182,7 @@ _CLAIM_ZH = (
     r"(?:保证|包|确保|承诺|绝对|永久|永远)(?:永久|永远)?(?:不|永不|绝不)(?:会)?(?:被)?(?:封号|封|掉粉|限流|降权|违规)"
     r"|(?:100%|百分百|百分之百|绝对|完全)\s?(?:不|永不)(?:会)?(?:被)?(?:封|违规|掉粉|限流)"
     r"|(?:不会|绝不|决不|永不)(?:会)?(?:被)?(?:封号|封|掉粉|限流)|包涨|保涨|稳涨粉"
-    r"|永不封号|永久不封|不会被封|不可能被封|封不[了掉]|(?:永久)?防封号?|(?:100%|百分百|百分之百|绝对|完全)安全"
+    r"|永不封号|永久不封|不会被封|不可能被封|封不[了掉]|(?:永久)?防封号?(?!教程|攻略|技巧|方法|课程|知识|指南|科普)|(?:100%|百分百|百分之百|绝对|完全)安全"
     r"|(?<![低高])(?:零|0|无)风险(?!提示|评估|等级|警告)|稳赚(?:不赔|不亏)?|必涨粉?|必上热门|\d+\s?天(?:内)?回本|快速回本|当月回本|收益翻(?:倍|番)|躺(?:着)?(?:赚|挣)|包赚|保赚|必赚|包回本|稳回本|保本|保底收益"
     r"|保证[^，。,.!！?？;；]{0,6}?(?:收益|涨粉|上热门|赚钱|回本|月入|日入)|收益有保障|(?:日|月|周|年)(?:入|赚)(?:过|破)?\s?"
     + _NUM_ZH
@@ -200,7 +204,7 @@ _CLAIM_EN = (
 _CLAIM_EN_MORE = (
     r"\bi\s+guarantee\s+(?:it|this|that|you)\b"
     r"|\b(?:zero|no|0%)\s+(?:chance|risk|possibility)\s+of\s+(?:a\s+|being\s+|getting\s+)?(?:ban|bans|banned|suspension)\b"
-    r"|\bimpossible\s+to\s+(?:get\s+|be\s+)?(?:banned|suspended|flagged)\b"
+    r"|\bimpossible\s+to\s+(?:get\s+|be\s+)?(?:banned|suspended|flagged)\b|\bimpossible\s+to\s+lose\b"
     r"|\bban[- ]?(?:immune|resistant)\b|\bimmune\s+to\s+bans?\b|\bsafe\s+for\s+life\b|\b(?:lifetime|forever)\s+ban[- ]free\b"
     r"|\bno\s+way\s+to\s+lose\b|\b(?:you|we)\s+(?:can'?t|cannot)\s+lose\b|\bcan'?t\s+lose\s+money\b"
     # "#1 seller on the internet", "the best page in the whole world"
@@ -224,7 +228,7 @@ _PINYIN = {
     "BEH-09": r"\bsi\s?xia\s?(?:jiao\s?yi|zhuan\s?zhang|fu\s?kuan|cheng\s?jiao)\b"
     r"|\bbu\s?(?:zou|yong|guo)\s?(?:ping\s?tai|dan\s?bao)\b|\bzhuan\s?zhang\s?gei\s?wo\b",
     "BEH-01": r"\bhao\s?ping\s?fan\s?xian\b|\bhu\s?(?:fen|guan|zan)\b|\bqiu\s?(?:zan|guan\s?zhu)\b",
-    "LST-12": r"\bbao\s?zheng\s?bu\s?feng(?:\s?hao)?\b|\byong\s?bu\s?feng\s?hao\b|\bling\s?feng\s?xian\b"
+    "LST-12": r"\bbao\s?zheng\s?(?:bu\s?feng(?:\s?hao)?|zhang\s?fen|shou\s?yi|zhuan\s?qian|hui\s?ben)\b|\byong\s?bu\s?feng\s?hao\b|\bling\s?feng\s?xian\b"
     r"|\bwen\s?zhuan\s?bu\s?(?:pei|kui)\b|\bbao\s?zhang\s?fen\b",
 }
 
@@ -319,8 +323,8 @@ def _through_platform(folded: str, m: re.Match) -> bool:
 # "rate us ⭐⭐⭐⭐⭐ and get 10% back"; read in the original text
 _STARS = re.compile(r"(?:[★⭐🌟✩☆✰]\ufe0f?\s?){3,5}")
 _STAR_REWARD = re.compile(
-    r"[^.!?。！？\n]{0,30}?\b(?:and|&|then|to\s+get|for\s+a)\s+(?:i'?ll|we'?ll|you'?ll\s+get|you\s+get|get|receive)?\b"
-    r"[^.!?。！？\n]{0,30}?\b(?:refund|back|cash|discount|gift|bonus|free|money|fee|code|coupon|\d+\s?%)"
+    r"[^.!?。！？\n]{0,30}?(?:\b(?:and|&|then|to\s+get|for\s+a|gets?\s+you)\s+(?:i'?ll|we'?ll|you'?ll\s+get|you\s+get|get|receive)?\b|=)"
+    r"[^.!?。！？\n]{0,30}?(?:\b(?:refund|back|cash|discount|gift|bonus|free|money|fee|code|coupon|off)\b|\d+\s?%)"
     r"|[^。！？\n]{0,12}?(?:返现|返\s?\d|返钱|红包|退你|送你|补偿)"
 )
 

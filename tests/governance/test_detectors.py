@@ -71,7 +71,7 @@ def test_the_round_3_part_is_balanced_and_covers_new_channels_and_languages(corp
             assert sum(rule in c["expect"] and c["lang"] == lang for c in round3) >= 8, (rule, lang)
 
 
-@pytest.mark.parametrize("part", ["dev", "held-out", "fresh", "round3"])
+@pytest.mark.parametrize("part", ["dev", "held-out", "fresh", "round3", "round3b"])
 def test_precision_and_recall_per_rule_are_at_least_97_percent(corpus, part):
     result = evaluate(corpus[part])
     for mistake in result["mistakes"]:
@@ -81,7 +81,7 @@ def test_precision_and_recall_per_rule_are_at_least_97_percent(corpus, part):
         assert counts["recall"] >= 0.97, (part, rule, counts)
 
 
-@pytest.mark.parametrize("part", ["dev", "held-out", "fresh", "round3"])
+@pytest.mark.parametrize("part", ["dev", "held-out", "fresh", "round3", "round3b"])
 def test_masking_hides_every_contact_detail_of_the_corpus(corpus, part):
     for case in corpus[part]:
         masked = mask_contact_details(case["text"])

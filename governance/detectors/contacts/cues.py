@@ -38,7 +38,7 @@ _WECHAT = (
     r"|v[ _.*\-]{0,2}(?:信|芯|心|❤|♥)|wei[ _]?(?:xin|信)"
     rf"|{_B}(?:v[ .]?x|w[ .]?x|w[e3][ ]?ch[a4@]t|v[ ]?ch[a4@]t|w[e3][i1]x[i1]n|wei[ _]?xin|{_spaced('wechat')}|{_spaced('weixin')}){_E}"
     # slang for the green app: "绿色软件上聊"
-    r"|绿泡泡|卫星号|绿色(?:的)?(?:软件|app|聊天软件)|小绿(?:软件|app)|企业微信|企微"
+    r"|绿泡泡|卫星号|绿色(?:的)?(?:那个|的那个)?(?:软件|app|聊天软件)|小绿(?:软件|app)|企业微信|企微"
 )
 _QQ = rf"扣[ _.*\-]?扣|球球|抠抠|寇寇|叩叩|蔻蔻|口口|企[ _.*\-]?鹅|鹅厂(?:那个|的)?(?:聊天)?(?:软件|app)?|🐧|扣(?![1款分费除钱])|{_B}q[ ]?q{_E}"
 _QQ_GROUP = rf"(?:{_B}q{{1,2}}|扣扣|企鹅)?[ ]?群(?:号码?|号)?|裙号"
@@ -149,7 +149,7 @@ _GATE_REFINE = {
 # a handle spelled character by character, maybe in two parts:
 # "L I N D A 后面加 0 5 2 0", "k e v i n then 8 8"
 _SPELLED_ID = (
-    r"[a-z0-9](?:[ .\-·][a-z0-9_]){3,30}"
+    r"[a-z0-9](?:(?:\s?[.\-·]\s?|\s)[a-z0-9_]){3,30}"
     r"(?:\s?(?:后面加?|然后|再加?|加上?|接着?|then|followed\s+by|plus)\s?[a-z0-9](?:[ .\-·]?[a-z0-9_]){1,30})?"
 )
 _CUE_ID = [

@@ -95,7 +95,7 @@ _POINTER = re.compile(
     r"(?:(?:写在|放在|发在|贴在|留在|见)(?:图|图片|截图|第.张|头像|主页|简介|视频)|在(?:图片?|截图|第.张)(?:里|上|中))"
     # "抖音同名", "微信同名": the same name as here
     r"|(?:抖音|小红书|红书|快手|微博|b站|微信|vx|wx|v信|qq|扣扣|电报|飞机|tg|ins|whatsapp|line)\s?同(?:名|id)"
-    r"(?!的?(?:公众号|视频号|小店|店铺|频道|群|小程序|账号))"
+    r"(?!的?(?:公众号|视频号|小店|店铺|频道|群|小程序|账号|认证|已认证))"
     r"|\b(?:number|contact(?:\s+(?:info|details))?|e-?mail|whatsapp|wechat|telegram|line|details|socials)"
     r"\s+(?:is\s+|are\s+)?(?:in|on)\s+my\s+(?:bio|profile))" + ")"
 )
@@ -137,7 +137,7 @@ _ELSEWHERE_SOURCES = [
         (
             "同名 同id 同一个 一样 相同 same identical matching",
             rf"(?P<same>{_APPS_ZH}[^。.!?！？\n]{{0,24}}?{_SAME_NAME}|{_SAME_NAME}[^。.!?！？\n]{{0,24}}?{_APPS_ZH})"
-            r"(?!的?(?:公众号|视频号|小店|店铺|频道|群|小程序|账号|品牌|商标))",
+            r"(?!的?(?:公众号|视频号|小店|店铺|频道|群|小程序|账号|品牌|商标|认证|已认证))",
         ),
         # DMs on another platform: "b站私信我", "Weibo 上找「阿鹿小铺」私聊"
         (
@@ -148,10 +148,13 @@ _ELSEWHERE_SOURCES = [
         ),
         # a QR code to connect: "头像就是二维码，长按识别就能加我", "扫了直接聊"
         (
-            "二维码 方块码 名片码 qr 长按 扫",
+            "二维码 方块码 名片码 qr code 长按 扫 scan",
             r"(?P<qr>(?:二维码|方块码|名片码|qr码?)[^。！？!?\n]{0,16}?(?:加(?:我|上我|好友|到我)|就能加|直接聊|私聊|联系我|找我)"
             r"|(?:长按|扫)[^。！？!?\n]{0,10}?(?:就能|即可|可以|直接)?(?:加(?:我|上我|好友|到我)|聊(?!天记录)|联系我?|私聊|沟通)"
-            r"|\bqr\b(?:\s+code)?[^.!?\n]{0,40}?\b(?:takes|leads|brings|gets|sends)\s+you\s+to\b"
+            r"|\b(?:qr|code)\b(?:\s+code)?[^.!?\n]{0,40}?\b(?:takes|leads|brings|gets|sends)\s+you\s+to\b"
+            r"|\b(?:qr|code)\b[^.!?\n]{0,30}?\bopens?\s+(?:up\s+)?(?:my|our)\s+"
+            r"(?:telegram|whatsapp|wechat|line|signal|discord|snapchat|instagram|chat|dms?|profile)\b"
+            r"|\bscan\s+(?:it|this|that|the\s+code)\b[^.!?\n]{0,30}?\b(?:talk|chat|add|message|connect)"
             r"|\bqr\b[^.!?\n]{0,40}?\bscan\b[^.!?\n]{0,30}?\b(?:add|chat|talk|message|connect|contact|reach|friend)"
             r"|\b(?:send|share|post)\b[^.!?\n]{0,20}?\b(?:my|our)\s+qr\b[^.!?\n]{0,40}?\b(?:talk|chat|add|message|connect))",
         ),
@@ -177,6 +180,12 @@ _ELSEWHERE_SOURCES = [
             r"(?![^.!?\n]{0,40}\b(?:bind|link|recovery|2fa|verif|log\s?in|account))"
             r"|\b(?:drop|send|give|share|leave)\s+(?:me\s+)?your\s+e-?mail\b[^.!?\n]{0,40}?\b(?:privately|directly|off[- ]?(?:site|platform)|outside)"
             r"|\btake\s+(?:this|it)\s+(?:offline|elsewhere|somewhere\s+else|off\s+(?:here|this\s+site)))",
+        ),
+        # the channel named after the handle: "搜一搜 kk_shop2024 就能加到我（微）"
+        (
+            "加到我 加上我 加我",
+            r"(?P<after>(?<![a-z0-9_])[a-z][a-z0-9_.\-]{2,30}[a-z0-9_]\s?(?:就能|即可|可以|就)?加(?:到|上)?我\s?[（(【\[]\s?"
+            r"(?:微信?|v信?|vx|wx|q|qq|扣扣|企鹅|飞机|tg|电报)\s?[）)】\]])",
         ),
         # pinyin: "jia wo weixin", "jia wo wx"
         ("jia", r"(?P<pinyin>\bjia\s?(?:wo\s?)?(?:wei\s?xin|wx|vx|qq|kou\s?kou)\b)"),
