@@ -71,12 +71,14 @@ class Gate:
     gate found in one pass, instead of one regex pass per gate."""
 
     __slots__ = ("keys",)
+    refine = None  # a regex to confirm the keys' hit, on gates that need one
 
     def __init__(self, keys: tuple[str, ...]):
         self.keys = frozenset(keys)
 
     def search(self, text: str) -> bool:
-        return not self.keys.isdisjoint(_present(text))
+        last = _LAST  # inlined memo check: gates are asked ~40 times a text
+        return not self.keys.isdisjoint(last[1] if last[0] is text else _present(text))
 
 
 _GATES: dict[tuple[str, ...], Gate] = {}
@@ -106,6 +108,13 @@ def _build_scanner() -> list:
     return [tries, prefixes]
 
 
+def keys_in(text: str) -> frozenset:
+    """Every gate key in ``text``: loops over many gates test
+    ``keys_in(text).isdisjoint(gate.keys)`` instead of calling each gate."""
+    last = _LAST
+    return last[1] if last[0] is text else _present(text)
+
+
 def _present(text: str) -> frozenset:
     """Every gate key that occurs in ``text`` (memoised for the last text:
     the gates of one scan all ask about the same folded text)."""
@@ -116,7 +125,7 @@ def _present(text: str) -> frozenset:
     if not _SCANNER:
         _SCANNER.extend(_build_scanner())
     tries, prefixes = _SCANNER
-    found: set = set()
+    found = {""}  # every text contains the empty key: ``Gate(("",))`` always passes
     for trie in tries if not text.isascii() else tries[:1]:
         search, pos = trie.search, 0
         while (m := search(text, pos)) is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from ..context import Gate, keys_in
 from ..context import gate as _gate
 from .guards import (
     _B,
@@ -131,15 +132,18 @@ _CUE_FAMILIES = [
 ]
 
 
-class _TwoStage:
+class _TwoStage(Gate):
     """A literal gate, then a regex with word boundaries only where it passed
     ("dy" is inside "ready"): a boundary regex alone would scan every message."""
 
+    __slots__ = ("refine",)
+
     def __init__(self, keys: tuple[str, ...], refine: str):
-        self.literal, self.refine = _gate(keys), re.compile(refine)
+        super().__init__(_gate(keys).keys)
+        self.refine = re.compile(refine)
 
     def search(self, text: str):
-        return self.literal.search(text) and self.refine.search(text)
+        return super().search(text) and bool(self.refine.search(text))
 
 
 _GATE_REFINE = {
@@ -242,8 +246,9 @@ def _handle_ok(cue: str, gap: str, handle: str) -> bool:
 
 def find_cue_ids(folded: str, digits: str):
     """Yield ``(kind, confidence, start, end)`` for a channel cue and its identifier."""
-    for cue, keys, regex in _CUE_ID:
-        if not keys.search(folded):
+    present = keys_in(folded)
+    for cue, gate, regex in _CUE_ID:
+        if present.isdisjoint(gate.keys) or (gate.refine and not gate.refine.search(folded)):
             continue
         for m in regex.finditer(digits):
             ident = m.group("id")

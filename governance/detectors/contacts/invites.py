@@ -161,7 +161,8 @@ _ELSEWHERE_SOURCES = [
         # the detail is in a picture: "手机号在我主页背景图上", "number is in the watermark"
         (
             "电话 手机号 号码 微信 vx v信 qq 联系方式 邮箱 uid is_in is_on are_in are_on",
-            r"(?P<pic>(?:电话|手机号码?|号码|微信号?|vx|v信|qq|联系方式|邮箱|uid)[^，。,.!?！？\n]{0,3}?(?:藏|写|放|印|贴|留|打)?在"
+            # the first characters first, as in _INVITE: a position is tried only where one could start
+            r"(?=[电手号微vq联邮unpcewtshd])(?P<pic>(?:电话|手机号码?|号码|微信号?|vx|v信|qq|联系方式|邮箱|uid)[^，。,.!?！？\n]{0,3}?(?:藏|写|放|印|贴|留|打)?在"
             rf"(?:我的?)?[^，。,.!?！？\n]{{0,8}}?{_PICTURE}(?![^，。,.!?！？\n]{{0,8}}(?:打码|遮|隐藏|马赛克|删))"
             r"|\b(?:number|phone|cell|contact(?:\s+(?:info|details))?|e-?mail|whatsapp|wechat|telegram|handle|socials|digits)"
             r"\s+(?:is|are)\s+(?:in|on)\s+(?:the|my)\s+(?:\w+\s+){0,2}?"
@@ -172,7 +173,7 @@ _ELSEWHERE_SOURCES = [
             "换个 站外 私下 留个 留下 留一下 电话里 电话上 给我你 发我你 me_instead me_directly me_on_my your_number "
             "your_phone your_cell your_whatsapp your_telegram your_wechat your_contact your_socials your_e your_mail "
             "take_this take_it",
-            r"(?P<move>换个(?:地方|平台|软件|app)(?:聊|说|谈|联系|沟通)|(?:站外|私下)(?:聊(?!天)|联系|沟通)"
+            r"(?=[换站私留电发给tcrpsdgl])(?P<move>换个(?:地方|平台|软件|app)(?:聊|说|谈|联系|沟通)|(?:站外|私下)(?:聊(?!天)|联系|沟通)"
             r"|留(?:个|下|一下)(?:你的?|我的?)?(?:电话|手机号?|号码|联系方式|微信|qq|vx)|电话(?:里|上)(?:聊|说|谈)"
             r"|(?:发|给)我(?:你的?)(?:电话|手机号|号码|联系方式|微信号?|qq号?)(?![^。！？\n]{0,16}(?:换绑|绑定|验证|登录|实名))"
             r"|\b(?:text|call|ring|phone)\s+me\s+(?:instead|directly|on\s+my\s+(?:cell|phone|number))\b"

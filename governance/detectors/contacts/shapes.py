@@ -9,6 +9,7 @@ import functools
 import re
 
 from ..context import gate as _gate
+from ..context import keys_in
 from .guards import (
     _COUNT_AFTER,
     _D,
@@ -179,10 +180,11 @@ def _spelled_domain(spelled: str) -> str:
 
 def find_shapes(folded: str, digits: str, count: int | None = None):
     """Yield ``(kind, confidence, start, end)`` for every self-evident shape."""
+    present = keys_in(folded)
     for regex, gate, kind, confidence in _SELF:
         if regex is _LINK and _TLD_GATE.search(folded):
             pass  # a bare domain may be there
-        elif not gate.search(folded):
+        elif present.isdisjoint(gate.keys):
             continue
         for m in regex.finditer(folded):
             if regex is _LINK:
