@@ -44,7 +44,7 @@ DETECTOR_RULES = (CONTACT, OFF_PLATFORM_DEAL, ENGAGEMENT_BAIT, PROHIBITED_CLAIM)
 
 #: Bump when detection changes: every finding records it, and the rescan job
 #: re-reads registered content when it differs from the last run's.
-DETECTOR_VERSION = "2026.12.2"
+DETECTOR_VERSION = "2026.12.3"
 
 CONTACT_KINDS = frozenset(
     {"email", "link", "wechat", "telegram", "messenger", "phone", "qq", "handle", "invite"}

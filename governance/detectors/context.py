@@ -82,30 +82,33 @@ class Gate:
 
 
 _GATES: dict[tuple[str, ...], Gate] = {}
-# built on first use from every gate's keys: (ASCII trie, other trie, prefixes)
-_SCANNER: list = []
+# built on first use from every gate's keys: (tries, prefixes); None when a
+# gate was added since (assigned whole, so threads never see half of one)
+_SCANNER: tuple | None = None
 # the last text scanned and its keys (a tuple, replaced in one assignment)
 _LAST: tuple = (None, frozenset())
 
 
 def gate(keys: tuple[str, ...]) -> Gate:
+    global _SCANNER
     found = _GATES.get(keys)
     if found is None:
         found = _GATES[keys] = Gate(keys)
-        _SCANNER.clear()  # a new key: rebuild the shared scan
+        _SCANNER = None  # a new key: rebuild the shared scan
     return found
 
 
-def _build_scanner() -> list:
+def _build_scanner() -> tuple:
     words = {k for keys in _GATES for k in keys}
     # a key found at a position also means every key that is a prefix of it
     prefixes = {w: frozenset(v for v in words if w.startswith(v)) for w in words}
-    tries = [
-        re.compile(_trie_pattern(part))
-        for part in ({w for w in words if w.isascii()}, {w for w in words if not w.isascii()})
-        if part
-    ]
-    return [tries, prefixes]
+    ascii_words = {w for w in words if w.isascii()}
+    # (for ASCII texts, for the others): an ASCII text can hold ASCII keys only
+    tries = tuple(
+        [re.compile(_trie_pattern(part)) for part in parts if part]
+        for parts in ((ascii_words,), (ascii_words, words - ascii_words))
+    )
+    return tries, prefixes
 
 
 def keys_in(text: str) -> frozenset:
@@ -118,15 +121,15 @@ def keys_in(text: str) -> frozenset:
 def _present(text: str) -> frozenset:
     """Every gate key that occurs in ``text`` (memoised for the last text:
     the gates of one scan all ask about the same folded text)."""
-    global _LAST
+    global _LAST, _SCANNER
     last = _LAST
     if last[0] is text:
         return last[1]
-    if not _SCANNER:
-        _SCANNER.extend(_build_scanner())
+    if _SCANNER is None:
+        _SCANNER = _build_scanner()
     tries, prefixes = _SCANNER
     found = {""}  # every text contains the empty key: ``Gate(("",))`` always passes
-    for trie in tries if not text.isascii() else tries[:1]:
+    for trie in tries[not text.isascii()]:
         search, pos = trie.search, 0
         while (m := search(text, pos)) is not None:
             found |= prefixes[m.group()]
