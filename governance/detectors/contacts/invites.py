@@ -141,7 +141,8 @@ _ELSEWHERE_SOURCES = [
         ),
         # DMs on another platform: "b站私信我", "Weibo 上找「阿鹿小铺」私聊"
         (
-            "私 dd 滴滴 联系 加我 搜 找",
+            # the platform's name, which every match starts with
+            "抖音 小红书 红书 快手 微博 b站 视频号 ins ig 推特 weibo bilibili douyin kuaishou xhs",
             r"(?P<dm>(?=[抖小红快微b视i推wdkx])(?:抖音|小红书|红书|快手|微博|b站|视频号|ins|ig|推特|weibo|bilibili|douyin"
             r"|kuaishou|xhs)\s?(?:上|里)?\s?"
             r"(?:(?:私信|私聊|私|dd|滴滴|联系|加)我|(?:搜|找)[^，。！？!?\n]{1,14}?(?:私信|私聊|私我|找我|联系|加我|聊)))",
@@ -160,7 +161,9 @@ _ELSEWHERE_SOURCES = [
         ),
         # the detail is in a picture: "手机号在我主页背景图上", "number is in the watermark"
         (
-            "电话 手机号 号码 微信 vx v信 qq 联系方式 邮箱 uid is_in is_on are_in are_on",
+            # the picture, which every match names
+            "图 截图 照片 背景 水印 头像 主页 简介 视频 封面 张 photo pic image screenshot banner watermark bio "
+            "profile video thumbnail cover avatar",
             # the first characters first, as in _INVITE: a position is tried only where one could start
             r"(?=[电手号微vq联邮unpcewtshd])(?P<pic>(?:电话|手机号码?|号码|微信号?|vx|v信|qq|联系方式|邮箱|uid)[^，。,.!?！？\n]{0,3}?(?:藏|写|放|印|贴|留|打)?在"
             rf"(?:我的?)?[^，。,.!?！？\n]{{0,8}}?{_PICTURE}(?![^，。,.!?！？\n]{{0,8}}(?:打码|遮|隐藏|马赛克|删))"
@@ -170,7 +173,8 @@ _ELSEWHERE_SOURCES = [
         ),
         # move the chat or swap numbers: "换个地方聊", "留个电话", "text me instead"
         (
-            "换个 站外 私下 留个 留下 留一下 电话里 电话上 给我你 发我你 me_instead me_directly me_on_my your_number "
+            "换个 站外聊 站外联系 站外沟通 私下聊 私下联系 私下沟通 留个 留下 留一下 电话里 电话上 给我你 发我你 "
+            "me_instead me_directly me_on_my your_number "
             "your_phone your_cell your_whatsapp your_telegram your_wechat your_contact your_socials your_e your_mail "
             "take_this take_it",
             r"(?=[换站私留电发给tcrpsdgl])(?P<move>换个(?:地方|平台|软件|app)(?:聊|说|谈|联系|沟通)|(?:站外|私下)(?:聊(?!天)|联系|沟通)"
@@ -184,7 +188,7 @@ _ELSEWHERE_SOURCES = [
         ),
         # the channel named after the handle: "搜一搜 kk_shop2024 就能加到我（微）"
         (
-            "加到我 加上我 加我",
+            "我（ 我( 我【 我[ 我_（ 我_( 我_【 我_[",
             r"(?P<after>(?<![a-z0-9_])[a-z][a-z0-9_.\-]{2,30}[a-z0-9_]\s?(?:就能|即可|可以|就)?加(?:到|上)?我\s?[（(【\[]\s?"
             r"(?:微信?|v信?|vx|wx|q|qq|扣扣|企鹅|飞机|tg|电报)\s?[）)】\]])",
         ),
