@@ -38,7 +38,10 @@ _DISAPPROVAL_AFTER = re.compile(
     # a quoted caption or example, not the writer's own ask
     r"|[^。！？!?；;\n，,]{0,24}?(?:is|was)\s+(?:just|only|simply)\s+(?:a|an|the)\s+(?:caption|title|quote|example|meme|joke|template)"
     r"|[^。！？!?；;\n，,]{0,8}?(?:是违规|违规|不允许|被禁止|是骗局|骗局|有风险|风险(?:大|高|很大)|不安全|容易被骗|是诈骗|诈骗"
-    r"|骗子|骗人|是假的|忽悠|坑人|智商税|风险自负|后果自负|平台不管|不受保护)"
+    r"|骗子|骗人|是假的|忽悠|坑人|智商税|风险自负|后果自负|平台不管|不受保护"
+    # not the writer's: "ins 上同名的号是粉丝建的", "same name on Instagram is taken by a fan page"
+    r"|不是我|并非本人|粉丝建|别人建|冒充|仿冒|山寨)"
+    r"|[^。！？!?；;\n，,]{0,24}?\b(?:taken\s+by|isn'?t\s+(?:me|mine)|is\s+not\s+(?:me|mine)|a\s+fan\s+page|impersonat\w*)"
     r"|[^。！？!?；;\n，,]{0,10}?(?:举报|报警|别信|不要信|要小心|当心|不受[^，。,]{0,4}保护|没有保障|无保障|不可信|是违规)"
 )
 

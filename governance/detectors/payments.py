@@ -13,7 +13,7 @@ import re
 
 from .contacts.guards import _COUNT_AFTER, _order_like
 from .contacts.shapes import _is_own
-from .context import gate, negated
+from .context import clause_before, gate, negated
 
 # payment apps and wallets people are paid through, in several countries
 _PAY_APP = (
@@ -34,6 +34,8 @@ _EMAIL_ID = r"[a-z0-9._%+-]{2,64}\s?@\s?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,10}
 _PHONE_ID = r"\+?\(?\d(?:[ \-.()]{0,2}\d){6,14}"
 _TAG_ID = r"[@$][a-z][a-z0-9_\-.]{2,29}"
 _PAY_APP_RX = re.compile(_PAY_APP)
+# the platform's own money movements: "提现到我的支付宝 …", "refund to my PayPal …"
+_PLATFORM_MONEY = re.compile(r"提现|退款|放款|原路|平台|站内|withdraw|payout|refund|handoff|escrow")
 # the identifier after the app, tried only where an app was named
 _PAY_ID = re.compile(
     rf"[^。！？!?\n]{{0,32}}?(?<![\w@$.+])(?:(?P<email>{_EMAIL_ID})|(?P<phone>{_PHONE_ID})|(?P<tag>{_TAG_ID}))"
@@ -86,7 +88,9 @@ def find_payments(text: str, folded: str, digits: str, count: int):
                 _order_like(digits, start) or _COUNT_AFTER.match(digits, m.end())
             ):
                 continue  # "Wise … 12,345,678 views": a count
-            if negated(folded, app.start(), m.end()):
+            if negated(folded, app.start(), m.end()) or _PLATFORM_MONEY.search(
+                clause_before(folded, app.start())
+            ):
                 continue
             yield "BEH-09", "pay_to", 0.85, app.start(), m.end()
             if ident in ("email", "phone"):

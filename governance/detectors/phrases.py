@@ -51,7 +51,7 @@ _OFF_PLATFORM_ZH_MORE = (
     # "收U", "TRC20 地址私发": a wallet on a named network
     r"|收\s?u(?![a-z0-9盘])|(?:trc|erc|bep)-?20\s?(?:地址|钱包|address|wallet|only)"
     # the money itself aimed at me: "定金转我就行", "钱发我红包", "付款走银行转账"
-    r"|(?:定金|尾款|全款|首付|货款|钱|款)(?:直接|先)?(?:转|打|付|汇)(?:给)?我(?!的?(?:平台|担保))"
+    r"|(?:定金|尾款|全款|首付|货款|钱|(?<![退放提])款)(?:直接|先)?(?:转|打|付|汇)(?:给)?我(?!的?(?:平台|担保))"
     r"|(?:发|转|给)我(?:个|几个|\d+个)?红包(?!封面)"
     r"|(?:付款|付钱|钱|款|尾款|定金|货款)(?:直接)?走(?:银行|支付宝|微信|v信|vx|对公|私户|卡|usdt|paypal|线下|私下)"
     r"|走(?:银行|对公|私户)(?:转账|汇款)"
@@ -206,7 +206,7 @@ _CLAIM_EN_MORE = (
     r"|\b(?:zero|no|0%)\s+(?:chance|risk|possibility)\s+of\s+(?:a\s+|being\s+|getting\s+)?(?:ban|bans|banned|suspension)\b"
     r"|\bimpossible\s+to\s+(?:get\s+|be\s+)?(?:banned|suspended|flagged)\b|\bimpossible\s+to\s+lose\b"
     r"|\bban[- ]?(?:immune|resistant)\b|\bimmune\s+to\s+bans?\b|\bsafe\s+for\s+life\b|\b(?:lifetime|forever)\s+ban[- ]free\b"
-    r"|\bno\s+way\s+to\s+lose\b|\b(?:you|we)\s+(?:can'?t|cannot)\s+lose\b|\bcan'?t\s+lose\s+money\b"
+    r"|\bno\s+way\s+to\s+lose\b|\b(?:you|we)\s+(?:can'?t|cannot)\s+lose(?:\s+money)?(?=\s*(?:[,.!;]|$|with\b|here\b|on\s+this\b))|\bcan'?t\s+lose\s+money\b"
     # "#1 seller on the internet", "the best page in the whole world"
     r"|#1\s+(?:\w+\s+)?(?:on\s+the\s+internet|online|in\s+the\s+(?:world|market|industry))"
     r"|\bnumber\s+one\s+(?:\w+\s+)?(?:on|in)\s+the\s+(?:internet|world|market|industry)\b"
@@ -300,7 +300,8 @@ _PAST = re.compile(r"以前|之前|曾经|过去|used\s+to|in\s+the\s+past|previ
 _QUESTION_AFTER = re.compile(r"\s?(?:吗|么|嘛|\?|？)")
 # the payment goes through the platform after all: "本平台支持支付宝付款",
 # "we accept PayPal through the platform's checkout"
-_PLATFORM_BEFORE = re.compile(r"平台|站内|官方|担保|handoff")
+# (or the platform's own money movements: "退款什么时候打我账户？", "放款打我卡上")
+_PLATFORM_BEFORE = re.compile(r"平台|站内|官方|担保|handoff|退款|放款|提现|原路")
 _PLATFORM_AFTER = re.compile(
     r"[^,.;!?，。；！？]{0,12}?\b(?:through|via|on|in|using|at)\s+(?:the\s+|our\s+)?(?:platform|escrow|checkout|site|handoff)"
     r"|[^,.;!?，。；！？]{0,10}?(?:收银台|平台内|站内|担保)"  # "支付宝付款请在收银台完成"

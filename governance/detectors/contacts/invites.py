@@ -151,7 +151,8 @@ _ELSEWHERE_SOURCES = [
         (
             "二维码 方块码 名片码 qr code 长按 扫 scan",
             r"(?P<qr>(?:二维码|方块码|名片码|qr码?)[^。！？!?\n]{0,16}?(?:加(?:我|上我|好友|到我)|就能加|直接聊|私聊|联系我|找我)"
-            r"|(?:长按|扫)[^。！？!?\n]{0,10}?(?:就能|即可|可以|直接)?(?:加(?:我|上我|好友|到我)|聊(?!天记录)|联系我?|私聊|沟通)"
+            # (not the handover's login: "扫码登录后可以聊天")
+            r"|(?:长按|扫)(?![^。！？!?\n]{0,10}?登录)[^。！？!?\n]{0,10}?(?:就能|即可|可以|直接)?(?:加(?:我|上我|好友|到我)|聊(?!天)|联系我?|私聊|沟通)"
             r"|\b(?:qr|code)\b(?:\s+code)?[^.!?\n]{0,40}?\b(?:takes|leads|brings|gets|sends)\s+you\s+to\b"
             r"|\b(?:qr|code)\b[^.!?\n]{0,30}?\bopens?\s+(?:up\s+)?(?:my|our)\s+"
             r"(?:telegram|whatsapp|wechat|line|signal|discord|snapchat|instagram|chat|dms?|profile)\b"
