@@ -45,7 +45,8 @@ _INVITE = re.compile(
     + r"|(?:add|contact|message|msg|text|dm|pm|reach|find|ping|hit|call|chat\s+with|talk\s+to|write\s+to)"
     r"\s+(?:me|us)\s+(?:up\s+)?(?:on|at|via|through|in|over)\s+(?:my\s+)?"
     + _APPS_EN
-    + r"|(?:move|switch|continue|talk|chat|go|take\s+(?:this|it))\s+(?:this\s+)?(?:to|on|over\s+to)\s+"
+    + r"|(?:move|switch|continue|talk|chat|go|take\s+(?:this|it)|(?:we\s+can|let'?s|can\s+we)\s+(?:do|finish)\s+(?:this|it))"
+    + r"\s+(?:this\s+)?(?:to|on|over\s+to)\s+"
     + _APPS_EN
     + r"|(?:my|our)\s+"
     + _APPS_EN
@@ -69,7 +70,7 @@ _POINTER_FIRST = "去来上到抖小红快微扫识看在见点主简个签头�
 _POINTER = re.compile(
     rf"(?=[{_POINTER_FIRST}])(?:"
     # another platform's DMs: "去小红书找我", "抖音搜“小鹿”私信我"
-    r"(?P<social>(?:去|来|上|到)\s?(?:抖音|小红书|红书|快手|微博|b站|ins|instagram|tiktok)[^，。！？!?\n]{0,8}?"
+    r"(?P<social>(?:去|来|上|到|在)\s?(?:抖音|小红书|红书|快手|微博|b站|ins|instagram|tiktok)[^，。！？!?\n]{0,8}?"
     r"(?:找我|私信我|私我|联系我|加我|dd我|滴滴我|搜我)"
     r"|(?:抖音|小红书|红书|快手|微博)\s?(?:上|里)?\s?搜[^，。！？!?\n]{1,14}?(?:私信我?|私我|找我|联系我?|加我))"
     # a QR code to add someone: "扫我头像的二维码加好友", "scan the QR … to add me"
