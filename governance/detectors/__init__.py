@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from .contacts import digit_count, find_contacts
 from .normalise import views
 from .numbers import find_card_numbers, find_spelled_numbers
-from .phrases import find_phrases
+from .payments import find_payments
+from .phrases import find_phrases, find_star_bait
 
 CONTACT = "BEH-08"
 OFF_PLATFORM_DEAL = "BEH-09"
@@ -43,13 +44,13 @@ DETECTOR_RULES = (CONTACT, OFF_PLATFORM_DEAL, ENGAGEMENT_BAIT, PROHIBITED_CLAIM)
 
 #: Bump when detection changes: every finding records it, and the rescan job
 #: re-reads registered content when it differs from the last run's.
-DETECTOR_VERSION = "2026.12.2"
+DETECTOR_VERSION = "2026.12.3"
 
 CONTACT_KINDS = frozenset(
     {"email", "link", "wechat", "telegram", "messenger", "phone", "qq", "handle", "invite"}
 )
 #: Findings of other rules that are masked too (where to send the money).
-MASKED_KINDS = frozenset({"bank_card"})
+MASKED_KINDS = frozenset({"bank_card", "bank_account", "wallet"})
 _EDGE = " \t\r\n.,;:!?，。：；！？-"
 
 
@@ -76,13 +77,20 @@ class Finding:
 def _raw(text: str):
     folded, digits = views(text)
     count = digit_count(digits)
+    payments = list(find_payments(text, folded, digits, count))
+    yield from payments
+    # the digits of an IBAN or a wallet are not a phone ("DE89 3704 0044 …")
+    accounts = [(s, e) for _r, k, _c, s, e in payments if k in ("bank_account", "wallet")]
     for kind, confidence, start, end in find_contacts(folded, digits, count):
+        if accounts and any(s <= start and end <= e for s, e in accounts):
+            continue
         yield CONTACT, kind, confidence, start, end
     for start, end in find_spelled_numbers(folded, digits, count):
         yield CONTACT, "phone", 0.85, start, end
     for start, end in find_card_numbers(digits, count):
         yield OFF_PLATFORM_DEAL, "bank_card", 0.85, start, end
     yield from find_phrases(folded)
+    yield from find_star_bait(text, folded)
 
 
 def scan_text(text: str | None) -> list[Finding]:

@@ -18,6 +18,12 @@ PARTS = {
     # written fresh in December 2026 before the detector change it measured;
     # the older held-out part had been read by then (docs/governance.md)
     "fresh": DATA / "detector_fresh.jsonl",
+    # round 3: written before the fixes of detector 2026.12.3, new channels and
+    # disguises in zh (also Traditional), en, mixed and pinyin
+    "round3": DATA / "detector_round3.jsonl",
+    # other phrasings of round 3's families, written after its fixes to check
+    # that they generalise (docs/governance.md)
+    "round3b": DATA / "detector_round3b.jsonl",
 }
 
 

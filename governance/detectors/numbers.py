@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .contacts import _COUNT_AFTER, _DATE, _order_like, digit_count
+from .contacts.guards import _COUNT_AFTER, _DATE, _order_like, digit_count
 
 _WORD_DIGITS = {
     w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine".split())
@@ -38,7 +38,11 @@ _SPELL_TOKEN = (
     r"(?<![a-z])(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)(?![a-z])"
     rf"|[{_ENCLOSED_CLASS}]|\d|(?<=\d)[lo]|(?<=\d[lo])[lo]|[lo](?=[lo]?\d)"
 )
-_SPELLED = re.compile(rf"(?:{_SPELL_TOKEN})(?:[\s,，、.\-/|·*~_()]{{0,3}}(?:{_SPELL_TOKEN})){{6,}}")
+# between tokens: separators, or a word that carries on ("…five, then zero…")
+_SPELL_GAP = (
+    r"[\s,，、.\-/|·*~_()]{0,3}(?:(?:then|and|next|然后|再|接着|后面是?)[\s,，、.\-/|·*~_()]{0,3})?"
+)
+_SPELLED = re.compile(rf"(?:{_SPELL_TOKEN})(?:{_SPELL_GAP}(?:{_SPELL_TOKEN})){{6,}}")
 _SPELL_TOKENS = re.compile(_SPELL_TOKEN)
 # cheap gates: every branch starts with a literal or a digit, so re skips ahead
 _SPELL_WORDS = re.compile(r"zero|one|two|three|four|five|six|seven|eight|nine")
@@ -48,6 +52,8 @@ _SPELL_WORD = re.compile(
 )
 _SPELL_CHARS = re.compile(rf"[{_ENCLOSED_CLASS}]|\d(?:[lo]|(?<=[lo]\d)|[,、]\d)")
 _CN_MOBILE = re.compile(r"(?:86)?1[3-9]\d{9}")
+# a North American number told in its three pieces: "starts with 917, then 555, then 0199"
+_NA_PIECES = (3, 3, 4)
 _NUMBER_CUE = re.compile(
     r"(?:电话|手机|号码|联系|打|微信|vx|wx|扣扣|qq|(?<![a-z])(?:whatsapp|phone|number|digits|call|ring|text|tel"
     r"|cell|mobile|contact|reach|me\s+at|is)(?![a-z]))[^\d]{0,12}$"
@@ -98,9 +104,11 @@ def find_spelled_numbers(folded: str, digits: str, count: int):
             joined = "".join(number)
             if _spelled_ok(folded, digits, m.start(), m.end(), joined, disguised):
                 yield m.start(), m.end()
-    if count < 11:
+    if count < 10:
         return
     for cue in _SCATTER_CUE.finditer(folded):
+        if folded.startswith(" of ", cue.end()):
+            continue  # "number of posts: 250, 450, 3000" counts
         groups = list(re.finditer(r"\d{2,4}", digits[cue.end() : cue.end() + 60]))
         for first in range(len(groups)):
             joined, last = "", first
@@ -112,6 +120,16 @@ def find_spelled_numbers(folded: str, digits: str, count: int):
                     break
             if last > first and _CN_MOBILE.fullmatch(joined):
                 yield cue.end() + groups[first].start(), cue.end() + groups[last].end()
+                break
+            pieces = groups[first : first + 3]
+            if (
+                tuple(len(g.group()) for g in pieces) == _NA_PIECES
+                and pieces[0].group()[0] in "23456789"
+                # "646, then 555, last four 0133": a few words between the pieces
+                and all(b.start() - a.end() <= 14 for a, b in zip(pieces, pieces[1:], strict=False))
+                and not _COUNT_AFTER.match(digits, cue.end() + pieces[-1].end())
+            ):
+                yield cue.end() + pieces[0].start(), cue.end() + pieces[-1].end()
                 break
         break  # the first phone word only
 

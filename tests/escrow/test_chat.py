@@ -46,8 +46,10 @@ def test_every_message_is_scanned_and_findings_become_automatic_reports(deal, no
     report = Report.objects.get(subject_id=str(message.pk), rule__code="BEH-08")
     assert report.source == Report.Source.AUTOMATIC and report.accused_id == deal.seller_id
     assert not Sanction.objects.exists()  # an automatic finding never sanctions
+    # ("skip the fee" is also BEH-09 since detector 2026.12.3: count, don't fix the number)
+    reports = Report.objects.count()
     services.post_message(deal_id=deal.pk, author=deal.buyer, body="Thanks, 2FA done.", now=now)
-    assert Report.objects.count() == 1
+    assert Report.objects.count() == reports
 
 
 def test_a_message_to_a_deal_one_is_not_party_to_is_404_and_nothing_written(client, deal):
