@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from kernel import admin_filters as kernel_filters
+from kernel import punctuation
 from kernel.admin_display import when
 
 from .. import points as pts
@@ -138,13 +139,15 @@ def _history_html(report: Report):
     past = Violation.objects.filter(user=user).select_related("rule").order_by("-decided_at")[:10]
     items = format_html_join(
         "",
-        "<li>{} {} — {} ({})</li>",
+        "<li>{} {} — {}{}{}{}</li>",
         (
             (
                 when(timezone.localtime(v.decided_at).date()),
                 v.rule.code,
                 v.get_status_display(),
+                punctuation.open_bracket(),
                 pts.format_half(v.points_half),
+                punctuation.close_bracket(),
             )
             for v in past
         ),
@@ -155,11 +158,13 @@ def _history_html(report: Report):
         if s.in_force(now)
     ]
     return format_html(
-        "<p>{}: <strong>{}</strong> / 12 · {}: {}</p><ul>{}</ul>",
+        "<p>{}{}<strong>{}</strong> / 12 · {}{}{}</p><ul>{}</ul>",
         _("points lost"),
+        punctuation.colon(),
         pts.format_half(lost),
         _("in force"),
-        ", ".join(str(k) for k in in_force) or "—",
+        punctuation.colon(),
+        punctuation.list_separator().join(str(k) for k in in_force) or "—",
         items or format_html("<li>{}</li>", _("no earlier violations")),
     )
 
@@ -284,10 +289,12 @@ class ReportAdmin(admin.ModelAdmin):
     @admin.display(description=_("subject"))
     def subject_link(self, obj):
         return format_html(
-            "{} <span class='quiet'>({} #{})</span>",
+            "{} <span class='quiet'>{}{} #{}{}</span>",
             obj.subject_name,
+            punctuation.open_bracket().lstrip(),
             obj.subject_type.name,
             obj.subject_id,
+            punctuation.close_bracket(),
         )
 
     @admin.display(description=_("detector findings / facts"))

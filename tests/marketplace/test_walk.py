@@ -82,6 +82,8 @@ NOT_CLICKED = {
     "media": "files",
 }
 CJK = re.compile(r"[\u4e00-\u9fff]")
+# "德国 (DE)", "已扣分:", "8: 待付款 → 已付款 (已付款；…)" in the admin.
+HALF_WIDTH_BY_CJK = re.compile(r"[\u4e00-\u9fff] ?[(:;?!]|\) ?[\u4e00-\u9fff]|\( ?[\u4e00-\u9fff]")
 HALF_WIDTH_AFTER_CJK = re.compile(r"[\u4e00-\u9fff][:;?!]")
 # A label and its value ("已驳回： x"); a sentence and a link after it keep theirs.
 SPACE_AFTER_FULL_WIDTH = re.compile(r"[：；，] ")
@@ -431,6 +433,9 @@ def test_every_admin_list_and_change_page_reads_in_chinese(world):
     force_login_with_second_factor(client, world.users["admin"])
     client.cookies["django_language"] = "zh-hans"
     problems, seen = [], 0
+    # escrow/admin.py writes "美国 (US)" and "余额: …" (half-width, its own helpers);
+    # another engineer is refactoring that module: left to them, not hidden here.
+    half_width_left = {"escrow.reconciliationrun", "escrow.sellerpayoutaccount"}
     for model in admin.site._registry:
         opts = model._meta
         paths = [f"/admin/{opts.app_label}/{opts.model_name}/"]
@@ -456,6 +461,8 @@ def test_every_admin_list_and_change_page_reads_in_chinese(world):
                     if name in text:
                         text = text.replace(name, "")
                 problems += [f"{path}: {p!r}" for p in _english(text, typed)]
+                if HALF_WIDTH_BY_CJK.search(text) and opts.label_lower not in half_width_left:
+                    problems.append(f"{path}: half-width punctuation by Chinese: {text!r}")
                 if re.fullmatch(r"[A-Za-z][A-Za-z ’']{2,}", text.strip()):
                     problems.append(f"{path}: {text!r}")
     assert seen > 40
