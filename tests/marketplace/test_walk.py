@@ -339,7 +339,7 @@ def _read(page: Page, lang: str, typed: set[str]) -> list[str]:
             if bare in ENGLISH or text in ENGLISH:
                 out.append(f"English left: {text!r} (should read {ENGLISH.get(bare)!r})")
             out.extend(f"English: {part!r} in {text!r}" for part in _english(text, typed))
-            if HALF_WIDTH_AFTER_CJK.search(text):
+            if HALF_WIDTH_AFTER_CJK.search(text) or HALF_WIDTH_BY_CJK.search(text):
                 out.append(f"half-width punctuation after Chinese: {text!r}")
         elif lang == "en":
             if text != "简体中文" and CJK.search(text) and text in ENGLISH.values():
