@@ -64,6 +64,12 @@ def endparen():
 
 
 @register.simple_tag
+def list_separator():
+    """Between the items of a short list: ", " / "、"."""
+    return punctuation.list_separator()
+
+
+@register.simple_tag
 def site_name():
     """The operator's name for the site (settings.SITE_NAME), e.g. in e-mail signatures."""
     return settings.SITE_NAME
