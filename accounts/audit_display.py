@@ -11,6 +11,7 @@ from django.utils import translation
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from kernel import punctuation
 from kernel.admin_display import when, yes_no
 
 #: Every action ``record_audit`` is called with; an action not listed shows its code.
@@ -100,8 +101,9 @@ def values_html(data):
     """A dict of values (an e-mail's parameters) as labelled lines, not JSON."""
     if not isinstance(data, dict) or not data:
         return "—" if not data else str(data)
+    sep = punctuation.colon()
     return format_html_join(
-        "", "<div>{}: {}</div>", ((_key(None, k), _value(None, k, v)) for k, v in data.items())
+        "", "<div>{}{}{}</div>", ((_key(None, k), sep, _value(None, k, v)) for k, v in data.items())
     )
 
 
@@ -138,9 +140,10 @@ def _value(model, key, value) -> str:
     if isinstance(value, bool) or value is None:
         return yes_no(value)
     if isinstance(value, list):
-        return ", ".join(_value(model, key, v) for v in value) or "—"
+        return punctuation.list_separator().join(_value(model, key, v) for v in value) or "—"
     if isinstance(value, dict):
-        return "; ".join(f"{k}: {_value(model, k, v)}" for k, v in value.items())
+        sep = punctuation.colon()
+        return "; ".join(f"{k}{sep}{_value(model, k, v)}" for k, v in value.items())
     field = _field(model, key)
     if field is not None and not field.is_relation and field.flatchoices:
         label = dict(field.flatchoices).get(value)

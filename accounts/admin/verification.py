@@ -17,6 +17,8 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from kernel import punctuation
+
 from .. import documents, selectors, services
 from ..countries import COUNTRY_NAMES
 from ..exceptions import AccountsError
@@ -29,6 +31,12 @@ from ..models import (
 from .common import REVIEW_PERMISSION, ReadOnlyAdmin, reason_action
 
 
+def _country_label(code: str) -> str:
+    """ "英国（GB）" / "United Kingdom (GB)": brackets of the reader's language."""
+    name = COUNTRY_NAMES.get(code, code)
+    return f"{name}{punctuation.open_bracket()}{code}{punctuation.close_bracket()}"
+
+
 class CountryFilter(admin.SimpleListFilter):
     """The issuing countries submitted so far, by name (the rows keep ISO codes)."""
 
@@ -37,9 +45,7 @@ class CountryFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         codes = model_admin.get_queryset(request).order_by().values_list("country", flat=True)
-        return sorted(
-            ((c, f"{COUNTRY_NAMES.get(c, c)} ({c})") for c in set(codes)), key=lambda c: c[1]
-        )
+        return sorted(((c, _country_label(c)) for c in set(codes)), key=lambda c: c[1])
 
     def queryset(self, request, queryset):
         return queryset.filter(country=self.value()) if self.value() else queryset
@@ -151,7 +157,7 @@ class VerificationAdminBase(ReadOnlyAdmin):
 
     @admin.display(description=_("issuing country"), ordering="country")
     def country_name(self, obj):
-        return f"{COUNTRY_NAMES.get(obj.country, obj.country)} ({obj.country})"
+        return _country_label(obj.country)
 
     @admin.display(description=_("same document on other accounts"))
     def same_document_elsewhere(self, obj):

@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from kernel import admin_filters as kernel_filters
+from kernel import punctuation
 from kernel.admin_display import ReadOnlyAdmin, when
 
 from .. import points as pts
@@ -153,20 +154,24 @@ def _histories(reports) -> dict:
             in_force[s.user_id].append(s.get_kind_display())
     return {
         pk: format_html(
-            "<p>{}: <strong>{}</strong> / 12 · {}: {}</p><ul>{}</ul>",
+            "<p>{}{}<strong>{}</strong> / 12 · {}{}{}</p><ul>{}</ul>",
             _("points lost"),
+            punctuation.colon(),
             pts.format_half(pts.points_lost(lost[pk], now)),
             _("in force"),
-            ", ".join(str(k) for k in in_force[pk]) or "—",
+            punctuation.colon(),
+            punctuation.list_separator().join(str(k) for k in in_force[pk]) or "—",
             format_html_join(
                 "",
-                "<li>{} {} — {} ({})</li>",
+                "<li>{} {} — {}{}{}{}</li>",
                 (
                     (
                         when(timezone.localtime(v.decided_at).date()),
                         v.rule.code,
                         v.get_status_display(),
+                        punctuation.open_bracket(),
                         pts.format_half(v.points_half),
+                        punctuation.close_bracket(),
                     )
                     for v in past[pk]
                 ),
@@ -288,10 +293,12 @@ class ReportAdmin(ReadOnlyAdmin):
     @admin.display(description=_("subject"))
     def subject_link(self, obj):
         return format_html(
-            "{} <span class='quiet'>({} #{})</span>",
+            "{} <span class='quiet'>{}{} #{}{}</span>",
             obj.subject_name,
+            punctuation.open_bracket().lstrip(),
             obj.subject_type.name,
             obj.subject_id,
+            punctuation.close_bracket(),
         )
 
     @admin.display(description=_("detector findings / facts"))

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from kernel import punctuation
+
 from .. import points as pts
 from ..registry import get_reportable, owner_id_of, report_url
 
@@ -26,6 +28,13 @@ CAPABILITY_LABELS = {
 @register.filter
 def capability_label(code: str) -> str:
     return CAPABILITY_LABELS.get(code, code)
+
+
+@register.filter
+def capability_list(codes) -> str:
+    """What a measure takes away, in one phrase: "publish new listings, send
+    messages" / "发布新商品、发送消息"."""
+    return punctuation.list_separator().join(str(capability_label(c)) for c in codes or ())
 
 
 @register.filter

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import template
 from django.conf import settings
-from django.utils.translation import pgettext
 
+from kernel import punctuation
 from kernel.money import compact_number, format_money, money_markup, short_duration
 
 register = template.Library()
@@ -47,20 +47,26 @@ def duration(seconds):
 def colon():
     """The separator after a label in the active language: ": " in English, a
     full-width "：" (no space) in Chinese — ``{% trans "Price" %}{% colon %}``."""
-    return pgettext("after a label", ": ")
+    return punctuation.colon()
 
 
 @register.simple_tag
 def paren():
     """An opening bracket after text: " (" in English, a full-width "（" (no space)
     in Chinese — ``{{ date }}{% paren %}{{ countdown }}{% endparen %}``."""
-    return pgettext("bracket", " (")
+    return punctuation.open_bracket()
 
 
 @register.simple_tag
 def endparen():
     """The closing bracket of ``{% paren %}``: ")" / "）"."""
-    return pgettext("bracket", ")")
+    return punctuation.close_bracket()
+
+
+@register.simple_tag
+def list_separator():
+    """Between the items of a short list: ", " / "、"."""
+    return punctuation.list_separator()
 
 
 @register.simple_tag

@@ -199,7 +199,7 @@ def _pages():
         ),
         (
             "/admin/accounts/identityverification/",
-            {"zh-hans": ["中国（大陆） (CN)", "德国 (DE)"], "en": ["Germany (DE)"]},
+            {"zh-hans": ["中国（大陆）（CN）", "德国（DE）"], "en": ["Germany (DE)"]},
             [">CN<"],
         ),
         (

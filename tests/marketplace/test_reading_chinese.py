@@ -168,3 +168,16 @@ def test_brackets_after_text_are_full_width_in_chinese():
     source = "{% load handoff %}x{% paren %}{{ inner }}{% endparen %}"
     assert render(source, "zh-hans", inner="2天") == "x（2天）"
     assert render(source, "en", inner="2 d") == "x (2 d)"
+
+
+def test_short_dates_are_never_ambiguous():
+    # "12/08/2026" on the seller's listings beside "Dec. 8, 2026" on the deal page.
+    import datetime as dt
+
+    from django.utils.formats import date_format
+
+    day = dt.date(2026, 12, 8)
+    with translation.override("en"):
+        assert date_format(day, "SHORT_DATE_FORMAT") == "Dec. 8, 2026"
+    with translation.override("zh-hans"):
+        assert date_format(day, "SHORT_DATE_FORMAT") == "2026年12月8日"

@@ -83,6 +83,8 @@ NOT_CLICKED = {
     "media": "files",
 }
 CJK = re.compile(r"[\u4e00-\u9fff]")
+# "德国 (DE)", "已扣分:", "8: 待付款 → 已付款 (已付款；…)" in the admin.
+HALF_WIDTH_BY_CJK = re.compile(r"[\u4e00-\u9fff] ?[(:;?!]|\) ?[\u4e00-\u9fff]|\( ?[\u4e00-\u9fff]")
 HALF_WIDTH_AFTER_CJK = re.compile(r"[\u4e00-\u9fff][:;?!]")
 # A label and its value ("已驳回： x"); a sentence and a link after it keep theirs.
 SPACE_AFTER_FULL_WIDTH = re.compile(r"[：；，] ")
@@ -338,7 +340,7 @@ def _read(page: Page, lang: str, typed: set[str]) -> list[str]:
             if bare in ENGLISH or text in ENGLISH:
                 out.append(f"English left: {text!r} (should read {ENGLISH.get(bare)!r})")
             out.extend(f"English: {part!r} in {text!r}" for part in _english(text, typed))
-            if HALF_WIDTH_AFTER_CJK.search(text):
+            if HALF_WIDTH_AFTER_CJK.search(text) or HALF_WIDTH_BY_CJK.search(text):
                 out.append(f"half-width punctuation after Chinese: {text!r}")
         elif lang == "en":
             if text != "简体中文" and CJK.search(text) and text in ENGLISH.values():
@@ -432,6 +434,9 @@ def test_every_admin_list_and_change_page_reads_in_chinese(world):
     force_login_with_second_factor(client, world.users["admin"])
     client.cookies["django_language"] = "zh-hans"
     problems, seen = [], 0
+    # escrow/admin.py writes "美国 (US)" and "余额: …" (half-width, its own helpers);
+    # another engineer is refactoring that module: left to them, not hidden here.
+    half_width_left = {"escrow.reconciliationrun", "escrow.sellerpayoutaccount"}
     for model in admin.site._registry:
         opts = model._meta
         paths = [f"/admin/{opts.app_label}/{opts.model_name}/"]
@@ -457,6 +462,8 @@ def test_every_admin_list_and_change_page_reads_in_chinese(world):
                     if name in text:
                         text = text.replace(name, "")
                 problems += [f"{path}: {p!r}" for p in _english(text, typed)]
+                if HALF_WIDTH_BY_CJK.search(text) and opts.label_lower not in half_width_left:
+                    problems.append(f"{path}: half-width punctuation by Chinese: {text!r}")
                 if re.fullmatch(r"[A-Za-z][A-Za-z ’']{2,}", text.strip()):
                     problems.append(f"{path}: {text!r}")
     assert seen > 40
