@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from kernel import punctuation
 from kernel.admin_display import ReadOnlyAdmin as BaseReadOnlyAdmin
 from kernel.money import format_money
 
@@ -22,7 +23,10 @@ def provider_name(code: str) -> str:
 
 
 def country_name(code: str) -> str:
-    return f"{dict(PAYOUT_COUNTRIES).get(code, code)} ({code})" if code else "—"
+    if not code:
+        return "—"
+    name = dict(PAYOUT_COUNTRIES).get(code, code)
+    return f"{name}{punctuation.open_bracket()}{code}{punctuation.close_bracket()}"
 
 
 class ProviderFilter(admin.SimpleListFilter):
@@ -57,9 +61,13 @@ def totals_html(totals) -> str:
         return "—"
     return format_html_join(
         "",
-        "<div>{}: {}</div>",
+        "<div>{}{}{}</div>",
         (
-            (str(TOTALS.get(k, k)), format_money(v) if isinstance(v, int) else v)
+            (
+                str(TOTALS.get(k, k)),
+                punctuation.colon(),
+                format_money(v) if isinstance(v, int) else v,
+            )
             for k, v in totals.items()
         ),
     )

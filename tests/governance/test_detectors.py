@@ -219,3 +219,29 @@ def test_the_gates_never_hide_a_match(corpus, monkeypatch):
     for name in ("_SPELL_WORDS", "_SPELL_WORD", "_SPELL_CHARS"):
         monkeypatch.setattr(numbers, name, re.compile(""))
     assert [scan_text(t) for t in texts] == gated
+
+
+@pytest.mark.parametrize(
+    "site, sender, own, foreign",
+    [
+        ("www.handoff.com", "Handoff <no-reply@handoff.com>", "help@handoff.com", "x1@gmail.com"),
+        ("handoff.com", "ops@mail.handoff.com", "ops@mail.handoff.com", "x1@outlook.com"),
+        ("handoff.com", "ops@handoff.com", "help at handoff dot com", "x1 at qq dot com"),
+        # A small deployment sending from a public mailbox: that provider stays foreign.
+        ("shop.example.org", "no-reply@gmail.com", "help@shop.example.org", "kk_2024@gmail.com"),
+    ],
+)
+def test_only_the_sites_own_domains_are_cleared(settings, site, sender, own, foreign):
+    from governance.detectors.contacts import shapes
+
+    settings.SITE_DOMAIN = site
+    settings.DEFAULT_FROM_EMAIL = sender
+    settings.CONTACT_EMAIL = sender
+    settings.OPERATOR_EMAILS = [sender]
+    shapes.own_domains.cache_clear()
+    try:
+        assert not [f for f in scan_text(f"Questions? Write to {own}") if f.rule_code == "BEH-08"]
+        found = [f for f in scan_text(f"add me: {foreign}") if f.rule_code == "BEH-08"]
+        assert found and mask_contact_details(f"add me: {foreign}").count(foreign) == 0
+    finally:
+        shapes.own_domains.cache_clear()

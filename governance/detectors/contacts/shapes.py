@@ -149,28 +149,49 @@ _PHONE_PREFIXES = frozenset(
 
 @functools.cache
 def own_domains() -> frozenset[str]:
-    """The platform's own domains (its site and its mail): an address there is
-    where users are sent on purpose. Read from the settings when Django is
+    """The platform's own domains: its site's, and its mail's where they are the
+    site's (support@handoff.com beside www.handoff.com). An address there is where
+    users are sent on purpose. A mail domain that is not the site's is left out: a
+    small deployment sending from a public mailbox (no-reply@gmail.com) must not
+    clear every address at that provider. Read from the settings when Django is
     configured; the detectors need no Django otherwise."""
     domains = {"handoff.local"}
     try:
         from django.conf import settings
 
         if settings.configured:
-            values = [getattr(settings, "SITE_DOMAIN", "")]
-            for name in ("CONTACT_EMAIL", "DEFAULT_FROM_EMAIL", "SERVER_EMAIL"):
-                values.append(str(getattr(settings, name, "")).rsplit("@", 1)[-1])
-            values += [str(e).rsplit("@", 1)[-1] for e in getattr(settings, "OPERATOR_EMAILS", [])]
-            domains |= {v.strip(" >").split(":")[0].lower() for v in values if "." in v}
+            site = _host(getattr(settings, "SITE_DOMAIN", ""))
+            mail = [getattr(settings, n, "") for n in ("CONTACT_EMAIL", "DEFAULT_FROM_EMAIL")]
+            mail += list(getattr(settings, "OPERATOR_EMAILS", []))
+            if "." in site:
+                domains.add(site)
+                for address in mail:
+                    host = _host(str(address).rsplit("@", 1)[-1])
+                    related = site.endswith("." + host) or host.endswith("." + site)
+                    if "." in host and (host == site or related):
+                        domains.add(host)
     except ImportError:  # pragma: no cover - Django is installed with the project
         pass
     return frozenset(domains)
+
+
+def _host(value: str) -> str:
+    return value.strip(" >").split(":")[0].lower().removeprefix("www.")
 
 
 def _is_own(address: str) -> bool:
     host = address.split("://")[-1].split("/")[0].split("#")[0].rsplit("@", 1)[-1]
     host = host.removeprefix("www.")
     return any(host == d or host.endswith("." + d) for d in own_domains())
+
+
+_AT_WORD = re.compile(r"\s?(?:\(at\)|\[at\]|\{at\}|\sat\s|艾特|圈a|小老鼠|\(@\)|#|@)\s?")
+
+
+def _plain_address(spelled: str) -> str:
+    """ "help at handoff dot com" → "help@handoff.com" (to compare its domain)."""
+    local, _sep, domain = _AT_WORD.sub("@", spelled, count=1).rpartition("@")
+    return f"{local}@{_spelled_domain(domain)}"
 
 
 def _spelled_domain(spelled: str) -> str:
@@ -191,12 +212,14 @@ def find_shapes(folded: str, digits: str, count: int | None = None):
                 bare = m.group().split("://")[-1].removeprefix("www.").rstrip("/")
                 if bare in _PLATFORM_DOMAINS or _is_own(bare):
                     continue  # "sold on tiktok.com": the platform as a topic; our help pages
-            elif regex is _EMAIL and _is_own(m.group()):
-                continue  # "support@handoff.local": the platform's own address
+            elif regex in (_EMAIL, _EMAIL_DISGUISED) and _is_own(_plain_address(m.group())):
+                continue  # "support@handoff.local", "help at handoff dot com": our own
             elif regex is _LINK_DISGUISED and (
-                m.group("label") in _STOP or _spelled_domain(m.group()) in _PLATFORM_DOMAINS
+                m.group("label") in _STOP
+                or _spelled_domain(m.group()) in _PLATFORM_DOMAINS
+                or _is_own(_spelled_domain(m.group()))
             ):
-                continue  # "the dot com era"; "tiktok dot com" is the platform
+                continue  # "the dot com era"; "tiktok dot com" is the platform; ours
             elif regex is _DISCORD and _DISCORD_NOT.search(folded, max(0, m.start() - 8), m.end()):
                 continue
             elif regex is _AT and (m.group()[1:] in _STOP or _TIME.fullmatch(m.group()[1:])):
