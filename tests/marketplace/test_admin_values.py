@@ -212,7 +212,7 @@ def _pages():
         ),
         (
             "/admin/escrow/sellerpayoutaccount/",
-            {"zh-hans": ["美国 (US)"], "en": ["United States (US)"]},
+            {"zh-hans": ["美国（US）"], "en": ["United States (US)"]},
             [">US<"],
         ),
         (
