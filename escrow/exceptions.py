@@ -40,7 +40,8 @@ class ListingUnavailable(EscrowError):
 class TooManyUnpaidDeals(EscrowError):
     code = "too_many_unpaid"
     default_message = _(
-        "You already have the maximum number of unpaid deals. Pay for or cancel one first."
+        "You already have the maximum number of unpaid deals. Pay for or cancel one of "
+        "them below first."
     )
 
 

@@ -22,7 +22,7 @@ from kernel.ratelimit import rate_limit
 from . import selectors, services
 from .checklists import checklist_for
 from .deal_page import deal_button, render_deal_page
-from .exceptions import CardError, EscrowError, LatePayment
+from .exceptions import CardError, EscrowError, LatePayment, TooManyUnpaidDeals
 from .forms import AcknowledgeForm, CardForm, HandoverForm, ManualPayoutForm, PayoutCountryForm
 from .gateways import get_gateway
 from .gateways.base import GatewayError
@@ -59,6 +59,9 @@ def buy(request, listing_id: int):
     """ "Buy with escrow" on a listing: reserve it and open the deal."""
     try:
         deal = services.open_deal(buyer=request.user, listing_id=listing_id, now=timezone.now())
+    except TooManyUnpaidDeals as exc:
+        _error(request, exc)
+        return redirect("escrow:my_deals")  # where the unpaid deals can be paid or cancelled
     except EscrowError as exc:
         _error(request, exc)
         return redirect("listings:detail", listing_id)

@@ -84,6 +84,23 @@ def test_declined_card_shows_a_clear_message_and_takes_nothing(client, buyer, li
     assert Deal.objects.get().state == Deal.State.PENDING_PAYMENT
 
 
+def test_a_buyer_at_the_unpaid_cap_is_sent_to_their_deals_to_pay_or_cancel_one(
+    client, buyer, listing, now, settings
+):
+    from tests.factories import ListingFactory
+
+    settings.MAX_UNPAID_DEALS = 1
+    unpaid = services.open_deal(buyer=buyer, listing_id=listing.pk, now=now)
+    other = ListingFactory()
+    client.force_login(buyer)
+    response = client.post(reverse("escrow:buy", args=[other.pk]))
+    assert response.status_code == 302 and response.url == reverse("escrow:my_deals")
+    page = client.get(response.url).content.decode()
+    assert "maximum number of unpaid deals" in page
+    assert reverse("escrow:detail", args=[unpaid.pk]) in page  # the deal to pay or cancel
+    assert Deal.objects.filter(buyer=buyer).count() == 1
+
+
 def test_buying_own_listing_shows_a_message(client, listing):
     client.force_login(listing.seller)
     response = client.post(reverse("escrow:buy", args=[listing.pk]), follow=True)
