@@ -21,6 +21,11 @@ def close_bracket() -> str:
     return pgettext("bracket", ")")
 
 
+def bracketed(text, note) -> str:
+    """ "text (note)" / "文字（注）"."""
+    return f"{text}{open_bracket()}{note}{close_bracket()}"
+
+
 def list_separator() -> str:
     """Between the items of a short list: ", " / "、"."""
     return pgettext("list", ", ")

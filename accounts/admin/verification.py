@@ -34,7 +34,7 @@ from .common import REVIEW_PERMISSION, ReadOnlyAdmin, reason_action
 def _country_label(code: str) -> str:
     """ "英国（GB）" / "United Kingdom (GB)": brackets of the reader's language."""
     name = COUNTRY_NAMES.get(code, code)
-    return f"{name}{punctuation.open_bracket()}{code}{punctuation.close_bracket()}"
+    return punctuation.bracketed(name, code)
 
 
 class CountryFilter(admin.SimpleListFilter):

@@ -26,7 +26,7 @@ def country_name(code: str) -> str:
     if not code:
         return "—"
     name = dict(PAYOUT_COUNTRIES).get(code, code)
-    return f"{name}{punctuation.open_bracket()}{code}{punctuation.close_bracket()}"
+    return punctuation.bracketed(name, code)
 
 
 class ProviderFilter(admin.SimpleListFilter):

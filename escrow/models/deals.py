@@ -180,14 +180,14 @@ class DealEvent(models.Model):
         verbose_name_plural = _("deal events")
 
     def __str__(self) -> str:
-        from kernel.punctuation import close_bracket, colon, open_bracket
+        from kernel.punctuation import bracketed, colon
 
         from ..events import label_for  # the timeline's wording; events has no imports back
 
         name = self.state_name
         what = label_for(self.kind)
         change = f"{name(self.from_state)} → {name(self.to_state)}"
-        return f"{self.deal_id}{colon()}{change}{open_bracket()}{what}{close_bracket()}"
+        return f"{self.deal_id}{colon()}{bracketed(change, what)}"
 
     @staticmethod
     def state_name(code: str) -> str:

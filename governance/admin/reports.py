@@ -163,15 +163,14 @@ def _histories(reports) -> dict:
             punctuation.list_separator().join(str(k) for k in in_force[pk]) or "—",
             format_html_join(
                 "",
-                "<li>{} {} — {}{}{}{}</li>",
+                "<li>{} {} — {}</li>",
                 (
                     (
                         when(timezone.localtime(v.decided_at).date()),
                         v.rule.code,
-                        v.get_status_display(),
-                        punctuation.open_bracket(),
-                        pts.format_half(v.points_half),
-                        punctuation.close_bracket(),
+                        punctuation.bracketed(
+                            v.get_status_display(), pts.format_half(v.points_half)
+                        ),
                     )
                     for v in past[pk]
                 ),

@@ -154,24 +154,22 @@ def own_domains() -> frozenset[str]:
     users are sent on purpose. A mail domain that is not the site's is left out: a
     small deployment sending from a public mailbox (no-reply@gmail.com) must not
     clear every address at that provider. Read from the settings when Django is
-    configured; the detectors need no Django otherwise."""
-    domains = {"handoff.local"}
-    try:
-        from django.conf import settings
+    configured; the detectors need no settings otherwise."""
+    from django.conf import settings
 
-        if settings.configured:
-            site = _host(getattr(settings, "SITE_DOMAIN", ""))
-            mail = [getattr(settings, n, "") for n in ("CONTACT_EMAIL", "DEFAULT_FROM_EMAIL")]
-            mail += list(getattr(settings, "OPERATOR_EMAILS", []))
-            if "." in site:
-                domains.add(site)
-                for address in mail:
-                    host = _host(str(address).rsplit("@", 1)[-1])
-                    related = site.endswith("." + host) or host.endswith("." + site)
-                    if "." in host and (host == site or related):
-                        domains.add(host)
-    except ImportError:  # pragma: no cover - Django is installed with the project
-        pass
+    domains = {"handoff.local"}
+
+    if settings.configured:
+        site = _host(getattr(settings, "SITE_DOMAIN", ""))
+        mail = [getattr(settings, n, "") for n in ("CONTACT_EMAIL", "DEFAULT_FROM_EMAIL")]
+        mail += list(getattr(settings, "OPERATOR_EMAILS", []))
+        if "." in site:
+            domains.add(site)
+            for address in mail:
+                host = _host(str(address).rsplit("@", 1)[-1])
+                related = site.endswith("." + host) or host.endswith("." + site)
+                if "." in host and (host == site or related):
+                    domains.add(host)
     return frozenset(domains)
 
 
